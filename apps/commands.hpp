@@ -1,0 +1,12 @@
+#pragma once
+// Each file cmd_<name>.cpp adds one subcommand (group) to the program.
+#include <CLI/CLI.hpp>
+
+namespace tessera::app {
+
+void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+void add_domain_commands(CLI::App& app);
+
+}  // namespace tessera::app

@@ -1,0 +1,33 @@
+// tessera: train and run convolutional networks on data larger than the hardware.
+// Every error reaches the user as one line, "error: ...", and a non-zero exit.
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tessera " TESSERA_VERSION
+               ": train and run convolutional networks on data larger than memory"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tessera " TESSERA_VERSION);
+  tessera::app::add_info_command(app);
+  tessera::app::add_bench_command(app);
+  tessera::app::add_demo_command(app);
+  tessera::app::add_domain_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << " (see tessera --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

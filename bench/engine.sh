@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Engine benchmark: tessera against PyTorch on this machine, same networks, same
+# training step, same thread count.
+#   bench/engine.sh [steps]        (default 10 timed steps; THREADS defaults to nproc)
+# Writes bench/results/engine.md (tables) and bench/results/engine.jsonl (raw lines).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STEPS=${1:-10}
+T=${THREADS:-$(nproc)}
+CONFIGS=("unet2d 4 256" "unet3d 1 64")
+TESSERA=build/apps/tessera
+# The first python3 on PATH may lack torch (pyenv, venv); Debian's python3-torch lives in
+# /usr/bin/python3. PYTHON overrides.
+if [[ -z ${PYTHON:-} ]]; then
+  PYTHON=python3
+  $PYTHON -c 'import torch' 2>/dev/null || PYTHON=/usr/bin/python3
+fi
+RESULTS=bench/results
+mkdir -p "$RESULTS"
+
+[[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
+
+jsonl=$(mktemp "$RESULTS/.engine.jsonl.XXXXXX")
+trap 'rm -f "$jsonl"' EXIT
+
+for cfg in "${CONFIGS[@]}"; do
+  read -r model batch size <<<"$cfg"
+  echo "== $model batch $batch size $size, $STEPS steps, $T threads" >&2
+  echo "   tessera" >&2
+  OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" --batch "$batch" \
+    --size "$size" --steps "$STEPS" | grep '^{' | tail -n 1 >>"$jsonl"
+  echo "   pytorch" >&2
+  OMP_NUM_THREADS=$T "$PYTHON" bench/pytorch_unet.py --model "$model" --batch "$batch" \
+    --size "$size" --steps "$STEPS" --threads "$T" | grep '^{' | tail -n 1 >>"$jsonl"
+done
+
+cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
+dnnl=$(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo unknown)
+torch_v=$("$PYTHON" -c 'import torch; print(torch.__version__)')
+
+python3 - "$jsonl" "$RESULTS/engine.md" "$cpu" "$T" "$dnnl" "$torch_v" "$STEPS" <<'PY'
+import datetime, json, os, sys
+
+src, out, cpu, threads, dnnl, torch_v, steps = sys.argv[1:]
+rows = [json.loads(line) for line in open(src) if line.strip()]
+mib = lambda b: b / 2**20
+
+md = [
+    "# Engine benchmark: tessera vs PyTorch (CPU)",
+    "",
+    f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
+    f"- CPU: {cpu}",
+    f"- threads: {threads} (both engines)",
+    f"- oneDNN (libdnnl-dev): {dnnl}; torch: {torch_v}",
+    f"- timed training steps per run: {steps} (after warm-up); step = forward, loss, backward, SGD",
+    "- peak bytes: tessera from its tracking allocator; PyTorch as growth of peak RSS",
+    "  over a baseline taken after start-up (see bench/pytorch_unet.py)",
+    "",
+]
+configs = []
+for r in rows:
+    key = (r["model"], r["batch"], r["size"])
+    if key not in configs:
+        configs.append(key)
+for model, batch, size in configs:
+    by = {r["engine"]: r for r in rows if (r["model"], r["batch"], r["size"]) == (model, batch, size)}
+    md += [f"## {model}, batch {batch}, size {size}", "",
+           "| engine | ms/step (median) | peak (MiB) | peak RSS (MiB) |",
+           "|---|---:|---:|---:|"]
+    for name in ("tessera", "pytorch"):
+        r = by.get(name)
+        if r:
+            rss = f"{mib(r['peak_rss_bytes']):.1f}" if "peak_rss_bytes" in r else "-"
+            md.append(f"| {name} | {r['ms_per_step_median']:.1f} | {mib(r['peak_bytes']):.1f} | {rss} |")
+    t, p = by.get("tessera"), by.get("pytorch")
+    if t and p:
+        md += ["",
+               f"speed = torch_ms / tessera_ms = **{p['ms_per_step_median'] / t['ms_per_step_median']:.2f}**"
+               " (>= 1: tessera faster)  ",
+               f"memory = tessera_peak / torch_peak = **{t['peak_bytes'] / max(p['peak_bytes'], 1):.2f}**"
+               " (< 1: tessera smaller)"]
+    md.append("")
+
+tmp = out + ".tmp"
+with open(tmp, "w") as f:
+    f.write("\n".join(md))
+os.replace(tmp, out)
+PY
+
+chmod 644 "$jsonl"
+mv "$jsonl" "$RESULTS/engine.jsonl"
+trap - EXIT
+echo "wrote $RESULTS/engine.md and $RESULTS/engine.jsonl" >&2
+cat "$RESULTS/engine.md"

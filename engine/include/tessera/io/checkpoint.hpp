@@ -1,0 +1,37 @@
+#pragma once
+// Checkpoints: one HDF5 file holding everything needed to rebuild and resume a run.
+//
+//   /                 attributes: format, version, architecture (JSON), optimizer (JSON),
+//                                 metadata (JSON), step, optimizer_steps, state_keys (JSON)
+//   /weights/<name>   one float dataset per parameter, in the parameter's shape
+//   /buffers/<name>   running statistics
+//   /optimizer/<key>  optimizer state tensors
+//
+// Files are written to a temporary name in the same folder and renamed into place, so a crash
+// never leaves a half-written checkpoint under the final name.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tessera/nn/module.hpp"
+#include "tessera/train/optimizer.hpp"
+
+namespace tessera {
+
+struct Checkpoint {
+  std::unique_ptr<Module> model;
+  std::unique_ptr<Optimizer> optimizer;  // null when none was saved
+  int64_t step = 0;
+  nlohmann::json metadata;  // free-form: schedule, data settings, normalisation, ...
+};
+
+void save_checkpoint(const std::string& path, Module& model, Optimizer* optimizer, int64_t step,
+                     const nlohmann::json& metadata = nlohmann::json::object());
+
+// Throws std::runtime_error naming the file and what is wrong (missing, not HDF5, not a
+// tessera checkpoint, missing weights, shape mismatch).
+Checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace tessera

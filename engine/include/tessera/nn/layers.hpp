@@ -1,0 +1,293 @@
+#pragma once
+// The layers. Each takes an options struct (designated initializers) and states its geometry.
+#include "tessera/nn/module.hpp"
+#include "tessera/ops/activation.hpp"
+#include "tessera/ops/conv.hpp"
+#include "tessera/ops/pool.hpp"
+#include "tessera/ops/resample.hpp"
+
+namespace tessera {
+
+struct ConvOptions {
+  int64_t in_channels = 1;
+  int64_t out_channels = 1;
+  Shape kernel = {3, 3};  // its length sets 1D / 2D / 3D
+  Shape stride{}, padding{}, dilation{};  // empty: 1, 0, 1 per spatial dim
+  int64_t groups = 1;
+  bool bias = true;
+  Shape output_padding{};  // transposed only
+};
+
+// y = conv(x, w) + b.  [N,Ci,*S] -> [N,Co,*S'];  He-normal init.
+// transposed = true: transposed convolution (kernel 2, stride 2 upsamples exactly 2x).
+class Conv final : public UnaryModule {
+ public:
+  explicit Conv(const ConvOptions& o, bool transposed = false);
+  std::string type() const override { return transposed_ ? "conv_transpose" : "conv"; }
+  nlohmann::json config() const override;
+  Geometry geometry() const override;
+  void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
+  void initialize(uint64_t seed) override;
+  void clear_saved() override { x_ = Tensor(); }
+  Param& weight() { return weight_; }
+  Param& bias() { return bias_; }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  ConvParams params() const;
+  ConvOptions o_;
+  bool transposed_;
+  Param weight_, bias_;
+  Tensor x_;
+};
+
+// [N,C,*S] -> [N,C,*S'].
+class Pool final : public UnaryModule {
+ public:
+  explicit Pool(const PoolParams& p) : p_(p) {}
+  std::string type() const override { return p_.kind == PoolKind::max ? "max_pool" : "avg_pool"; }
+  nlohmann::json config() const override;
+  Geometry geometry() const override;
+  void clear_saved() override { ws_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  PoolParams p_;
+  dnnl::memory::desc x_md_;
+  Tensor ws_;
+};
+
+struct BatchNormOptions {
+  int64_t channels = 1;
+  float eps = 1e-5f;
+  float momentum = 0.1f;  // running = (1 - momentum) * running + momentum * batch
+};
+
+// Train: batch statistics, updates running mean / (unbiased) variance. Eval: running statistics.
+class BatchNorm final : public UnaryModule {
+ public:
+  explicit BatchNorm(const BatchNormOptions& o);
+  std::string type() const override { return "batch_norm"; }
+  nlohmann::json config() const override;
+  void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
+  void collect_buffers(const std::string& prefix,
+                       std::vector<std::pair<std::string, Tensor*>>& out) override;
+  void initialize(uint64_t seed) override;
+  void clear_saved() override { x_ = mean_ = var_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  void update_running(const Tensor& mean, const Tensor& var, int64_t count);
+  BatchNormOptions o_;
+  Param gamma_, beta_;
+  Tensor running_mean_, running_var_;
+  Tensor x_, mean_, var_;
+};
+
+struct GroupNormOptions {
+  int64_t channels = 1;
+  int64_t groups = 1;
+  float eps = 1e-5f;
+};
+
+class GroupNorm final : public UnaryModule {
+ public:
+  explicit GroupNorm(const GroupNormOptions& o);
+  std::string type() const override { return "group_norm"; }
+  nlohmann::json config() const override;
+  void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
+  void initialize(uint64_t seed) override;
+  void clear_saved() override { x_ = mean_ = var_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  GroupNormOptions o_;
+  Param gamma_, beta_;
+  Tensor x_, mean_, var_;
+};
+
+class Act final : public UnaryModule {
+ public:
+  explicit Act(Activation kind, float alpha = 0.f) : kind_(kind), alpha_(alpha) {}
+  std::string type() const override { return "activation"; }
+  nlohmann::json config() const override;
+  void clear_saved() override { x_ = y_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  Activation kind_;
+  float alpha_;
+  Tensor x_, y_;
+};
+
+struct LinearOptions {
+  int64_t in_features = 1;
+  int64_t out_features = 1;
+  bool bias = true;
+};
+
+// [N,F] (or [N,C,*S], flattened) -> [N,O]; Xavier-uniform init.
+class Linear final : public UnaryModule {
+ public:
+  explicit Linear(const LinearOptions& o);
+  std::string type() const override { return "linear"; }
+  nlohmann::json config() const override;
+  Geometry geometry() const override { return {.kind = Geometry::Kind::flatten}; }
+  void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
+  void initialize(uint64_t seed) override;
+  void clear_saved() override { x_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  LinearOptions o_;
+  Param weight_, bias_;
+  Tensor x_;
+};
+
+// [N,C,*S] -> [N,C,*S*scale].
+class Upsample final : public UnaryModule {
+ public:
+  Upsample(UpsampleMode mode, Shape scale) : mode_(mode), scale_(std::move(scale)) {}
+  std::string type() const override { return "upsample"; }
+  nlohmann::json config() const override;
+  Geometry geometry() const override { return {.kind = Geometry::Kind::upsample, .scale = scale_}; }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  UpsampleMode mode_;
+  Shape scale_;
+  dnnl::memory::desc x_md_;
+};
+
+// Inverted dropout in train mode, identity in eval. The mask of each call depends on the seed
+// and the number of calls so far, which the config carries so a resumed run draws the same.
+class Dropout final : public UnaryModule {
+ public:
+  Dropout(float p, uint64_t seed, uint64_t calls = 0);
+  std::string type() const override { return "dropout"; }
+  nlohmann::json config() const override;
+  void clear_saved() override { mask_ = Tensor(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  float p_;
+  uint64_t seed_, calls_;
+  Tensor mask_;
+};
+
+// Softmax along `axis` (channels by default).
+class Softmax final : public UnaryModule {
+ public:
+  explicit Softmax(int axis = 1) : axis_(axis) {}
+  std::string type() const override { return "softmax"; }
+  nlohmann::json config() const override { return {{"type", type()}, {"axis", axis_}}; }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  int axis_;
+  Tensor y_;
+};
+
+// [N,C,*S] -> [N, C*prod(S)].
+class Flatten final : public UnaryModule {
+ public:
+  std::string type() const override { return "flatten"; }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  Geometry geometry() const override { return {.kind = Geometry::Kind::flatten}; }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  Shape x_shape_;
+};
+
+// Two inputs of the same shape: a + b or a * b.
+class Add final : public Module {
+ public:
+  std::string type() const override { return "add"; }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  int num_inputs() const override { return 2; }
+
+ protected:
+  Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) override;
+  std::vector<Tensor> run_backward(const Tensor& dy) override;
+};
+
+class Multiply final : public Module {
+ public:
+  std::string type() const override { return "multiply"; }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  int num_inputs() const override { return 2; }
+  void clear_saved() override { a_ = b_ = Tensor(); }
+
+ protected:
+  Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) override;
+  std::vector<Tensor> run_backward(const Tensor& dy) override;
+
+ private:
+  Tensor a_, b_;
+};
+
+// Any number of inputs joined along `axis` (channels by default).
+class Concat final : public Module {
+ public:
+  explicit Concat(int axis = 1) : axis_(axis) {}
+  std::string type() const override { return "concat"; }
+  nlohmann::json config() const override { return {{"type", type()}, {"axis", axis_}}; }
+  int num_inputs() const override { return -1; }
+
+ protected:
+  Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) override;
+  std::vector<Tensor> run_backward(const Tensor& dy) override;
+
+ private:
+  int axis_;
+  std::vector<int64_t> sizes_;
+};
+
+// Two inputs (x, reference): x centre-cropped in space to the reference's spatial size, for
+// U-Net skips around unpadded convolutions. The reference gets no gradient.
+class CenterCrop final : public Module {
+ public:
+  std::string type() const override { return "center_crop"; }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  int num_inputs() const override { return 2; }
+
+ protected:
+  Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) override;
+  std::vector<Tensor> run_backward(const Tensor& dy) override;
+
+ private:
+  Shape x_shape_, ref_shape_, offsets_;
+};
+
+}  // namespace tessera

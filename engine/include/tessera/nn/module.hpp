@@ -1,0 +1,87 @@
+#pragma once
+// Modules: layers with parameters, and containers that own activation lifetimes.
+//
+//   Graph net = make_unet({.dims = 2, .channels = {16, 32}});
+//   Tensor y = net.forward(x, Mode::train);        // keeps what backward needs
+//   LossResult l = bce_with_logits_loss(y, target);
+//   net.backward(l.grad);                          // writes Param::grad, frees what was kept
+//   opt->step(net.parameters(), lr);
+//
+// A module's forward in train mode keeps exactly what its backward needs and nothing more;
+// backward consumes it. In eval mode nothing is kept. Parameter gradients are overwritten by
+// each backward, not accumulated.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tessera/nn/param.hpp"
+#include "tessera/tensor/tensor.hpp"
+
+namespace tessera {
+
+enum class Mode { train, eval };
+
+// How a module maps input positions to output positions, for receptive-field and halo
+// computation. Window: convolution or pooling. Transposed: transposed convolution. Upsample:
+// integer scale. Pointwise: output position i depends on input position i only.
+struct Geometry {
+  enum class Kind { pointwise, window, transposed, upsample, flatten };
+  Kind kind = Kind::pointwise;
+  Shape kernel{}, stride{}, padding{}, dilation{};  // window, transposed (per spatial dim)
+  Shape scale{};  // upsample
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  Tensor forward(const Tensor& x, Mode mode) { return forward(std::vector<Tensor>{x}, mode); }
+  Tensor forward(const std::vector<Tensor>& xs, Mode mode) { return run_forward(xs, mode); }
+  // dy -> one gradient per input.
+  std::vector<Tensor> backward(const Tensor& dy) { return run_backward(dy); }
+  Tensor backward_one(const Tensor& dy);  // for single-input modules
+
+  virtual std::string type() const = 0;
+  // Architecture and settings, including "type": make_module(config()) rebuilds the module
+  // (with fresh parameters).
+  virtual nlohmann::json config() const = 0;
+  virtual int num_inputs() const { return 1; }  // -1: any number
+  virtual Geometry geometry() const { return {}; }
+
+  // Parameters and non-trained state (running statistics), named under `prefix`.
+  virtual void collect_parameters(const std::string& prefix, std::vector<Param*>& out);
+  virtual void collect_buffers(const std::string& prefix,
+                               std::vector<std::pair<std::string, Tensor*>>& out);
+  // Reinitialises parameters from `seed` (He / Xavier by layer kind); deterministic.
+  virtual void initialize(uint64_t seed);
+  // Drops whatever forward kept (after an aborted step).
+  virtual void clear_saved() {}
+
+  std::vector<Param*> parameters();
+  std::vector<std::pair<std::string, Tensor*>> buffers();
+  int64_t parameter_count();
+
+ protected:
+  virtual Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) = 0;
+  virtual std::vector<Tensor> run_backward(const Tensor& dy) = 0;
+};
+
+// A module of one input: implement forward_one / backward_input.
+class UnaryModule : public Module {
+ protected:
+  virtual Tensor forward_one(const Tensor& x, Mode mode) = 0;
+  virtual Tensor backward_input(const Tensor& dy) = 0;
+
+ private:
+  Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) final;
+  std::vector<Tensor> run_backward(const Tensor& dy) final { return {backward_input(dy)}; }
+};
+
+// Rebuilds a module (any layer or container) from its config(); throws on unknown types.
+std::unique_ptr<Module> make_module(const nlohmann::json& config);
+
+}  // namespace tessera

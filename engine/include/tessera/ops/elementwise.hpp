@@ -1,0 +1,14 @@
+#pragma once
+// Elementwise binary ops on oneDNN binary primitives; inputs of the same shape, any layouts.
+#include "tessera/tensor/tensor.hpp"
+
+namespace tessera {
+
+Tensor add(const Tensor& a, const Tensor& b);       // a + b, layout of a
+Tensor multiply(const Tensor& a, const Tensor& b);  // a * b, layout of a
+// a * s (any layout), through a oneDNN linear eltwise.
+Tensor scale(const Tensor& a, float s);
+// acc += t, for gradient accumulation; acc keeps its layout.
+void add_inplace(Tensor& acc, const Tensor& t);
+
+}  // namespace tessera

@@ -1,0 +1,15 @@
+#pragma once
+// Nearest and linear (bi/trilinear, half-pixel centres) upsampling by integer factors on oneDNN.
+#include "tessera/tensor/tensor.hpp"
+
+namespace tessera {
+
+enum class UpsampleMode { nearest, linear };
+
+// x [N,C,*S] -> [N,C,*S*scale]; scale per spatial dim
+Tensor upsample_forward(const Tensor& x, UpsampleMode mode, const Shape& scale);
+// dy [N,C,*S*scale] -> dx with descriptor `x_md`
+Tensor upsample_backward(const Tensor& dy, const dnnl::memory::desc& x_md, UpsampleMode mode,
+                         const Shape& scale);
+
+}  // namespace tessera

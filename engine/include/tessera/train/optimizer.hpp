@@ -1,0 +1,59 @@
+#pragma once
+// First-order optimizers. State lives in a name -> tensor map so checkpoints can save and
+// restore it without knowing the optimizer.
+//
+//   auto opt = make_optimizer({{"type", "sgd"}, {"momentum", 0.9}, {"weight_decay", 1e-4}});
+//   opt->step(model.parameters(), schedule.lr_at(step));
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tessera/nn/param.hpp"
+
+namespace tessera {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // Updates every parameter from its grad with learning rate `lr`.
+  virtual void step(const std::vector<Param*>& params, float lr) = 0;
+  // Settings, enough for make_optimizer to rebuild it: {"type": "sgd", ...}.
+  virtual nlohmann::json config() const = 0;
+
+  // Per-parameter state ("<param>/momentum", "<param>/m", "<param>/v") and the number of steps
+  // taken; a checkpoint saves and restores both.
+  std::map<std::string, Tensor>& state() { return state_; }
+  int64_t steps() const { return steps_; }
+  void set_steps(int64_t s) { steps_ = s; }
+
+ protected:
+  // The state tensor `key`, created as zeros shaped like `like` on first use.
+  Tensor& state_tensor(const std::string& key, const Tensor& like);
+  std::map<std::string, Tensor> state_;
+  int64_t steps_ = 0;
+};
+
+struct SgdOptions {
+  float momentum = 0.9f;
+  float weight_decay = 0.f;  // L2, added to the gradient (skipped where Param::decay is false)
+  bool nesterov = false;
+};
+
+struct AdamOptions {
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 0.f;
+  bool decoupled = false;  // true: AdamW (decay applied to weights, not to the gradient)
+};
+
+std::unique_ptr<Optimizer> make_sgd(const SgdOptions& o);
+std::unique_ptr<Optimizer> make_adam(const AdamOptions& o);
+// {"type": "sgd"|"adam"|"adamw", options...}; unknown types or keys throw.
+std::unique_ptr<Optimizer> make_optimizer(const nlohmann::json& config);
+
+}  // namespace tessera

@@ -1,0 +1,132 @@
+#include "tessera/ops/activation.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+#include "tessera/ops/dnnl_util.hpp"
+
+namespace tessera {
+namespace {
+
+using dnnl::memory;
+
+constexpr std::pair<Activation, const char*> kNames[] = {
+    {Activation::identity, "identity"},     {Activation::relu, "relu"},
+    {Activation::leaky_relu, "leaky_relu"}, {Activation::elu, "elu"},
+    {Activation::sigmoid, "sigmoid"},       {Activation::tanh, "tanh"}};
+
+// sigmoid and tanh differentiate from their output, which the caller keeps anyway.
+bool uses_dst(Activation a) {
+  return a == Activation::sigmoid || a == Activation::tanh;
+}
+
+dnnl::algorithm algorithm_of(Activation a) {
+  switch (a) {
+    case Activation::relu:
+    case Activation::leaky_relu:
+      return dnnl::algorithm::eltwise_relu;
+    case Activation::elu:
+      return dnnl::algorithm::eltwise_elu;
+    case Activation::sigmoid:
+      return dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+    case Activation::tanh:
+      return dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
+    case Activation::identity:
+      break;
+  }
+  throw std::logic_error("activation " + to_string(a) + " has no oneDNN eltwise algorithm");
+}
+
+// Plain relu ignores alpha, so a stray value cannot turn it into a leaky relu.
+float alpha_of(Activation a, float alpha) {
+  return a == Activation::leaky_relu || a == Activation::elu ? alpha : 0.f;
+}
+
+struct FwdEntry {
+  dnnl::eltwise_forward::primitive_desc pd;
+  dnnl::eltwise_forward prim;
+  memory::desc scratch;
+};
+
+// Forward pd on layout `md`; backward re-fetches it as its hint.
+const FwdEntry& forward_entry(const memory::desc& md, Activation a, float alpha) {
+  static dnnl_util::Cache<FwdEntry> cache;
+  dnnl_util::Key key("eltwise_fwd");
+  key.add(md).add(int64_t(a)).add(double(alpha));
+  return cache.get(key, [&] {
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a), md, alpha);
+    dnnl::eltwise_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
+    return FwdEntry{pd, dnnl::eltwise_forward(pd), pd.scratchpad_desc()};
+  });
+}
+
+struct BwdEntry {
+  dnnl::eltwise_backward::primitive_desc pd;
+  dnnl::eltwise_backward prim;
+  memory::desc scratch;
+};
+
+const BwdEntry& backward_entry(const memory::desc& md, Activation a, float alpha) {
+  static dnnl_util::Cache<BwdEntry> cache;
+  dnnl_util::Key key("eltwise_bwd");
+  key.add(md).add(int64_t(a)).add(double(alpha));
+  return cache.get(key, [&] {
+    const FwdEntry& fwd = forward_entry(md, a, alpha);
+    dnnl::eltwise_backward::desc d(algorithm_of(a), md, md, alpha);
+    dnnl::eltwise_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                              fwd.pd);
+    return BwdEntry{pd, dnnl::eltwise_backward(pd), pd.scratchpad_desc()};
+  });
+}
+
+}  // namespace
+
+Activation activation_from_string(const std::string& name) {
+  std::string known;
+  for (const auto& [a, n] : kNames) {
+    if (name == n) return a;
+    known += std::string(known.empty() ? "" : ", ") + n;
+  }
+  throw std::invalid_argument("unknown activation '" + name + "' (known: " + known + ")");
+}
+
+std::string to_string(Activation a) {
+  for (const auto& [k, n] : kNames)
+    if (k == a) return n;
+  return "activation#" + std::to_string(int(a));
+}
+
+Tensor activation_forward(const Tensor& x, Activation a, float alpha) {
+  if (!x.defined()) throw std::invalid_argument(to_string(a) + ": undefined input");
+  if (a == Activation::identity) return x.clone();
+  alpha = alpha_of(a, alpha);
+  const FwdEntry& e = forward_entry(x.desc(), a, alpha);
+  Tensor y(e.pd.dst_desc());
+  dnnl_util::execute(e.prim, e.scratch, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+  return y;
+}
+
+Tensor activation_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Activation a,
+                           float alpha) {
+  const std::string what = to_string(a) + " backward";
+  if (!dy.defined()) throw std::invalid_argument(what + ": undefined dy");
+  if (a == Activation::identity) return dy.clone();
+  // The tensor the derivative is computed from: y for sigmoid/tanh, x otherwise.
+  const Tensor& from = uses_dst(a) ? y : x;
+  if (!from.defined())
+    throw std::invalid_argument(what + ": needs the forward " +
+                                (uses_dst(a) ? "output y" : "input x"));
+  if (from.shape() != dy.shape())
+    throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) + " does not match " +
+                                (uses_dst(a) ? "y " : "x ") + to_string(from.shape()));
+  alpha = alpha_of(a, alpha);
+  const BwdEntry& e = backward_entry(from.desc(), a, alpha);
+  Tensor dx(e.pd.diff_src_desc());
+  dnnl_util::execute(e.prim, e.scratch,
+                     {{uses_dst(a) ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
+                      {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
+                      {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  return dx;
+}
+
+}  // namespace tessera

@@ -1,0 +1,9 @@
+// Built when no CUDA toolkit with cuDNN was found: the engine runs on the CPU only.
+#include "tessera/info.hpp"
+
+namespace tessera {
+
+bool cuda_built() { return false; }
+std::string cuda_summary() { return "not built (configure with a CUDA toolkit and cuDNN)"; }
+
+}  // namespace tessera

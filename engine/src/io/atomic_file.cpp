@@ -1,0 +1,37 @@
+#include "tessera/io/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+namespace tessera {
+
+namespace fs = std::filesystem;
+
+AtomicFile::AtomicFile(std::string final_path) : final_(std::move(final_path)) {
+  const fs::path p(final_);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir))
+    throw std::runtime_error("cannot write '" + final_ + "': folder '" + dir.string() +
+                             "' does not exist");
+  // The temporary sits beside the target so the rename stays on one file system.
+  temp_ = (dir / ("." + p.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove(temp_, ec);
+  }
+}
+
+void AtomicFile::commit() {
+  std::error_code ec;
+  fs::rename(temp_, final_, ec);
+  if (ec) throw std::runtime_error("cannot write '" + final_ + "': " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace tessera

@@ -1,0 +1,132 @@
+// Normalization layers: batch norm (running statistics) and group norm.
+#include <stdexcept>
+
+#include "layer_util.hpp"
+#include "tessera/nn/layers.hpp"
+#include "tessera/ops/norm.hpp"
+
+namespace tessera {
+
+using detail::add_param;
+using detail::make_param;
+using detail::require_saved;
+
+namespace {
+void check_channels(const Tensor& x, int64_t channels, const std::string& type) {
+  if (x.ndim() < 3 || x.dim(1) != channels)
+    throw std::invalid_argument(type + ": input " + to_string(x.shape()) + " must have " +
+                                std::to_string(channels) + " channels");
+}
+}  // namespace
+
+// ---- BatchNorm ----
+
+BatchNorm::BatchNorm(const BatchNormOptions& o) : o_(o) {
+  if (o.channels < 1) throw std::invalid_argument("batch_norm: channels must be >= 1");
+  gamma_ = make_param({o.channels}, false);
+  beta_ = make_param({o.channels}, false);
+  running_mean_ = Tensor::zeros({o.channels});
+  running_var_ = Tensor::full({o.channels}, 1.f);
+  initialize(0);
+}
+
+nlohmann::json BatchNorm::config() const {
+  return {{"type", type()}, {"channels", o_.channels}, {"eps", o_.eps}, {"momentum", o_.momentum}};
+}
+
+void BatchNorm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
+  add_param(prefix, "gamma", gamma_, out);
+  add_param(prefix, "beta", beta_, out);
+}
+
+void BatchNorm::collect_buffers(const std::string& prefix,
+                                std::vector<std::pair<std::string, Tensor*>>& out) {
+  out.push_back({prefix + "running_mean", &running_mean_});
+  out.push_back({prefix + "running_var", &running_var_});
+}
+
+void BatchNorm::initialize(uint64_t) {
+  gamma_.value.fill(1.f);
+  beta_.value.fill(0.f);
+}
+
+Tensor BatchNorm::forward_one(const Tensor& x, Mode mode) {
+  check_channels(x, o_.channels, type());
+  if (mode == Mode::eval)
+    return batch_norm_forward_infer(x, gamma_.value, beta_.value, running_mean_, running_var_,
+                                    o_.eps);
+  NormStats s = batch_norm_forward_train(x, gamma_.value, beta_.value, o_.eps);
+  update_running(s.mean, s.variance, x.numel() / o_.channels);
+  x_ = x;
+  mean_ = s.mean;
+  var_ = s.variance;
+  return s.y;
+}
+
+// Running variance is unbiased (count / (count - 1)), as PyTorch keeps it.
+void BatchNorm::update_running(const Tensor& mean, const Tensor& var, int64_t count) {
+  const float m = o_.momentum;
+  const float unbias = count > 1 ? static_cast<float>(count) / static_cast<float>(count - 1) : 1.f;
+  const Tensor pm = mean.to_plain(), pv = var.to_plain();
+  for (int64_t c = 0; c < o_.channels; ++c) {
+    running_mean_.data()[c] = (1 - m) * running_mean_.data()[c] + m * pm.data()[c];
+    running_var_.data()[c] = (1 - m) * running_var_.data()[c] + m * pv.data()[c] * unbias;
+  }
+}
+
+Tensor BatchNorm::backward_input(const Tensor& dy) {
+  require_saved(x_.defined(), type());
+  NormGrads g = batch_norm_backward(x_, dy, gamma_.value, beta_.value, mean_, var_, o_.eps);
+  gamma_.grad = g.dgamma;
+  beta_.grad = g.dbeta;
+  clear_saved();
+  return g.dx;
+}
+
+// ---- GroupNorm ----
+
+GroupNorm::GroupNorm(const GroupNormOptions& o) : o_(o) {
+  if (o.channels < 1 || o.groups < 1 || o.channels % o.groups)
+    throw std::invalid_argument("group_norm: channels " + std::to_string(o.channels) +
+                                " must be a positive multiple of groups " +
+                                std::to_string(o.groups));
+  gamma_ = make_param({o.channels}, false);
+  beta_ = make_param({o.channels}, false);
+  initialize(0);
+}
+
+nlohmann::json GroupNorm::config() const {
+  return {{"type", type()}, {"channels", o_.channels}, {"groups", o_.groups}, {"eps", o_.eps}};
+}
+
+void GroupNorm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
+  add_param(prefix, "gamma", gamma_, out);
+  add_param(prefix, "beta", beta_, out);
+}
+
+void GroupNorm::initialize(uint64_t) {
+  gamma_.value.fill(1.f);
+  beta_.value.fill(0.f);
+}
+
+Tensor GroupNorm::forward_one(const Tensor& x, Mode mode) {
+  check_channels(x, o_.channels, type());
+  NormStats s = group_norm_forward(x, gamma_.value, beta_.value, o_.groups, o_.eps);
+  if (mode == Mode::train) {
+    x_ = x;
+    mean_ = s.mean;
+    var_ = s.variance;
+  }
+  return s.y;
+}
+
+Tensor GroupNorm::backward_input(const Tensor& dy) {
+  require_saved(x_.defined(), type());
+  NormGrads g = group_norm_backward(x_, dy, gamma_.value, mean_, var_, o_.groups, o_.eps);
+  gamma_.grad = g.dgamma;
+  beta_.grad = g.dbeta;
+  clear_saved();
+  return g.dx;
+}
+
+}  // namespace tessera

@@ -1,0 +1,43 @@
+#include "tessera/nn/module.hpp"
+
+#include <stdexcept>
+
+namespace tessera {
+
+Tensor Module::backward_one(const Tensor& dy) {
+  std::vector<Tensor> g = backward(dy);
+  if (g.size() != 1)
+    throw std::logic_error(type() + ": backward_one on a module with " + std::to_string(g.size()) +
+                           " inputs");
+  return g[0];
+}
+
+void Module::collect_parameters(const std::string&, std::vector<Param*>&) {}
+void Module::collect_buffers(const std::string&, std::vector<std::pair<std::string, Tensor*>>&) {}
+void Module::initialize(uint64_t) {}
+
+std::vector<Param*> Module::parameters() {
+  std::vector<Param*> out;
+  collect_parameters("", out);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor*>> Module::buffers() {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  collect_buffers("", out);
+  return out;
+}
+
+int64_t Module::parameter_count() {
+  int64_t n = 0;
+  for (Param* p : parameters()) n += p->value.numel();
+  return n;
+}
+
+Tensor UnaryModule::run_forward(const std::vector<Tensor>& xs, Mode mode) {
+  if (xs.size() != 1)
+    throw std::invalid_argument(type() + ": takes one input, got " + std::to_string(xs.size()));
+  return forward_one(xs[0], mode);
+}
+
+}  // namespace tessera

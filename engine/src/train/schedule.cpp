@@ -1,0 +1,105 @@
+#include "tessera/train/schedule.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tessera {
+namespace {
+
+const char* kind_name(LrSchedule::Kind k) {
+  switch (k) {
+    case LrSchedule::Kind::step:
+      return "step";
+    case LrSchedule::Kind::cosine:
+      return "cosine";
+    case LrSchedule::Kind::constant:
+      break;
+  }
+  return "constant";
+}
+
+LrSchedule::Kind parse_kind(const std::string& s) {
+  if (s == "constant") return LrSchedule::Kind::constant;
+  if (s == "step") return LrSchedule::Kind::step;
+  if (s == "cosine") return LrSchedule::Kind::cosine;
+  throw std::invalid_argument("unknown learning-rate schedule kind '" + s +
+                              "'; known: constant, step, cosine");
+}
+
+// Reads j[key] into `field` when present; the struct's default stays otherwise.
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& field) {
+  if (!j.contains(key)) return;
+  try {
+    field = j[key].get<T>();
+  } catch (const nlohmann::json::type_error&) {
+    throw std::invalid_argument(std::string("learning-rate schedule setting '") + key +
+                                "' has the wrong type: " + j[key].dump());
+  }
+}
+
+// Settings that would divide by zero or run backwards are caught when the schedule is read.
+void validate(const LrSchedule& s) {
+  if (s.base_lr < 0 || s.min_lr < 0 || s.warmup_steps < 0 || s.step_size <= 0 ||
+      s.total_steps < 0 || s.gamma < 0)
+    throw std::invalid_argument("invalid learning-rate schedule " + s.to_json().dump() +
+                                ": need base_lr, min_lr, warmup_steps, total_steps, gamma >= 0 "
+                                "and step_size > 0");
+}
+
+}  // namespace
+
+double LrSchedule::lr_at(int64_t step) const {
+  if (step < 0) throw std::invalid_argument("lr_at: negative step " + std::to_string(step));
+  if (step < warmup_steps) return base_lr * double(step + 1) / double(warmup_steps);
+  const int64_t t = step - warmup_steps;  // steps since the end of warm-up
+  switch (kind) {
+    case Kind::constant:
+      return base_lr;
+    case Kind::step:
+      return base_lr * std::pow(gamma, double(t / step_size));
+    case Kind::cosine: {
+      const int64_t span = total_steps - warmup_steps;
+      // A decay span of zero (total <= warm-up) has already ended.
+      const double progress = span > 0 ? std::min(1.0, double(t) / double(span)) : 1.0;
+      return min_lr + 0.5 * (base_lr - min_lr) * (1 + std::cos(std::numbers::pi * progress));
+    }
+  }
+  return base_lr;
+}
+
+nlohmann::json LrSchedule::to_json() const {
+  return {{"kind", kind_name(kind)}, {"base_lr", base_lr}, {"warmup_steps", warmup_steps},
+          {"step_size", step_size},  {"gamma", gamma},     {"total_steps", total_steps},
+          {"min_lr", min_lr}};
+}
+
+LrSchedule LrSchedule::from_json(const nlohmann::json& j) {
+  if (!j.is_object())
+    throw std::invalid_argument("learning-rate schedule must be a JSON object: " + j.dump());
+  static const std::vector<std::string> known = {
+      "kind", "base_lr", "warmup_steps", "step_size", "gamma", "total_steps", "min_lr"};
+  for (const auto& [key, v] : j.items())
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      throw std::invalid_argument("unknown learning-rate schedule setting '" + key +
+                                  "'; known: kind, base_lr, warmup_steps, step_size, gamma, "
+                                  "total_steps, min_lr");
+  LrSchedule s;
+  std::string kind = kind_name(s.kind);
+  read(j, "kind", kind);
+  s.kind = parse_kind(kind);
+  read(j, "base_lr", s.base_lr);
+  read(j, "warmup_steps", s.warmup_steps);
+  read(j, "step_size", s.step_size);
+  read(j, "gamma", s.gamma);
+  read(j, "total_steps", s.total_steps);
+  read(j, "min_lr", s.min_lr);
+  validate(s);
+  return s;
+}
+
+}  // namespace tessera

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tessera: the two README commands.
+#   ./run.sh demo   install missing packages, build, run a short tour of the program
+#   ./run.sh test   install missing packages, build, run the test suite (CTest)
+#   ./run.sh build  install missing packages, build only
+set -euo pipefail
+
+cd "$(dirname "$0")"
+
+usage() {
+  echo "usage: $0 demo|test|build" >&2
+  exit 2
+}
+
+[[ $# -eq 1 ]] || usage
+mode=$1
+case "$mode" in demo | test | build) ;; *) usage ;; esac
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libinsighttoolkit5-dev libgdal-dev libhdf5-dev libnetcdf-c++4-dev libopencv-dev
+  libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin
+  libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev
+  python3-torch python3-numpy python3-matplotlib clang-format
+)
+
+step_start=0
+step() {
+  echo
+  echo "==> $*"
+  step_start=$SECONDS
+}
+step_done() {
+  echo "    (done in $((SECONDS - step_start)) s)"
+}
+
+# (a) Debian packages: install only those that are missing.
+step "checking Debian packages"
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  echo "    installing: ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO=(sudo)
+    else
+      echo "error: missing packages (${missing[*]}) and not root, no sudo; install them and re-run" >&2
+      exit 1
+    fi
+  fi
+  "${SUDO[@]}" apt-get update
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "    all ${#PACKAGES[@]} packages present"
+fi
+step_done
+
+# (b) configure once; ninja re-runs cmake itself when CMakeLists change.
+if [[ ! -f build/build.ninja ]]; then
+  step "configuring (cmake, Release)"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+  step_done
+fi
+
+# (c) build
+step "building"
+cmake --build build -j"$(nproc)"
+step_done
+
+tessera=build/apps/tessera
+
+case "$mode" in
+  build) ;;
+  test)
+    step "running tests (ctest)"
+    rc=0
+    (cd build && ctest --output-on-failure -j2 --timeout 900) || rc=$?
+    step_done
+    exit "$rc"
+    ;;
+  demo)
+    step "tessera info"
+    "$tessera" info
+    step_done
+
+    step "engine benchmark: 2D U-Net, batch 1, 64x64, 3 steps"
+    "$tessera" bench engine --model unet2d --batch 1 --size 64 --steps 3
+    step_done
+
+    step "demo: train a small U-Net on generated data"
+    "$tessera" demo
+    step_done
+
+    for group in connectomics materials ecology hydrology video; do
+      step "tessera $group --help"
+      "$tessera" "$group" --help
+      step_done
+    done
+    ;;
+esac

@@ -1,0 +1,19 @@
+// tessera::video — video domain library (stub: reports what it will do and links its libraries).
+#pragma once
+
+#include <string>
+
+namespace tessera::video {
+
+struct Status {
+  bool available;
+  const char* what;
+};
+
+// Whether the domain's features are available yet, and a one-line description.
+Status status();
+
+// Versions of the domain's own libraries, e.g. "OpenCV 4.6.0".
+std::string library_versions();
+
+}  // namespace tessera::video
