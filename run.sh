@@ -21,7 +21,7 @@ PACKAGES=(
   libinsighttoolkit5-dev libgdal-dev libhdf5-dev libnetcdf-c++4-dev libopencv-dev
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin
   libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev
-  python3-torch python3-numpy python3-matplotlib clang-format
+  python3-torch python3-numpy python3-matplotlib clang-format libgdcm-tools
 )
 
 step_start=0
@@ -93,7 +93,7 @@ case "$mode" in
     step_done
 
     step "demo: train a small U-Net on generated data"
-    "$tessera" demo
+    "$tessera" demo --output build/demo_unet.h5
     step_done
 
     for group in connectomics materials ecology hydrology video; do

@@ -135,9 +135,11 @@ std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>
   // Slice boxes: all of dy but `sizes[i]` along the axis, one after another.
   std::vector<Shape> dims(sizes.size(), dy.shape()), offsets(sizes.size(), Shape(dy.ndim(), 0));
   bool viewable = true;
-  for (size_t i = 0, off = 0; i < sizes.size(); off += sizes[i], ++i) {
+  int64_t start = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
     dims[i][a] = sizes[i];
-    offsets[i][a] = int64_t(off);
+    offsets[i][a] = start;
+    start += sizes[i];
     viewable = viewable && can_view(dy.desc(), dims[i], offsets[i]);
   }
   const Tensor src = viewable ? dy : dy.to_plain();

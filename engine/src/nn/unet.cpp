@@ -8,7 +8,7 @@ namespace tessera {
 
 namespace {
 
-// Appends [conv 3 -> norm -> ReLU] reading `from`; returns the ReLU node.
+// Appends [conv 3 -> norm -> activation] reading `from`; returns the activation node.
 int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out) {
   const Shape k(static_cast<size_t>(o.dims), 3);
   const Shape pad(static_cast<size_t>(o.dims), o.padded ? 1 : 0);
@@ -29,7 +29,8 @@ int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out
     case UNetOptions::Norm::none:
       break;
   }
-  return g.add(std::make_unique<Act>(Activation::relu), h);
+  const float alpha = o.activation == Activation::elu ? 1.f : 0.f;
+  return g.add(std::make_unique<Act>(o.activation, alpha), h);
 }
 
 int double_conv(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out) {
@@ -48,7 +49,7 @@ std::unique_ptr<Graph> make_unet(const UNetOptions& o) {
   int h = Graph::input;
   int64_t in = o.in_channels;
   for (size_t level = 0; level < o.channels.size(); ++level) {
-    if (level > 0) h = g->add(std::make_unique<Pool>(PoolParams{.kind = PoolKind::max, .kernel = two}), h);
+    if (level > 0) h = g->add(std::make_unique<Pool>(PoolParams{.kind = o.down, .kernel = two}), h);
     h = double_conv(*g, o, h, in, o.channels[level]);
     in = o.channels[level];
     skips.push_back(h);

@@ -7,9 +7,9 @@ namespace tessera {
 
 // A trainable parameter: plain-layout value and the gradient the last backward pass wrote.
 struct Param {
-  std::string name;  // hierarchical, e.g. "nodes.3.weight"; unique within a model
-  Tensor value;
-  Tensor grad;  // same shape as value; overwritten (not accumulated) by each backward
+  std::string name{};  // hierarchical, e.g. "nodes.3.weight"; unique within a model
+  Tensor value{};
+  Tensor grad{};  // same shape as value; overwritten (not accumulated) by each backward
   bool decay = true;  // weight decay applies (false for biases and norm scales/shifts)
 };
 

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "tessera/nn/containers.hpp"
+#include "tessera/ops/activation.hpp"
+#include "tessera/ops/pool.hpp"
 
 namespace tessera {
 
@@ -14,13 +16,15 @@ struct UNetOptions {
   std::vector<int64_t> channels = {32, 64, 128, 256};  // per level, top to bottom
   enum class Norm { batch, group, none } norm = Norm::batch;
   int64_t norm_groups = 8;  // group norm only
+  PoolKind down = PoolKind::max;  // 2x pooling between levels
+  Activation activation = Activation::relu;  // after each normalization (ELU uses alpha 1)
   // true: 3x3 convolutions with padding 1 (output the size of the input, which must be a
   // multiple of 2^(levels-1)); false: unpadded convolutions, skips centre-cropped.
   bool padded = true;
   uint64_t seed = 0;
 };
 
-// Each level: two [conv 3 -> norm -> ReLU]; 2x max pooling down; 2x2 stride-2 transposed conv
+// Each level: two [conv 3 -> norm -> activation]; 2x pooling down (max by default); 2x2 stride-2 transposed conv
 // up (halving channels), concatenation with the skip, two [conv-norm-ReLU]; final 1x1 conv.
 std::unique_ptr<Graph> make_unet(const UNetOptions& o);
 

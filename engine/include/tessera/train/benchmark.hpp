@@ -16,13 +16,13 @@ struct EngineBenchOptions {
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
 };
 
-// Process memory as the kernel sees it, from /proc/self/statm and getrusage.
-std::size_t current_rss_bytes();
+// Peak resident memory of the process so far (getrusage), as the kernel sees it.
 std::size_t peak_rss_bytes();
 
 // Runs the benchmark; returns one JSON object with ms_per_step_median, ms_per_step_min,
-// peak_bytes (tracking allocator, everything the engine holds), rss_delta_bytes (peak RSS
-// above the RSS after set-up, the figure comparable with PyTorch's), loss_first, loss_last.
+// peak_bytes (tracking allocator: everything the engine holds, weights to activations),
+// rss_delta_bytes (growth of peak RSS from before the model was built, measured as the PyTorch
+// peer measures it), loss_first, loss_last.
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o);
 
 }  // namespace tessera
