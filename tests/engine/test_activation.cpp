@@ -1,5 +1,5 @@
 #include <cmath>
-#include <functional>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -96,13 +96,25 @@ TEST(Activation, Gradient3D) {
 
 TEST(Activation, BackwardNeedsOnlyWhatTheHeaderSays) {
   const Tensor x = away_from_zero({2, 3, 4, 4}, 4), dy = random_tensor({2, 3, 4, 4}, 5);
-  const Tensor y = activation_forward(x, Activation::tanh);
-  // relu family from x alone, sigmoid/tanh from y alone.
-  EXPECT_NO_THROW(activation_backward(x, Tensor(), dy, Activation::elu, kAlpha));
-  EXPECT_NO_THROW(activation_backward(Tensor(), y, dy, Activation::tanh));
-  EXPECT_THROW(activation_backward(Tensor(), y, dy, Activation::relu), std::invalid_argument);
-  EXPECT_THROW(activation_backward(x, Tensor(), dy, Activation::sigmoid), std::invalid_argument);
-  EXPECT_THROW(activation_backward(x, y, Tensor::zeros({2, 3, 4, 5}), Activation::relu),
+  // Output-based where the output determines the derivative; a negative slope needs x.
+  EXPECT_TRUE(activation_backward_uses_output(Activation::relu));
+  EXPECT_TRUE(activation_backward_uses_output(Activation::elu, 1.f));
+  EXPECT_TRUE(activation_backward_uses_output(Activation::sigmoid));
+  EXPECT_FALSE(activation_backward_uses_output(Activation::leaky_relu, -0.5f));
+  for (auto [a, alpha] : {std::pair{Activation::relu, 0.f}, {Activation::elu, 1.f},
+                          {Activation::tanh, 0.f}, {Activation::leaky_relu, -0.5f}}) {
+    const Tensor y = activation_forward(x, a, alpha);
+    const Tensor dx = activation_backward(x, y, dy, a, alpha);
+    if (activation_backward_uses_output(a, alpha)) {
+      expect_close(activation_backward(Tensor(), y, dy, a, alpha), dx);
+      EXPECT_THROW(activation_backward(x, Tensor(), dy, a, alpha), std::invalid_argument);
+    } else {
+      expect_close(activation_backward(x, Tensor(), dy, a, alpha), dx);
+      EXPECT_THROW(activation_backward(Tensor(), y, dy, a, alpha), std::invalid_argument);
+    }
+  }
+  EXPECT_THROW(activation_backward(x, activation_forward(x, Activation::relu),
+                                   Tensor::zeros({2, 3, 4, 5}), Activation::relu),
                std::invalid_argument);
 }
 

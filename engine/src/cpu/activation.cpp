@@ -15,18 +15,14 @@ constexpr std::pair<Activation, const char*> kNames[] = {
     {Activation::leaky_relu, "leaky_relu"}, {Activation::elu, "elu"},
     {Activation::sigmoid, "sigmoid"},       {Activation::tanh, "tanh"}};
 
-// sigmoid and tanh differentiate from their output, which the caller keeps anyway.
-bool uses_dst(Activation a) {
-  return a == Activation::sigmoid || a == Activation::tanh;
-}
-
-dnnl::algorithm algorithm_of(Activation a) {
+dnnl::algorithm algorithm_of(Activation a, float alpha) {
+  const bool dst = activation_backward_uses_output(a, alpha);
   switch (a) {
     case Activation::relu:
     case Activation::leaky_relu:
-      return dnnl::algorithm::eltwise_relu;
+      return dst ? dnnl::algorithm::eltwise_relu_use_dst_for_bwd : dnnl::algorithm::eltwise_relu;
     case Activation::elu:
-      return dnnl::algorithm::eltwise_elu;
+      return dst ? dnnl::algorithm::eltwise_elu_use_dst_for_bwd : dnnl::algorithm::eltwise_elu;
     case Activation::sigmoid:
       return dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
     case Activation::tanh:
@@ -54,7 +50,7 @@ const FwdEntry& forward_entry(const memory::desc& md, Activation a, float alpha)
   dnnl_util::Key key("eltwise_fwd");
   key.add(md).add(int64_t(a)).add(double(alpha));
   return cache.get(key, [&] {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a), md, alpha);
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a, alpha), md, alpha);
     dnnl::eltwise_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
     return FwdEntry{pd, dnnl::eltwise_forward(pd), pd.scratchpad_desc()};
   });
@@ -72,7 +68,7 @@ const BwdEntry& backward_entry(const memory::desc& md, Activation a, float alpha
   key.add(md).add(int64_t(a)).add(double(alpha));
   return cache.get(key, [&] {
     const FwdEntry& fwd = forward_entry(md, a, alpha);
-    dnnl::eltwise_backward::desc d(algorithm_of(a), md, md, alpha);
+    dnnl::eltwise_backward::desc d(algorithm_of(a, alpha), md, md, alpha);
     dnnl::eltwise_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
                                               fwd.pd);
     return BwdEntry{pd, dnnl::eltwise_backward(pd), pd.scratchpad_desc()};
@@ -80,6 +76,24 @@ const BwdEntry& backward_entry(const memory::desc& md, Activation a, float alpha
 }
 
 }  // namespace
+
+// Differentiating from the output lets the input be freed as soon as the forward pass has
+// used it: for ReLU after batch norm, that is one activation tensor less per layer.
+// A negative slope would make the output ambiguous about the input's sign.
+bool activation_backward_uses_output(Activation a, float alpha) {
+  switch (a) {
+    case Activation::sigmoid:
+    case Activation::tanh:
+    case Activation::relu:
+      return true;
+    case Activation::leaky_relu:
+    case Activation::elu:
+      return alpha >= 0.f;
+    case Activation::identity:
+      break;
+  }
+  return false;
+}
 
 Activation activation_from_string(const std::string& name) {
   std::string known;
@@ -111,19 +125,19 @@ Tensor activation_backward(const Tensor& x, const Tensor& y, const Tensor& dy, A
   const std::string what = to_string(a) + " backward";
   if (!dy.defined()) throw std::invalid_argument(what + ": undefined dy");
   if (a == Activation::identity) return dy.clone();
-  // The tensor the derivative is computed from: y for sigmoid/tanh, x otherwise.
-  const Tensor& from = uses_dst(a) ? y : x;
+  alpha = alpha_of(a, alpha);
+  const bool use_y = activation_backward_uses_output(a, alpha);
+  const Tensor& from = use_y ? y : x;
   if (!from.defined())
     throw std::invalid_argument(what + ": needs the forward " +
-                                (uses_dst(a) ? "output y" : "input x"));
+                                (use_y ? "output y" : "input x"));
   if (from.shape() != dy.shape())
     throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) + " does not match " +
-                                (uses_dst(a) ? "y " : "x ") + to_string(from.shape()));
-  alpha = alpha_of(a, alpha);
+                                (use_y ? "y " : "x ") + to_string(from.shape()));
   const BwdEntry& e = backward_entry(from.desc(), a, alpha);
   Tensor dx(e.pd.diff_src_desc());
   dnnl_util::execute(e.prim, e.scratch,
-                     {{uses_dst(a) ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
+                     {{use_y ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
                       {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
                       {DNNL_ARG_DIFF_SRC, dx.memory()}});
   return dx;

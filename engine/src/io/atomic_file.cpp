@@ -17,7 +17,11 @@ AtomicFile::AtomicFile(std::string final_path) : final_(std::move(final_path)) {
     throw std::runtime_error("cannot write '" + final_ + "': folder '" + dir.string() +
                              "' does not exist");
   // The temporary sits beside the target so the rename stays on one file system.
-  temp_ = (dir / ("." + p.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
+  std::string name = ".";
+  name += p.filename().string();
+  name += ".tmp";
+  name += std::to_string(::getpid());
+  temp_ = (dir / name).string();
 }
 
 AtomicFile::~AtomicFile() {

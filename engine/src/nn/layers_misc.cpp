@@ -22,8 +22,7 @@ nlohmann::json Act::config() const {
 Tensor Act::forward_one(const Tensor& x, Mode mode) {
   Tensor y = activation_forward(x, kind_, alpha_);
   if (mode == Mode::train) {
-    // Sigmoid and tanh differentiate from their output, the others from their input.
-    if (kind_ == Activation::sigmoid || kind_ == Activation::tanh)
+    if (activation_backward_uses_output(kind_, alpha_))
       y_ = y;
     else
       x_ = x;

@@ -13,7 +13,9 @@ std::string to_string(Activation a);
 
 // x -> y, same shape. alpha: negative slope (leaky_relu) or ELU's alpha.
 Tensor activation_forward(const Tensor& x, Activation a, float alpha = 0.f);
-// dy -> dx. Needs x for relu/leaky_relu/elu and y for sigmoid/tanh (pass both when kept).
+// Whether activation_backward needs the forward output y (true) or the input x (false).
+bool activation_backward_uses_output(Activation a, float alpha = 0.f);
+// dy -> dx, from y or x as activation_backward_uses_output says (the other may be undefined).
 Tensor activation_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Activation a,
                            float alpha = 0.f);
 

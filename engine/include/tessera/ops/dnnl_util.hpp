@@ -57,7 +57,7 @@ void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratchpad_m
 // Copies `src` into `dst` (same logical shape, any layouts) through a cached reorder.
 void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 
-// Descriptor with the same dims and data type as `md` but format_tag::any.
+// f32 descriptor of `dims` with format_tag::any: the primitive picks the layout.
 dnnl::memory::desc any_desc(const dnnl::memory::dims& dims);
 
 dnnl::memory::format_tag plain_tag(int ndims);
