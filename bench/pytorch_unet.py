@@ -128,6 +128,7 @@ def main():
         "ms_per_step_median": round(statistics.median(times), 3),
         "ms_per_step_min": round(min(times), 3),
         "peak_bytes": peak_rss - baseline,
+        "rss_delta_bytes": peak_rss - baseline,
         "peak_rss_bytes": peak_rss,
     }))
 
