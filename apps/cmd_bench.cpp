@@ -9,17 +9,22 @@ namespace tessera::app {
 void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks that print one JSON line each");
   bench->require_subcommand(1);
-  auto* engine = bench->add_subcommand("engine", "Time U-Net training steps (forward, loss, "
-                                                 "backward, SGD momentum)");
+  auto* engine = bench->add_subcommand("engine",
+                                       "Time U-Net training steps (forward, loss, "
+                                       "backward, SGD momentum)");
   auto o = std::make_shared<EngineBenchOptions>();
   engine->add_option("--model", o->model, "unet2d or unet3d")
       ->check(CLI::IsMember({"unet2d", "unet3d"}))
       ->capture_default_str();
-  engine->add_option("--batch", o->batch, "batch size")->check(CLI::Range(1, 4096))->capture_default_str();
+  engine->add_option("--batch", o->batch, "batch size")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
   engine->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
       ->check(CLI::Range(8, 16384))
       ->capture_default_str();
-  engine->add_option("--steps", o->steps, "timed steps")->check(CLI::Range(1, 100000))->capture_default_str();
+  engine->add_option("--steps", o->steps, "timed steps")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   engine->add_option("--warmup", o->warmup, "untimed steps before")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();

@@ -32,8 +32,10 @@ double pixel_accuracy(const Tensor& logits, const Tensor& mask) {
 void run_demo(const DemoOptions& o) {
   auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .seed = 1});
   auto opt = make_adam({});
-  const LrSchedule schedule{.kind = LrSchedule::Kind::cosine, .base_lr = 3e-3,
-                            .warmup_steps = 10, .total_steps = o.steps};
+  const LrSchedule schedule{.kind = LrSchedule::Kind::cosine,
+                            .base_lr = 3e-3,
+                            .warmup_steps = 10,
+                            .total_steps = o.steps};
   const auto held_out = data::make_blobs({.batch = 8, .size = o.size, .seed = 999});
   std::cout << "training a " << net->parameter_count() << "-parameter U-Net on synthetic blobs ("
             << o.steps << " steps of 4 images " << o.size << "x" << o.size << ")\n";
@@ -56,7 +58,8 @@ void run_demo(const DemoOptions& o) {
   const Tensor again = ck.model->forward(held_out.image, Mode::eval).to_plain();
   const Tensor p = pred.to_plain();
   float diff = 0.f;
-  for (int64_t i = 0; i < p.numel(); ++i) diff = std::max(diff, std::abs(p.data()[i] - again.data()[i]));
+  for (int64_t i = 0; i < p.numel(); ++i)
+    diff = std::max(diff, std::abs(p.data()[i] - again.data()[i]));
   std::cout << "checkpoint " << o.output << " reloaded: max prediction difference " << diff << "\n";
   if (diff != 0.f) throw std::runtime_error("reloaded checkpoint predicts differently");
 }
@@ -66,8 +69,12 @@ void run_demo(const DemoOptions& o) {
 void add_demo_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Train a small U-Net on generated data, end to end");
   auto o = std::make_shared<DemoOptions>();
-  cmd->add_option("--steps", o->steps, "training steps")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--size", o->size, "image edge (multiple of 4)")->check(CLI::Range(8, 4096))->capture_default_str();
+  cmd->add_option("--steps", o->steps, "training steps")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--size", o->size, "image edge (multiple of 4)")
+      ->check(CLI::Range(8, 4096))
+      ->capture_default_str();
   cmd->add_option("--output", o->output, "checkpoint to write")->capture_default_str();
   cmd->callback([o] {
     if (o->size % 4) throw std::invalid_argument("--size must be a multiple of 4");

@@ -19,6 +19,7 @@ void add_info_command(CLI::App& app) {
     std::cout << "  connectomics: " << connectomics::library_versions() << "\n"
               << "  ecology, materials, video: " << ecology::library_versions() << "\n"
               << "  hydrology: " << hydrology::library_versions() << "\n"
+              << "  CLI11: " << CLI11_VERSION << "\n"
               << "CPU ISA (oneDNN): " << cpu_isa() << "\n"
               << "threads: " << engine_threads() << "\n"
               << "MPI: " << (mpi_built() ? "built" : "not built") << "\n"

@@ -1,5 +1,6 @@
 #pragma once
-// Finite-difference gradient checking shared by the op, loss and module tests.
+// Helpers shared by the engine tests: finite-difference gradient checks, random tensors,
+// blocked layouts and tolerance comparisons.
 //
 // For a scalar function f(x) we compare an analytic gradient g = df/dx against central
 // differences (f(x+h e_i) - f(x-h e_i)) / 2h on a sample of coordinates. f is made scalar by a
@@ -29,6 +30,21 @@ inline double dot(const Tensor& a, const Tensor& b) {
   double s = 0;
   for (int64_t i = 0; i < pa.numel(); ++i) s += double(pa.data()[i]) * pb.data()[i];
   return s;
+}
+
+// The same tensor in oneDNN's 8-channel blocked layout (nChw8c / nCdhw8c), as convolutions
+// produce it: ops must give the same results on it as on plain tensors.
+inline Tensor blocked8(const Tensor& x) {
+  using tag = dnnl::memory::format_tag;
+  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
+  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
+}
+
+// Element-wise |a - b| <= tol, any layouts.
+inline void expect_close(const Tensor& a, const Tensor& b, float tol = 1e-6f) {
+  ASSERT_EQ(a.shape(), b.shape());
+  const auto va = a.to_vector(), vb = b.to_vector();
+  for (size_t i = 0; i < va.size(); ++i) ASSERT_NEAR(va[i], vb[i], tol) << "element " << i;
 }
 
 // Checks `analytic` (gradient of scalar `f` at `x`) against central differences.

@@ -9,21 +9,11 @@
 namespace tessera {
 namespace {
 
+using testing::blocked8;
 using testing::dot;
+using testing::expect_close;
 using testing::expect_gradient_close;
 using testing::random_tensor;
-using tag = dnnl::memory::format_tag;
-
-Tensor blocked8(const Tensor& x) {
-  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
-  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
-}
-
-void expect_close(const Tensor& a, const Tensor& b, float tol = 1e-6f) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto va = a.to_vector(), vb = b.to_vector();
-  for (size_t i = 0; i < va.size(); ++i) ASSERT_NEAR(va[i], vb[i], tol) << "element " << i;
-}
 
 // Values in [-2,-0.1] or [0.1,2]: finite differences never straddle relu's kink at 0.
 Tensor away_from_zero(const Shape& shape, uint64_t seed) {
@@ -101,8 +91,10 @@ TEST(Activation, BackwardNeedsOnlyWhatTheHeaderSays) {
   EXPECT_TRUE(activation_backward_uses_output(Activation::elu, 1.f));
   EXPECT_TRUE(activation_backward_uses_output(Activation::sigmoid));
   EXPECT_FALSE(activation_backward_uses_output(Activation::leaky_relu, -0.5f));
-  for (auto [a, alpha] : {std::pair{Activation::relu, 0.f}, {Activation::elu, 1.f},
-                          {Activation::tanh, 0.f}, {Activation::leaky_relu, -0.5f}}) {
+  for (auto [a, alpha] : {std::pair{Activation::relu, 0.f},
+                          {Activation::elu, 1.f},
+                          {Activation::tanh, 0.f},
+                          {Activation::leaky_relu, -0.5f}}) {
     const Tensor y = activation_forward(x, a, alpha);
     const Tensor dx = activation_backward(x, y, dy, a, alpha);
     if (activation_backward_uses_output(a, alpha)) {

@@ -26,7 +26,8 @@ class CheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("tessera_ckpt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("tessera_ckpt_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -38,15 +39,17 @@ class CheckpointTest : public ::testing::Test {
 // dropout call counter.
 std::unique_ptr<Module> make_model() {
   auto s = std::make_unique<Sequential>();
-  s->add(make_unet({.dims = 2, .in_channels = 1, .out_channels = 2, .channels = {4, 8}, .seed = 5}));
+  s->add(
+      make_unet({.dims = 2, .in_channels = 1, .out_channels = 2, .channels = {4, 8}, .seed = 5}));
   s->add(std::make_unique<Dropout>(0.2f, 77));
-  s->add(std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 1, .kernel = {1, 1}}));
+  s->add(
+      std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 1, .kernel = {1, 1}}));
   s->initialize(5);
   return s;
 }
 
-const LrSchedule kSchedule{.kind = LrSchedule::Kind::cosine, .base_lr = 1e-2, .warmup_steps = 2,
-                           .total_steps = 8};
+const LrSchedule kSchedule{
+    .kind = LrSchedule::Kind::cosine, .base_lr = 1e-2, .warmup_steps = 2, .total_steps = 8};
 
 void train(Module& m, Optimizer& opt, int from, int to) {
   for (int step = from; step < to; ++step) {
@@ -72,10 +75,12 @@ TEST_F(CheckpointTest, RoundTripKeepsEverything) {
   EXPECT_EQ(ck.model->config(), m->config());
   const auto pa = m->parameters(), pb = ck.model->parameters();
   ASSERT_EQ(pa.size(), pb.size());
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(bitwise_equal(pa[i]->value, pb[i]->value)) << pa[i]->name;
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_TRUE(bitwise_equal(pa[i]->value, pb[i]->value)) << pa[i]->name;
   const auto ba = m->buffers(), bb = ck.model->buffers();
   ASSERT_EQ(ba.size(), bb.size());
-  for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(bitwise_equal(*ba[i].second, *bb[i].second)) << ba[i].first;
+  for (size_t i = 0; i < ba.size(); ++i)
+    EXPECT_TRUE(bitwise_equal(*ba[i].second, *bb[i].second)) << ba[i].first;
   ASSERT_TRUE(ck.optimizer);
   EXPECT_EQ(ck.optimizer->config(), opt->config());
   EXPECT_EQ(ck.optimizer->steps(), opt->steps());
@@ -96,9 +101,11 @@ TEST_F(CheckpointTest, ResumeReproducesTheUninterruptedRunBitForBit) {
   train(*ck.model, *ck.optimizer, static_cast<int>(ck.step), 8);
 
   const auto pa = straight->parameters(), pb = ck.model->parameters();
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(bitwise_equal(pa[i]->value, pb[i]->value)) << pa[i]->name;
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_TRUE(bitwise_equal(pa[i]->value, pb[i]->value)) << pa[i]->name;
   const auto ba = straight->buffers(), bb = ck.model->buffers();
-  for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(bitwise_equal(*ba[i].second, *bb[i].second)) << ba[i].first;
+  for (size_t i = 0; i < ba.size(); ++i)
+    EXPECT_TRUE(bitwise_equal(*ba[i].second, *bb[i].second)) << ba[i].first;
   // And the run did change the weights, so the comparison means something.
   EXPECT_FALSE(bitwise_equal(pa[0]->value, make_model()->parameters()[0]->value));
 }
@@ -136,8 +143,8 @@ TEST_F(CheckpointTest, FailedSaveLeavesNothing) {
 TEST(UNet, LearnsSyntheticSegmentation) {
   auto net = make_unet({.dims = 2, .channels = {8, 16}, .seed = 1});
   auto opt = make_adam({});
-  const LrSchedule sched{.kind = LrSchedule::Kind::cosine, .base_lr = 5e-3, .warmup_steps = 5,
-                         .total_steps = 200};
+  const LrSchedule sched{
+      .kind = LrSchedule::Kind::cosine, .base_lr = 5e-3, .warmup_steps = 5, .total_steps = 200};
   float first = 0.f, last = 1e9f;
   for (int step = 0; step < 200; ++step) {
     const auto b = data::make_blobs({.batch = 4, .size = 32, .seed = uint64_t(step)});
@@ -148,7 +155,8 @@ TEST(UNet, LearnsSyntheticSegmentation) {
   }
   // Held-out loss in eval mode, with running batch-norm statistics.
   const auto test = data::make_blobs({.batch = 8, .size = 32, .seed = 12345});
-  const float held_out = bce_with_logits_loss(net->forward(test.image, Mode::eval), test.mask).value;
+  const float held_out =
+      bce_with_logits_loss(net->forward(test.image, Mode::eval), test.mask).value;
   EXPECT_LT(last, first / 10) << "training loss " << first << " -> " << last;
   EXPECT_LT(held_out, first / 10) << "held-out loss " << held_out;
 }

@@ -9,6 +9,7 @@ namespace tessera {
 namespace {
 
 using testing::dot;
+using testing::expect_close;
 using testing::expect_gradient_close;
 using testing::random_tensor;
 
@@ -34,7 +35,8 @@ Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvP
   const Spatial3 X = lift(x.shape(), 2), K = lift(w.shape(), 2), Y = lift(ys, 2);
   const Spatial3 S = lift_param(p.stride, sd, 1), P = lift_param(p.padding, sd, 0),
                  D = lift_param(p.dilation, sd, 1);
-  const int64_t N = x.dim(0), Ci = x.dim(1), Co = w.dim(0), G = p.groups, cig = Ci / G, cog = Co / G;
+  const int64_t N = x.dim(0), Ci = x.dim(1), Co = w.dim(0), G = p.groups, cig = Ci / G,
+                cog = Co / G;
   const float* xd = x.data();
   const float* wd = w.data();
   float* yd = y.data();
@@ -61,13 +63,6 @@ Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvP
   return y;
 }
 
-void expect_all_near(const Tensor& a, const Tensor& b, float tol) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const Tensor pa = a.to_plain(), pb = b.to_plain();
-  for (int64_t i = 0; i < pa.numel(); ++i)
-    ASSERT_NEAR(pa.data()[i], pb.data()[i], tol) << "element " << i;
-}
-
 struct ConvCase {
   Shape x, w;
   ConvParams p;
@@ -78,8 +73,8 @@ class ConvReference : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(ConvReference, MatchesNaiveLoops) {
   const ConvCase& c = GetParam();
   Tensor x = random_tensor(c.x, 1), w = random_tensor(c.w, 2), b = random_tensor({c.w[0]}, 3);
-  expect_all_near(conv_forward(x, w, b, c.p), naive_conv(x, w, b, c.p), 1e-4f);
-  expect_all_near(conv_forward(x, w, Tensor(), c.p), naive_conv(x, w, Tensor(), c.p), 1e-4f);
+  expect_close(conv_forward(x, w, b, c.p), naive_conv(x, w, b, c.p), 1e-4f);
+  expect_close(conv_forward(x, w, Tensor(), c.p), naive_conv(x, w, Tensor(), c.p), 1e-4f);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -87,11 +82,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ConvCase{{2, 3, 9, 8}, {4, 3, 3, 3}, {.padding = {1, 1}}},
         ConvCase{{1, 4, 11, 10}, {6, 4, 3, 2}, {.stride = {2, 3}, .padding = {1, 0}}},
-        ConvCase{{1, 4, 12, 12}, {4, 2, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}, .groups = 2}},
+        ConvCase{
+            {1, 4, 12, 12}, {4, 2, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}, .groups = 2}},
         ConvCase{{2, 1, 7, 7}, {8, 1, 1, 1}, {}},
         ConvCase{{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, {.padding = {1, 1, 1}}},
-        ConvCase{{2, 4, 7, 9, 8}, {4, 2, 3, 3, 3},
-                 {.stride = {2, 1, 2}, .padding = {1, 0, 1}, .dilation = {1, 2, 1}, .groups = 2}}));
+        ConvCase{{2, 4, 7, 9, 8},
+                 {4, 2, 3, 3, 3},
+                 {.stride = {2, 1, 2}, .padding = {1, 0, 1}, .dilation = {1, 2, 1}, .groups = 2}}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 // f(x, w, b) = dot(r, conv(x, w, b)); checks dx, dw, db by central differences.
 void check_conv_gradients(const Shape& xs, const Shape& ws, const ConvParams& p, bool transposed) {
@@ -100,18 +98,21 @@ void check_conv_gradients(const Shape& xs, const Shape& ws, const ConvParams& p,
     return transposed ? conv_transpose_forward(x, w, b, p) : conv_forward(x, w, b, p);
   };
   const Tensor r = random_tensor(fwd().shape(), 14);
-  const ConvGrads g = transposed ? conv_transpose_backward(x, w, r, p, true)
-                                 : conv_backward(x, w, r, p, true);
+  const ConvGrads g =
+      transposed ? conv_transpose_backward(x, w, r, p, true) : conv_backward(x, w, r, p, true);
   auto f = [&] { return dot(r, fwd()); };
   expect_gradient_close("dx", x, g.dx, f);
   expect_gradient_close("dw", w, g.dw, f);
   expect_gradient_close("db", b, g.db, f);
 }
 
-TEST(Conv, Gradient2D) { check_conv_gradients({2, 3, 6, 5}, {4, 3, 3, 3}, {.padding = {1, 1}}, false); }
+TEST(Conv, Gradient2D) {
+  check_conv_gradients({2, 3, 6, 5}, {4, 3, 3, 3}, {.padding = {1, 1}}, false);
+}
 TEST(Conv, GradientStridedDilatedGrouped2D) {
   check_conv_gradients({2, 4, 9, 8}, {6, 2, 3, 3},
-                       {.stride = {2, 1}, .padding = {1, 2}, .dilation = {1, 2}, .groups = 2}, false);
+                       {.stride = {2, 1}, .padding = {1, 2}, .dilation = {1, 2}, .groups = 2},
+                       false);
 }
 TEST(Conv, Gradient3D) {
   check_conv_gradients({1, 2, 5, 4, 5}, {3, 2, 3, 3, 3}, {.padding = {1, 1, 1}}, false);
@@ -124,7 +125,8 @@ TEST(ConvTranspose, Gradient2D) {
   check_conv_gradients({2, 4, 4, 3}, {3, 4, 2, 2}, {.stride = {2, 2}}, true);
 }
 TEST(ConvTranspose, GradientPaddedGrouped2D) {
-  check_conv_gradients({1, 4, 4, 5}, {6, 2, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}, .groups = 2}, true);
+  check_conv_gradients({1, 4, 4, 5}, {6, 2, 3, 3},
+                       {.stride = {2, 2}, .padding = {1, 1}, .groups = 2}, true);
 }
 TEST(ConvTranspose, Gradient3D) {
   check_conv_gradients({1, 4, 3, 3, 2}, {2, 4, 2, 2, 2}, {.stride = {2, 2, 2}}, true);
@@ -139,7 +141,8 @@ TEST(ConvTranspose, IsTheAdjointOfConvolution) {
   Tensor wt = Tensor::empty({3, 5, 3, 3});
   for (int64_t o = 0; o < 5; ++o)
     for (int64_t i = 0; i < 3; ++i)
-      for (int64_t k = 0; k < 9; ++k) wt.data()[(i * 5 + o) * 9 + k] = w.data()[(o * 3 + i) * 9 + k];
+      for (int64_t k = 0; k < 9; ++k)
+        wt.data()[(i * 5 + o) * 9 + k] = w.data()[(o * 3 + i) * 9 + k];
   ConvParams pt = p;
   pt.output_padding = {1, 1};  // 4 -> 8 exactly
   const Tensor xt = conv_transpose_forward(y, wt, Tensor(), pt);
@@ -151,20 +154,21 @@ TEST(Conv, BlockedInputGivesTheSameResult) {
   Tensor x = random_tensor({2, 8, 7, 6}, 5), w = random_tensor({8, 8, 3, 3}, 6),
          b = random_tensor({8}, 7);
   const ConvParams p{.padding = {1, 1}};
-  const Tensor blocked = x.to_layout(
-      dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw8c));
+  const Tensor blocked = testing::blocked8(x);
   ASSERT_FALSE(blocked.is_plain());
-  expect_all_near(conv_forward(blocked, w, b, p), conv_forward(x, w, b, p), 1e-5f);
+  expect_close(conv_forward(blocked, w, b, p), conv_forward(x, w, b, p), 1e-5f);
   const Tensor r = random_tensor(conv_output_shape(x.shape(), w.shape(), p), 8);
-  expect_all_near(conv_backward(blocked, w, r, p, true).dw, conv_backward(x, w, r, p, true).dw, 1e-4f);
+  expect_close(conv_backward(blocked, w, r, p, true).dw, conv_backward(x, w, r, p, true).dw, 1e-4f);
 }
 
 TEST(Conv, RejectsMismatchedShapes) {
   Tensor x = random_tensor({1, 3, 5, 5}, 1);
-  EXPECT_THROW(conv_forward(x, random_tensor({4, 2, 3, 3}, 2), Tensor(), {}), std::invalid_argument);
+  EXPECT_THROW(conv_forward(x, random_tensor({4, 2, 3, 3}, 2), Tensor(), {}),
+               std::invalid_argument);
   EXPECT_THROW(conv_forward(x, random_tensor({4, 3, 3, 3}, 2), random_tensor({3}, 3), {}),
                std::invalid_argument);
-  EXPECT_THROW(conv_forward(x, random_tensor({4, 3, 7, 7}, 2), Tensor(), {}), std::invalid_argument);
+  EXPECT_THROW(conv_forward(x, random_tensor({4, 3, 7, 7}, 2), Tensor(), {}),
+               std::invalid_argument);
   EXPECT_THROW(conv_forward(x, random_tensor({4, 3, 3, 3}, 2), Tensor(), {.stride = {1}}),
                std::invalid_argument);
 }

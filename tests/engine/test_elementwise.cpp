@@ -6,21 +6,11 @@
 namespace tessera {
 namespace {
 
+using testing::blocked8;
 using testing::dot;
+using testing::expect_close;
 using testing::expect_gradient_close;
 using testing::random_tensor;
-using tag = dnnl::memory::format_tag;
-
-Tensor blocked8(const Tensor& x) {
-  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
-  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
-}
-
-void expect_close(const Tensor& a, const Tensor& b, float tol = 1e-6f) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto va = a.to_vector(), vb = b.to_vector();
-  for (size_t i = 0; i < va.size(); ++i) ASSERT_NEAR(va[i], vb[i], tol) << "element " << i;
-}
 
 TEST(Elementwise, KnownValues) {
   const Tensor a = Tensor::from_vector({1, 1, 2, 2}, {1, 2, 3, 4});

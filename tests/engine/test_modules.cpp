@@ -40,30 +40,51 @@ void check_network_gradients(Module& net, const Shape& xs, int params_to_check) 
 }
 
 TEST(Graph, UNetGradients2D) {
-  auto net = make_unet({.dims = 2, .in_channels = 2, .out_channels = 2, .channels = {4, 8},
-                        .norm = UNetOptions::Norm::batch, .down = PoolKind::avg, .activation = Activation::elu, .seed = 3});
+  auto net = make_unet({.dims = 2,
+                        .in_channels = 2,
+                        .out_channels = 2,
+                        .channels = {4, 8},
+                        .norm = UNetOptions::Norm::batch,
+                        .down = PoolKind::avg,
+                        .activation = Activation::elu,
+                        .seed = 3});
   check_network_gradients(*net, {2, 2, 8, 8}, 100);
 }
 
 TEST(Graph, UNetGradients3DGroupNorm) {
-  auto net = make_unet({.dims = 3, .channels = {4, 8}, .norm = UNetOptions::Norm::group,
-                        .norm_groups = 2, .down = PoolKind::avg, .activation = Activation::elu, .seed = 4});
+  auto net = make_unet({.dims = 3,
+                        .channels = {4, 8},
+                        .norm = UNetOptions::Norm::group,
+                        .norm_groups = 2,
+                        .down = PoolKind::avg,
+                        .activation = Activation::elu,
+                        .seed = 4});
   check_network_gradients(*net, {1, 1, 4, 4, 4}, 6);
 }
 
 TEST(Graph, UnpaddedUNetCropsSkipsAndDifferentiates) {
-  auto net = make_unet({.dims = 2, .channels = {4, 8}, .norm = UNetOptions::Norm::none,
-                        .down = PoolKind::avg, .activation = Activation::elu, .padded = false, .seed = 5});
+  auto net = make_unet({.dims = 2,
+                        .channels = {4, 8},
+                        .norm = UNetOptions::Norm::none,
+                        .down = PoolKind::avg,
+                        .activation = Activation::elu,
+                        .padded = false,
+                        .seed = 5});
   // 20 -> 16 -> pool 8 -> 4 -> up 8 -> 4 (skip 16 cropped to 8)
-  EXPECT_EQ(net->forward(random_tensor({1, 1, 20, 20}, 1), Mode::eval).shape(), (Shape{1, 1, 4, 4}));
+  EXPECT_EQ(net->forward(random_tensor({1, 1, 20, 20}, 1), Mode::eval).shape(),
+            (Shape{1, 1, 4, 4}));
   check_network_gradients(*net, {1, 1, 20, 20}, 4);
 }
 
 TEST(Graph, SumsGradientsOfAnOutputReadTwice) {
   // y = conv_a(x) + conv_b(x): dx must be the sum of both paths.
   Graph g;
-  const int a = g.add(std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 3, .padding = {1, 1}}), Graph::input);
-  const int b = g.add(std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 3, .kernel = {1, 1}}), Graph::input);
+  const int a = g.add(
+      std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 3, .padding = {1, 1}}),
+      Graph::input);
+  const int b = g.add(
+      std::make_unique<Conv>(ConvOptions{.in_channels = 2, .out_channels = 3, .kernel = {1, 1}}),
+      Graph::input);
   g.add(std::make_unique<Add>(), {a, b});
   g.initialize(7);
   check_network_gradients(g, {2, 2, 5, 5}, 4);
@@ -71,7 +92,8 @@ TEST(Graph, SumsGradientsOfAnOutputReadTwice) {
 
 TEST(Sequential, ClassifierGradients) {
   Sequential s;
-  s.add(std::make_unique<Conv>(ConvOptions{.in_channels = 1, .out_channels = 4, .padding = {1, 1}}));
+  s.add(
+      std::make_unique<Conv>(ConvOptions{.in_channels = 1, .out_channels = 4, .padding = {1, 1}}));
   s.add(std::make_unique<Act>(Activation::elu, 1.f));
   s.add(std::make_unique<Pool>(PoolParams{.kind = PoolKind::avg, .kernel = {2, 2}}));
   s.add(std::make_unique<Flatten>());
@@ -104,8 +126,12 @@ TEST(Module, SeededInitialisationIsReproducible) {
 }
 
 TEST(Module, StatesItsGeometry) {
-  Conv conv(ConvOptions{.in_channels = 1, .out_channels = 1, .kernel = {3, 5}, .stride = {1, 2},
-                        .padding = {1, 2}, .dilation = {2, 1}});
+  Conv conv(ConvOptions{.in_channels = 1,
+                        .out_channels = 1,
+                        .kernel = {3, 5},
+                        .stride = {1, 2},
+                        .padding = {1, 2},
+                        .dilation = {2, 1}});
   const Geometry g = conv.geometry();
   EXPECT_EQ(g.kind, Geometry::Kind::window);
   EXPECT_EQ(g.kernel, (Shape{3, 5}));

@@ -9,22 +9,16 @@
 namespace tessera {
 namespace {
 
+using testing::blocked8;
 using testing::dot;
 using testing::expect_gradient_close;
 using testing::random_tensor;
-using tag = dnnl::memory::format_tag;
 
 constexpr float kEps = 1e-5f;
 
-Tensor blocked8(const Tensor& x) {
-  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
-  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
-}
-
+// These ops accumulate over whole planes: a looser default than the shared 1e-6.
 void expect_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto va = a.to_vector(), vb = b.to_vector();
-  for (size_t i = 0; i < va.size(); ++i) ASSERT_NEAR(va[i], vb[i], tol) << "element " << i;
+  testing::expect_close(a, b, tol);
 }
 
 // Naive normalisation of plain x [N,C,*S] with statistics over (sample, group) blocks, or over

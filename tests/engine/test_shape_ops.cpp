@@ -8,15 +8,10 @@
 namespace tessera {
 namespace {
 
+using testing::blocked8;
 using testing::dot;
 using testing::expect_gradient_close;
 using testing::random_tensor;
-using tag = dnnl::memory::format_tag;
-
-Tensor blocked8(const Tensor& x) {
-  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
-  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
-}
 
 void expect_equal(const Tensor& a, const Tensor& b) {
   ASSERT_EQ(a.shape(), b.shape());

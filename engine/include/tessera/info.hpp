@@ -12,8 +12,8 @@ struct LibraryVersion {
 
 // oneDNN, HDF5, OpenMP, MPI and CUDA libraries as linked (runtime versions where available).
 std::vector<LibraryVersion> engine_library_versions();
-std::string cpu_isa();      // the instruction set oneDNN dispatches to, e.g. "avx2"
-int engine_threads();        // OpenMP threads the engine uses
+std::string cpu_isa();  // the instruction set oneDNN dispatches to, e.g. "avx2"
+int engine_threads();   // OpenMP threads the engine uses
 bool mpi_built();
 
 // CUDA backend: whether it was built, and a one-line description of devices and libraries.

@@ -38,40 +38,26 @@ float alpha_of(Activation a, float alpha) {
   return a == Activation::leaky_relu || a == Activation::elu ? alpha : 0.f;
 }
 
-struct FwdEntry {
-  dnnl::eltwise_forward::primitive_desc pd;
-  dnnl::eltwise_forward prim;
-  memory::desc scratch;
-};
-
 // Forward pd on layout `md`; backward re-fetches it as its hint.
-const FwdEntry& forward_entry(const memory::desc& md, Activation a, float alpha) {
-  static dnnl_util::Cache<FwdEntry> cache;
-  dnnl_util::Key key("eltwise_fwd");
+const dnnl_util::Cached<dnnl::eltwise_forward>& forward_entry(const memory::desc& md, Activation a,
+                                                              float alpha) {
+  dnnl_util::Key key("activation_fwd");
   key.add(md).add(int64_t(a)).add(double(alpha));
-  return cache.get(key, [&] {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a, alpha), md, alpha);
-    dnnl::eltwise_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return FwdEntry{pd, dnnl::eltwise_forward(pd), pd.scratchpad_desc()};
+  return dnnl_util::cached<dnnl::eltwise_forward>(key, [&] {
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a, alpha), md,
+                                  alpha);
+    return dnnl::eltwise_forward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
 }
 
-struct BwdEntry {
-  dnnl::eltwise_backward::primitive_desc pd;
-  dnnl::eltwise_backward prim;
-  memory::desc scratch;
-};
-
-const BwdEntry& backward_entry(const memory::desc& md, Activation a, float alpha) {
-  static dnnl_util::Cache<BwdEntry> cache;
-  dnnl_util::Key key("eltwise_bwd");
+const dnnl_util::Cached<dnnl::eltwise_backward>& backward_entry(const memory::desc& md,
+                                                                Activation a, float alpha) {
+  dnnl_util::Key key("activation_bwd");
   key.add(md).add(int64_t(a)).add(double(alpha));
-  return cache.get(key, [&] {
-    const FwdEntry& fwd = forward_entry(md, a, alpha);
+  return dnnl_util::cached<dnnl::eltwise_backward>(key, [&] {
     dnnl::eltwise_backward::desc d(algorithm_of(a, alpha), md, md, alpha);
-    dnnl::eltwise_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
-                                              fwd.pd);
-    return BwdEntry{pd, dnnl::eltwise_backward(pd), pd.scratchpad_desc()};
+    return dnnl::eltwise_backward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                                  forward_entry(md, a, alpha).pd);
   });
 }
 
@@ -114,9 +100,9 @@ Tensor activation_forward(const Tensor& x, Activation a, float alpha) {
   if (!x.defined()) throw std::invalid_argument(to_string(a) + ": undefined input");
   if (a == Activation::identity) return x.clone();
   alpha = alpha_of(a, alpha);
-  const FwdEntry& e = forward_entry(x.desc(), a, alpha);
+  const auto& e = forward_entry(x.desc(), a, alpha);
   Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e.prim, e.scratch, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
   return y;
 }
 
@@ -129,17 +115,15 @@ Tensor activation_backward(const Tensor& x, const Tensor& y, const Tensor& dy, A
   const bool use_y = activation_backward_uses_output(a, alpha);
   const Tensor& from = use_y ? y : x;
   if (!from.defined())
-    throw std::invalid_argument(what + ": needs the forward " +
-                                (use_y ? "output y" : "input x"));
+    throw std::invalid_argument(what + ": needs the forward " + (use_y ? "output y" : "input x"));
   if (from.shape() != dy.shape())
     throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) + " does not match " +
                                 (use_y ? "y " : "x ") + to_string(from.shape()));
-  const BwdEntry& e = backward_entry(from.desc(), a, alpha);
+  const auto& e = backward_entry(from.desc(), a, alpha);
   Tensor dx(e.pd.diff_src_desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{use_y ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
-                      {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                      {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  dnnl_util::execute(e, {{use_y ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
+                         {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
+                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
   return dx;
 }
 

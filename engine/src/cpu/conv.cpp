@@ -58,13 +58,12 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tens
     throw std::invalid_argument(std::string(op) + ": channels not divisible by groups " +
                                 std::to_string(groups));
   if (w.dim(1) * groups != x.dim(1))
-    throw std::invalid_argument(std::string(op) + ": weights " + to_string(w.shape()) +
-                                " expect " + std::to_string(w.dim(1) * groups) +
-                                " input channels, input " + to_string(x.shape()) + " has " +
-                                std::to_string(x.dim(1)));
+    throw std::invalid_argument(std::string(op) + ": weights " + to_string(w.shape()) + " expect " +
+                                std::to_string(w.dim(1) * groups) + " input channels, input " +
+                                to_string(x.shape()) + " has " + std::to_string(x.dim(1)));
   if (b.defined() && (b.ndim() != 1 || b.dim(0) != w.dim(0)))
-    throw std::invalid_argument(std::string(op) + ": bias " + to_string(b.shape()) +
-                                " must be [" + std::to_string(w.dim(0)) + "]");
+    throw std::invalid_argument(std::string(op) + ": bias " + to_string(b.shape()) + " must be [" +
+                                std::to_string(w.dim(0)) + "]");
   (void)transposed;
 }
 
@@ -84,8 +83,8 @@ Shape output_dims(const Shape& x, const Shape& w, const Geometry& g, bool transp
     const int64_t pads = g.pad_l[i - 2] + g.pad_r[i - 2];
     const int64_t o = transposed ? (x[i] - 1) * s - pads + k : (x[i] + pads - k) / s + 1;
     if (o < 1 || (!transposed && x[i] + pads < k))
-      throw std::invalid_argument("convolution: input " + to_string(x) + " is smaller than kernel " +
-                                  to_string(w) + " allows");
+      throw std::invalid_argument("convolution: input " + to_string(x) +
+                                  " is smaller than kernel " + to_string(w) + " allows");
     out.push_back(o);
   }
   return out;
@@ -119,7 +118,10 @@ struct Problem {
   Geometry g;
 
   Problem(const Tensor& xt, const Tensor& wt, bool bias, const ConvParams& p)
-      : x(xt.shape()), w(wt.shape()), groups(p.groups), has_bias(bias),
+      : x(xt.shape()),
+        w(wt.shape()),
+        groups(p.groups),
+        has_bias(bias),
         g(geometry_of(p, xt.shape().size() - 2, F::transposed)) {
     y = output_dims(x, w, g, F::transposed);
   }
@@ -131,88 +133,60 @@ struct Problem {
     return k;
   }
 
-  memory::desc bias_md() const {
-    return has_bias ? plain_desc({w[0]}) : memory::desc();
-  }
+  memory::desc bias_md() const { return has_bias ? plain_desc({w[0]}) : memory::desc(); }
 
-  typename F::Fwd::primitive_desc forward_pd() const {
-    typename F::Fwd::desc d(prop_kind::forward_training, F::alg, du::any_desc(x),
-                            du::any_desc(weight_dims(w, groups)), bias_md(), du::any_desc(y),
-                            g.stride, g.dilate, g.pad_l, g.pad_r);
-    return typename F::Fwd::primitive_desc(d, du::default_attr(), du::engine());
+  // The forward primitive; backward re-fetches it as its hint.
+  const du::Cached<typename F::Fwd>& forward() const {
+    return du::cached<typename F::Fwd>(key("f"), [&] {
+      typename F::Fwd::desc d(prop_kind::forward_training, F::alg, du::any_desc(x),
+                              du::any_desc(weight_dims(w, groups)), bias_md(), du::any_desc(y),
+                              g.stride, g.dilate, g.pad_l, g.pad_r);
+      return typename F::Fwd::primitive_desc(d, du::default_attr(), du::engine());
+    });
   }
 };
-
-template <typename F>
-struct ForwardEntry {
-  typename F::Fwd::primitive_desc pd;
-  dnnl::primitive prim;
-};
-
-template <typename F>
-const ForwardEntry<F>& forward_entry(const Problem<F>& pr) {
-  static du::Cache<ForwardEntry<F>> cache;
-  return cache.get(pr.key("f"), [&] {
-    auto pd = pr.forward_pd();
-    return ForwardEntry<F>{pd, typename F::Fwd(pd)};
-  });
-}
 
 template <typename F>
 Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
   check_operands(F::name, x, w, b, p.groups, F::transposed);
   const Problem<F> pr(x, w, b.defined(), p);
-  const auto& e = forward_entry(pr);
+  const auto& e = pr.forward();
   Tensor src = x.to_layout(e.pd.src_desc());
   Tensor wts = w.reshape(weight_dims(w.shape(), p.groups)).to_layout(e.pd.weights_desc());
   Tensor y(e.pd.dst_desc());
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, wts.memory()}, {DNNL_ARG_DST, y.memory()}};
   if (b.defined()) args.insert({DNNL_ARG_BIAS, b.memory()});
-  du::execute(e.prim, e.pd.scratchpad_desc(), args);
+  du::execute(e, args);
   return y;
 }
 
 template <typename F>
 Tensor backward_data(const Problem<F>& pr, const Tensor& w, const Tensor& dy) {
-  struct Entry {
-    typename F::BwdData::primitive_desc pd;
-    dnnl::primitive prim;
-  };
-  static du::Cache<Entry> cache;
-  const Entry& e = cache.get(pr.key("d"), [&] {
-    typename F::BwdData::desc d(F::alg, du::any_desc(pr.x), du::any_desc(weight_dims(pr.w, pr.groups)),
-                                du::any_desc(pr.y), pr.g.stride, pr.g.dilate, pr.g.pad_l,
-                                pr.g.pad_r);
-    typename F::BwdData::primitive_desc pd(d, du::default_attr(), du::engine(),
-                                           forward_entry(pr).pd);
-    return Entry{pd, typename F::BwdData(pd)};
+  const auto& e = du::cached<typename F::BwdData>(pr.key("d"), [&] {
+    typename F::BwdData::desc d(F::alg, du::any_desc(pr.x),
+                                du::any_desc(weight_dims(pr.w, pr.groups)), du::any_desc(pr.y),
+                                pr.g.stride, pr.g.dilate, pr.g.pad_l, pr.g.pad_r);
+    return
+        typename F::BwdData::primitive_desc(d, du::default_attr(), du::engine(), pr.forward().pd);
   });
   Tensor ddst = dy.to_layout(e.pd.diff_dst_desc());
   Tensor wts = w.reshape(weight_dims(pr.w, pr.groups)).to_layout(e.pd.weights_desc());
   Tensor dx(e.pd.diff_src_desc());
-  du::execute(e.prim, e.pd.scratchpad_desc(),
-              {{DNNL_ARG_DIFF_DST, ddst.memory()},
-               {DNNL_ARG_WEIGHTS, wts.memory()},
-               {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  du::execute(e, {{DNNL_ARG_DIFF_DST, ddst.memory()},
+                  {DNNL_ARG_WEIGHTS, wts.memory()},
+                  {DNNL_ARG_DIFF_SRC, dx.memory()}});
   return dx;
 }
 
 template <typename F>
 void backward_weights(const Problem<F>& pr, const Tensor& x, const Tensor& dy, ConvGrads& out) {
-  struct Entry {
-    typename F::BwdWeights::primitive_desc pd;
-    dnnl::primitive prim;
-  };
-  static du::Cache<Entry> cache;
-  const Entry& e = cache.get(pr.key("w"), [&] {
-    typename F::BwdWeights::desc d(F::alg, du::any_desc(pr.x),
-                                   du::any_desc(weight_dims(pr.w, pr.groups)), pr.bias_md(),
-                                   du::any_desc(pr.y), pr.g.stride, pr.g.dilate, pr.g.pad_l,
-                                   pr.g.pad_r);
-    typename F::BwdWeights::primitive_desc pd(d, du::default_attr(), du::engine(),
-                                              forward_entry(pr).pd);
-    return Entry{pd, typename F::BwdWeights(pd)};
+  const auto& e = du::cached<typename F::BwdWeights>(pr.key("w"), [&] {
+    typename F::BwdWeights::desc d(
+        F::alg, du::any_desc(pr.x), du::any_desc(weight_dims(pr.w, pr.groups)), pr.bias_md(),
+        du::any_desc(pr.y), pr.g.stride, pr.g.dilate, pr.g.pad_l, pr.g.pad_r);
+    return typename F::BwdWeights::primitive_desc(d, du::default_attr(), du::engine(),
+                                                  pr.forward().pd);
   });
   Tensor src = x.to_layout(e.pd.src_desc());
   Tensor ddst = dy.to_layout(e.pd.diff_dst_desc());
@@ -224,7 +198,7 @@ void backward_weights(const Problem<F>& pr, const Tensor& x, const Tensor& dy, C
     out.db = Tensor::empty({pr.w[0]});
     args.insert({DNNL_ARG_DIFF_BIAS, out.db.memory()});
   }
-  du::execute(e.prim, e.pd.scratchpad_desc(), args);
+  du::execute(e, args);
   out.dw = dw.to_plain().reshape(pr.w);
 }
 
@@ -276,13 +250,11 @@ ConvGrads conv_transpose_backward(const Tensor& x, const Tensor& w, const Tensor
 
 namespace {
 
+// The three primitives of one layer, created together.
 struct LinearEntry {
-  dnnl::inner_product_forward::primitive_desc fwd;
-  dnnl::primitive fwd_prim;
-  dnnl::inner_product_backward_data::primitive_desc bwd_data;
-  dnnl::primitive bwd_data_prim;
-  dnnl::inner_product_backward_weights::primitive_desc bwd_weights;
-  dnnl::primitive bwd_weights_prim;
+  du::Cached<dnnl::inner_product_forward> fwd;
+  du::Cached<dnnl::inner_product_backward_data> bwd_data;
+  du::Cached<dnnl::inner_product_backward_weights> bwd_weights;
 };
 
 const LinearEntry& linear_entry(int64_t n, int64_t f, int64_t o, bool bias) {
@@ -290,23 +262,21 @@ const LinearEntry& linear_entry(int64_t n, int64_t f, int64_t o, bool bias) {
   return cache.get(du::Key("linear").add(n).add(f).add(o).add(int64_t{bias}), [&] {
     const memory::desc x = plain_desc({n, f}), w = plain_desc({o, f}), y = plain_desc({n, o});
     const memory::desc b = bias ? plain_desc({o}) : memory::desc();
-    dnnl::inner_product_forward::primitive_desc fwd(
-        {prop_kind::forward_training, x, w, b, y}, du::default_attr(), du::engine());
+    dnnl::inner_product_forward::primitive_desc fwd({prop_kind::forward_training, x, w, b, y},
+                                                    du::default_attr(), du::engine());
     dnnl::inner_product_backward_data::primitive_desc bd({x, w, y}, du::default_attr(),
                                                          du::engine(), fwd);
     dnnl::inner_product_backward_weights::primitive_desc bw({x, w, b, y}, du::default_attr(),
                                                             du::engine(), fwd);
-    return LinearEntry{fwd,
-                       dnnl::inner_product_forward(fwd),
-                       bd,
-                       dnnl::inner_product_backward_data(bd),
-                       bw,
-                       dnnl::inner_product_backward_weights(bw)};
+    return LinearEntry{{fwd, dnnl::inner_product_forward(fwd)},
+                       {bd, dnnl::inner_product_backward_data(bd)},
+                       {bw, dnnl::inner_product_backward_weights(bw)}};
   });
 }
 
 Tensor flatten(const Tensor& x) {
-  if (x.ndim() < 2) throw std::invalid_argument("linear: input " + to_string(x.shape()) + " needs a batch dim");
+  if (x.ndim() < 2)
+    throw std::invalid_argument("linear: input " + to_string(x.shape()) + " needs a batch dim");
   return x.reshape({x.dim(0), x.numel() / x.dim(0)});
 }
 
@@ -329,7 +299,7 @@ Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, x2.memory()}, {DNNL_ARG_WEIGHTS, w.memory()}, {DNNL_ARG_DST, y.memory()}};
   if (b.defined()) args.insert({DNNL_ARG_BIAS, b.memory()});
-  du::execute(e.fwd_prim, e.fwd.scratchpad_desc(), args);
+  du::execute(e.fwd, args);
   return y;
 }
 
@@ -346,10 +316,9 @@ ConvGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, bo
   ConvGrads out;
   if (need_dx) {
     Tensor dx = Tensor::empty(x2.shape());
-    du::execute(e.bwd_data_prim, e.bwd_data.scratchpad_desc(),
-                {{DNNL_ARG_DIFF_DST, g.memory()},
-                 {DNNL_ARG_WEIGHTS, w.memory()},
-                 {DNNL_ARG_DIFF_SRC, dx.memory()}});
+    du::execute(e.bwd_data, {{DNNL_ARG_DIFF_DST, g.memory()},
+                             {DNNL_ARG_WEIGHTS, w.memory()},
+                             {DNNL_ARG_DIFF_SRC, dx.memory()}});
     out.dx = dx.reshape(x.shape());
   }
   out.dw = Tensor::empty(w.shape());
@@ -360,7 +329,7 @@ ConvGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, bo
     out.db = Tensor::empty({w.dim(0)});
     args.insert({DNNL_ARG_DIFF_BIAS, out.db.memory()});
   }
-  du::execute(e.bwd_weights_prim, e.bwd_weights.scratchpad_desc(), args);
+  du::execute(e.bwd_weights, args);
   return out;
 }
 

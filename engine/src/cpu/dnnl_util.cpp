@@ -33,10 +33,12 @@ Key& Key::add(const memory::desc& md) {
     const auto& b = d.format_desc.blocking;
     for (int i = 0; i < d.ndims; ++i) add(int64_t{b.strides[i]});
     add(int64_t{b.inner_nblks});
-    for (int i = 0; i < b.inner_nblks; ++i) add(int64_t{b.inner_blks[i]}).add(int64_t{b.inner_idxs[i]});
+    for (int i = 0; i < b.inner_nblks; ++i)
+      add(int64_t{b.inner_blks[i]}).add(int64_t{b.inner_idxs[i]});
   }
   // Padded dims matter for sub-memory views of blocked layouts.
-  for (int i = 0; i < d.ndims; ++i) add(int64_t{d.padded_dims[i]}).add(int64_t{d.padded_offsets[i]});
+  for (int i = 0; i < d.ndims; ++i)
+    add(int64_t{d.padded_dims[i]}).add(int64_t{d.padded_offsets[i]});
   s_ += '|';
   return *this;
 }
@@ -69,19 +71,13 @@ void execute(const dnnl::primitive& prim, const memory::desc& scratchpad_md,
 }
 
 void reorder(const memory& src, const memory& dst) {
-  struct Entry {
-    dnnl::reorder prim;
-    memory::desc scratch;
-  };
-  static Cache<Entry> cache;
   Key key("reorder");
   key.add(src.get_desc()).add(dst.get_desc());
-  const Entry& e = cache.get(key, [&] {
-    dnnl::reorder::primitive_desc pd(engine(), src.get_desc(), engine(), dst.get_desc(),
-                                     default_attr());
-    return Entry{dnnl::reorder(pd), pd.scratchpad_desc()};
+  const auto& r = cached<dnnl::reorder>(key, [&] {
+    return dnnl::reorder::primitive_desc(engine(), src.get_desc(), engine(), dst.get_desc(),
+                                         default_attr());
   });
-  execute(e.prim, e.scratch, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+  execute(r, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
 memory::desc any_desc(const memory::dims& dims) {
@@ -90,14 +86,21 @@ memory::desc any_desc(const memory::dims& dims) {
 
 memory::format_tag plain_tag(int ndims) {
   switch (ndims) {
-    case 1: return memory::format_tag::a;
-    case 2: return memory::format_tag::ab;
-    case 3: return memory::format_tag::abc;
-    case 4: return memory::format_tag::abcd;
-    case 5: return memory::format_tag::abcde;
-    case 6: return memory::format_tag::abcdef;
+    case 1:
+      return memory::format_tag::a;
+    case 2:
+      return memory::format_tag::ab;
+    case 3:
+      return memory::format_tag::abc;
+    case 4:
+      return memory::format_tag::abcd;
+    case 5:
+      return memory::format_tag::abcde;
+    case 6:
+      return memory::format_tag::abcdef;
   }
-  throw std::invalid_argument("tensor rank " + std::to_string(ndims) + " is not supported (1 to 6)");
+  throw std::invalid_argument("tensor rank " + std::to_string(ndims) +
+                              " is not supported (1 to 6)");
 }
 
 }  // namespace tessera::dnnl_util

@@ -17,31 +17,19 @@ void check_pair(const char* what, const Tensor& a, const Tensor& b) {
                                 to_string(b.shape()) + " differ");
 }
 
-struct BinaryEntry {
-  dnnl::binary prim;
-  memory::desc scratch;
-};
-
-// Both sources and the destination share layout `md`: the optimised binary kernels want
-// matching layouts, so the second operand is reordered to the first's beforehand.
-const BinaryEntry& binary_entry(dnnl::algorithm alg, const memory::desc& md) {
-  static dnnl_util::Cache<BinaryEntry> cache;
+// dst = a (op) b; dst may be a itself. Both sources and the destination share a's layout: the
+// optimised binary kernels want matching layouts, so b is reordered to a's beforehand.
+void run_binary(dnnl::algorithm alg, const Tensor& a, const Tensor& b, const Tensor& dst) {
+  const memory::desc& md = a.desc();
   dnnl_util::Key key("binary");
   key.add(int64_t(alg)).add(md);
-  return cache.get(key, [&] {
+  const auto& e = dnnl_util::cached<dnnl::binary>(key, [&] {
     dnnl::binary::desc d(alg, md, md, md);
-    dnnl::binary::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return BinaryEntry{dnnl::binary(pd), pd.scratchpad_desc()};
+    return dnnl::binary::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
-}
-
-// dst = a (op) b; dst may be a itself.
-void run_binary(dnnl::algorithm alg, const Tensor& a, const Tensor& b, const Tensor& dst) {
-  const BinaryEntry& e = binary_entry(alg, a.desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC_0, a.memory()},
-                      {DNNL_ARG_SRC_1, b.to_layout(a.desc()).memory()},
-                      {DNNL_ARG_DST, dst.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC_0, a.memory()},
+                         {DNNL_ARG_SRC_1, b.to_layout(a.desc()).memory()},
+                         {DNNL_ARG_DST, dst.memory()}});
 }
 
 Tensor binary_op(const char* what, dnnl::algorithm alg, const Tensor& a, const Tensor& b) {
@@ -66,20 +54,17 @@ Tensor scale(const Tensor& a, float s) {
   // A binary multiply by a broadcast one-element tensor, not an eltwise_linear: eltwise bakes
   // the factor into the primitive, and factors that change every step (gradient clipping)
   // would grow the cache without bound.
-  static dnnl_util::Cache<BinaryEntry> cache;
   const memory::desc s_md = plain_desc(Shape(a.ndim(), 1));
   dnnl_util::Key key("scale");
   key.add(a.desc());
-  const BinaryEntry& e = cache.get(key, [&] {
+  const auto& e = dnnl_util::cached<dnnl::binary>(key, [&] {
     dnnl::binary::desc d(dnnl::algorithm::binary_mul, a.desc(), s_md, a.desc());
-    dnnl::binary::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return BinaryEntry{dnnl::binary(pd), pd.scratchpad_desc()};
+    return dnnl::binary::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
   Tensor out(a.desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC_0, a.memory()},
-                      {DNNL_ARG_SRC_1, dnnl::memory(s_md, dnnl_util::engine(), &s)},
-                      {DNNL_ARG_DST, out.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC_0, a.memory()},
+                         {DNNL_ARG_SRC_1, dnnl::memory(s_md, dnnl_util::engine(), &s)},
+                         {DNNL_ARG_DST, out.memory()}});
   return out;
 }
 

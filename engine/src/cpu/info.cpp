@@ -4,20 +4,36 @@
 #include <omp.h>
 
 #include <dnnl.hpp>
+#include <nlohmann/json.hpp>
 #ifdef TESSERA_HAVE_MPI
 #include <mpi.h>
 #endif
 
+// LAPACK's own version query (Fortran symbol).
+extern "C" void ilaver_(int* major, int* minor, int* patch);
+
 namespace tessera {
+
+namespace {
+std::string dotted(long a, long b, long c) {
+  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c);
+}
+}  // namespace
 
 std::vector<LibraryVersion> engine_library_versions() {
   const dnnl_version_t* v = dnnl_version();
   std::vector<LibraryVersion> out;
-  out.push_back({"oneDNN", std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                               std::to_string(v->patch)});
+  out.push_back({"oneDNN", dotted(v->major, v->minor, v->patch) + " (" +
+                               (v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other") +
+                               " runtime)"});
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
-  out.push_back({"HDF5", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel)});
+  out.push_back({"HDF5", dotted(maj, min, rel)});
+  int la = 0, lb = 0, lc = 0;
+  ilaver_(&la, &lb, &lc);
+  out.push_back({"LAPACK", dotted(la, lb, lc)});
+  out.push_back({"nlohmann-json", dotted(NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+                                         NLOHMANN_JSON_VERSION_PATCH)});
   out.push_back({"OpenMP", std::to_string(_OPENMP)});
 #ifdef TESSERA_HAVE_MPI
   char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -31,19 +47,30 @@ std::vector<LibraryVersion> engine_library_versions() {
 
 std::string cpu_isa() {
   switch (dnnl::get_effective_cpu_isa()) {
-    case dnnl::cpu_isa::sse41: return "sse41";
-    case dnnl::cpu_isa::avx: return "avx";
-    case dnnl::cpu_isa::avx2: return "avx2";
-    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
-    case dnnl::cpu_isa::avx512_core: return "avx512_core";
-    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
-    default: return "other";
+    case dnnl::cpu_isa::sse41:
+      return "sse41";
+    case dnnl::cpu_isa::avx:
+      return "avx";
+    case dnnl::cpu_isa::avx2:
+      return "avx2";
+    case dnnl::cpu_isa::avx2_vnni:
+      return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_core:
+      return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx:
+      return "avx512_core_amx";
+    default:
+      return "other";
   }
 }
 
-int engine_threads() { return omp_get_max_threads(); }
+int engine_threads() {
+  return omp_get_max_threads();
+}
 
 bool mpi_built() {
 #ifdef TESSERA_HAVE_MPI

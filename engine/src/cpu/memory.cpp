@@ -74,9 +74,13 @@ std::size_t rounded_size(std::size_t bytes) {
 }
 }  // namespace
 
-MemoryStats memory_stats() { return {g_current.load(), g_peak.load(), g_count.load()}; }
+MemoryStats memory_stats() {
+  return {g_current.load(), g_peak.load(), g_count.load()};
+}
 
-void reset_peak_memory() { g_peak.store(g_current.load()); }
+void reset_peak_memory() {
+  g_peak.store(g_current.load());
+}
 
 Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
   const std::size_t size = rounded_size(bytes);

@@ -37,43 +37,31 @@ void check_same_shape(const std::string& what, const Tensor& x, const Tensor& dy
 
 const normalization_flags kAffine = normalization_flags::use_scale | normalization_flags::use_shift;
 
-struct BnFwdEntry {
-  dnnl::batch_normalization_forward::primitive_desc pd;
-  dnnl::batch_normalization_forward prim;
-  memory::desc scratch;
-};
+using BnFwd = dnnl::batch_normalization_forward;
+using BnBwd = dnnl::batch_normalization_backward;
+using LnFwd = dnnl::layer_normalization_forward;
+using LnBwd = dnnl::layer_normalization_backward;
 
-const BnFwdEntry& bn_forward_entry(const memory::desc& x_md, float eps, bool training) {
-  static dnnl_util::Cache<BnFwdEntry> cache;
+const dnnl_util::Cached<BnFwd>& bn_forward_entry(const memory::desc& x_md, float eps,
+                                                 bool training) {
   dnnl_util::Key key("bn_fwd");
   key.add(x_md).add(double(eps)).add(int64_t(training));
-  return cache.get(key, [&] {
+  return dnnl_util::cached<BnFwd>(key, [&] {
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const auto flags = training ? kAffine : kAffine | normalization_flags::use_global_stats;
-    dnnl::batch_normalization_forward::desc d(prop, x_md, eps, flags);
-    dnnl::batch_normalization_forward::primitive_desc pd(d, dnnl_util::default_attr(),
-                                                         dnnl_util::engine());
-    return BnFwdEntry{pd, dnnl::batch_normalization_forward(pd), pd.scratchpad_desc()};
+    BnFwd::desc d(prop, x_md, eps, flags);
+    return BnFwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
 }
 
-struct BnBwdEntry {
-  dnnl::batch_normalization_backward::primitive_desc pd;
-  dnnl::batch_normalization_backward prim;
-  memory::desc scratch;
-};
-
-const BnBwdEntry& bn_backward_entry(const memory::desc& x_md, float eps) {
-  static dnnl_util::Cache<BnBwdEntry> cache;
+const dnnl_util::Cached<BnBwd>& bn_backward_entry(const memory::desc& x_md, float eps) {
   dnnl_util::Key key("bn_bwd");
   key.add(x_md).add(double(eps));
-  return cache.get(key, [&] {
-    const BnFwdEntry& fwd = bn_forward_entry(x_md, eps, /*training=*/true);
-    dnnl::batch_normalization_backward::desc d(dnnl::prop_kind::backward, x_md, x_md, eps, kAffine);
-    dnnl::batch_normalization_backward::primitive_desc pd(d, dnnl_util::default_attr(),
-                                                          dnnl_util::engine(), fwd.pd);
-    return BnBwdEntry{pd, dnnl::batch_normalization_backward(pd), pd.scratchpad_desc()};
+  return dnnl_util::cached<BnBwd>(key, [&] {
+    BnBwd::desc d(dnnl::prop_kind::backward, x_md, x_md, eps, kAffine);
+    return BnBwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                 bn_forward_entry(x_md, eps, /*training=*/true).pd);
   });
 }
 
@@ -96,44 +84,24 @@ GroupDims group_dims(const std::string& what, const Tensor& x, int64_t groups) {
   return {x.dim(0), x.dim(1), groups, x.numel() / (x.dim(0) * x.dim(1))};
 }
 
-struct LnFwdEntry {
-  dnnl::layer_normalization_forward::primitive_desc pd;
-  dnnl::layer_normalization_forward prim;
-  memory::desc scratch;
-};
-
-const LnFwdEntry& ln_forward_entry(const GroupDims& g, float eps) {
-  static dnnl_util::Cache<LnFwdEntry> cache;
+const dnnl_util::Cached<LnFwd>& ln_forward_entry(const GroupDims& g, float eps) {
   const memory::desc rows_md = plain_desc({g.rows(), g.cols()});
   dnnl_util::Key key("gn_ln_fwd");
   key.add(rows_md).add(double(eps));
-  return cache.get(key, [&] {
-    dnnl::layer_normalization_forward::desc d(dnnl::prop_kind::forward_training, rows_md, eps,
-                                              normalization_flags::none);
-    dnnl::layer_normalization_forward::primitive_desc pd(d, dnnl_util::default_attr(),
-                                                         dnnl_util::engine());
-    return LnFwdEntry{pd, dnnl::layer_normalization_forward(pd), pd.scratchpad_desc()};
+  return dnnl_util::cached<LnFwd>(key, [&] {
+    LnFwd::desc d(dnnl::prop_kind::forward_training, rows_md, eps, normalization_flags::none);
+    return LnFwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
 }
 
-struct LnBwdEntry {
-  dnnl::layer_normalization_backward::primitive_desc pd;
-  dnnl::layer_normalization_backward prim;
-  memory::desc scratch;
-};
-
-const LnBwdEntry& ln_backward_entry(const GroupDims& g, float eps) {
-  static dnnl_util::Cache<LnBwdEntry> cache;
+const dnnl_util::Cached<LnBwd>& ln_backward_entry(const GroupDims& g, float eps) {
   const memory::desc rows_md = plain_desc({g.rows(), g.cols()});
   dnnl_util::Key key("gn_ln_bwd");
   key.add(rows_md).add(double(eps));
-  return cache.get(key, [&] {
-    const LnFwdEntry& fwd = ln_forward_entry(g, eps);
-    dnnl::layer_normalization_backward::desc d(dnnl::prop_kind::backward_data, rows_md, rows_md,
-                                               eps, normalization_flags::none);
-    dnnl::layer_normalization_backward::primitive_desc pd(d, dnnl_util::default_attr(),
-                                                          dnnl_util::engine(), fwd.pd);
-    return LnBwdEntry{pd, dnnl::layer_normalization_backward(pd), pd.scratchpad_desc()};
+  return dnnl_util::cached<LnBwd>(key, [&] {
+    LnBwd::desc d(dnnl::prop_kind::backward_data, rows_md, rows_md, eps, normalization_flags::none);
+    return LnBwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                 ln_forward_entry(g, eps).pd);
   });
 }
 
@@ -187,15 +155,14 @@ NormStats batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const T
   check_input(what, x);
   check_vector(what, "gamma", gamma, x.dim(1));
   check_vector(what, "beta", beta, x.dim(1));
-  const BnFwdEntry& e = bn_forward_entry(x.desc(), eps, /*training=*/true);
+  const auto& e = bn_forward_entry(x.desc(), eps, /*training=*/true);
   NormStats r{Tensor(e.pd.dst_desc()), Tensor(e.pd.mean_desc()), Tensor(e.pd.variance_desc())};
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC, x.memory()},
-                      {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                      {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                      {DNNL_ARG_DST, r.y.memory()},
-                      {DNNL_ARG_MEAN, r.mean.memory()},
-                      {DNNL_ARG_VARIANCE, r.variance.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
+                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
+                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
+                         {DNNL_ARG_DST, r.y.memory()},
+                         {DNNL_ARG_MEAN, r.mean.memory()},
+                         {DNNL_ARG_VARIANCE, r.variance.memory()}});
   return r;
 }
 
@@ -206,15 +173,14 @@ Tensor batch_norm_forward_infer(const Tensor& x, const Tensor& gamma, const Tens
   for (auto [name, t] :
        {std::pair{"gamma", &gamma}, {"beta", &beta}, {"mean", &mean}, {"variance", &variance}})
     check_vector(what, name, *t, x.dim(1));
-  const BnFwdEntry& e = bn_forward_entry(x.desc(), eps, /*training=*/false);
+  const auto& e = bn_forward_entry(x.desc(), eps, /*training=*/false);
   Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC, x.memory()},
-                      {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                      {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                      {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
-                      {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
-                      {DNNL_ARG_DST, y.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
+                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
+                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
+                         {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
+                         {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
+                         {DNNL_ARG_DST, y.memory()}});
   return y;
 }
 
@@ -227,20 +193,19 @@ NormGrads batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& g
   for (auto [name, t] :
        {std::pair{"gamma", &gamma}, {"beta", &beta}, {"mean", &mean}, {"variance", &variance}})
     check_vector(what, name, *t, x.dim(1));
-  const BnBwdEntry& e = bn_backward_entry(x.desc(), eps);
+  const auto& e = bn_backward_entry(x.desc(), eps);
   NormGrads g{Tensor(e.pd.diff_src_desc()), Tensor::empty({x.dim(1)}), Tensor::empty({x.dim(1)})};
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC, x.memory()},
-                      {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                      {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                      // beta does not enter the gradients, but oneDNN 2.6 refuses to run
-                      // without it once the primitive has use_shift.
-                      {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                      {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
-                      {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
-                      {DNNL_ARG_DIFF_SRC, g.dx.memory()},
-                      {DNNL_ARG_DIFF_SCALE, g.dgamma.memory()},
-                      {DNNL_ARG_DIFF_SHIFT, g.dbeta.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
+                         {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
+                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
+                         // beta does not enter the gradients, but oneDNN 2.6 refuses to run
+                         // without it once the primitive has use_shift.
+                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
+                         {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
+                         {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
+                         {DNNL_ARG_DIFF_SRC, g.dx.memory()},
+                         {DNNL_ARG_DIFF_SCALE, g.dgamma.memory()},
+                         {DNNL_ARG_DIFF_SHIFT, g.dbeta.memory()}});
   return g;
 }
 
@@ -250,15 +215,14 @@ NormStats group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor&
   const GroupDims g = group_dims(what, x, groups);
   check_vector(what, "gamma", gamma, g.c);
   check_vector(what, "beta", beta, g.c);
-  const LnFwdEntry& e = ln_forward_entry(g, eps);
+  const auto& e = ln_forward_entry(g, eps);
   Tensor rows = x.to_plain().reshape({g.rows(), g.cols()});
   Tensor y(e.pd.dst_desc());
   NormStats r{Tensor(), Tensor(e.pd.mean_desc()), Tensor(e.pd.variance_desc())};
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC, rows.memory()},
-                      {DNNL_ARG_DST, y.memory()},
-                      {DNNL_ARG_MEAN, r.mean.memory()},
-                      {DNNL_ARG_VARIANCE, r.variance.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, rows.memory()},
+                         {DNNL_ARG_DST, y.memory()},
+                         {DNNL_ARG_MEAN, r.mean.memory()},
+                         {DNNL_ARG_VARIANCE, r.variance.memory()}});
   apply_affine(y.data(), gamma.to_plain().data(), beta.to_plain().data(), g);
   r.y = y.reshape(x.shape()).to_layout(x.desc());
   return r;
@@ -273,19 +237,18 @@ NormGrads group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& g
   check_vector(what, "gamma", gamma, g.c);
   check_vector(what, "mean", mean, g.rows());
   check_vector(what, "variance", variance, g.rows());
-  const LnBwdEntry& e = ln_backward_entry(g, eps);
+  const auto& e = ln_backward_entry(g, eps);
   const Tensor xp = x.to_plain(), mean_p = mean.to_plain(), var_p = variance.to_plain();
   NormGrads r{Tensor(), Tensor::empty({g.c}), Tensor::empty({g.c})};
   Tensor dxhat = Tensor::empty({g.rows(), g.cols()});
   affine_backward(xp.data(), dy.to_plain().data(), gamma.to_plain().data(), mean_p.data(),
                   var_p.data(), eps, g, dxhat.data(), r.dgamma.data(), r.dbeta.data());
   Tensor dx = Tensor::empty({g.rows(), g.cols()});
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_SRC, xp.reshape({g.rows(), g.cols()}).memory()},
-                      {DNNL_ARG_MEAN, mean_p.memory()},
-                      {DNNL_ARG_VARIANCE, var_p.memory()},
-                      {DNNL_ARG_DIFF_DST, dxhat.memory()},
-                      {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, xp.reshape({g.rows(), g.cols()}).memory()},
+                         {DNNL_ARG_MEAN, mean_p.memory()},
+                         {DNNL_ARG_VARIANCE, var_p.memory()},
+                         {DNNL_ARG_DIFF_DST, dxhat.memory()},
+                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
   r.dx = dx.reshape(x.shape()).to_layout(x.desc());
   return r;
 }

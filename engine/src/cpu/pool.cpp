@@ -63,12 +63,6 @@ dnnl::algorithm algorithm_of(PoolKind k) {
                             : dnnl::algorithm::pooling_avg_exclude_padding;
 }
 
-struct FwdEntry {
-  dnnl::pooling_forward::primitive_desc pd;
-  dnnl::pooling_forward prim;
-  memory::desc scratch;
-};
-
 dnnl_util::Key window_key(const char* op, const memory::desc& x_md, const PoolParams& p,
                           const Window& w) {
   dnnl_util::Key key(op);
@@ -77,38 +71,31 @@ dnnl_util::Key window_key(const char* op, const memory::desc& x_md, const PoolPa
 }
 
 // The forward primitive for input layout `x_md`; backward re-fetches it as its hint.
-const FwdEntry& forward_entry(const memory::desc& x_md, const PoolParams& p, const Window& w,
-                              bool training) {
-  static dnnl_util::Cache<FwdEntry> cache;
+const dnnl_util::Cached<dnnl::pooling_forward>& forward_entry(const memory::desc& x_md,
+                                                              const PoolParams& p, const Window& w,
+                                                              bool training) {
   dnnl_util::Key key = window_key("pool_fwd", x_md, p, w);
   key.add(int64_t(training));
-  return cache.get(key, [&] {
+  return dnnl_util::cached<dnnl::pooling_forward>(key, [&] {
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const memory::desc y_md = dnnl_util::any_desc(output_shape(x_md.dims(), w));
     dnnl::pooling_forward::desc d(prop, algorithm_of(p.kind), x_md, y_md, w.stride, w.kernel,
                                   w.padding, w.padding);
-    dnnl::pooling_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return FwdEntry{pd, dnnl::pooling_forward(pd), pd.scratchpad_desc()};
+    return dnnl::pooling_forward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
 }
 
-struct BwdEntry {
-  dnnl::pooling_backward::primitive_desc pd;
-  dnnl::pooling_backward prim;
-  memory::desc scratch;
-};
-
-const BwdEntry& backward_entry(const memory::desc& x_md, const PoolParams& p, const Window& w) {
-  static dnnl_util::Cache<BwdEntry> cache;
-  return cache.get(window_key("pool_bwd", x_md, p, w), [&] {
-    const FwdEntry& fwd = forward_entry(x_md, p, w, /*training=*/true);
+const dnnl_util::Cached<dnnl::pooling_backward>& backward_entry(const memory::desc& x_md,
+                                                                const PoolParams& p,
+                                                                const Window& w) {
+  return dnnl_util::cached<dnnl::pooling_backward>(window_key("pool_bwd", x_md, p, w), [&] {
+    const auto& fwd = forward_entry(x_md, p, w, /*training=*/true);
     // diff_dst takes the forward dst layout so the max-pooling workspace indexes it correctly.
     dnnl::pooling_backward::desc d(algorithm_of(p.kind), x_md, fwd.pd.dst_desc(), w.stride,
                                    w.kernel, w.padding, w.padding);
-    dnnl::pooling_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
-                                              fwd.pd);
-    return BwdEntry{pd, dnnl::pooling_backward(pd), pd.scratchpad_desc()};
+    return dnnl::pooling_backward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                                  fwd.pd);
   });
 }
 
@@ -118,7 +105,7 @@ PoolResult pool_forward(const Tensor& x, const PoolParams& p, bool training) {
   if (!x.defined())
     throw std::invalid_argument(std::string(kind_name(p.kind)) + ": undefined input");
   const Window w = resolve_window(p, x.shape());
-  const FwdEntry& e = forward_entry(x.desc(), p, w, training);
+  const auto& e = forward_entry(x.desc(), p, w, training);
   PoolResult r;
   r.y = Tensor(e.pd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, r.y.memory()}};
@@ -127,7 +114,7 @@ PoolResult pool_forward(const Tensor& x, const PoolParams& p, bool training) {
     r.workspace = Tensor(ws_md);
     args.insert({DNNL_ARG_WORKSPACE, r.workspace.memory()});
   }
-  dnnl_util::execute(e.prim, e.scratch, std::move(args));
+  dnnl_util::execute(e, std::move(args));
   return r;
 }
 
@@ -141,7 +128,7 @@ Tensor pool_backward(const Tensor& dy, const Tensor& workspace, const memory::de
     throw std::invalid_argument(what + " backward: dy " + to_string(dy.shape()) +
                                 " does not match the output " + to_string(y_shape) + " of input " +
                                 to_string(x_md.dims()));
-  const BwdEntry& e = backward_entry(x_md, p, w);
+  const auto& e = backward_entry(x_md, p, w);
   const memory::desc ws_md = e.pd.workspace_desc();
   if (ws_md.get_size() > 0 && (!workspace.defined() || workspace.desc() != ws_md))
     throw std::invalid_argument(what +
@@ -152,7 +139,7 @@ Tensor pool_backward(const Tensor& dy, const Tensor& workspace, const memory::de
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy_in.memory()},
                                        {DNNL_ARG_DIFF_SRC, dx.memory()}};
   if (ws_md.get_size() > 0) args.insert({DNNL_ARG_WORKSPACE, workspace.memory()});
-  dnnl_util::execute(e.prim, e.scratch, std::move(args));
+  dnnl_util::execute(e, std::move(args));
   return dx;
 }
 

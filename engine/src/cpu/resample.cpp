@@ -45,42 +45,33 @@ dnnl_util::Key resample_key(const char* op, const memory::desc& x_md, UpsampleMo
   return key;
 }
 
-struct FwdEntry {
-  dnnl::resampling_forward::primitive_desc pd;
-  dnnl::resampling_forward prim;
-  memory::desc scratch;
-};
-
 // Forward pd for input layout `x_md`; the output layout is oneDNN's choice (the input's for
 // the layouts tessera uses). Backward re-fetches it as its hint.
-const FwdEntry& forward_entry(const memory::desc& x_md, UpsampleMode m, const Shape& scale) {
-  static dnnl_util::Cache<FwdEntry> cache;
-  return cache.get(resample_key("resample_fwd", x_md, m, scale), [&] {
-    const std::vector<float> factors(scale.begin(), scale.end());
-    const memory::desc y_md = dnnl_util::any_desc(output_shape(x_md.dims(), scale));
-    dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(m), factors,
-                                     x_md, y_md);
-    dnnl::resampling_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return FwdEntry{pd, dnnl::resampling_forward(pd), pd.scratchpad_desc()};
-  });
+const dnnl_util::Cached<dnnl::resampling_forward>& forward_entry(const memory::desc& x_md,
+                                                                 UpsampleMode m,
+                                                                 const Shape& scale) {
+  return dnnl_util::cached<dnnl::resampling_forward>(
+      resample_key("resample_fwd", x_md, m, scale), [&] {
+        const std::vector<float> factors(scale.begin(), scale.end());
+        const memory::desc y_md = dnnl_util::any_desc(output_shape(x_md.dims(), scale));
+        dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(m),
+                                         factors, x_md, y_md);
+        return dnnl::resampling_forward::primitive_desc(d, dnnl_util::default_attr(),
+                                                        dnnl_util::engine());
+      });
 }
 
-struct BwdEntry {
-  dnnl::resampling_backward::primitive_desc pd;
-  dnnl::resampling_backward prim;
-  memory::desc scratch;
-};
-
-const BwdEntry& backward_entry(const memory::desc& x_md, UpsampleMode m, const Shape& scale) {
-  static dnnl_util::Cache<BwdEntry> cache;
-  return cache.get(resample_key("resample_bwd", x_md, m, scale), [&] {
-    const FwdEntry& fwd = forward_entry(x_md, m, scale);
-    const std::vector<float> factors(scale.begin(), scale.end());
-    dnnl::resampling_backward::desc d(algorithm_of(m), factors, x_md, fwd.pd.dst_desc());
-    dnnl::resampling_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
-                                                 fwd.pd);
-    return BwdEntry{pd, dnnl::resampling_backward(pd), pd.scratchpad_desc()};
-  });
+const dnnl_util::Cached<dnnl::resampling_backward>& backward_entry(const memory::desc& x_md,
+                                                                   UpsampleMode m,
+                                                                   const Shape& scale) {
+  return dnnl_util::cached<dnnl::resampling_backward>(
+      resample_key("resample_bwd", x_md, m, scale), [&] {
+        const auto& fwd = forward_entry(x_md, m, scale);
+        const std::vector<float> factors(scale.begin(), scale.end());
+        dnnl::resampling_backward::desc d(algorithm_of(m), factors, x_md, fwd.pd.dst_desc());
+        return dnnl::resampling_backward::primitive_desc(d, dnnl_util::default_attr(),
+                                                         dnnl_util::engine(), fwd.pd);
+      });
 }
 
 }  // namespace
@@ -88,9 +79,9 @@ const BwdEntry& backward_entry(const memory::desc& x_md, UpsampleMode m, const S
 Tensor upsample_forward(const Tensor& x, UpsampleMode mode, const Shape& scale) {
   if (!x.defined()) throw std::invalid_argument(std::string(mode_name(mode)) + ": undefined input");
   check_args(mode_name(mode), x.shape(), scale);
-  const FwdEntry& e = forward_entry(x.desc(), mode, scale);
+  const auto& e = forward_entry(x.desc(), mode, scale);
   Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e.prim, e.scratch, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
   return y;
 }
 
@@ -104,11 +95,10 @@ Tensor upsample_backward(const Tensor& dy, const memory::desc& x_md, UpsampleMod
     throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) +
                                 " does not match the output " + to_string(y_shape) + " of input " +
                                 to_string(x_md.dims()));
-  const BwdEntry& e = backward_entry(x_md, mode, scale);
+  const auto& e = backward_entry(x_md, mode, scale);
   Tensor dx(e.pd.diff_src_desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                      {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
+                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
   return dx;
 }
 

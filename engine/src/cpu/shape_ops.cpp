@@ -59,23 +59,16 @@ void check_box(const std::string& what, const Shape& outer, const Shape& offsets
                                 to_string(offsets) + " does not fit in " + to_string(outer));
 }
 
-struct ConcatEntry {
-  dnnl::concat prim;
-  memory::desc dst, scratch;
-  bool plain_inputs;  // the inputs' own layouts could not be concatenated
-};
-
-ConcatEntry make_concat(const std::vector<memory::desc>& mds, int axis, bool plain_inputs) {
+dnnl::concat::primitive_desc concat_pd(const std::vector<memory::desc>& mds, int axis) {
   memory::dims dims = mds[0].dims();
   dims[axis] = 0;
   for (const auto& md : mds) dims[axis] += md.dims()[axis];
-  dnnl::concat::primitive_desc pd(dnnl_util::any_desc(dims), axis, mds, dnnl_util::engine(),
-                                  dnnl_util::default_attr());
-  return ConcatEntry{dnnl::concat(pd), pd.dst_desc(), pd.scratchpad_desc(), plain_inputs};
+  return dnnl::concat::primitive_desc(dnnl_util::any_desc(dims), axis, mds, dnnl_util::engine(),
+                                      dnnl_util::default_attr());
 }
 
-const ConcatEntry& concat_entry(const std::vector<Tensor>& xs, int axis) {
-  static dnnl_util::Cache<ConcatEntry> cache;
+// The pd's source layouts are the inputs' own, or plain where those could not be concatenated.
+const dnnl_util::Cached<dnnl::concat>& concat_entry(const std::vector<Tensor>& xs, int axis) {
   dnnl_util::Key key("concat");
   key.add(int64_t(axis));
   std::vector<memory::desc> mds;
@@ -83,13 +76,13 @@ const ConcatEntry& concat_entry(const std::vector<Tensor>& xs, int axis) {
     key.add(x.desc());
     mds.push_back(x.desc());
   }
-  return cache.get(key, [&] {
+  return dnnl_util::cached<dnnl::concat>(key, [&] {
     try {
-      return make_concat(mds, axis, false);
+      return concat_pd(mds, axis);
     } catch (const dnnl::error&) {
       // Blocked inputs whose sizes along the axis are not block multiples (C=3 in nChw8c).
       for (auto& md : mds) md = plain_desc(md.dims());
-      return make_concat(mds, axis, true);
+      return concat_pd(mds, axis);
     }
   });
 }
@@ -108,15 +101,15 @@ Tensor concat(const std::vector<Tensor>& xs, int axis) {
       throw std::invalid_argument("concat: input " + to_string(x.shape()) + " differs from " +
                                   to_string(xs[0].shape()) + " outside axis " + std::to_string(a));
   }
-  const ConcatEntry& e = concat_entry(xs, a);
-  Tensor y(e.dst);
+  const auto& e = concat_entry(xs, a);
+  Tensor y(e.pd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.memory()}};
   std::vector<Tensor> keep;  // plain copies must outlive the execution
   for (size_t i = 0; i < xs.size(); ++i) {
-    keep.push_back(e.plain_inputs ? xs[i].to_plain() : xs[i]);
+    keep.push_back(xs[i].to_layout(e.pd.src_desc(int(i))));
     args.insert({DNNL_ARG_MULTIPLE_SRC + int(i), keep.back().memory()});
   }
-  dnnl_util::execute(e.prim, e.scratch, std::move(args));
+  dnnl_util::execute(e, std::move(args));
   return y;
 }
 

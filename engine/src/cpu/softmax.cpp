@@ -18,40 +18,23 @@ int checked_axis(const std::string& what, const Tensor& t, int axis) {
   return a;
 }
 
-struct FwdEntry {
-  dnnl::softmax_forward::primitive_desc pd;
-  dnnl::softmax_forward prim;
-  memory::desc scratch;
-};
-
 // Forward pd on layout `md`; backward re-fetches it as its hint.
-const FwdEntry& forward_entry(const memory::desc& md, int axis) {
-  static dnnl_util::Cache<FwdEntry> cache;
+const dnnl_util::Cached<dnnl::softmax_forward>& forward_entry(const memory::desc& md, int axis) {
   dnnl_util::Key key("softmax_fwd");
   key.add(md).add(int64_t(axis));
-  return cache.get(key, [&] {
+  return dnnl_util::cached<dnnl::softmax_forward>(key, [&] {
     dnnl::softmax_forward::desc d(dnnl::prop_kind::forward_training, md, axis);
-    dnnl::softmax_forward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine());
-    return FwdEntry{pd, dnnl::softmax_forward(pd), pd.scratchpad_desc()};
+    return dnnl::softmax_forward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
   });
 }
 
-struct BwdEntry {
-  dnnl::softmax_backward::primitive_desc pd;
-  dnnl::softmax_backward prim;
-  memory::desc scratch;
-};
-
-const BwdEntry& backward_entry(const memory::desc& md, int axis) {
-  static dnnl_util::Cache<BwdEntry> cache;
+const dnnl_util::Cached<dnnl::softmax_backward>& backward_entry(const memory::desc& md, int axis) {
   dnnl_util::Key key("softmax_bwd");
   key.add(md).add(int64_t(axis));
-  return cache.get(key, [&] {
-    const FwdEntry& fwd = forward_entry(md, axis);
+  return dnnl_util::cached<dnnl::softmax_backward>(key, [&] {
     dnnl::softmax_backward::desc d(md, md, axis);
-    dnnl::softmax_backward::primitive_desc pd(d, dnnl_util::default_attr(), dnnl_util::engine(),
-                                              fwd.pd);
-    return BwdEntry{pd, dnnl::softmax_backward(pd), pd.scratchpad_desc()};
+    return dnnl::softmax_backward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+                                                  forward_entry(md, axis).pd);
   });
 }
 
@@ -59,9 +42,9 @@ const BwdEntry& backward_entry(const memory::desc& md, int axis) {
 
 Tensor softmax_forward(const Tensor& x, int axis) {
   const int a = checked_axis("softmax", x, axis);
-  const FwdEntry& e = forward_entry(x.desc(), a);
+  const auto& e = forward_entry(x.desc(), a);
   Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e.prim, e.scratch, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
   return y;
 }
 
@@ -71,12 +54,11 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy, int axis) {
     throw std::invalid_argument("softmax backward: dy " +
                                 (dy.defined() ? to_string(dy.shape()) : std::string("undefined")) +
                                 " must have the shape of y " + to_string(y.shape()));
-  const BwdEntry& e = backward_entry(y.desc(), a);
+  const auto& e = backward_entry(y.desc(), a);
   Tensor dx(e.pd.diff_src_desc());
-  dnnl_util::execute(e.prim, e.scratch,
-                     {{DNNL_ARG_DST, y.memory()},
-                      {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                      {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  dnnl_util::execute(e, {{DNNL_ARG_DST, y.memory()},
+                         {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
+                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
   return dx;
 }
 

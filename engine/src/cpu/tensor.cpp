@@ -34,11 +34,14 @@ Tensor::Tensor(const memory::desc& md)
 
 Tensor Tensor::empty(const Shape& shape) {
   for (auto d : shape)
-    if (d <= 0) throw std::invalid_argument("tensor shape " + to_string(shape) + " has a dimension <= 0");
+    if (d <= 0)
+      throw std::invalid_argument("tensor shape " + to_string(shape) + " has a dimension <= 0");
   return Tensor(plain_desc(shape));
 }
 
-Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.f); }
+Tensor Tensor::zeros(const Shape& shape) {
+  return full(shape, 0.f);
+}
 
 Tensor Tensor::full(const Shape& shape, float value) {
   Tensor t = empty(shape);
@@ -67,11 +70,14 @@ bool Tensor::is_plain() const {
 
 float* Tensor::data() {
   if (!defined()) throw std::logic_error("data() of an undefined tensor");
-  if (!is_plain()) throw std::logic_error("data() of a tensor in a blocked layout; call to_plain()");
+  if (!is_plain())
+    throw std::logic_error("data() of a tensor in a blocked layout; call to_plain()");
   return static_cast<float*>(buffer_->data());
 }
 
-const float* Tensor::data() const { return const_cast<Tensor*>(this)->data(); }
+const float* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data();
+}
 
 memory Tensor::memory() const {
   return dnnl::memory(md_, dnnl_util::engine(), buffer_ ? buffer_->data() : nullptr);
@@ -84,7 +90,9 @@ Tensor Tensor::to_layout(const memory::desc& md) const {
   return out;
 }
 
-Tensor Tensor::to_plain() const { return to_layout(plain_desc(shape_, md_.data_type())); }
+Tensor Tensor::to_plain() const {
+  return to_layout(plain_desc(shape_, md_.data_type()));
+}
 
 Tensor Tensor::clone() const {
   Tensor out(md_);

@@ -12,13 +12,16 @@
 
 namespace tessera {
 
-bool cuda_built() { return true; }
+bool cuda_built() {
+  return true;
+}
 
 std::string cuda_summary() {
   int runtime = 0;
   cudaRuntimeGetVersion(&runtime);
   std::string s = "built: CUDA runtime " + std::to_string(runtime / 1000) + "." +
-                  std::to_string(runtime % 1000 / 10) + ", cuDNN " + std::to_string(cudnnGetVersion());
+                  std::to_string(runtime % 1000 / 10) + ", cuDNN " +
+                  std::to_string(cudnnGetVersion());
 #ifdef TESSERA_HAVE_NCCL
   int nccl = 0;
   ncclGetVersion(&nccl);

@@ -3,7 +3,11 @@
 
 namespace tessera {
 
-bool cuda_built() { return false; }
-std::string cuda_summary() { return "not built (configure with a CUDA toolkit and cuDNN)"; }
+bool cuda_built() {
+  return false;
+}
+std::string cuda_summary() {
+  return "not built (configure with a CUDA toolkit and cuDNN)";
+}
 
 }  // namespace tessera

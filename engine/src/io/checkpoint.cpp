@@ -44,15 +44,14 @@ void write_tensor(H5::H5File& f, const std::string& path, const Tensor& t) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::LinkCreatPropList lcpl;
   lcpl.setCreateIntermediateGroup(true);
-  H5::DataSet ds = f.createDataSet(path, H5::PredType::NATIVE_FLOAT, space,
-                                   H5::DSetCreatPropList::DEFAULT, H5::DSetAccPropList::DEFAULT,
-                                   lcpl);
+  H5::DataSet ds =
+      f.createDataSet(path, H5::PredType::NATIVE_FLOAT, space, H5::DSetCreatPropList::DEFAULT,
+                      H5::DSetAccPropList::DEFAULT, lcpl);
   ds.write(p.data(), H5::PredType::NATIVE_FLOAT);
 }
 
 // Reads dataset `path` into `t`, which must already have the stored shape.
-void read_tensor(const H5::H5File& f, const std::string& path, Tensor& t,
-                 const std::string& file) {
+void read_tensor(const H5::H5File& f, const std::string& path, Tensor& t, const std::string& file) {
   if (!f.nameExists(path))
     throw std::runtime_error("checkpoint '" + file + "': missing dataset " + path);
   H5::DataSet ds = f.openDataSet(path);

@@ -81,7 +81,9 @@ nlohmann::json Graph::config() const {
   return {{"type", type()}, {"nodes", nodes}};
 }
 
-std::string Graph::node_prefix(size_t i) const { return nodes_[i].name + "."; }
+std::string Graph::node_prefix(size_t i) const {
+  return nodes_[i].name + ".";
+}
 
 void Graph::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
   for (size_t i = 0; i < nodes_.size(); ++i)
@@ -116,7 +118,8 @@ Tensor Graph::forward_one(const Tensor& x, Mode mode) {
     for (int in : nodes_[i].inputs) args.push_back(in == input ? x : out[static_cast<size_t>(in)]);
     out[i] = nodes_[i].module->forward(args, mode);
     for (int in : nodes_[i].inputs)
-      if (in != input && --readers[static_cast<size_t>(in)] == 0) out[static_cast<size_t>(in)] = Tensor();
+      if (in != input && --readers[static_cast<size_t>(in)] == 0)
+        out[static_cast<size_t>(in)] = Tensor();
   }
   return out.back();
 }

@@ -59,21 +59,23 @@ const std::map<std::string, Maker>& makers() {
       {"conv", [](const json& j) { return std::make_unique<Conv>(conv_options(j), false); }},
       {"conv_transpose",
        [](const json& j) { return std::make_unique<Conv>(conv_options(j), true); }},
-      {"max_pool", [](const json& j) { return std::make_unique<Pool>(pool_params(j, PoolKind::max)); }},
-      {"avg_pool", [](const json& j) { return std::make_unique<Pool>(pool_params(j, PoolKind::avg)); }},
+      {"max_pool",
+       [](const json& j) { return std::make_unique<Pool>(pool_params(j, PoolKind::max)); }},
+      {"avg_pool",
+       [](const json& j) { return std::make_unique<Pool>(pool_params(j, PoolKind::avg)); }},
       {"batch_norm",
        [](const json& j) {
-         return std::make_unique<BatchNorm>(BatchNormOptions{
-             .channels = j.at("channels").get<int64_t>(),
-             .eps = get<float>(j, "eps", 1e-5f),
-             .momentum = get<float>(j, "momentum", 0.1f)});
+         return std::make_unique<BatchNorm>(
+             BatchNormOptions{.channels = j.at("channels").get<int64_t>(),
+                              .eps = get<float>(j, "eps", 1e-5f),
+                              .momentum = get<float>(j, "momentum", 0.1f)});
        }},
       {"group_norm",
        [](const json& j) {
-         return std::make_unique<GroupNorm>(GroupNormOptions{
-             .channels = j.at("channels").get<int64_t>(),
-             .groups = j.at("groups").get<int64_t>(),
-             .eps = get<float>(j, "eps", 1e-5f)});
+         return std::make_unique<GroupNorm>(
+             GroupNormOptions{.channels = j.at("channels").get<int64_t>(),
+                              .groups = j.at("groups").get<int64_t>(),
+                              .eps = get<float>(j, "eps", 1e-5f)});
        }},
       {"activation",
        [](const json& j) {
@@ -82,10 +84,10 @@ const std::map<std::string, Maker>& makers() {
        }},
       {"linear",
        [](const json& j) {
-         return std::make_unique<Linear>(LinearOptions{
-             .in_features = j.at("in_features").get<int64_t>(),
-             .out_features = j.at("out_features").get<int64_t>(),
-             .bias = get<bool>(j, "bias", true)});
+         return std::make_unique<Linear>(
+             LinearOptions{.in_features = j.at("in_features").get<int64_t>(),
+                           .out_features = j.at("out_features").get<int64_t>(),
+                           .bias = get<bool>(j, "bias", true)});
        }},
       {"upsample",
        [](const json& j) {

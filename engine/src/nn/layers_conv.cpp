@@ -1,9 +1,9 @@
 // Layers with spatial windows or weights: Conv (and transposed), Linear, Pool, Upsample.
 #include <stdexcept>
 
+#include "layer_util.hpp"
 #include "tessera/nn/init.hpp"
 #include "tessera/nn/layers.hpp"
-#include "layer_util.hpp"
 
 namespace tessera {
 
@@ -11,10 +11,7 @@ using detail::add_param;
 using detail::make_param;
 using detail::require_saved;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 // ---- Conv ----
 
@@ -39,11 +36,10 @@ ConvParams Conv::params() const {
 }
 
 nlohmann::json Conv::config() const {
-  nlohmann::json j = {{"type", type()},         {"in_channels", o_.in_channels},
-                      {"out_channels", o_.out_channels}, {"kernel", o_.kernel},
-                      {"stride", o_.stride},     {"padding", o_.padding},
-                      {"dilation", o_.dilation}, {"groups", o_.groups},
-                      {"bias", o_.bias}};
+  nlohmann::json j = {
+      {"type", type()},          {"in_channels", o_.in_channels}, {"out_channels", o_.out_channels},
+      {"kernel", o_.kernel},     {"stride", o_.stride},           {"padding", o_.padding},
+      {"dilation", o_.dilation}, {"groups", o_.groups},           {"bias", o_.bias}};
   if (transposed_) j["output_padding"] = o_.output_padding;
   return j;
 }

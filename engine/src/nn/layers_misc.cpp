@@ -84,7 +84,9 @@ Tensor Flatten::forward_one(const Tensor& x, Mode) {
   return x.reshape({x.dim(0), x.numel() / x.dim(0)});
 }
 
-Tensor Flatten::backward_input(const Tensor& dy) { return dy.reshape(x_shape_); }
+Tensor Flatten::backward_input(const Tensor& dy) {
+  return dy.reshape(x_shape_);
+}
 
 // ---- Add / Multiply ----
 
@@ -103,7 +105,9 @@ Tensor Add::run_forward(const std::vector<Tensor>& xs, Mode) {
   return add(xs[0], xs[1]);
 }
 
-std::vector<Tensor> Add::run_backward(const Tensor& dy) { return {dy, dy}; }
+std::vector<Tensor> Add::run_backward(const Tensor& dy) {
+  return {dy, dy};
+}
 
 Tensor Multiply::run_forward(const std::vector<Tensor>& xs, Mode mode) {
   check_pair(xs, type());

@@ -12,18 +12,16 @@ namespace {
 int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out) {
   const Shape k(static_cast<size_t>(o.dims), 3);
   const Shape pad(static_cast<size_t>(o.dims), o.padded ? 1 : 0);
-  int h = g.add(std::make_unique<Conv>(ConvOptions{.in_channels = in,
-                                                   .out_channels = out,
-                                                   .kernel = k,
-                                                   .padding = pad}),
+  int h = g.add(std::make_unique<Conv>(ConvOptions{
+                    .in_channels = in, .out_channels = out, .kernel = k, .padding = pad}),
                 from);
   switch (o.norm) {
     case UNetOptions::Norm::batch:
       h = g.add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = out}), h);
       break;
     case UNetOptions::Norm::group:
-      h = g.add(std::make_unique<GroupNorm>(GroupNormOptions{
-                    .channels = out, .groups = std::min(o.norm_groups, out)}),
+      h = g.add(std::make_unique<GroupNorm>(
+                    GroupNormOptions{.channels = out, .groups = std::min(o.norm_groups, out)}),
                 h);
       break;
     case UNetOptions::Norm::none:
@@ -56,10 +54,10 @@ std::unique_ptr<Graph> make_unet(const UNetOptions& o) {
   }
   for (size_t level = o.channels.size() - 1; level-- > 0;) {
     const int64_t c = o.channels[level];
-    h = g->add(std::make_unique<Conv>(
-                   ConvOptions{.in_channels = in, .out_channels = c, .kernel = two, .stride = two},
-                   true),
-               h);
+    h = g->add(
+        std::make_unique<Conv>(
+            ConvOptions{.in_channels = in, .out_channels = c, .kernel = two, .stride = two}, true),
+        h);
     int skip = skips[level];
     if (!o.padded) skip = g->add(std::make_unique<CenterCrop>(), {skip, h});
     h = g->add(std::make_unique<Concat>(1), {h, skip});

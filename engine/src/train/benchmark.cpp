@@ -78,8 +78,8 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
     if (s >= o.warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  const double median = ms.size() % 2 ? ms[ms.size() / 2]
-                                      : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  const double median =
+      ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
   const std::size_t rss_peak = peak_rss_bytes();
   return {{"engine", "tessera"},
           {"model", o.model},

@@ -10,9 +10,9 @@ namespace tessera::data {
 struct BlobsOptions {
   int dims = 2;
   int64_t batch = 4;
-  int64_t size = 32;      // spatial edge
-  int objects = 4;        // per image
-  float noise = 0.3f;     // Gaussian noise standard deviation; objects have contrast 1
+  int64_t size = 32;   // spatial edge
+  int objects = 4;     // per image
+  float noise = 0.3f;  // Gaussian noise standard deviation; objects have contrast 1
   uint64_t seed = 0;
 };
 

@@ -11,7 +11,7 @@ namespace tessera {
 struct ConvOptions {
   int64_t in_channels = 1;
   int64_t out_channels = 1;
-  Shape kernel = {3, 3};  // its length sets 1D / 2D / 3D
+  Shape kernel = {3, 3};                  // its length sets 1D / 2D / 3D
   Shape stride{}, padding{}, dilation{};  // empty: 1, 0, 1 per spatial dim
   int64_t groups = 1;
   bool bias = true;

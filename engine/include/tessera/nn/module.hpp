@@ -32,7 +32,7 @@ struct Geometry {
   enum class Kind { pointwise, window, transposed, upsample, flatten };
   Kind kind = Kind::pointwise;
   Shape kernel{}, stride{}, padding{}, dilation{};  // window, transposed (per spatial dim)
-  Shape scale{};  // upsample
+  Shape scale{};                                    // upsample
 };
 
 class Module {

@@ -9,7 +9,7 @@ namespace tessera {
 struct Param {
   std::string name{};  // hierarchical, e.g. "nodes.3.weight"; unique within a model
   Tensor value{};
-  Tensor grad{};  // same shape as value; overwritten (not accumulated) by each backward
+  Tensor grad{};      // same shape as value; overwritten (not accumulated) by each backward
   bool decay = true;  // weight decay applies (false for biases and norm scales/shifts)
 };
 

@@ -15,8 +15,8 @@ struct UNetOptions {
   int64_t out_channels = 1;
   std::vector<int64_t> channels = {32, 64, 128, 256};  // per level, top to bottom
   enum class Norm { batch, group, none } norm = Norm::batch;
-  int64_t norm_groups = 8;  // group norm only
-  PoolKind down = PoolKind::max;  // 2x pooling between levels
+  int64_t norm_groups = 8;                   // group norm only
+  PoolKind down = PoolKind::max;             // 2x pooling between levels
   Activation activation = Activation::relu;  // after each normalization (ELU uses alpha 1)
   // true: 3x3 convolutions with padding 1 (output the size of the input, which must be a
   // multiple of 2^(levels-1)); false: unpadded convolutions, skips centre-cropped.
@@ -24,8 +24,9 @@ struct UNetOptions {
   uint64_t seed = 0;
 };
 
-// Each level: two [conv 3 -> norm -> activation]; 2x pooling down (max by default); 2x2 stride-2 transposed conv
-// up (halving channels), concatenation with the skip, two [conv-norm-ReLU]; final 1x1 conv.
+// Each level: two [conv 3 -> norm -> activation]; 2x pooling down (max by default); 2x2 stride-2
+// transposed conv up (halving channels), concatenation with the skip, two [conv-norm-ReLU]; final
+// 1x1 conv.
 std::unique_ptr<Graph> make_unet(const UNetOptions& o);
 
 }  // namespace tessera

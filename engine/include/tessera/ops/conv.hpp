@@ -32,7 +32,8 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Con
 ConvGrads conv_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvParams& p,
                         bool has_bias, bool need_dx = true);
 
-// x [N,Ci,*S], w [Co,Ci/g,*K], b [Co] or undefined -> [N,Co,*S'] (S' from conv_transpose_output_shape)
+// x [N,Ci,*S], w [Co,Ci/g,*K], b [Co] or undefined -> [N,Co,*S'] (S' from
+// conv_transpose_output_shape)
 Tensor conv_transpose_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                               const ConvParams& p);
 ConvGrads conv_transpose_backward(const Tensor& x, const Tensor& w, const Tensor& dy,

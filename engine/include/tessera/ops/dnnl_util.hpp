@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include <dnnl.hpp>
 
@@ -20,9 +21,10 @@ dnnl::stream& stream();
 dnnl::primitive_attr default_attr();
 
 // Builds a byte string that identifies a primitive: op name, descriptors, integer settings.
+// The name ends at a NUL byte, so the keys of two ops differ even when one name begins the other.
 class Key {
  public:
-  explicit Key(const char* op) : s_(op) {}
+  explicit Key(const char* op) : s_(op) { s_ += '\0'; }
   Key& add(const dnnl::memory::desc& md);
   Key& add(const dnnl::memory::dims& dims);
   Key& add(int64_t v);
@@ -33,8 +35,8 @@ class Key {
   std::string s_;
 };
 
-// A process-wide cache of created primitives (and their descriptors), one per op type. Entries
-// live for the process: shapes in a training run are few and fixed.
+// A process-wide cache of created primitives (and their descriptors), one per entry type (see
+// cached() below). Entries live for the process: shapes in a training run are few and fixed.
 template <typename Entry>
 class Cache {
  public:
@@ -53,6 +55,34 @@ class Cache {
 // Executes `prim` with `args`, adding a scratchpad of `scratchpad_md` from the tracking allocator.
 void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratchpad_md,
              std::unordered_map<int, dnnl::memory> args);
+
+// A created primitive and the descriptor it came from (its layouts, scratchpad and workspace,
+// and the hint a backward primitive needs).
+template <typename Prim>
+struct Cached {
+  typename Prim::primitive_desc pd;
+  Prim prim;
+};
+
+// The primitive for `key`, created once from make_pd() (which returns a Prim::primitive_desc)
+// and reused for the life of the process. There is one cache per primitive type, shared by all
+// ops of that type, so `key` must name the op: keys of different ops never collide. make_pd may
+// fetch a primitive of another type (a backward primitive's forward hint) but not of Prim: the
+// cache stays locked while it runs.
+template <typename Prim, typename MakePd>
+const Cached<Prim>& cached(const Key& key, MakePd&& make_pd) {
+  static Cache<Cached<Prim>> cache;
+  return cache.get(key, [&] {
+    typename Prim::primitive_desc pd = make_pd();
+    return Cached<Prim>{pd, Prim(pd)};
+  });
+}
+
+// Executes a cached primitive with `args` and a scratchpad of the size its descriptor asks for.
+template <typename Prim>
+void execute(const Cached<Prim>& c, std::unordered_map<int, dnnl::memory> args) {
+  execute(c.prim, c.pd.scratchpad_desc(), std::move(args));
+}
 
 // Copies `src` into `dst` (same logical shape, any layouts) through a cached reorder.
 void reorder(const dnnl::memory& src, const dnnl::memory& dst);

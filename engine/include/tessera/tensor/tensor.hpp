@@ -57,12 +57,12 @@ class Tensor {
   void* raw() const { return buffer_ ? buffer_->data() : nullptr; }
   dnnl::memory memory() const;
 
-  Tensor to_plain() const;           // self when already plain
+  Tensor to_plain() const;                               // self when already plain
   Tensor to_layout(const dnnl::memory::desc& md) const;  // self when already in `md`
   Tensor clone() const;
   Tensor reshape(const Shape& shape) const;  // plain only, shares the buffer
   std::vector<float> to_vector() const;
-  void fill(float value);           // plain only
+  void fill(float value);             // plain only
   void copy_from(const Tensor& src);  // same shape; any layouts
 
  private:
