@@ -98,9 +98,13 @@ memory::format_tag plain_tag(int ndims) {
       return memory::format_tag::abcde;
     case 6:
       return memory::format_tag::abcdef;
+    case 7:
+      return memory::format_tag::abcdefg;
+    case 8:
+      return memory::format_tag::abcdefgh;
   }
   throw std::invalid_argument("tensor rank " + std::to_string(ndims) +
-                              " is not supported (1 to 6)");
+                              " is not supported (1 to 8)");
 }
 
 }  // namespace tessera::dnnl_util

@@ -45,6 +45,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
   return binary_op("add", dnnl::algorithm::binary_add, a, b);
 }
 
+Tensor subtract(const Tensor& a, const Tensor& b) {
+  return binary_op("subtract", dnnl::algorithm::binary_sub, a, b);
+}
+
 Tensor multiply(const Tensor& a, const Tensor& b) {
   return binary_op("multiply", dnnl::algorithm::binary_mul, a, b);
 }

@@ -6,6 +6,7 @@
 
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
+#include "tessera/rev/reversible.hpp"
 
 namespace tessera {
 
@@ -49,6 +50,22 @@ std::unique_ptr<Module> make_graph(const json& j) {
 std::unique_ptr<Module> make_sequential(const json& j) {
   auto s = std::make_unique<Sequential>();
   for (const json& m : j.at("modules")) s->add(make_module(m));
+  return s;
+}
+
+std::unique_ptr<Reversible> make_reversible(const json& j) {
+  std::unique_ptr<Module> m = make_module(j);
+  auto* r = dynamic_cast<Reversible*>(m.get());
+  if (!r) throw std::invalid_argument("rev_sequence: '" + m->type() + "' is not reversible");
+  m.release();
+  return std::unique_ptr<Reversible>(r);
+}
+
+std::unique_ptr<Module> make_rev_sequence(const json& j) {
+  auto s = std::make_unique<RevSequence>(
+      RevSequenceOptions{.store_activations = get<bool>(j, "store_activations", false),
+                         .max_rebuild_error = get<double>(j, "max_rebuild_error", 1e-3)});
+  for (const json& b : j.at("blocks")) s->add(make_reversible(b));
   return s;
 }
 
@@ -109,6 +126,18 @@ const std::map<std::string, Maker>& makers() {
       {"multiply", [](const json&) { return std::make_unique<Multiply>(); }},
       {"concat", [](const json& j) { return std::make_unique<Concat>(get<int>(j, "axis", 1)); }},
       {"center_crop", [](const json&) { return std::make_unique<CenterCrop>(); }},
+      {"additive_coupling",
+       [](const json& j) {
+         return std::make_unique<AdditiveCoupling>(make_module(j.at("f")), make_module(j.at("g")),
+                                                   get<bool>(j, "store_activations", false));
+       }},
+      {"invertible_downsample",
+       [](const json& j) {
+         return std::make_unique<InvertibleDownsample>(j.at("dims").get<int>(),
+                                                       j.at("factor").get<int64_t>(),
+                                                       get<bool>(j, "store_activations", false));
+       }},
+      {"rev_sequence", make_rev_sequence},
       {"sequential", make_sequential},
       {"graph", make_graph},
   };

@@ -73,7 +73,7 @@ Tensor Conv::forward_one(const Tensor& x, Mode mode) {
     throw std::invalid_argument(type() + ": input " + to_string(x.shape()) + " does not match " +
                                 std::to_string(o_.in_channels) + " channels and a " +
                                 std::to_string(o_.kernel.size()) + "D kernel");
-  if (mode == Mode::train) x_ = x;
+  if (keeps_for_backward(mode)) x_ = x;
   return transposed_ ? conv_transpose_forward(x, weight_.value, bias_.value, params())
                      : conv_forward(x, weight_.value, bias_.value, params());
 }
@@ -117,7 +117,7 @@ void Linear::initialize(uint64_t seed) {
 }
 
 Tensor Linear::forward_one(const Tensor& x, Mode mode) {
-  if (mode == Mode::train) x_ = x;
+  if (keeps_for_backward(mode)) x_ = x;
   return linear_forward(x, weight_.value, bias_.value);
 }
 
@@ -146,8 +146,8 @@ Geometry Pool::geometry() const {
 }
 
 Tensor Pool::forward_one(const Tensor& x, Mode mode) {
-  PoolResult r = pool_forward(x, p_, mode == Mode::train);
-  if (mode == Mode::train) {
+  PoolResult r = pool_forward(x, p_, keeps_for_backward(mode));
+  if (keeps_for_backward(mode)) {
     x_md_ = x.desc();
     ws_ = r.workspace;
   }
@@ -170,7 +170,7 @@ nlohmann::json Upsample::config() const {
 }
 
 Tensor Upsample::forward_one(const Tensor& x, Mode mode) {
-  if (mode == Mode::train) x_md_ = x.desc();
+  if (keeps_for_backward(mode)) x_md_ = x.desc();
   return upsample_forward(x, mode_, scale_);
 }
 

@@ -21,7 +21,7 @@ nlohmann::json Act::config() const {
 
 Tensor Act::forward_one(const Tensor& x, Mode mode) {
   Tensor y = activation_forward(x, kind_, alpha_);
-  if (mode == Mode::train) {
+  if (keeps_for_backward(mode)) {
     if (activation_backward_uses_output(kind_, alpha_))
       y_ = y;
     else
@@ -49,7 +49,11 @@ nlohmann::json Dropout::config() const {
 
 Tensor Dropout::forward_one(const Tensor& x, Mode mode) {
   if (mode == Mode::eval || p_ == 0.f) return x;
-  DropoutResult r = dropout_forward(x, p_, seed_ + 0x9E3779B97F4A7C15ull * ++calls_);
+  if (mode == Mode::recompute && calls_ == 0)
+    throw std::logic_error("dropout: recompute without a train-mode forward before it");
+  // A recompute draws the mask of the last train-mode call again.
+  if (mode == Mode::train) ++calls_;
+  DropoutResult r = dropout_forward(x, p_, seed_ + 0x9E3779B97F4A7C15ull * calls_);
   mask_ = r.mask;
   return r.y;
 }
@@ -66,7 +70,7 @@ Tensor Dropout::backward_input(const Tensor& dy) {
 
 Tensor Softmax::forward_one(const Tensor& x, Mode mode) {
   Tensor y = softmax_forward(x, axis_);
-  if (mode == Mode::train) y_ = y;
+  if (keeps_for_backward(mode)) y_ = y;
   return y;
 }
 
@@ -111,7 +115,7 @@ std::vector<Tensor> Add::run_backward(const Tensor& dy) {
 
 Tensor Multiply::run_forward(const std::vector<Tensor>& xs, Mode mode) {
   check_pair(xs, type());
-  if (mode == Mode::train) {
+  if (keeps_for_backward(mode)) {
     a_ = xs[0];
     b_ = xs[1];
   }

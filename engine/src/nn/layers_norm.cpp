@@ -55,11 +55,15 @@ Tensor BatchNorm::forward_one(const Tensor& x, Mode mode) {
   if (mode == Mode::eval)
     return batch_norm_forward_infer(x, gamma_.value, beta_.value, running_mean_, running_var_,
                                     o_.eps);
+  x_ = x;
+  if (mode == Mode::recompute) {
+    require_saved(batch_mean_.defined(), type() + " recompute");
+    return batch_norm_forward_infer(x, gamma_.value, beta_.value, batch_mean_, batch_var_, o_.eps);
+  }
   NormStats s = batch_norm_forward_train(x, gamma_.value, beta_.value, o_.eps);
   update_running(s.mean, s.variance, x.numel() / o_.channels);
-  x_ = x;
-  mean_ = s.mean;
-  var_ = s.variance;
+  batch_mean_ = s.mean;
+  batch_var_ = s.variance;
   return s.y;
 }
 
@@ -76,7 +80,8 @@ void BatchNorm::update_running(const Tensor& mean, const Tensor& var, int64_t co
 
 Tensor BatchNorm::backward_input(const Tensor& dy) {
   require_saved(x_.defined(), type());
-  NormGrads g = batch_norm_backward(x_, dy, gamma_.value, beta_.value, mean_, var_, o_.eps);
+  NormGrads g =
+      batch_norm_backward(x_, dy, gamma_.value, beta_.value, batch_mean_, batch_var_, o_.eps);
   gamma_.grad = g.dgamma;
   beta_.grad = g.dbeta;
   clear_saved();
@@ -112,7 +117,7 @@ void GroupNorm::initialize(uint64_t) {
 Tensor GroupNorm::forward_one(const Tensor& x, Mode mode) {
   check_channels(x, o_.channels, type());
   NormStats s = group_norm_forward(x, gamma_.value, beta_.value, o_.groups, o_.eps);
-  if (mode == Mode::train) {
+  if (keeps_for_backward(mode)) {
     x_ = x;
     mean_ = s.mean;
     var_ = s.variance;

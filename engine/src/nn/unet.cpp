@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "tessera/nn/layers.hpp"
+#include "tessera/rev/reversible.hpp"
 
 namespace tessera {
 
@@ -31,8 +32,17 @@ int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out
   return g.add(std::make_unique<Act>(o.activation, alpha), h);
 }
 
-int double_conv(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out) {
-  return conv_block(g, o, conv_block(g, o, from, in, out), out, out);
+// One level's convolutions: two conv blocks, or one and a reversible stage.
+int level_convs(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out) {
+  const int h = conv_block(g, o, from, in, out);
+  if (!o.reversible) return conv_block(g, o, h, out, out);
+  auto stage = std::make_unique<RevSequence>();
+  for (int b = 0; b < o.rev_blocks; ++b)
+    stage->add(make_coupling({.dims = o.dims,
+                              .channels = out,
+                              .batch_norm = o.norm == UNetOptions::Norm::batch,
+                              .activation = o.activation}));
+  return g.add(std::move(stage), h);
 }
 
 }  // namespace
@@ -40,6 +50,11 @@ int double_conv(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t ou
 std::unique_ptr<Graph> make_unet(const UNetOptions& o) {
   if (o.dims != 2 && o.dims != 3) throw std::invalid_argument("unet: dims must be 2 or 3");
   if (o.channels.empty()) throw std::invalid_argument("unet: needs at least one level");
+  if (o.reversible && o.rev_blocks < 1)
+    throw std::invalid_argument("unet: rev_blocks must be >= 1");
+  for (int64_t c : o.channels)
+    if (o.reversible && c % 2)
+      throw std::invalid_argument("unet: a reversible U-Net needs even channel counts");
   const Shape two(static_cast<size_t>(o.dims), 2);
   auto g = std::make_unique<Graph>();
 
@@ -48,7 +63,7 @@ std::unique_ptr<Graph> make_unet(const UNetOptions& o) {
   int64_t in = o.in_channels;
   for (size_t level = 0; level < o.channels.size(); ++level) {
     if (level > 0) h = g->add(std::make_unique<Pool>(PoolParams{.kind = o.down, .kernel = two}), h);
-    h = double_conv(*g, o, h, in, o.channels[level]);
+    h = level_convs(*g, o, h, in, o.channels[level]);
     in = o.channels[level];
     skips.push_back(h);
   }
@@ -61,7 +76,7 @@ std::unique_ptr<Graph> make_unet(const UNetOptions& o) {
     int skip = skips[level];
     if (!o.padded) skip = g->add(std::make_unique<CenterCrop>(), {skip, h});
     h = g->add(std::make_unique<Concat>(1), {h, skip});
-    h = double_conv(*g, o, h, 2 * c, c);
+    h = level_convs(*g, o, h, 2 * c, c);
     in = c;
   }
   const Shape one(static_cast<size_t>(o.dims), 1);

@@ -70,6 +70,7 @@ struct BatchNormOptions {
 };
 
 // Train: batch statistics, updates running mean / (unbiased) variance. Eval: running statistics.
+// Recompute: the batch statistics of the last train pass, running statistics untouched.
 class BatchNorm final : public UnaryModule {
  public:
   explicit BatchNorm(const BatchNormOptions& o);
@@ -79,7 +80,7 @@ class BatchNorm final : public UnaryModule {
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
-  void clear_saved() override { x_ = mean_ = var_ = Tensor(); }
+  void clear_saved() override { x_ = Tensor(); }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -90,7 +91,8 @@ class BatchNorm final : public UnaryModule {
   BatchNormOptions o_;
   Param gamma_, beta_;
   Tensor running_mean_, running_var_;
-  Tensor x_, mean_, var_;
+  Tensor x_;
+  Tensor batch_mean_, batch_var_;  // of the last train pass; [C], kept for backward and recompute
 };
 
 struct GroupNormOptions {

@@ -23,7 +23,17 @@
 
 namespace tessera {
 
-enum class Mode { train, eval };
+// train: batch statistics, running statistics updated, dropout active; keeps what backward needs.
+// eval: running statistics, no dropout, keeps nothing.
+// recompute: replays the last train-mode forward for a second backward-ready pass (reversible
+//   blocks rebuild activations this way): batch norm reuses the batch statistics of that pass
+//   and leaves running statistics alone, dropout reuses its mask.
+enum class Mode { train, eval, recompute };
+
+// Whether a forward pass in `mode` keeps what backward needs.
+inline bool keeps_for_backward(Mode mode) {
+  return mode != Mode::eval;
+}
 
 // How a module maps input positions to output positions, for receptive-field and halo
 // computation. Window: convolution or pooling. Transposed: transposed convolution. Upsample:

@@ -21,12 +21,17 @@ struct UNetOptions {
   // true: 3x3 convolutions with padding 1 (output the size of the input, which must be a
   // multiple of 2^(levels-1)); false: unpadded convolutions, skips centre-cropped.
   bool padded = true;
+  // Reversible U-Net: each level is one [conv-norm-activation] that sets the channels, then
+  // `rev_blocks` additive coupling blocks whose activations are rebuilt during backward
+  // instead of stored (a hybrid design: stored level inputs, reversible stages).
+  bool reversible = false;
+  int rev_blocks = 2;
   uint64_t seed = 0;
 };
 
-// Each level: two [conv 3 -> norm -> activation]; 2x pooling down (max by default); 2x2 stride-2
-// transposed conv up (halving channels), concatenation with the skip, two [conv-norm-ReLU]; final
-// 1x1 conv.
+// Plain: each level two [conv 3 -> norm -> activation]; 2x pooling down (max by default); 2x2
+// stride-2 transposed conv up (halving channels), concatenation with the skip, two
+// [conv-norm-ReLU]; final 1x1 conv.
 std::unique_ptr<Graph> make_unet(const UNetOptions& o);
 
 }  // namespace tessera

@@ -5,6 +5,7 @@
 namespace tessera {
 
 Tensor add(const Tensor& a, const Tensor& b);       // a + b, layout of a
+Tensor subtract(const Tensor& a, const Tensor& b);  // a - b, layout of a
 Tensor multiply(const Tensor& a, const Tensor& b);  // a * b, layout of a
 // a * s (any layout), through a oneDNN linear eltwise.
 Tensor scale(const Tensor& a, float s);

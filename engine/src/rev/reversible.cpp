@@ -1,0 +1,331 @@
+#include "tessera/rev/reversible.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "tessera/nn/containers.hpp"
+#include "tessera/nn/init.hpp"
+#include "tessera/nn/layers.hpp"
+#include "tessera/ops/elementwise.hpp"
+#include "tessera/ops/shape_ops.hpp"
+#include "tessera/ops/space_to_depth.hpp"
+
+namespace tessera {
+
+namespace {
+
+// [N, C, *S] -> ([N, half, *S], [N, C - half, *S]).
+std::pair<Tensor, Tensor> split_channels(const Tensor& t, int64_t half) {
+  Shape offsets(t.shape().size(), 0), first = t.shape(), second = t.shape();
+  first[1] = half;
+  second[1] = t.dim(1) - half;
+  const Tensor a = crop(t, offsets, first);
+  offsets[1] = half;
+  return {a, crop(t, offsets, second)};
+}
+
+Tensor merge_channels(const Tensor& a, const Tensor& b) {
+  return concat({a, b}, 1);
+}
+
+}  // namespace
+
+double relative_max_error(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape())
+    throw std::invalid_argument("relative_max_error: shapes " + to_string(a.shape()) + " and " +
+                                to_string(b.shape()) + " differ");
+  const Tensor pa = a.to_plain(), pb = b.to_plain();
+  double err = 0, scale = 1;
+  for (int64_t i = 0; i < pa.numel(); ++i) {
+    err = std::max(err, double(std::abs(pa.data()[i] - pb.data()[i])));
+    scale = std::max(scale, double(std::abs(pa.data()[i])));
+  }
+  return err / scale;
+}
+
+// ---- Reversible ----
+
+Tensor Reversible::forward_one(const Tensor& x, Mode mode) {
+  if (store_) return forward_stored(x, mode);
+  Tensor y = forward_unsaved(x, mode);
+  if (keeps_for_backward(mode)) y_ = y;
+  return y;
+}
+
+Tensor Reversible::backward_input(const Tensor& dy) {
+  if (store_) return backward_stored(dy);
+  if (!y_.defined())
+    throw std::logic_error(type() + ": backward without a train-mode forward before it");
+  const Tensor y = y_;
+  y_ = Tensor();
+  return reverse_backward(y, dy).second;
+}
+
+void Reversible::clear_saved() {
+  y_ = Tensor();
+  clear_children();
+}
+
+// ---- AdditiveCoupling ----
+
+AdditiveCoupling::AdditiveCoupling(std::unique_ptr<Module> f, std::unique_ptr<Module> g,
+                                   bool store_activations)
+    : Reversible(store_activations), f_(std::move(f)), g_(std::move(g)) {
+  if (!f_ || !g_) throw std::invalid_argument("additive_coupling: needs both F and G");
+}
+
+nlohmann::json AdditiveCoupling::config() const {
+  return {{"type", type()},
+          {"f", f_->config()},
+          {"g", g_->config()},
+          {"store_activations", stores_activations()}};
+}
+
+void AdditiveCoupling::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
+  f_->collect_parameters(prefix + "f.", out);
+  g_->collect_parameters(prefix + "g.", out);
+}
+
+void AdditiveCoupling::collect_buffers(const std::string& prefix,
+                                       std::vector<std::pair<std::string, Tensor*>>& out) {
+  f_->collect_buffers(prefix + "f.", out);
+  g_->collect_buffers(prefix + "g.", out);
+}
+
+void AdditiveCoupling::initialize(uint64_t seed) {
+  f_->initialize(mix_seed(seed, 0));
+  g_->initialize(mix_seed(seed, 1));
+}
+
+void AdditiveCoupling::clear_children() {
+  f_->clear_saved();
+  g_->clear_saved();
+}
+
+// keep = false: F and G drop what they kept as soon as they have run (reversible mode).
+Tensor AdditiveCoupling::couple(const Tensor& x, Mode mode, bool keep) {
+  if (x.ndim() < 3 || x.dim(1) % 2 != 0)
+    throw std::invalid_argument("additive_coupling: input " + to_string(x.shape()) +
+                                " needs an even number of channels");
+  half_ = x.dim(1) / 2;
+  const auto [x1, x2] = split_channels(x, half_);
+  const Tensor fx = f_->forward(x2, mode);
+  if (!keep) f_->clear_saved();
+  const Tensor y1 = add(x1, fx);
+  const Tensor gy = g_->forward(y1, mode);
+  if (!keep) g_->clear_saved();
+  return merge_channels(y1, add(x2, gy));
+}
+
+Tensor AdditiveCoupling::forward_unsaved(const Tensor& x, Mode mode) {
+  return couple(x, mode, false);
+}
+
+Tensor AdditiveCoupling::forward_stored(const Tensor& x, Mode mode) {
+  return couple(x, mode, true);
+}
+
+Tensor AdditiveCoupling::backward_stored(const Tensor& dy) {
+  const auto [dy1, dy2] = split_channels(dy, half_);
+  const Tensor dy1_total = add(dy1, g_->backward_one(dy2));
+  return merge_channels(dy1_total, add(dy2, f_->backward_one(dy1_total)));
+}
+
+Tensor AdditiveCoupling::inverse(const Tensor& y, Mode mode) {
+  const Mode replay = mode == Mode::eval ? Mode::eval : Mode::recompute;
+  const auto [y1, y2] = split_channels(y, y.dim(1) / 2);
+  const Tensor x2 = subtract(y2, g_->forward(y1, replay));
+  g_->clear_saved();
+  const Tensor x1 = subtract(y1, f_->forward(x2, replay));
+  f_->clear_saved();
+  return merge_channels(x1, x2);
+}
+
+// Rebuilds one sub-network's input and backpropagates through it in the same pass: G's
+// recomputed forward gives both x2 = y2 - G(y1) and the state G's backward needs.
+std::pair<Tensor, Tensor> AdditiveCoupling::reverse_backward(const Tensor& y, const Tensor& dy) {
+  half_ = y.dim(1) / 2;
+  const auto [y1, y2] = split_channels(y, half_);
+  const auto [dy1, dy2] = split_channels(dy, half_);
+  const Tensor x2 = subtract(y2, g_->forward(y1, Mode::recompute));
+  const Tensor dy1_total = add(dy1, g_->backward_one(dy2));
+  const Tensor x1 = subtract(y1, f_->forward(x2, Mode::recompute));
+  const Tensor dx2 = add(dy2, f_->backward_one(dy1_total));
+  return {merge_channels(x1, x2), merge_channels(dy1_total, dx2)};
+}
+
+// ---- InvertibleDownsample ----
+
+InvertibleDownsample::InvertibleDownsample(int dims, int64_t factor, bool store_activations)
+    : Reversible(store_activations), dims_(dims), factor_(factor) {
+  if (factor < 2) throw std::invalid_argument("invertible_downsample: factor must be >= 2");
+  if (dims < 1 || dims > 3) throw std::invalid_argument("invertible_downsample: dims must be 1-3");
+}
+
+nlohmann::json InvertibleDownsample::config() const {
+  return {{"type", type()},
+          {"dims", dims_},
+          {"factor", factor_},
+          {"store_activations", stores_activations()}};
+}
+
+Geometry InvertibleDownsample::geometry() const {
+  const size_t d = static_cast<size_t>(dims_);
+  return {.kind = Geometry::Kind::window,
+          .kernel = Shape(d, factor_),
+          .stride = Shape(d, factor_),
+          .padding = Shape(d, 0),
+          .dilation = Shape(d, 1)};
+}
+
+Tensor InvertibleDownsample::forward_unsaved(const Tensor& x, Mode) {
+  if (x.spatial_dims() != dims_)
+    throw std::invalid_argument("invertible_downsample: input " + to_string(x.shape()) +
+                                " is not " + std::to_string(dims_) + "D");
+  return space_to_depth(x, factor_);
+}
+
+Tensor InvertibleDownsample::inverse(const Tensor& y, Mode) {
+  return depth_to_space(y, factor_);
+}
+
+std::pair<Tensor, Tensor> InvertibleDownsample::reverse_backward(const Tensor& y,
+                                                                 const Tensor& dy) {
+  return {depth_to_space(y, factor_), depth_to_space(dy, factor_)};
+}
+
+Tensor InvertibleDownsample::backward_stored(const Tensor& dy) {
+  return depth_to_space(dy, factor_);
+}
+
+// ---- RevSequence ----
+
+RevSequence::RevSequence(const RevSequenceOptions& o) : Reversible(o.store_activations), o_(o) {
+  if (!(o.max_rebuild_error >= 0))
+    throw std::invalid_argument("rev_sequence: max_rebuild_error must be >= 0");
+}
+
+RevSequence& RevSequence::add(std::unique_ptr<Reversible> block) {
+  if (block->stores_activations() != stores_activations())
+    throw std::invalid_argument("rev_sequence: a " + block->type() +
+                                " block disagrees with the sequence on store_activations");
+  blocks_.push_back(std::move(block));
+  return *this;
+}
+
+nlohmann::json RevSequence::config() const {
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const auto& b : blocks_) blocks.push_back(b->config());
+  return {{"type", type()},
+          {"store_activations", stores_activations()},
+          {"max_rebuild_error", o_.max_rebuild_error},
+          {"blocks", blocks}};
+}
+
+void RevSequence::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    blocks_[i]->collect_parameters(prefix + std::to_string(i) + ".", out);
+}
+
+void RevSequence::collect_buffers(const std::string& prefix,
+                                  std::vector<std::pair<std::string, Tensor*>>& out) {
+  for (size_t i = 0; i < blocks_.size(); ++i)
+    blocks_[i]->collect_buffers(prefix + std::to_string(i) + ".", out);
+}
+
+void RevSequence::initialize(uint64_t seed) {
+  for (size_t i = 0; i < blocks_.size(); ++i) blocks_[i]->initialize(mix_seed(seed, i));
+}
+
+void RevSequence::clear_children() {
+  x_ = Tensor();
+  for (auto& b : blocks_) b->clear_saved();
+}
+
+// Keeps nothing but, in train mode with the rebuild check on, the input itself: one tensor
+// whatever the depth.
+Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
+  if (mode == Mode::train && o_.max_rebuild_error > 0) x_ = x;
+  Tensor h = x;
+  for (auto& b : blocks_) h = b->forward_unsaved(h, mode);
+  return h;
+}
+
+Tensor RevSequence::forward_stored(const Tensor& x, Mode mode) {
+  Tensor h = x;
+  for (auto& b : blocks_) h = b->forward(h, mode);
+  return h;
+}
+
+Tensor RevSequence::backward_stored(const Tensor& dy) {
+  Tensor g = dy;
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) g = (*it)->backward_one(g);
+  return g;
+}
+
+Tensor RevSequence::inverse(const Tensor& y, Mode mode) {
+  Tensor h = y;
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) h = (*it)->inverse(h, mode);
+  return h;
+}
+
+std::pair<Tensor, Tensor> RevSequence::reverse_backward(const Tensor& y, const Tensor& dy) {
+  Tensor h = y, g = dy;
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it)
+    std::tie(h, g) = (*it)->reverse_backward(h, g);
+  if (x_.defined()) {
+    last_error_ = relative_max_error(x_, h);
+    x_ = Tensor();
+    if (last_error_ > o_.max_rebuild_error)
+      throw std::runtime_error(
+          "reversible: the input rebuilt through " + std::to_string(blocks_.size()) +
+          " blocks is off by " + std::to_string(last_error_) + " (relative), above the limit " +
+          std::to_string(o_.max_rebuild_error) +
+          "; gradients would be wrong: use fewer blocks per reversible stage (hybrid design)");
+  }
+  return {h, g};
+}
+
+std::vector<double> RevSequence::rebuild_errors(const Tensor& x, Mode mode) {
+  std::vector<Tensor> inputs;
+  Tensor h = x;
+  for (auto& b : blocks_) {
+    inputs.push_back(h);
+    h = b->forward_unsaved(h, mode);
+  }
+  x_ = Tensor();
+  std::vector<double> errors(blocks_.size());
+  for (size_t k = blocks_.size(); k-- > 0;) {
+    h = blocks_[k]->inverse(h, mode);
+    errors[k] = relative_max_error(inputs[k], h);
+  }
+  return errors;
+}
+
+// ---- builders ----
+
+namespace {
+std::unique_ptr<Module> coupling_function(const CouplingOptions& o) {
+  const int64_t h = o.channels / 2;
+  const Shape k(static_cast<size_t>(o.dims), 3), pad(static_cast<size_t>(o.dims), 1);
+  auto s = std::make_unique<Sequential>();
+  s->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = h, .out_channels = h, .kernel = k, .padding = pad}));
+  if (o.batch_norm) s->add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = h}));
+  s->add(std::make_unique<Act>(o.activation, o.activation == Activation::elu ? 1.f : 0.f));
+  s->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = h, .out_channels = h, .kernel = k, .padding = pad}));
+  return s;
+}
+}  // namespace
+
+std::unique_ptr<AdditiveCoupling> make_coupling(const CouplingOptions& o) {
+  if (o.dims < 1 || o.dims > 3) throw std::invalid_argument("coupling: dims must be 1, 2 or 3");
+  if (o.channels < 2 || o.channels % 2)
+    throw std::invalid_argument("coupling: channels must be even and >= 2");
+  return std::make_unique<AdditiveCoupling>(coupling_function(o), coupling_function(o),
+                                            o.store_activations);
+}
+
+}  // namespace tessera
