@@ -29,6 +29,21 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   engine->callback([o] { std::cout << run_engine_benchmark(*o).dump() << std::endl; });
+
+  auto* rev = bench->add_subcommand(
+      "reversible", "Peak memory and step time of a coupling network, plain and reversible");
+  auto r = std::make_shared<ReversibleBenchOptions>();
+  rev->add_option("--dims", r->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
+  rev->add_option("--blocks", r->blocks, "coupling blocks (depth)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  rev->add_option("--channels", r->channels, "channels (even)")
+      ->check(CLI::Range(2, 65536))
+      ->capture_default_str();
+  rev->add_option("--size", r->size, "spatial edge")->check(CLI::Range(4, 16384))->capture_default_str();
+  rev->add_option("--batch", r->batch, "batch size")->check(CLI::Range(1, 4096))->capture_default_str();
+  rev->add_option("--steps", r->steps, "timed steps")->check(CLI::Range(1, 100000))->capture_default_str();
+  rev->callback([r] { std::cout << run_reversible_benchmark(*r).dump() << std::endl; });
 }
 
 }  // namespace tessera::app

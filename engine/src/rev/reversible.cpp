@@ -103,56 +103,69 @@ void AdditiveCoupling::clear_children() {
   g_->clear_saved();
 }
 
-// keep = false: F and G drop what they kept as soon as they have run (reversible mode).
-Tensor AdditiveCoupling::couple(const Tensor& x, Mode mode, bool keep) {
-  if (x.ndim() < 3 || x.dim(1) % 2 != 0)
-    throw std::invalid_argument("additive_coupling: input " + to_string(x.shape()) +
+namespace {
+AdditiveCoupling::Halves split_halves(const Tensor& t) {
+  if (t.ndim() < 3 || t.dim(1) % 2 != 0)
+    throw std::invalid_argument("additive_coupling: input " + to_string(t.shape()) +
                                 " needs an even number of channels");
-  half_ = x.dim(1) / 2;
-  const auto [x1, x2] = split_channels(x, half_);
-  const Tensor fx = f_->forward(x2, mode);
+  auto [a, b] = split_channels(t, t.dim(1) / 2);
+  return {a, b};
+}
+
+Tensor merge_halves(const AdditiveCoupling::Halves& h) { return merge_channels(h.a, h.b); }
+}  // namespace
+
+// keep = false: F and G drop what they kept as soon as they have run (reversible mode).
+AdditiveCoupling::Halves AdditiveCoupling::forward_halves(const Halves& x, Mode mode, bool keep) {
+  const Tensor fx = f_->forward(x.b, mode);
   if (!keep) f_->clear_saved();
-  const Tensor y1 = add(x1, fx);
+  const Tensor y1 = add(x.a, fx);
   const Tensor gy = g_->forward(y1, mode);
   if (!keep) g_->clear_saved();
-  return merge_channels(y1, add(x2, gy));
+  return {y1, add(x.b, gy)};
 }
 
 Tensor AdditiveCoupling::forward_unsaved(const Tensor& x, Mode mode) {
-  return couple(x, mode, false);
+  return merge_halves(forward_halves(split_halves(x), mode, false));
 }
 
 Tensor AdditiveCoupling::forward_stored(const Tensor& x, Mode mode) {
-  return couple(x, mode, true);
+  return merge_halves(forward_halves(split_halves(x), mode, true));
 }
 
 Tensor AdditiveCoupling::backward_stored(const Tensor& dy) {
-  const auto [dy1, dy2] = split_channels(dy, half_);
-  const Tensor dy1_total = add(dy1, g_->backward_one(dy2));
-  return merge_channels(dy1_total, add(dy2, f_->backward_one(dy1_total)));
+  const Halves d = split_halves(dy);
+  const Tensor dy1_total = add(d.a, g_->backward_one(d.b));
+  return merge_channels(dy1_total, add(d.b, f_->backward_one(dy1_total)));
+}
+
+AdditiveCoupling::Halves AdditiveCoupling::inverse_halves(const Halves& y, Mode mode) {
+  const Mode replay = mode == Mode::eval ? Mode::eval : Mode::recompute;
+  const Tensor x2 = subtract(y.b, g_->forward(y.a, replay));
+  g_->clear_saved();
+  const Tensor x1 = subtract(y.a, f_->forward(x2, replay));
+  f_->clear_saved();
+  return {x1, x2};
 }
 
 Tensor AdditiveCoupling::inverse(const Tensor& y, Mode mode) {
-  const Mode replay = mode == Mode::eval ? Mode::eval : Mode::recompute;
-  const auto [y1, y2] = split_channels(y, y.dim(1) / 2);
-  const Tensor x2 = subtract(y2, g_->forward(y1, replay));
-  g_->clear_saved();
-  const Tensor x1 = subtract(y1, f_->forward(x2, replay));
-  f_->clear_saved();
-  return merge_channels(x1, x2);
+  return merge_halves(inverse_halves(split_halves(y), mode));
 }
 
 // Rebuilds one sub-network's input and backpropagates through it in the same pass: G's
 // recomputed forward gives both x2 = y2 - G(y1) and the state G's backward needs.
+std::pair<AdditiveCoupling::Halves, AdditiveCoupling::Halves>
+AdditiveCoupling::reverse_backward_halves(const Halves& y, const Halves& dy) {
+  const Tensor x2 = subtract(y.b, g_->forward(y.a, Mode::recompute));
+  const Tensor dy1_total = add(dy.a, g_->backward_one(dy.b));
+  const Tensor x1 = subtract(y.a, f_->forward(x2, Mode::recompute));
+  const Tensor dx2 = add(dy.b, f_->backward_one(dy1_total));
+  return {{x1, x2}, {dy1_total, dx2}};
+}
+
 std::pair<Tensor, Tensor> AdditiveCoupling::reverse_backward(const Tensor& y, const Tensor& dy) {
-  half_ = y.dim(1) / 2;
-  const auto [y1, y2] = split_channels(y, half_);
-  const auto [dy1, dy2] = split_channels(dy, half_);
-  const Tensor x2 = subtract(y2, g_->forward(y1, Mode::recompute));
-  const Tensor dy1_total = add(dy1, g_->backward_one(dy2));
-  const Tensor x1 = subtract(y1, f_->forward(x2, Mode::recompute));
-  const Tensor dx2 = add(dy2, f_->backward_one(dy1_total));
-  return {merge_channels(x1, x2), merge_channels(dy1_total, dx2)};
+  const auto [x, dx] = reverse_backward_halves(split_halves(y), split_halves(dy));
+  return {merge_halves(x), merge_halves(dx)};
 }
 
 // ---- InvertibleDownsample ----
@@ -245,11 +258,40 @@ void RevSequence::clear_children() {
 
 // Keeps nothing but, in train mode with the rebuild check on, the input itself: one tensor
 // whatever the depth.
+// The state between blocks is either whole or, across runs of couplings, in two halves.
+class RevSequence::State {
+ public:
+  explicit State(Tensor whole) : whole_(std::move(whole)) {}
+  Tensor& whole() {
+    if (!whole_.defined()) {
+      whole_ = merge_halves(halves_);
+      halves_ = {};
+    }
+    return whole_;
+  }
+  AdditiveCoupling::Halves& halves() {
+    if (whole_.defined()) {
+      halves_ = split_halves(whole_);
+      whole_ = Tensor();
+    }
+    return halves_;
+  }
+
+ private:
+  Tensor whole_;
+  AdditiveCoupling::Halves halves_;
+};
+
 Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
   if (mode == Mode::train && o_.max_rebuild_error > 0) x_ = x;
-  Tensor h = x;
-  for (auto& b : blocks_) h = b->forward_unsaved(h, mode);
-  return h;
+  State h(x);
+  for (auto& b : blocks_) {
+    if (auto* c = dynamic_cast<AdditiveCoupling*>(b.get()))
+      h.halves() = c->forward_halves(h.halves(), mode, false);
+    else
+      h.whole() = b->forward_unsaved(h.whole(), mode);
+  }
+  return h.whole();
 }
 
 Tensor RevSequence::forward_stored(const Tensor& x, Mode mode) {
@@ -271,9 +313,22 @@ Tensor RevSequence::inverse(const Tensor& y, Mode mode) {
 }
 
 std::pair<Tensor, Tensor> RevSequence::reverse_backward(const Tensor& y, const Tensor& dy) {
-  Tensor h = y, g = dy;
-  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it)
-    std::tie(h, g) = (*it)->reverse_backward(h, g);
+  State h(y), g(dy);
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
+    if (auto* c = dynamic_cast<AdditiveCoupling*>(it->get())) {
+      auto [x, dx] = c->reverse_backward_halves(h.halves(), g.halves());
+      h.halves() = x;
+      g.halves() = dx;
+    } else {
+      auto [x, dx] = (*it)->reverse_backward(h.whole(), g.whole());
+      h.whole() = x;
+      g.whole() = dx;
+    }
+  }
+  return finish_reverse(h.whole(), g.whole());
+}
+
+std::pair<Tensor, Tensor> RevSequence::finish_reverse(const Tensor& h, const Tensor& g) {
   if (x_.defined()) {
     last_error_ = relative_max_error(x_, h);
     x_ = Tensor();

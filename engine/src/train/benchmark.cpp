@@ -8,7 +8,9 @@
 #include <stdexcept>
 
 #include "tessera/info.hpp"
+#include "tessera/nn/layers.hpp"
 #include "tessera/nn/unet.hpp"
+#include "tessera/rev/reversible.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
@@ -62,24 +64,11 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
   auto model = make_unet(net);
-  auto opt = make_sgd({.momentum = 0.9f});
   const Tensor x = random_normal(shape, 1);
   const Tensor target = random_binary(shape, 2);
   const LossFn loss = [&](const Tensor& y) { return bce_with_logits_loss(y, target); };
 
-  reset_peak_memory();
-  std::vector<double> ms;
-  float first = 0.f, last = 0.f;
-  for (int s = 0; s < o.warmup + o.steps; ++s) {
-    const auto t0 = std::chrono::steady_clock::now();
-    last = train_step(*model, *opt, 0.01f, x, loss);
-    const auto t1 = std::chrono::steady_clock::now();
-    if (s == 0) first = last;
-    if (s >= o.warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  const double median =
-      ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  const StepTimes t = time_training_steps(*model, x, loss, o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
   return {{"engine", "tessera"},
           {"model", o.model},
@@ -88,14 +77,94 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
           {"steps", o.steps},
           {"threads", engine_threads()},
           {"isa", cpu_isa()},
-          {"ms_per_step_median", median},
-          {"ms_per_step_min", ms.front()},
-          {"peak_bytes", memory_stats().peak_bytes},
+          {"ms_per_step_median", t.median_ms},
+          {"ms_per_step_min", t.min_ms},
+          {"peak_bytes", t.peak_bytes},
           {"peak_rss_bytes", rss_peak},
           {"rss_delta_bytes", rss_peak > rss_base ? rss_peak - rss_base : 0},
           {"parameters", model->parameter_count()},
-          {"loss_first", first},
-          {"loss_last", last}};
+          {"loss_first", t.loss_first},
+          {"loss_last", t.loss_last}};
+}
+
+StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
+                              int steps) {
+  auto opt = make_sgd({.momentum = 0.9f});
+  reset_peak_memory();
+  StepTimes t;
+  std::vector<double> ms;
+  for (int s = 0; s < warmup + steps; ++s) {
+    if (s == warmup) {
+      // From here on weights, gradients and momentum exist: what grows above is activations.
+      t.resident_bytes = memory_stats().current_bytes;
+      reset_peak_memory();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    t.loss_last = train_step(model, *opt, 0.01f, x, loss);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (s == 0) t.loss_first = t.loss_last;
+    if (s >= warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  t.min_ms = ms.front();
+  t.peak_bytes = memory_stats().peak_bytes;
+  return t;
+}
+
+namespace {
+
+// stem conv 3 (1 -> C) -> `blocks` additive couplings on C channels -> head conv 1 (C -> 1).
+std::unique_ptr<Sequential> coupling_net(const ReversibleBenchOptions& o, bool store) {
+  const Shape k3(static_cast<size_t>(o.dims), 3), k1(static_cast<size_t>(o.dims), 1),
+      pad(static_cast<size_t>(o.dims), 1);
+  auto net = std::make_unique<Sequential>();
+  net->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = 1, .out_channels = o.channels, .kernel = k3, .padding = pad}));
+  auto body = std::make_unique<RevSequence>(RevSequenceOptions{.store_activations = store});
+  for (int b = 0; b < o.blocks; ++b)
+    body->add(make_coupling(
+        {.dims = o.dims, .channels = o.channels, .store_activations = store}));
+  net->add(std::move(body));
+  net->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = o.channels, .out_channels = 1, .kernel = k1}));
+  net->initialize(7);
+  return net;
+}
+
+}  // namespace
+
+nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
+  if (o.dims != 2 && o.dims != 3) throw std::invalid_argument("bench reversible: --dims 2 or 3");
+  if (o.blocks < 1 || o.channels < 2 || o.channels % 2 || o.size < 4 || o.batch < 1 || o.steps < 1)
+    throw std::invalid_argument(
+        "bench reversible: needs blocks >= 1, an even channel count, size >= 4, batch >= 1");
+  Shape shape = {o.batch, 1};
+  for (int d = 0; d < o.dims; ++d) shape.push_back(o.size);
+  const Tensor x = random_normal(shape, 1), target = random_binary(shape, 2);
+  const LossFn loss = [&](const Tensor& y) { return bce_with_logits_loss(y, target); };
+  const double pixels = static_cast<double>(product(shape));
+
+  nlohmann::json out = {{"dims", o.dims},       {"blocks", o.blocks}, {"channels", o.channels},
+                        {"size", o.size},       {"batch", o.batch},   {"steps", o.steps},
+                        {"threads", engine_threads()}};
+  for (const bool store : {true, false}) {
+    auto net = coupling_net(o, store);
+    const StepTimes t = time_training_steps(*net, x, loss, 1, o.steps);
+    const std::size_t activations = t.peak_bytes - t.resident_bytes;
+    out[store ? "plain" : "reversible"] = {
+        {"ms_per_step_median", t.median_ms},
+        {"peak_bytes", t.peak_bytes},
+        {"activation_bytes", activations},
+        {"bytes_per_pixel", static_cast<double>(t.peak_bytes) / pixels},
+        {"activation_bytes_per_pixel", static_cast<double>(activations) / pixels},
+        {"loss_last", t.loss_last}};
+  }
+  out["memory_ratio"] = out["plain"]["peak_bytes"].get<double>() /
+                        out["reversible"]["peak_bytes"].get<double>();
+  out["time_ratio"] = out["reversible"]["ms_per_step_median"].get<double>() /
+                      out["plain"]["ms_per_step_median"].get<double>();
+  return out;
 }
 
 }  // namespace tessera

@@ -65,15 +65,23 @@ class AdditiveCoupling final : public Reversible {
   std::pair<Tensor, Tensor> reverse_backward(const Tensor& y, const Tensor& dy) override;
   Tensor forward_unsaved(const Tensor& x, Mode mode) override;
 
+  // The same on the two channel halves, so that a chain of couplings splits and merges its
+  // state once instead of at every block.
+  struct Halves {
+    Tensor a, b;
+  };
+  Halves forward_halves(const Halves& x, Mode mode, bool keep);
+  Halves inverse_halves(const Halves& y, Mode mode);
+  // {x, dx} from {y, dy}
+  std::pair<Halves, Halves> reverse_backward_halves(const Halves& y, const Halves& dy);
+
  protected:
   Tensor forward_stored(const Tensor& x, Mode mode) override;
   Tensor backward_stored(const Tensor& dy) override;
   void clear_children() override;
 
  private:
-  Tensor couple(const Tensor& x, Mode mode, bool keep);
   std::unique_ptr<Module> f_, g_;
-  int64_t half_ = 0;  // channels of x1 (set by the last forward)
 };
 
 // Space-to-depth by `factor` in each of `dims` spatial dims as a reversible block: no
@@ -141,6 +149,9 @@ class RevSequence final : public Reversible {
   void clear_children() override;
 
  private:
+  class State;
+  // Checks the rebuilt input against the kept one; returns {x, dx}.
+  std::pair<Tensor, Tensor> finish_reverse(const Tensor& x, const Tensor& dx);
   RevSequenceOptions o_;
   std::vector<std::unique_ptr<Reversible>> blocks_;
   Tensor x_;  // reversible train mode with the rebuild check: the input

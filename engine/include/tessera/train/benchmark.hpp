@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tessera/nn/module.hpp"
+#include "tessera/train/trainer.hpp"
+
 namespace tessera {
 
 struct EngineBenchOptions {
@@ -24,5 +27,31 @@ std::size_t peak_rss_bytes();
 // rss_delta_bytes (growth of peak RSS from before the model was built, measured as the PyTorch
 // peer measures it), loss_first, loss_last.
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o);
+
+struct ReversibleBenchOptions {
+  int dims = 2;
+  int blocks = 8;
+  int64_t channels = 32;
+  int64_t size = 64;
+  int64_t batch = 2;
+  int steps = 3;
+};
+
+// Trains stem -> `blocks` couplings -> head twice, storing activations (plain) and rebuilding
+// them (reversible); one JSON object with both runs' ms per step, peak and activation bytes,
+// bytes per input pixel, and the ratios memory_ratio = plain / reversible peak and
+// time_ratio = reversible / plain ms.
+nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o);
+
+struct StepTimes {
+  double median_ms = 0, min_ms = 0;
+  std::size_t peak_bytes = 0;      // tracking allocator, timed steps
+  std::size_t resident_bytes = 0;  // held between steps: weights, gradients, momentum, data
+  float loss_first = 0, loss_last = 0;
+};
+
+// `warmup` untimed then `steps` timed SGD-momentum training steps of `model` on `x`.
+StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
+                              int steps);
 
 }  // namespace tessera
