@@ -30,7 +30,10 @@ memory::desc plain_desc(const Shape& shape, memory::data_type dt) {
 }
 
 Tensor::Tensor(const memory::desc& md)
-    : shape_(md.dims()), md_(md), buffer_(std::make_shared<Buffer>(md.get_size())) {}
+    : shape_(md.dims()),
+      md_(md),
+      plain_(md == plain_desc(shape_, md.data_type())),
+      buffer_(std::make_shared<Buffer>(md.get_size())) {}
 
 Tensor Tensor::empty(const Shape& shape) {
   for (auto d : shape)
@@ -64,9 +67,7 @@ Tensor Tensor::zeros_like(const memory::desc& md) {
   return t;
 }
 
-bool Tensor::is_plain() const {
-  return md_ == plain_desc(shape_, md_.data_type());
-}
+bool Tensor::is_plain() const { return plain_; }
 
 float* Tensor::data() {
   if (!defined()) throw std::logic_error("data() of an undefined tensor");
@@ -108,6 +109,7 @@ Tensor Tensor::reshape(const Shape& shape) const {
   Tensor t = *this;
   t.shape_ = shape;
   t.md_ = plain_desc(shape, md_.data_type());
+  t.plain_ = true;
   return t;
 }
 

@@ -36,10 +36,12 @@ double relative_max_error(const Tensor& a, const Tensor& b) {
     throw std::invalid_argument("relative_max_error: shapes " + to_string(a.shape()) + " and " +
                                 to_string(b.shape()) + " differ");
   const Tensor pa = a.to_plain(), pb = b.to_plain();
+  const float* da = pa.data();
+  const float* db = pb.data();
   double err = 0, scale = 1;
   for (int64_t i = 0; i < pa.numel(); ++i) {
-    err = std::max(err, double(std::abs(pa.data()[i] - pb.data()[i])));
-    scale = std::max(scale, double(std::abs(pa.data()[i])));
+    err = std::max(err, double(std::abs(da[i] - db[i])));
+    scale = std::max(scale, double(std::abs(da[i])));
   }
   return err / scale;
 }

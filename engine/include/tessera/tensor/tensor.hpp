@@ -68,6 +68,7 @@ class Tensor {
  private:
   Shape shape_;
   dnnl::memory::desc md_;
+  bool plain_ = false;  // md_ is the row-major layout of shape_ (checked once: data() is hot)
   std::shared_ptr<Buffer> buffer_;
 };
 
