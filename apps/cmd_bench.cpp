@@ -40,9 +40,15 @@ void add_bench_command(CLI::App& app) {
   rev->add_option("--channels", r->channels, "channels (even)")
       ->check(CLI::Range(2, 65536))
       ->capture_default_str();
-  rev->add_option("--size", r->size, "spatial edge")->check(CLI::Range(4, 16384))->capture_default_str();
-  rev->add_option("--batch", r->batch, "batch size")->check(CLI::Range(1, 4096))->capture_default_str();
-  rev->add_option("--steps", r->steps, "timed steps")->check(CLI::Range(1, 100000))->capture_default_str();
+  rev->add_option("--size", r->size, "spatial edge")
+      ->check(CLI::Range(4, 16384))
+      ->capture_default_str();
+  rev->add_option("--batch", r->batch, "batch size")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  rev->add_option("--steps", r->steps, "timed steps")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   rev->callback([r] { std::cout << run_reversible_benchmark(*r).dump() << std::endl; });
 }
 

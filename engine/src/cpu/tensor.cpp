@@ -67,7 +67,9 @@ Tensor Tensor::zeros_like(const memory::desc& md) {
   return t;
 }
 
-bool Tensor::is_plain() const { return plain_; }
+bool Tensor::is_plain() const {
+  return plain_;
+}
 
 float* Tensor::data() {
   if (!defined()) throw std::logic_error("data() of an undefined tensor");

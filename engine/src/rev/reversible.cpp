@@ -114,7 +114,9 @@ AdditiveCoupling::Halves split_halves(const Tensor& t) {
   return {a, b};
 }
 
-Tensor merge_halves(const AdditiveCoupling::Halves& h) { return merge_channels(h.a, h.b); }
+Tensor merge_halves(const AdditiveCoupling::Halves& h) {
+  return merge_channels(h.a, h.b);
+}
 }  // namespace
 
 // keep = false: F and G drop what they kept as soon as they have run (reversible mode).
@@ -135,10 +137,13 @@ Tensor AdditiveCoupling::forward_stored(const Tensor& x, Mode mode) {
   return merge_halves(forward_halves(split_halves(x), mode, true));
 }
 
+AdditiveCoupling::Halves AdditiveCoupling::backward_halves(const Halves& dy) {
+  const Tensor dy1_total = add(dy.a, g_->backward_one(dy.b));
+  return {dy1_total, add(dy.b, f_->backward_one(dy1_total))};
+}
+
 Tensor AdditiveCoupling::backward_stored(const Tensor& dy) {
-  const Halves d = split_halves(dy);
-  const Tensor dy1_total = add(d.a, g_->backward_one(d.b));
-  return merge_channels(dy1_total, add(d.b, f_->backward_one(dy1_total)));
+  return merge_halves(backward_halves(split_halves(dy)));
 }
 
 AdditiveCoupling::Halves AdditiveCoupling::inverse_halves(const Halves& y, Mode mode) {
@@ -216,6 +221,30 @@ Tensor InvertibleDownsample::backward_stored(const Tensor& dy) {
 
 // ---- RevSequence ----
 
+// The state between blocks is either whole or, across runs of couplings, in two halves.
+class RevSequence::State {
+ public:
+  explicit State(Tensor whole) : whole_(std::move(whole)) {}
+  Tensor& whole() {
+    if (!whole_.defined()) {
+      whole_ = merge_halves(halves_);
+      halves_ = {};
+    }
+    return whole_;
+  }
+  AdditiveCoupling::Halves& halves() {
+    if (whole_.defined()) {
+      halves_ = split_halves(whole_);
+      whole_ = Tensor();
+    }
+    return halves_;
+  }
+
+ private:
+  Tensor whole_;
+  AdditiveCoupling::Halves halves_;
+};
+
 RevSequence::RevSequence(const RevSequenceOptions& o) : Reversible(o.store_activations), o_(o) {
   if (!(o.max_rebuild_error >= 0))
     throw std::invalid_argument("rev_sequence: max_rebuild_error must be >= 0");
@@ -260,30 +289,6 @@ void RevSequence::clear_children() {
 
 // Keeps nothing but, in train mode with the rebuild check on, the input itself: one tensor
 // whatever the depth.
-// The state between blocks is either whole or, across runs of couplings, in two halves.
-class RevSequence::State {
- public:
-  explicit State(Tensor whole) : whole_(std::move(whole)) {}
-  Tensor& whole() {
-    if (!whole_.defined()) {
-      whole_ = merge_halves(halves_);
-      halves_ = {};
-    }
-    return whole_;
-  }
-  AdditiveCoupling::Halves& halves() {
-    if (whole_.defined()) {
-      halves_ = split_halves(whole_);
-      whole_ = Tensor();
-    }
-    return halves_;
-  }
-
- private:
-  Tensor whole_;
-  AdditiveCoupling::Halves halves_;
-};
-
 Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
   if (mode == Mode::train && o_.max_rebuild_error > 0) x_ = x;
   State h(x);
@@ -297,15 +302,25 @@ Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
 }
 
 Tensor RevSequence::forward_stored(const Tensor& x, Mode mode) {
-  Tensor h = x;
-  for (auto& b : blocks_) h = b->forward(h, mode);
-  return h;
+  State h(x);
+  for (auto& b : blocks_) {
+    if (auto* c = dynamic_cast<AdditiveCoupling*>(b.get()))
+      h.halves() = c->forward_halves(h.halves(), mode, true);
+    else
+      h.whole() = b->forward(h.whole(), mode);
+  }
+  return h.whole();
 }
 
 Tensor RevSequence::backward_stored(const Tensor& dy) {
-  Tensor g = dy;
-  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) g = (*it)->backward_one(g);
-  return g;
+  State g(dy);
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
+    if (auto* c = dynamic_cast<AdditiveCoupling*>(it->get()))
+      g.halves() = c->backward_halves(g.halves());
+    else
+      g.whole() = (*it)->backward_one(g.whole());
+  }
+  return g.whole();
 }
 
 Tensor RevSequence::inverse(const Tensor& y, Mode mode) {

@@ -10,8 +10,8 @@
 #include "tessera/info.hpp"
 #include "tessera/nn/layers.hpp"
 #include "tessera/nn/unet.hpp"
-#include "tessera/rev/reversible.hpp"
 #include "tessera/ops/loss.hpp"
+#include "tessera/rev/reversible.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
 
@@ -106,7 +106,8 @@ StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss
     if (s >= warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  t.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  t.median_ms =
+      ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
   t.min_ms = ms.front();
   t.peak_bytes = memory_stats().peak_bytes;
   return t;
@@ -123,8 +124,7 @@ std::unique_ptr<Sequential> coupling_net(const ReversibleBenchOptions& o, bool s
       ConvOptions{.in_channels = 1, .out_channels = o.channels, .kernel = k3, .padding = pad}));
   auto body = std::make_unique<RevSequence>(RevSequenceOptions{.store_activations = store});
   for (int b = 0; b < o.blocks; ++b)
-    body->add(make_coupling(
-        {.dims = o.dims, .channels = o.channels, .store_activations = store}));
+    body->add(make_coupling({.dims = o.dims, .channels = o.channels, .store_activations = store}));
   net->add(std::move(body));
   net->add(std::make_unique<Conv>(
       ConvOptions{.in_channels = o.channels, .out_channels = 1, .kernel = k1}));
@@ -145,9 +145,9 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
   const LossFn loss = [&](const Tensor& y) { return bce_with_logits_loss(y, target); };
   const double pixels = static_cast<double>(product(shape));
 
-  nlohmann::json out = {{"dims", o.dims},       {"blocks", o.blocks}, {"channels", o.channels},
-                        {"size", o.size},       {"batch", o.batch},   {"steps", o.steps},
-                        {"threads", engine_threads()}};
+  nlohmann::json out = {
+      {"dims", o.dims},   {"blocks", o.blocks}, {"channels", o.channels},     {"size", o.size},
+      {"batch", o.batch}, {"steps", o.steps},   {"threads", engine_threads()}};
   for (const bool store : {true, false}) {
     auto net = coupling_net(o, store);
     const StepTimes t = time_training_steps(*net, x, loss, 1, o.steps);
@@ -160,8 +160,8 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
         {"activation_bytes_per_pixel", static_cast<double>(activations) / pixels},
         {"loss_last", t.loss_last}};
   }
-  out["memory_ratio"] = out["plain"]["peak_bytes"].get<double>() /
-                        out["reversible"]["peak_bytes"].get<double>();
+  out["memory_ratio"] =
+      out["plain"]["peak_bytes"].get<double>() / out["reversible"]["peak_bytes"].get<double>();
   out["time_ratio"] = out["reversible"]["ms_per_step_median"].get<double>() /
                       out["plain"]["ms_per_step_median"].get<double>();
   return out;

@@ -74,6 +74,8 @@ class AdditiveCoupling final : public Reversible {
   Halves inverse_halves(const Halves& y, Mode mode);
   // {x, dx} from {y, dy}
   std::pair<Halves, Halves> reverse_backward_halves(const Halves& y, const Halves& dy);
+  // Store mode: dx from dy, through what forward_halves(keep = true) kept.
+  Halves backward_halves(const Halves& dy);
 
  protected:
   Tensor forward_stored(const Tensor& x, Mode mode) override;
