@@ -20,6 +20,7 @@ struct DemoOptions {
   int steps = 150;
   int64_t size = 32;
   std::string output = "tessera_demo_unet.h5";
+  bool reversible = false;
 };
 
 double pixel_accuracy(const Tensor& logits, const Tensor& mask) {
@@ -30,14 +31,15 @@ double pixel_accuracy(const Tensor& logits, const Tensor& mask) {
 }
 
 void run_demo(const DemoOptions& o) {
-  auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .seed = 1});
+  auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .reversible = o.reversible, .seed = 1});
   auto opt = make_adam({});
   const LrSchedule schedule{.kind = LrSchedule::Kind::cosine,
                             .base_lr = 3e-3,
                             .warmup_steps = 10,
                             .total_steps = o.steps};
   const auto held_out = data::make_blobs({.batch = 8, .size = o.size, .seed = 999});
-  std::cout << "training a " << net->parameter_count() << "-parameter U-Net on synthetic blobs ("
+  std::cout << "training a " << net->parameter_count() << "-parameter "
+            << (o.reversible ? "reversible " : "") << "U-Net on synthetic blobs ("
             << o.steps << " steps of 4 images " << o.size << "x" << o.size << ")\n";
   float first = 0.f, last = 0.f;
   for (int step = 0; step < o.steps; ++step) {
@@ -51,7 +53,8 @@ void run_demo(const DemoOptions& o) {
   }
   const Tensor pred = net->forward(held_out.image, Mode::eval);
   const double acc = pixel_accuracy(pred, held_out.mask);
-  std::cout << "loss " << first << " -> " << last << ", held-out pixel accuracy " << acc << "\n";
+  std::cout << "loss " << first << " -> " << last << ", held-out pixel accuracy " << acc
+            << ", peak engine memory " << memory_stats().peak_bytes / 1024 << " KiB\n";
 
   save_checkpoint(o.output, *net, opt.get(), o.steps, {{"demo", "blobs"}});
   Checkpoint ck = load_checkpoint(o.output);
@@ -76,6 +79,8 @@ void add_demo_command(CLI::App& app) {
       ->check(CLI::Range(8, 4096))
       ->capture_default_str();
   cmd->add_option("--output", o->output, "checkpoint to write")->capture_default_str();
+  cmd->add_flag("--reversible", o->reversible,
+                "reversible U-Net: coupling blocks rebuild their activations in backward");
   cmd->callback([o] {
     if (o->size % 4) throw std::invalid_argument("--size must be a multiple of 4");
     run_demo(*o);
