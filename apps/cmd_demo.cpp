@@ -39,8 +39,8 @@ void run_demo(const DemoOptions& o) {
                             .total_steps = o.steps};
   const auto held_out = data::make_blobs({.batch = 8, .size = o.size, .seed = 999});
   std::cout << "training a " << net->parameter_count() << "-parameter "
-            << (o.reversible ? "reversible " : "") << "U-Net on synthetic blobs ("
-            << o.steps << " steps of 4 images " << o.size << "x" << o.size << ")\n";
+            << (o.reversible ? "reversible " : "") << "U-Net on synthetic blobs (" << o.steps
+            << " steps of 4 images " << o.size << "x" << o.size << ")\n";
   float first = 0.f, last = 0.f;
   for (int step = 0; step < o.steps; ++step) {
     // Each step's batch comes from its own seed: training is a pure function of the step.

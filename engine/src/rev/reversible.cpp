@@ -15,18 +15,20 @@ namespace tessera {
 
 namespace {
 
-// [N, C, *S] -> ([N, half, *S], [N, C - half, *S]).
-std::pair<Tensor, Tensor> split_channels(const Tensor& t, int64_t half) {
-  Shape offsets(t.shape().size(), 0), first = t.shape(), second = t.shape();
-  first[1] = half;
-  second[1] = t.dim(1) - half;
-  const Tensor a = crop(t, offsets, first);
-  offsets[1] = half;
-  return {a, crop(t, offsets, second)};
+// [N, C, *S] -> {[N, C/2, *S], [N, C/2, *S]}: the coupling's two halves.
+AdditiveCoupling::Halves split_halves(const Tensor& t) {
+  if (t.ndim() < 3 || t.dim(1) % 2 != 0)
+    throw std::invalid_argument("additive_coupling: input " + to_string(t.shape()) +
+                                " needs an even number of channels");
+  Shape offsets(t.shape().size(), 0), half = t.shape();
+  half[1] = t.dim(1) / 2;
+  const Tensor a = crop(t, offsets, half);
+  offsets[1] = half[1];
+  return {a, crop(t, offsets, half)};
 }
 
-Tensor merge_channels(const Tensor& a, const Tensor& b) {
-  return concat({a, b}, 1);
+Tensor merge_halves(const AdditiveCoupling::Halves& h) {
+  return concat({h.a, h.b}, 1);
 }
 
 }  // namespace
@@ -104,20 +106,6 @@ void AdditiveCoupling::clear_children() {
   f_->clear_saved();
   g_->clear_saved();
 }
-
-namespace {
-AdditiveCoupling::Halves split_halves(const Tensor& t) {
-  if (t.ndim() < 3 || t.dim(1) % 2 != 0)
-    throw std::invalid_argument("additive_coupling: input " + to_string(t.shape()) +
-                                " needs an even number of channels");
-  auto [a, b] = split_channels(t, t.dim(1) / 2);
-  return {a, b};
-}
-
-Tensor merge_halves(const AdditiveCoupling::Halves& h) {
-  return merge_channels(h.a, h.b);
-}
-}  // namespace
 
 // keep = false: F and G drop what they kept as soon as they have run (reversible mode).
 AdditiveCoupling::Halves AdditiveCoupling::forward_halves(const Halves& x, Mode mode, bool keep) {
