@@ -64,6 +64,8 @@ class AdditiveCoupling final : public Reversible {
   Tensor inverse(const Tensor& y, Mode mode) override;
   std::pair<Tensor, Tensor> reverse_backward(const Tensor& y, const Tensor& dy) override;
   Tensor forward_unsaved(const Tensor& x, Mode mode) override;
+  Module& f() { return *f_; }
+  Module& g() { return *g_; }
 
   // The same on the two channel halves, so that a chain of couplings splits and merges its
   // state once instead of at every block.

@@ -1,0 +1,133 @@
+#include "tessera/tile/receptive_field.hpp"
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "tessera/nn/containers.hpp"
+#include "tessera/rev/reversible.hpp"
+
+namespace tessera {
+
+namespace {
+
+// Per axis: how many input voxels one step at this point of the network spans (jump), how far
+// the receptive field reaches (radius, input voxels), and the lcm of integer jumps seen.
+struct Reach {
+  std::vector<double> jump, radius;
+  Shape stride;
+};
+
+Reach join(const std::vector<Reach>& inputs, const std::string& where) {
+  Reach r = inputs.at(0);
+  for (const Reach& o : inputs) {
+    for (size_t a = 0; a < r.jump.size(); ++a) {
+      if (std::abs(o.jump[a] - r.jump[a]) > 1e-9)
+        throw std::invalid_argument(where + ": inputs at different resolutions cannot be joined");
+      r.radius[a] = std::max(r.radius[a], o.radius[a]);
+      r.stride[a] = std::lcm(r.stride[a], o.stride[a]);
+    }
+  }
+  return r;
+}
+
+void note_stride(Reach& r) {
+  for (size_t a = 0; a < r.jump.size(); ++a) {
+    const double j = r.jump[a];
+    if (j >= 1 && std::abs(j - std::round(j)) < 1e-9)
+      r.stride[a] = std::lcm(r.stride[a], static_cast<int64_t>(std::llround(j)));
+  }
+}
+
+Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
+  const size_t n = r.jump.size();
+  auto at = [&](const Shape& v, size_t a, int64_t def) {
+    if (v.empty()) return def;
+    if (v.size() != n)
+      throw std::invalid_argument(type + ": geometry has " + std::to_string(v.size()) +
+                                  " axes, the input " + std::to_string(n));
+    return v[a];
+  };
+  switch (g.kind) {
+    case Geometry::Kind::pointwise:
+      return r;
+    case Geometry::Kind::flatten:
+      throw std::invalid_argument(type +
+                                  ": an output depends on the whole input, so the network "
+                                  "cannot be run by tiles");
+    case Geometry::Kind::window:
+      for (size_t a = 0; a < n; ++a) {
+        const int64_t k = at(g.kernel, a, 1), s = at(g.stride, a, 1), p = at(g.padding, a, 0),
+                      d = at(g.dilation, a, 1);
+        r.radius[a] += double(std::max(p, (k - 1) * d - p)) * r.jump[a];
+        r.jump[a] *= double(s);
+      }
+      break;
+    case Geometry::Kind::transposed:
+      for (size_t a = 0; a < n; ++a) {
+        const int64_t k = at(g.kernel, a, 1), s = at(g.stride, a, 1), p = at(g.padding, a, 0),
+                      d = at(g.dilation, a, 1);
+        // Output o reads inputs i with i*s - p + t*d = o: at most ((k-1)d + p)/s + 1 away.
+        r.radius[a] += std::ceil(double((k - 1) * d + p) / double(s) + 1) * r.jump[a];
+        r.jump[a] /= double(s);
+      }
+      break;
+    case Geometry::Kind::upsample:
+      for (size_t a = 0; a < n; ++a) {
+        r.radius[a] += r.jump[a];  // linear interpolation reads the neighbour
+        r.jump[a] /= double(at(g.scale, a, 1));
+      }
+      break;
+  }
+  note_stride(r);
+  return r;
+}
+
+Reach walk(Module& m, const Reach& in);
+
+Reach walk_graph(Graph& g, const Reach& in) {
+  std::vector<Reach> out;
+  for (const Graph::Node& node : g.nodes()) {
+    std::vector<Reach> args;
+    for (int i : node.inputs) args.push_back(i == Graph::input ? in : out[static_cast<size_t>(i)]);
+    out.push_back(walk(*node.module, join(args, "graph node '" + node.name + "'")));
+  }
+  return out.empty() ? in : out.back();
+}
+
+Reach walk(Module& m, const Reach& in) {
+  if (auto* g = dynamic_cast<Graph*>(&m)) return walk_graph(*g, in);
+  if (auto* s = dynamic_cast<Sequential*>(&m)) {
+    Reach r = in;
+    for (size_t i = 0; i < s->size(); ++i) r = walk(s->at(i), r);
+    return r;
+  }
+  if (auto* s = dynamic_cast<RevSequence*>(&m)) {
+    Reach r = in;
+    for (size_t i = 0; i < s->size(); ++i) r = walk(s->at(i), r);
+    return r;
+  }
+  // y2 = x2 + G(x1 + F(x2)): the reach of F followed by G's.
+  if (auto* c = dynamic_cast<AdditiveCoupling*>(&m)) return walk(c->g(), walk(c->f(), in));
+  return through_geometry(m.geometry(), in, m.type());
+}
+
+}  // namespace
+
+Shape ReceptiveField::halo() const {
+  Shape h(radius.size());
+  for (size_t a = 0; a < radius.size(); ++a) h[a] = (radius[a] + stride[a] - 1) / stride[a] * stride[a];
+  return h;
+}
+
+ReceptiveField receptive_field(Module& model, int spatial_dims) {
+  if (spatial_dims < 1 || spatial_dims > 3)
+    throw std::invalid_argument("receptive_field: 1 to 3 spatial dims");
+  const size_t n = static_cast<size_t>(spatial_dims);
+  const Reach r = walk(model, {std::vector<double>(n, 1.0), std::vector<double>(n, 0.0), Shape(n, 1)});
+  ReceptiveField rf{Shape(n), r.stride};
+  for (size_t a = 0; a < n; ++a) rf.radius[a] = static_cast<int64_t>(std::ceil(r.radius[a] - 1e-9));
+  return rf;
+}
+
+}  // namespace tessera
