@@ -50,6 +50,8 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   rev->callback([r] { std::cout << run_reversible_benchmark(*r).dump() << std::endl; });
+
+  add_bench_tiling_command(*bench);
 }
 
 }  // namespace tessera::app

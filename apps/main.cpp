@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   tessera::app::add_info_command(app);
   tessera::app::add_bench_command(app);
   tessera::app::add_demo_command(app);
+  tessera::app::add_model_command(app);
+  tessera::app::add_infer_command(app);
   tessera::app::add_domain_commands(app);
   try {
     app.parse(argc, argv);

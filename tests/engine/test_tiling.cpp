@@ -17,8 +17,8 @@ namespace {
 using testing::random_tensor;
 
 std::unique_ptr<Conv> conv(int64_t in, int64_t out, Shape k, Shape pad, Shape dil = {}) {
-  return std::make_unique<Conv>(
-      ConvOptions{.in_channels = in, .out_channels = out, .kernel = k, .padding = pad, .dilation = dil});
+  return std::make_unique<Conv>(ConvOptions{
+      .in_channels = in, .out_channels = out, .kernel = k, .padding = pad, .dilation = dil});
 }
 
 TEST(ReceptiveField, SingleLayers) {
@@ -97,7 +97,8 @@ Tensor run_tiles(Module& net, const Tensor& x, const TileOptions& o, TileReport*
   return result->result();
 }
 
-void expect_tiled_equals_whole(Module& net, const Shape& xs, const std::vector<TileOptions>& options) {
+void expect_tiled_equals_whole(Module& net, const Shape& xs,
+                               const std::vector<TileOptions>& options) {
   const Tensor x = random_tensor(xs, 41);
   const Tensor whole = run_whole(net, x);
   for (const TileOptions& o : options) {
@@ -110,14 +111,16 @@ void expect_tiled_equals_whole(Module& net, const Shape& xs, const std::vector<T
 }
 
 TEST(Tiling, UNet2DEqualsWholeInput) {
-  auto net = make_unet({.dims = 2, .in_channels = 2, .out_channels = 3, .channels = {4, 8, 16}, .seed = 5});
+  auto net = make_unet(
+      {.dims = 2, .in_channels = 2, .out_channels = 3, .channels = {4, 8, 16}, .seed = 5});
   randomize_buffers(*net, 6);
   expect_tiled_equals_whole(*net, {1, 2, 37, 45},
                             {{.tile = {8, 8}}, {.tile = {12, 20}}, {.tile = {4, 44}}});
 }
 
 TEST(Tiling, UNet3DEqualsWholeInput) {
-  auto net = make_unet({.dims = 3, .channels = {4, 8}, .norm = UNetOptions::Norm::group, .seed = 7});
+  auto net =
+      make_unet({.dims = 3, .channels = {4, 8}, .norm = UNetOptions::Norm::group, .seed = 7});
   expect_tiled_equals_whole(*net, {1, 1, 13, 17, 11}, {{.tile = {4, 6, 4}}, {.tile = {8, 8, 8}}});
 }
 

@@ -15,8 +15,7 @@ void require_same_rank(const Region& a, const Region& b) {
                                 " do not have the same number of axes");
 }
 
-// Copies a box of `box` voxels per channel from one [C, *S] buffer to another. Rows along the
-// last (contiguous) axis are copied whole, so the cost is one memcpy per row.
+// Where a box sits in a [C, *S] buffer.
 struct Box {
   const Shape& size;    // spatial size of the buffer
   const Shape& origin;  // where the box starts in it
@@ -28,6 +27,8 @@ int64_t row_offset(const Box& b, int64_t channel, const Shape& index) {
   return offset;
 }
 
+// Copies a box of `box` voxels per channel from one [C, *S] buffer to another. Rows along the
+// last (contiguous) axis are copied whole, so the cost is one memcpy per row.
 void copy_box(const float* src, const Box& from, float* dst, const Box& to, const Shape& box,
               int64_t channels) {
   if (product(box) == 0) return;
@@ -71,8 +72,10 @@ Shape checked_sink_shape(int64_t channels, const Shape& size) {
 
 bool Region::contains(const Region& r) const {
   require_same_rank(*this, r);
-  for (size_t a = 0; a < size.size(); ++a)
+  for (size_t a = 0; a < size.size(); ++a) {
+    if (r.size[a] < 0) return false;  // not a box at all
     if (r.origin[a] < origin[a] || r.origin[a] + r.size[a] > origin[a] + size[a]) return false;
+  }
   return true;
 }
 

@@ -44,8 +44,9 @@ Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
   auto at = [&](const Shape& v, size_t a, int64_t def) {
     if (v.empty()) return def;
     if (v.size() != n)
-      throw std::invalid_argument(type + ": geometry has " + std::to_string(v.size()) +
-                                  " axes, the input " + std::to_string(n));
+      throw std::invalid_argument("the network's " + type + " layer is " +
+                                  std::to_string(v.size()) + "D but the input is " +
+                                  std::to_string(n) + "D");
     return v[a];
   };
   switch (g.kind) {
@@ -116,7 +117,8 @@ Reach walk(Module& m, const Reach& in) {
 
 Shape ReceptiveField::halo() const {
   Shape h(radius.size());
-  for (size_t a = 0; a < radius.size(); ++a) h[a] = (radius[a] + stride[a] - 1) / stride[a] * stride[a];
+  for (size_t a = 0; a < radius.size(); ++a)
+    h[a] = (radius[a] + stride[a] - 1) / stride[a] * stride[a];
   return h;
 }
 
@@ -124,7 +126,8 @@ ReceptiveField receptive_field(Module& model, int spatial_dims) {
   if (spatial_dims < 1 || spatial_dims > 3)
     throw std::invalid_argument("receptive_field: 1 to 3 spatial dims");
   const size_t n = static_cast<size_t>(spatial_dims);
-  const Reach r = walk(model, {std::vector<double>(n, 1.0), std::vector<double>(n, 0.0), Shape(n, 1)});
+  const Reach r =
+      walk(model, {std::vector<double>(n, 1.0), std::vector<double>(n, 0.0), Shape(n, 1)});
   ReceptiveField rf{Shape(n), r.stride};
   for (size_t a = 0; a < n; ++a) rf.radius[a] = static_cast<int64_t>(std::ceil(r.radius[a] - 1e-9));
   return rf;

@@ -93,8 +93,8 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
 
   if (!o.tile.empty()) {
     if (o.tile.size() != info.size.size())
-      throw std::invalid_argument("tile has " + std::to_string(o.tile.size()) + " axes, the volume " +
-                                  std::to_string(info.size.size()));
+      throw std::invalid_argument("tile has " + std::to_string(o.tile.size()) +
+                                  " axes, the volume " + std::to_string(info.size.size()));
     p.core = round_up(o.tile, stride);
   } else {
     const double budget = double(o.max_memory ? o.max_memory : (std::size_t{1} << 30));
@@ -132,7 +132,8 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   const size_t n = info.size.size();
 
   std::vector<std::vector<AxisTile>> axes;
-  for (size_t a = 0; a < n; ++a) axes.push_back(axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]));
+  for (size_t a = 0; a < n; ++a)
+    axes.push_back(axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]));
   // Tile k's position along each axis: k in mixed radix, the last axis fastest.
   auto tile_at = [&](int64_t k) {
     std::vector<AxisTile> t(n);
@@ -151,18 +152,22 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
 
   reset_peak_memory();
   std::unique_ptr<VolumeSink> sink;
-  std::future<Tensor> next = std::async(std::launch::async, [&] { return read_padded(in, input_region(tile_at(0))); });
+  std::future<Tensor> next =
+      std::async(std::launch::async, [&] { return read_padded(in, input_region(tile_at(0))); });
   const bool show = o.progress && ::isatty(STDERR_FILENO);
   double voxels = 0;
   for (int64_t k = 0; k < p.tiles; ++k) {
     const std::vector<AxisTile> t = tile_at(k);
     const Tensor x = next.get();
     if (k + 1 < p.tiles)
-      next = std::async(std::launch::async, [&, k] { return read_padded(in, input_region(tile_at(k + 1))); });
+      next = std::async(std::launch::async,
+                        [&, k] { return read_padded(in, input_region(tile_at(k + 1))); });
     const Tensor y = model.forward(x, Mode::eval);
     if (y.spatial_dims() != int(n) || Shape(y.shape().begin() + 2, y.shape().end()) != p.input)
-      throw std::invalid_argument("tiled inference needs an output the size of its input; the "
-                                  "network maps " + to_string(x.shape()) + " to " + to_string(y.shape()));
+      throw std::invalid_argument(
+          "tiled inference needs an output the size of its input; the "
+          "network maps " +
+          to_string(x.shape()) + " to " + to_string(y.shape()));
     if (!sink) sink = make_sink(y.dim(1));
     // The core, clipped to the real volume (the padding beyond it is not written).
     Region out{Shape(n), Shape(n)};

@@ -28,9 +28,9 @@ struct Region {
 // What a volume is: channels x spatial size, and physical spacing where the format has one.
 struct VolumeInfo {
   int64_t channels = 1;
-  Shape size;                    // spatial, (z,) y, x
-  std::vector<double> spacing;   // per spatial axis; empty when unknown
-  std::string description;       // e.g. "uint8 HDF5 dataset volumes/raw"
+  Shape size{};                  // spatial, (z,) y, x
+  std::vector<double> spacing{};  // per spatial axis; empty when unknown
+  std::string description{};      // e.g. "uint8 HDF5 dataset volumes/raw"
 };
 
 // Reads regions of a volume as float tensors [1, C, *region.size].

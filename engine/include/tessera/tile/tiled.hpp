@@ -27,9 +27,9 @@ struct TileOptions {
 
 struct TilePlan {
   ReceptiveField field;
-  Shape padded;      // volume size rounded up to the stride
-  Shape core;        // output tile edge
-  Shape input;       // input tile edge: core + 2 halo, at most the padded size
+  Shape padded;  // volume size rounded up to the stride
+  Shape core;    // output tile edge
+  Shape input;   // input tile edge: core + 2 halo, at most the padded size
   int64_t tiles = 0;
   double bytes_per_voxel = 0;  // measured working set of the network per input voxel
 };

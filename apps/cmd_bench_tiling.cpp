@@ -1,0 +1,112 @@
+// tessera bench tiling: tiled inference of a U-Net over a generated volume on disk (HDF5), one
+// size per process so that peak RSS belongs to that size alone (see bench/tiling.sh).
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "tessera/formats/volume_io.hpp"
+#include "tessera/info.hpp"
+#include "tessera/nn/unet.hpp"
+#include "tessera/tile/tiled.hpp"
+#include "tessera/train/benchmark.hpp"
+
+namespace tessera::app {
+
+namespace {
+
+struct TilingBenchOptions {
+  int dims = 3;
+  int64_t size = 64;
+  std::string max_memory = "256M";
+  bool whole = false;
+  std::string dir = ".";
+};
+
+// Writes a seeded random volume slab by slab, so generating it needs little memory.
+void write_random_volume(const std::string& spec, const Shape& size) {
+  VolumeInfo info{.channels = 1, .size = size};
+  auto sink = create_volume(spec, info, 1);
+  std::mt19937_64 rng(1);
+  std::normal_distribution<float> n(0.f, 1.f);
+  for (int64_t z = 0; z < size[0]; z += 8) {
+    Region slab{Shape(size.size(), 0), size};
+    slab.origin[0] = z;
+    slab.size[0] = std::min<int64_t>(8, size[0] - z);
+    Shape shape = {1, 1};
+    shape.insert(shape.end(), slab.size.begin(), slab.size.end());
+    Tensor t = Tensor::empty(shape);
+    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = n(rng);
+    sink->write(slab, t);
+  }
+  sink->commit();
+}
+
+nlohmann::json run(const TilingBenchOptions& o) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(o.dir) / (".tessera_bench_tiling_" + std::to_string(o.size));
+  fs::create_directories(dir);
+  const std::string in = (dir / "in.h5").string() + ":raw",
+                    out = (dir / "out.h5").string() + ":pred";
+  write_random_volume(in, Shape(static_cast<size_t>(o.dims), o.size));
+
+  auto net = make_unet({.dims = o.dims, .channels = {8, 16, 32}, .seed = 1});
+  auto source = open_volume(in);
+  const VolumeInfo info = source->info();
+  const std::size_t rss_before = peak_rss_bytes();
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json j = {{"dims", o.dims},
+                      {"size", o.size},
+                      {"voxels", product(info.size)},
+                      {"mode", o.whole ? "whole" : "tiled"},
+                      {"threads", engine_threads()}};
+  if (o.whole) {
+    const Region all{Shape(info.size.size(), 0), info.size};
+    reset_peak_memory();
+    const Tensor y = run_whole(*net, source->read(all));
+    auto sink = create_volume(out, info, y.dim(1));
+    sink->write(all, y);
+    sink->commit();
+    j["tracked_peak_bytes"] = memory_stats().peak_bytes;
+  } else {
+    const std::size_t budget = parse_bytes(o.max_memory, "--max-memory");
+    const TileReport r =
+        run_tiled(*net, *source, [&](int64_t c) { return create_volume(out, info, c); },
+                  {.max_memory = budget});
+    j["max_memory"] = budget;
+    j["tiles"] = r.plan.tiles;
+    j["tile_input"] = r.plan.input;
+    j["tracked_peak_bytes"] = r.peak_bytes;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  j["seconds"] = seconds;
+  j["voxels_per_second"] = double(product(info.size)) / seconds;
+  j["peak_rss_bytes"] = peak_rss_bytes();
+  j["rss_before_bytes"] = rss_before;
+  fs::remove_all(dir);
+  return j;
+}
+
+}  // namespace
+
+void add_bench_tiling_command(CLI::App& bench) {
+  auto* cmd = bench.add_subcommand(
+      "tiling", "Tiled (or whole) U-Net inference over a generated HDF5 volume on disk");
+  auto o = std::make_shared<TilingBenchOptions>();
+  cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
+  cmd->add_option("--size", o->size, "volume edge")
+      ->check(CLI::Range(8, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-memory", o->max_memory, "budget for the network, e.g. 256M")
+      ->capture_default_str();
+  cmd->add_flag("--whole", o->whole, "whole-input inference instead of tiles");
+  cmd->add_option("--dir", o->dir, "folder for the temporary volumes")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
+  cmd->callback([o] { std::cout << run(*o).dump() << std::endl; });
+}
+
+}  // namespace tessera::app

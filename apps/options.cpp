@@ -1,0 +1,26 @@
+#include "options.hpp"
+
+#include <stdexcept>
+
+namespace tessera::app {
+
+std::size_t parse_bytes(const std::string& text, const std::string& option) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit.empty() || unit == "B"    ? 1.0
+                       : unit == "K" || unit == "KiB" ? 1024.0
+                       : unit == "M" || unit == "MiB" ? 1024.0 * 1024
+                       : unit == "G" || unit == "GiB" ? 1024.0 * 1024 * 1024
+                                                      : -1.0;
+  if (used == 0 || scale < 0 || !(value > 0))
+    throw std::invalid_argument(option + " '" + text + "': expected a size such as 512M or 2G");
+  return static_cast<std::size_t>(value * scale);
+}
+
+}  // namespace tessera::app

@@ -1,0 +1,40 @@
+#pragma once
+// Region-wise volume I/O for every format family, chosen from a file spec:
+//
+//   auto src = open_volume("fibsem.h5:volumes/raw");            // HDF5 dataset, read by hyperslab
+//   Tensor tile = src->read({{0, 0, 0}, {16, 64, 64}});         // [1, C, 16, 64, 64] float
+//   auto dst = create_volume("pred.mha", src->info(), 3);       // MetaImage, streamed by region
+//   dst->write({{0, 0, 0}, {16, 64, 64}}, prediction);
+//   dst->commit();                                              // visible only now
+//
+// Spec forms and families:
+//   file.h5:path, file.hdf5:path       HDF5 (2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x)
+//   .nrrd .nhdr .mha .mhd .nii .nii.gz .tif .tiff    ITK (2D or 3D, pixel components = channels)
+//   gdal:PATH, geotiff:PATH, .vrt .img .asc          GDAL (2D raster, bands = channels)
+//   .png .jpg .jpeg .bmp .pgm .ppm                   OpenCV (2D, channels in OpenCV's BGR order)
+//
+// Errors: a missing, unreadable or unsupported file, an unknown extension or a missing HDF5
+// dataset throw std::runtime_error naming the file; a region outside the volume or data of the
+// wrong shape throw std::invalid_argument.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tessera/io/region.hpp"
+
+namespace tessera {
+
+// The file a spec names ("a.h5:raw" -> "a.h5", "geotiff:b.tif" -> "b.tif"); throws like
+// open_volume on a spec it cannot parse.
+std::string volume_file(const std::string& spec);
+
+// Opens an existing volume for region reads: spec -> source of [1, C, *region.size] floats.
+std::unique_ptr<VolumeSource> open_volume(const std::string& spec);
+
+// Creates a volume of `channels` x like.size (spacing from like.spacing where the format keeps
+// it). type: "float32" (default), "uint8", "uint16" or "uint64"; integer types round and clamp.
+// 8-bit image formats (PNG, JPEG, ...) store float32 requests as uint8, clamped to [0, 255].
+std::unique_ptr<VolumeSink> create_volume(const std::string& spec, const VolumeInfo& like,
+                                          int64_t channels, const std::string& type = "float32");
+
+}  // namespace tessera

@@ -1,0 +1,291 @@
+// HDF5 datasets, read and written by hyperslab: only the region asked for is read or written,
+// so neither side needs the whole dataset in memory.
+//
+// Axes: 2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x. A 3D dataset whose "axes" attribute is
+// "cyx" (this sink writes that for multi-channel 2D volumes) has its channels first.
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+#include "format_common.hpp"
+
+namespace tessera::formats {
+
+namespace {
+
+constexpr const char* kAxesAttr = "axes";
+// CREMI's name for the voxel size per spatial axis (z,y,x); kept as VolumeInfo::spacing.
+constexpr const char* kResolutionAttr = "resolution";
+constexpr int64_t kChunkEdge = 64;
+// Tiles rarely line up with chunks; a cache that holds the chunks a row of tiles touches lets
+// a partly written chunk wait for its other tiles instead of being compressed, evicted and
+// decompressed again.
+constexpr size_t kChunkCacheBytes = size_t{64} << 20;
+constexpr size_t kChunkCacheSlots = 12421;  // a prime, as HDF5 advises
+
+std::string h5_message(const H5::Exception& e) {
+  return one_line(e.getDetailMsg());
+}
+
+std::vector<hsize_t> to_hsize(const Shape& s) {
+  return {s.begin(), s.end()};
+}
+
+// Dataset paths below `g`, for the "no such dataset" message; capped so a huge file stays short.
+void list_datasets(const H5::Group& g, const std::string& prefix, std::vector<std::string>& out) {
+  for (hsize_t i = 0; i < g.getNumObjs() && out.size() < 20; ++i) {
+    const std::string name = g.getObjnameByIdx(i);
+    const H5O_type_t type = g.childObjType(name);
+    if (type == H5O_TYPE_DATASET) out.push_back(prefix + name);
+    if (type == H5O_TYPE_GROUP) list_datasets(g.openGroup(name), prefix + name + "/", out);
+  }
+}
+
+H5::DataSet open_dataset(const H5::H5File& file, const std::string& path,
+                         const std::string& dataset) {
+  try {
+    return file.openDataSet(dataset);
+  } catch (const H5::Exception&) {
+    std::vector<std::string> names;
+    list_datasets(file.openGroup("/"), "", names);
+    std::string have;
+    for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
+    throw std::runtime_error("'" + path + "': no dataset '" + dataset +
+                             "' (datasets: " + (have.empty() ? "none" : have) + ")");
+  }
+}
+
+std::string type_name(const H5::DataSet& ds) {
+  const std::string bits = std::to_string(ds.getDataType().getSize() * 8);
+  if (ds.getTypeClass() == H5T_FLOAT) return "float" + bits;
+  return (ds.getIntType().getSign() == H5T_SGN_NONE ? "uint" : "int") + bits;
+}
+
+std::string read_axes(const H5::DataSet& ds) {
+  if (!ds.attrExists(kAxesAttr)) return "";
+  const H5::Attribute a = ds.openAttribute(kAxesAttr);
+  std::string axes;
+  a.read(a.getStrType(), axes);
+  return axes;
+}
+
+std::vector<double> read_spacing(const H5::DataSet& ds, size_t axes) {
+  if (!ds.attrExists(kResolutionAttr)) return {};
+  const H5::Attribute a = ds.openAttribute(kResolutionAttr);
+  if (a.getSpace().getSimpleExtentNpoints() != static_cast<hssize_t>(axes)) return {};
+  std::vector<double> spacing(axes);
+  a.read(H5::PredType::NATIVE_DOUBLE, spacing.data());
+  return spacing;
+}
+
+template <typename T>
+const H5::PredType& memory_type() {
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    return H5::PredType::NATIVE_UINT8;
+  } else if constexpr (std::is_same_v<T, uint16_t>) {
+    return H5::PredType::NATIVE_UINT16;
+  } else if constexpr (std::is_same_v<T, uint64_t>) {
+    return H5::PredType::NATIVE_UINT64;
+  } else {
+    static_assert(std::is_same_v<T, float>);
+    return H5::PredType::NATIVE_FLOAT;
+  }
+}
+
+// The file selection of `region` (all channels when the dataset has a channel axis) and a
+// matching contiguous memory space.
+struct Selection {
+  H5::DataSpace file, memory;
+};
+
+Selection select(const H5::DataSet& ds, const Region& region, bool channel_axis, int64_t channels) {
+  Shape offset = region.origin, count = region.size;
+  if (channel_axis) {
+    offset.insert(offset.begin(), 0);
+    count.insert(count.begin(), channels);
+  }
+  const auto h_offset = to_hsize(offset), h_count = to_hsize(count);
+  Selection s{ds.getSpace(), H5::DataSpace(static_cast<int>(h_count.size()), h_count.data())};
+  s.file.selectHyperslab(H5S_SELECT_SET, h_count.data(), h_offset.data());
+  return s;
+}
+
+class Hdf5Source final : public VolumeSource {
+ public:
+  Hdf5Source(const std::string& path, const std::string& dataset);
+  const VolumeInfo& info() const override { return info_; }
+  Tensor read(const Region& region) override;
+
+ private:
+  void read_layout(const std::string& dataset);
+
+  std::string name_;  // file.h5:dataset, for messages
+  H5::H5File file_;
+  H5::DataSet dataset_;
+  bool channel_axis_ = false;
+  VolumeInfo info_;
+};
+
+Hdf5Source::Hdf5Source(const std::string& path, const std::string& dataset)
+    : name_(path + ":" + dataset) {
+  H5::Exception::dontPrint();  // failures become exceptions with their own message
+  try {
+    file_.openFile(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + path + "': not a readable HDF5 file (" + h5_message(e) + ")");
+  }
+  dataset_ = open_dataset(file_, path, dataset);
+  try {
+    read_layout(dataset);
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + name_ + "': unreadable dataset (" + h5_message(e) + ")");
+  }
+}
+
+void Hdf5Source::read_layout(const std::string& dataset) {
+  const H5::DataSpace space = dataset_.getSpace();
+  const int rank = space.getSimpleExtentNdims();
+  if (rank < 2 || rank > 4)
+    throw std::runtime_error("'" + name_ + "': dataset of rank " + std::to_string(rank) +
+                             " (expected 2D y,x, 3D z,y,x or 4D c,z,y,x)");
+  const H5T_class_t cls = dataset_.getTypeClass();
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+    throw std::runtime_error("'" + name_ + "': element type is neither integer nor float");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  space.getSimpleExtentDims(dims.data());
+  channel_axis_ = rank == 4 || (rank == 3 && read_axes(dataset_) == "cyx");
+  info_.channels = channel_axis_ ? static_cast<int64_t>(dims[0]) : 1;
+  info_.size.assign(dims.begin() + (channel_axis_ ? 1 : 0), dims.end());
+  info_.spacing = read_spacing(dataset_, info_.size.size());
+  info_.description = type_name(dataset_) + " HDF5 dataset " + dataset;
+}
+
+Tensor Hdf5Source::read(const Region& region) {
+  require_inside(info_, region, name_);
+  Tensor out = Tensor::empty(tensor_shape(info_.channels, region.size));
+  if (region.empty()) return out;
+  try {
+    const Selection s = select(dataset_, region, channel_axis_, info_.channels);
+    dataset_.read(out.data(), H5::PredType::NATIVE_FLOAT, s.memory, s.file);
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + name_ + "': cannot read region " + region.str() + " (" +
+                             h5_message(e) + ")");
+  }
+  return out;
+}
+
+class Hdf5Sink final : public VolumeSink {
+ public:
+  Hdf5Sink(const std::string& path, const std::string& dataset, const VolumeInfo& like,
+           int64_t channels, DType type);
+  void write(const Region& region, const Tensor& data) override;
+  void commit() override;
+
+ private:
+  void create(const std::string& dataset, const std::vector<double>& spacing);
+  template <typename T>
+  void write_as(const Region& region, const float* values);
+
+  std::string name_;
+  AtomicFile atomic_;  // declared before the HDF5 handles: they close before it removes the temp
+  VolumeInfo info_;
+  DType type_;
+  bool channel_axis_;
+  H5::H5File file_;
+  H5::DataSet dataset_;
+};
+
+Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const VolumeInfo& like,
+                   int64_t channels, DType type)
+    : name_(path + ":" + dataset),
+      atomic_(path),
+      info_{channels, like.size, like.spacing, std::string(dtype_name(type)) + " HDF5 dataset"},
+      type_(type),
+      channel_axis_(channels > 1) {
+  H5::Exception::dontPrint();
+  try {
+    file_ = H5::H5File(atomic_.temp_path(), H5F_ACC_TRUNC);
+    create(dataset, like.spacing);
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + name_ + "': cannot create (" + h5_message(e) + ")");
+  }
+}
+
+void Hdf5Sink::create(const std::string& dataset, const std::vector<double>& spacing) {
+  Shape dims = info_.size, chunk = info_.size;
+  for (auto& c : chunk) c = std::min(c, kChunkEdge);
+  if (channel_axis_) {
+    dims.insert(dims.begin(), info_.channels);
+    chunk.insert(chunk.begin(), 1);
+  }
+  const auto h_dims = to_hsize(dims), h_chunk = to_hsize(chunk);
+  H5::DSetCreatPropList dcpl;
+  dcpl.setChunk(static_cast<int>(h_chunk.size()), h_chunk.data());
+  dcpl.setDeflate(1);
+  H5::DSetAccPropList dapl;
+  dapl.setChunkCache(kChunkCacheSlots, kChunkCacheBytes, 1.0);
+  H5::LinkCreatPropList lcpl;  // "a/b/raw" creates the groups a and a/b
+  H5Pset_create_intermediate_group(lcpl.getId(), 1);
+  const H5::DataSpace space(static_cast<int>(h_dims.size()), h_dims.data());
+  with_dtype(type_, [&](auto tag) {
+    dataset_ = file_.createDataSet(dataset, memory_type<decltype(tag)>(), space, dcpl, dapl, lcpl);
+  });
+  const bool is_2d = info_.size.size() == 2;
+  const std::string axes = channel_axis_ ? (is_2d ? "cyx" : "czyx") : (is_2d ? "yx" : "zyx");
+  const H5::StrType str_type(H5::PredType::C_S1, H5T_VARIABLE);
+  dataset_.createAttribute(kAxesAttr, str_type, H5::DataSpace(H5S_SCALAR)).write(str_type, axes);
+  if (spacing.empty()) return;
+  const hsize_t n = spacing.size();
+  dataset_.createAttribute(kResolutionAttr, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &n))
+      .write(H5::PredType::NATIVE_DOUBLE, spacing.data());
+}
+
+void Hdf5Sink::write(const Region& region, const Tensor& data) {
+  require_inside(info_, region, name_);
+  require_data(info_, region, data, name_);
+  if (region.empty()) return;
+  const Tensor plain = data.to_plain();
+  try {
+    with_dtype(type_, [&](auto tag) { write_as<decltype(tag)>(region, plain.data()); });
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + name_ + "': cannot write region " + region.str() + " (" +
+                             h5_message(e) + ")");
+  }
+}
+
+template <typename T>
+void Hdf5Sink::write_as(const Region& region, const float* values) {
+  const Selection s = select(dataset_, region, channel_axis_, info_.channels);
+  if constexpr (std::is_same_v<T, float>) {
+    dataset_.write(values, memory_type<T>(), s.memory, s.file);
+  } else {
+    std::vector<T> stored(static_cast<size_t>(info_.channels * region.voxels()));
+    std::transform(values, values + stored.size(), stored.begin(), to_stored<T>);
+    dataset_.write(stored.data(), memory_type<T>(), s.memory, s.file);
+  }
+}
+
+void Hdf5Sink::commit() {
+  try {
+    dataset_.close();
+    file_.close();
+  } catch (const H5::Exception& e) {
+    throw std::runtime_error("'" + name_ + "': cannot finish writing (" + h5_message(e) + ")");
+  }
+  atomic_.commit();
+}
+
+}  // namespace
+
+std::unique_ptr<VolumeSource> open_hdf5(const std::string& path, const std::string& dataset) {
+  return std::make_unique<Hdf5Source>(path, dataset);
+}
+
+std::unique_ptr<VolumeSink> create_hdf5(const std::string& path, const std::string& dataset,
+                                        const VolumeInfo& like, int64_t channels, DType type) {
+  return std::make_unique<Hdf5Sink>(path, dataset, like, channels, type);
+}
+
+}  // namespace tessera::formats
