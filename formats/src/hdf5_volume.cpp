@@ -22,7 +22,7 @@ constexpr int64_t kChunkEdge = 64;
 // Tiles rarely line up with chunks; a cache that holds the chunks a row of tiles touches lets
 // a partly written chunk wait for its other tiles instead of being compressed, evicted and
 // decompressed again.
-constexpr size_t kChunkCacheBytes = size_t{64} << 20;
+constexpr size_t kChunkCacheBytes = size_t{16} << 20;  // bounded: part of the memory budget
 constexpr size_t kChunkCacheSlots = 12421;  // a prime, as HDF5 advises
 
 std::string h5_message(const H5::Exception& e) {

@@ -50,10 +50,13 @@ TEST(ReceptiveField, UNetStrideAndHalo) {
   for (size_t a = 0; a < 3; ++a) EXPECT_EQ(f.halo()[a] % 4, 0);
 }
 
-TEST(ReceptiveField, FlattenCannotBeTiled) {
+TEST(ReceptiveField, GlobalLayersCannotBeTiled) {
   Sequential s;
   s.add(std::make_unique<Flatten>());
   EXPECT_THROW(receptive_field(s, 2), std::invalid_argument);
+  // Group norm's statistics cover the whole input: a tile would normalise differently.
+  auto gn = make_unet({.dims = 2, .channels = {4, 8}, .norm = UNetOptions::Norm::group});
+  EXPECT_THROW(receptive_field(*gn, 2), std::invalid_argument);
 }
 
 // Random running statistics, so eval-mode batch norm is not the identity.
@@ -114,14 +117,15 @@ TEST(Tiling, UNet2DEqualsWholeInput) {
   auto net = make_unet(
       {.dims = 2, .in_channels = 2, .out_channels = 3, .channels = {4, 8, 16}, .seed = 5});
   randomize_buffers(*net, 6);
-  expect_tiled_equals_whole(*net, {1, 2, 37, 45},
-                            {{.tile = {8, 8}}, {.tile = {12, 20}}, {.tile = {4, 44}}});
+  expect_tiled_equals_whole(
+      *net, {1, 2, 97, 113},
+      {{.tile = {8, 8}}, {.tile = {12, 20}}, {.tile = {4, 44}}, {.tile = {56, 40}}});
 }
 
 TEST(Tiling, UNet3DEqualsWholeInput) {
-  auto net =
-      make_unet({.dims = 3, .channels = {4, 8}, .norm = UNetOptions::Norm::group, .seed = 7});
-  expect_tiled_equals_whole(*net, {1, 1, 13, 17, 11}, {{.tile = {4, 6, 4}}, {.tile = {8, 8, 8}}});
+  auto net = make_unet({.dims = 3, .channels = {4, 8}, .seed = 7});
+  randomize_buffers(*net, 8);
+  expect_tiled_equals_whole(*net, {1, 1, 29, 33, 27}, {{.tile = {4, 6, 4}}, {.tile = {8, 12, 8}}});
 }
 
 TEST(Tiling, OddHalosAndDilation) {
@@ -140,7 +144,7 @@ TEST(Tiling, OddHalosAndDilation) {
 TEST(Tiling, ReversibleUNetEqualsWholeInput) {
   auto net = make_unet({.dims = 2, .channels = {4, 8}, .reversible = true, .seed = 9});
   randomize_buffers(*net, 10);
-  expect_tiled_equals_whole(*net, {1, 1, 30, 22}, {{.tile = {6, 8}}});
+  expect_tiled_equals_whole(*net, {1, 1, 150, 134}, {{.tile = {12, 8}}, {.tile = {40, 32}}});
 }
 
 TEST(Tiling, BudgetsChooseTheTileAndBoundMemory) {

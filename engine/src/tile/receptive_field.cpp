@@ -52,10 +52,10 @@ Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
   switch (g.kind) {
     case Geometry::Kind::pointwise:
       return r;
-    case Geometry::Kind::flatten:
-      throw std::invalid_argument(type +
-                                  ": an output depends on the whole input, so the network "
-                                  "cannot be run by tiles");
+    case Geometry::Kind::global:
+      throw std::invalid_argument("the network's " + type +
+                                  " layer makes every output depend on the whole input, so it "
+                                  "cannot be run by tiles (use --whole)");
     case Geometry::Kind::window:
       for (size_t a = 0; a < n; ++a) {
         const int64_t k = at(g.kernel, a, 1), s = at(g.stride, a, 1), p = at(g.padding, a, 0),
@@ -68,8 +68,9 @@ Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
       for (size_t a = 0; a < n; ++a) {
         const int64_t k = at(g.kernel, a, 1), s = at(g.stride, a, 1), p = at(g.padding, a, 0),
                       d = at(g.dilation, a, 1);
-        // Output o reads inputs i with i*s - p + t*d = o: at most ((k-1)d + p)/s + 1 away.
-        r.radius[a] += std::ceil(double((k - 1) * d + p) / double(s) + 1) * r.jump[a];
+        // Output o reads inputs i with i*s - p + t*d = o, t < k: |i*s - o| <= max(p, (k-1)d - p)
+        // output steps, each jump/s input voxels.
+        r.radius[a] += double(std::max(p, (k - 1) * d - p)) * r.jump[a] / double(s);
         r.jump[a] /= double(s);
       }
       break;

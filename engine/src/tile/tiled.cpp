@@ -114,7 +114,8 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
   p.input.resize(p.core.size());
   p.tiles = 1;
   for (size_t a = 0; a < p.core.size(); ++a) {
-    p.core[a] = std::min(p.core[a], p.padded[a]);
+    // A tile whose input spans the axis anyway computes all of it: one tile along that axis.
+    if (p.core[a] + 2 * halo[a] >= p.padded[a]) p.core[a] = p.padded[a];
     p.input[a] = std::min(p.core[a] + 2 * halo[a], p.padded[a]);
     p.tiles *= (p.padded[a] + p.core[a] - 1) / p.core[a];
   }

@@ -106,6 +106,8 @@ class GroupNorm final : public UnaryModule {
   explicit GroupNorm(const GroupNormOptions& o);
   std::string type() const override { return "group_norm"; }
   nlohmann::json config() const override;
+  // Statistics over each sample's whole extent: a tile would see different ones.
+  Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = mean_ = var_ = Tensor(); }
@@ -149,7 +151,7 @@ class Linear final : public UnaryModule {
   explicit Linear(const LinearOptions& o);
   std::string type() const override { return "linear"; }
   nlohmann::json config() const override;
-  Geometry geometry() const override { return {.kind = Geometry::Kind::flatten}; }
+  Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = Tensor(); }
@@ -222,7 +224,7 @@ class Flatten final : public UnaryModule {
  public:
   std::string type() const override { return "flatten"; }
   nlohmann::json config() const override { return {{"type", type()}}; }
-  Geometry geometry() const override { return {.kind = Geometry::Kind::flatten}; }
+  Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;

@@ -37,9 +37,11 @@ inline bool keeps_for_backward(Mode mode) {
 
 // How a module maps input positions to output positions, for receptive-field and halo
 // computation. Window: convolution or pooling. Transposed: transposed convolution. Upsample:
-// integer scale. Pointwise: output position i depends on input position i only.
+// integer scale. Pointwise: output position i depends on input position i only. Global: an
+// output depends on the whole input (flatten, linear, group norm's statistics), so the
+// network cannot be run by tiles.
 struct Geometry {
-  enum class Kind { pointwise, window, transposed, upsample, flatten };
+  enum class Kind { pointwise, window, transposed, upsample, global };
   Kind kind = Kind::pointwise;
   Shape kernel{}, stride{}, padding{}, dilation{};  // window, transposed (per spatial dim)
   Shape scale{};                                    // upsample
