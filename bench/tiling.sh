@@ -18,9 +18,9 @@ run() { echo "== $*" >&2; "$TESSERA" bench tiling --dir "$tmp" "$@" >>"$jsonl"; 
 # 2D: 4 MiB to 256 MiB of input (64x the voxels; the largest 8x the 32 MiB budget).
 for s in 1024 2048 4096; do run --dims 2 --size $s --whole; done
 for s in 1024 2048 4096 8192; do run --dims 2 --size $s --max-memory 32M; done
-# 3D: 0.4 MiB to 27 MiB of input, 64x the voxels from first to last, budget 96 MiB.
-for s in 48 96; do run --dims 3 --size $s --whole; done
-for s in 48 96 192; do run --dims 3 --size $s --max-memory 96M; done
+# 3D: 0.4 MiB to 27 MiB of input, 64x the voxels from first to last, budget 256 MiB.
+for s in 48 96 192; do run --dims 3 --size $s --whole; done
+for s in 48 96 192; do run --dims 3 --size $s --max-memory 256M; done
 
 "$PYTHON" - "$jsonl" "$RESULTS" <<'PY'
 import datetime, json, os, sys
