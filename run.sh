@@ -96,6 +96,14 @@ case "$mode" in
     "$tessera" demo --output build/demo_unet.h5
     step_done
 
+    step "demo: the same with a reversible U-Net"
+    "$tessera" demo --reversible --output build/demo_unet_rev.h5
+    step_done
+
+    step "tiled inference: a U-Net over a generated 1000 x 1000 image on disk (HDF5), 16 MiB budget"
+    "$tessera" bench tiling --dims 2 --size 1000 --max-memory 16M --dir build
+    step_done
+
     for group in connectomics materials ecology hydrology video; do
       step "tessera $group --help"
       "$tessera" "$group" --help
