@@ -147,6 +147,14 @@ TEST(Tiling, ReversibleUNetEqualsWholeInput) {
   expect_tiled_equals_whole(*net, {1, 1, 150, 134}, {{.tile = {12, 8}}, {.tile = {40, 32}}});
 }
 
+TEST(Tiling, NonFiniteInputIsAnError) {
+  auto net = make_unet({.dims = 2, .channels = {4, 8}, .seed = 13});
+  Tensor x = random_tensor({1, 1, 40, 40}, 14);
+  x.data()[3 * 40 + 31] = std::nanf("");
+  EXPECT_THROW(run_whole(*net, x), std::invalid_argument);
+  EXPECT_THROW(run_tiles(*net, x, {.tile = {8, 8}}), std::invalid_argument);
+}
+
 TEST(Tiling, BudgetsChooseTheTileAndBoundMemory) {
   auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .seed = 11});
   randomize_buffers(*net, 12);

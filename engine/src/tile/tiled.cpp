@@ -32,6 +32,17 @@ Shape with_zero_batch_and_channel(const Shape& spatial) {
   return s;
 }
 
+// A NaN or infinity in the input would spread through every tile it reaches; stop at once.
+void require_finite(const Tensor& t, const std::string& where) {
+  const Tensor p = t.to_plain();
+  const float* d = p.data();
+  for (int64_t i = 0; i < p.numel(); ++i)
+    if (!std::isfinite(d[i]))
+      throw std::invalid_argument("input " + where + " contains " +
+                                  (std::isnan(d[i]) ? "NaN" : "an infinite value") +
+                                  "; mask or fill missing values before inference");
+}
+
 // Reads `r` of the volume zero-padded beyond its end (the padding whole-input inference adds).
 Tensor read_padded(VolumeSource& in, const Region& r) {
   const VolumeInfo& info = in.info();
@@ -160,6 +171,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   for (int64_t k = 0; k < p.tiles; ++k) {
     const std::vector<AxisTile> t = tile_at(k);
     const Tensor x = next.get();
+    require_finite(x, "region " + input_region(t).str());
     if (k + 1 < p.tiles)
       next = std::async(std::launch::async,
                         [&, k] { return read_padded(in, input_region(tile_at(k + 1))); });
@@ -192,6 +204,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
 }
 
 Tensor run_whole(Module& model, const Tensor& x) {
+  require_finite(x, to_string(x.shape()));
   const int dims = x.spatial_dims();
   const ReceptiveField f = receptive_field(model, dims);
   const Shape spatial(x.shape().begin() + 2, x.shape().end());
