@@ -50,22 +50,27 @@ void write_tensor(H5::H5File& f, const std::string& path, const Tensor& t) {
   ds.write(p.data(), H5::PredType::NATIVE_FLOAT);
 }
 
-// Reads dataset `path` into `t`, which must already have the stored shape.
-void read_tensor(const H5::H5File& f, const std::string& path, Tensor& t, const std::string& file) {
+// Dataset `path` as a tensor of its stored shape.
+Tensor read_dataset(const H5::H5File& f, const std::string& path, const std::string& file) {
   if (!f.nameExists(path))
     throw std::runtime_error("checkpoint '" + file + "': missing dataset " + path);
   H5::DataSet ds = f.openDataSet(path);
   H5::DataSpace space = ds.getSpace();
   std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
   space.getSimpleExtentDims(dims.data());
-  const Shape stored(dims.begin(), dims.end());
-  if (stored != t.shape())
+  Tensor t = Tensor::empty(Shape(dims.begin(), dims.end()));
+  ds.read(t.data(), H5::PredType::NATIVE_FLOAT);
+  return t;
+}
+
+// Reads dataset `path` into `t`, which must already have the stored shape.
+void read_tensor(const H5::H5File& f, const std::string& path, Tensor& t, const std::string& file) {
+  Tensor stored = read_dataset(f, path, file);
+  if (stored.shape() != t.shape())
     throw std::runtime_error("checkpoint '" + file + "': " + path + " has shape " +
-                             to_string(stored) + " but the architecture needs " +
+                             to_string(stored.shape()) + " but the architecture needs " +
                              to_string(t.shape()));
-  Tensor plain = Tensor::empty(t.shape());
-  ds.read(plain.data(), H5::PredType::NATIVE_FLOAT);
-  t = plain;
+  t = stored;
 }
 
 }  // namespace
@@ -124,13 +129,7 @@ Checkpoint load_checkpoint(const std::string& path) {
       ck.optimizer->set_steps(read_int_attr(f, "optimizer_steps"));
       for (const auto& key : json::parse(read_string_attr(f, "state_keys"))) {
         const std::string k = key.get<std::string>();
-        H5::DataSet ds = f.openDataSet("/optimizer/" + k);
-        H5::DataSpace space = ds.getSpace();
-        std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
-        space.getSimpleExtentDims(dims.data());
-        Tensor t = Tensor::empty(Shape(dims.begin(), dims.end()));
-        read_tensor(f, "/optimizer/" + k, t, path);
-        ck.optimizer->state()[k] = t;
+        ck.optimizer->state()[k] = read_dataset(f, "/optimizer/" + k, path);
       }
     }
   } catch (const H5::Exception& e) {

@@ -46,6 +46,20 @@ Tensor random_normal(const Shape& shape, uint64_t seed) {
   return t;
 }
 
+// Both benchmarks' task: input N x 1 x S^dims ~ N(0,1), a fixed random binary target, BCE loss.
+struct BenchTask {
+  Tensor x, target;
+  LossFn loss() const {
+    return [this](const Tensor& y) { return bce_with_logits_loss(y, target); };
+  }
+};
+
+BenchTask bench_task(int64_t batch, int dims, int64_t size) {
+  Shape shape = {batch, 1};
+  for (int d = 0; d < dims; ++d) shape.push_back(size);
+  return {random_normal(shape, 1), random_binary(shape, 2)};
+}
+
 }  // namespace
 
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
@@ -57,18 +71,13 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
     throw std::invalid_argument("bench engine: size " + std::to_string(o.size) +
                                 " must be a multiple of " + std::to_string(factor) + " for " +
                                 o.model);
-  Shape shape = {o.batch, 1};
-  for (int d = 0; d < net.dims; ++d) shape.push_back(o.size);
-
   // RSS growth is measured from here, before the model exists, exactly as the PyTorch peer
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
   auto model = make_unet(net);
-  const Tensor x = random_normal(shape, 1);
-  const Tensor target = random_binary(shape, 2);
-  const LossFn loss = [&](const Tensor& y) { return bce_with_logits_loss(y, target); };
+  const BenchTask task = bench_task(o.batch, net.dims, o.size);
 
-  const StepTimes t = time_training_steps(*model, x, loss, o.warmup, o.steps);
+  const StepTimes t = time_training_steps(*model, task.x, task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
   return {{"engine", "tessera"},
           {"model", o.model},
@@ -139,18 +148,15 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
   if (o.blocks < 1 || o.channels < 2 || o.channels % 2 || o.size < 4 || o.batch < 1 || o.steps < 1)
     throw std::invalid_argument(
         "bench reversible: needs blocks >= 1, an even channel count, size >= 4, batch >= 1");
-  Shape shape = {o.batch, 1};
-  for (int d = 0; d < o.dims; ++d) shape.push_back(o.size);
-  const Tensor x = random_normal(shape, 1), target = random_binary(shape, 2);
-  const LossFn loss = [&](const Tensor& y) { return bce_with_logits_loss(y, target); };
-  const double pixels = static_cast<double>(product(shape));
+  const BenchTask task = bench_task(o.batch, o.dims, o.size);
+  const double pixels = static_cast<double>(task.x.numel());
 
   nlohmann::json out = {
       {"dims", o.dims},   {"blocks", o.blocks}, {"channels", o.channels},     {"size", o.size},
       {"batch", o.batch}, {"steps", o.steps},   {"threads", engine_threads()}};
   for (const bool store : {true, false}) {
     auto net = coupling_net(o, store);
-    const StepTimes t = time_training_steps(*net, x, loss, 1, o.steps);
+    const StepTimes t = time_training_steps(*net, task.x, task.loss(), 1, o.steps);
     const std::size_t activations = t.peak_bytes - t.resident_bytes;
     out[store ? "plain" : "reversible"] = {
         {"ms_per_step_median", t.median_ms},
