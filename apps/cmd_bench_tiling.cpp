@@ -32,7 +32,7 @@ void write_random_volume(const std::string& spec, const Shape& size) {
   std::mt19937_64 rng(1);
   std::normal_distribution<float> n(0.f, 1.f);
   for (int64_t z = 0; z < size[0]; z += 8) {
-    Region slab{Shape(size.size(), 0), size};
+    Region slab = Region::whole(size);
     slab.origin[0] = z;
     slab.size[0] = std::min<int64_t>(8, size[0] - z);
     Shape shape = {1, 1};
@@ -63,7 +63,7 @@ nlohmann::json run(const TilingBenchOptions& o) {
                       {"mode", o.whole ? "whole" : "tiled"},
                       {"threads", engine_threads()}};
   if (o.whole) {
-    const Region all{Shape(info.size.size(), 0), info.size};
+    const Region all = Region::whole(info.size);
     reset_peak_memory();
     const Tensor y = run_whole(*net, source->read(all));
     auto sink = create_volume(out, info, y.dim(1));

@@ -27,7 +27,7 @@ void infer(const InferOptions& o) {
   const VolumeInfo info = source->info();
   const auto sink = [&](int64_t channels) { return create_volume(o.output, info, channels); };
   if (o.whole) {
-    const Region all{Shape(info.size.size(), 0), info.size};
+    const Region all = Region::whole(info.size);
     const Tensor y = run_whole(*ck.model, source->read(all));
     auto out = sink(y.dim(1));
     out->write(all, y);

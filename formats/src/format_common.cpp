@@ -37,7 +37,7 @@ Shape tensor_shape(int64_t channels, const Shape& size) {
 }
 
 void require_inside(const VolumeInfo& info, const Region& region, const std::string& name) {
-  const Region whole{Shape(info.size.size(), 0), info.size};
+  const Region whole = Region::whole(info.size);
   const bool same_rank =
       region.origin.size() == info.size.size() && region.size.size() == info.size.size();
   if (!same_rank || !whole.contains(region))

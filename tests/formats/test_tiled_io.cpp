@@ -31,7 +31,7 @@ class TiledIo : public ::testing::Test {
 void write_whole(const std::string& spec, const Tensor& volume) {
   const Shape size(volume.shape().begin() + 2, volume.shape().end());
   auto sink = create_volume(spec, {.channels = volume.dim(1), .size = size}, volume.dim(1));
-  sink->write({Shape(size.size(), 0), size}, volume);
+  sink->write(Region::whole(size), volume);
   sink->commit();
 }
 
@@ -46,7 +46,7 @@ void expect_file_equals_whole(const std::string& in, const std::string& out, Mod
   auto result = open_volume(out);
   ASSERT_EQ(result->info().size, info.size);
   ASSERT_EQ(result->info().channels, whole.dim(1));
-  const Tensor back = result->read({Shape(info.size.size(), 0), info.size});
+  const Tensor back = result->read(Region::whole(info.size));
   const auto a = back.to_vector(), b = whole.to_vector();
   ASSERT_EQ(a.size(), b.size());
   float diff = 0;

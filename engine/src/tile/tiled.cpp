@@ -46,7 +46,7 @@ void require_finite(const Tensor& t, const std::string& where) {
 // Reads `r` of the volume zero-padded beyond its end (the padding whole-input inference adds).
 Tensor read_padded(VolumeSource& in, const Region& r) {
   const VolumeInfo& info = in.info();
-  const Region part = r.intersect({Shape(info.size.size(), 0), info.size});
+  const Region part = r.intersect(Region::whole(info.size));
   if (part.size == r.size) return in.read(r);
   const Shape full = full_shape(info.channels, r.size);
   if (part.empty()) return Tensor::zeros(full);

@@ -18,6 +18,9 @@ struct Region {
   Shape origin;
   Shape size;
 
+  // The whole of a volume of `size`: origin 0.
+  static Region whole(const Shape& size) { return {Shape(size.size(), 0), size}; }
+
   int64_t voxels() const { return product(size); }
   bool contains(const Region& r) const;
   Region intersect(const Region& r) const;  // empty (some size 0) when disjoint
@@ -28,7 +31,7 @@ struct Region {
 // What a volume is: channels x spatial size, and physical spacing where the format has one.
 struct VolumeInfo {
   int64_t channels = 1;
-  Shape size{};                  // spatial, (z,) y, x
+  Shape size{};                   // spatial, (z,) y, x
   std::vector<double> spacing{};  // per spatial axis; empty when unknown
   std::string description{};      // e.g. "uint8 HDF5 dataset volumes/raw"
 };
