@@ -40,10 +40,11 @@ void infer(const InferOptions& o) {
       .tile = Shape(o.tile.begin(), o.tile.end()), .max_memory = budget, .progress = !o.quiet};
   const TileReport r = run_tiled(*ck.model, *source, sink, t);
   if (!o.quiet)
-    std::cout << "tiled inference: " << to_string(info.size) << " in " << r.plan.tiles
-              << " tiles of " << to_string(r.plan.input) << " (core " << to_string(r.plan.core)
-              << ", halo " << to_string(r.plan.field.halo()) << "), peak "
-              << r.peak_bytes / (1 << 20) << " MiB, " << r.seconds << " s -> " << o.output << "\n";
+    std::cout << "tiled inference: " << to_string(info.size) << " in " << r.plan.columns
+              << " column(s) of " << to_string(r.plan.input) << " streamed " << r.plan.core[0]
+              << " rows at a time (core " << to_string(r.plan.core) << ", halo "
+              << to_string(r.plan.field.halo()) << "), peak " << r.peak_bytes / (1 << 20)
+              << " MiB, " << r.seconds << " s -> " << o.output << "\n";
 }
 
 }  // namespace

@@ -4,10 +4,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <new>
-#include <unordered_map>
-#include <vector>
 
 namespace tessera {
 namespace {
@@ -15,52 +14,59 @@ namespace {
 std::atomic<std::size_t> g_current{0};
 std::atomic<std::size_t> g_peak{0};
 std::atomic<std::size_t> g_count{0};
+std::atomic<std::size_t> g_high_water{0};  // like g_peak, but never reset
 
-void raise_peak(std::size_t now) {
-  std::size_t peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+void raise(std::atomic<std::size_t>& mark, std::size_t now) {
+  std::size_t seen = mark.load();
+  while (now > seen && !mark.compare_exchange_weak(seen, now)) {
   }
 }
 
 // Large blocks (activations, gradients) are mapped directly and kept in a cache keyed by exact
-// size. Training repeats the same shapes every step, so after the first step nearly every
-// request is served from the cache: no page faults, and, unlike malloc's heap, memory that is
-// released really leaves the process. On a miss the cache is emptied before mapping anew, so
-// cached blocks of sizes no longer asked for never pile up on top of live ones.
-constexpr std::size_t kLargeBytes = std::size_t{1} << 20;
+// size. Training and tiled inference repeat the same shapes step after step, so after the first
+// step nearly every request is served from the cache: no page faults, and, unlike malloc's heap,
+// memory that is released really leaves the process. The cache holds at most as many bytes as
+// were ever live at once (the working set), dropping the blocks freed longest ago first, so
+// blocks of sizes no longer asked for do not pile up on top of live ones.
+constexpr std::size_t kLargeBytes = std::size_t{1} << 16;
 
 class BlockCache {
  public:
   void* take(std::size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto it = free_.find(bytes);
-      if (it != free_.end() && !it->second.empty()) {
-        void* p = it->second.back();
-        it->second.pop_back();
-        return p;
-      }
-      release_all_locked();
+      for (auto it = free_.rbegin(); it != free_.rend(); ++it)
+        if (it->bytes == bytes) {
+          void* p = it->data;
+          cached_ -= bytes;
+          free_.erase(std::next(it).base());
+          return p;
+        }
     }
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return p;
   }
 
-  void give(void* p, std::size_t bytes) {
+  void give(void* p, std::size_t bytes, std::size_t working_set) {
     std::lock_guard<std::mutex> lock(mutex_);
-    free_[bytes].push_back(p);
+    free_.push_back({p, bytes});
+    cached_ += bytes;
+    while (cached_ > working_set && !free_.empty()) {
+      ::munmap(free_.front().data, free_.front().bytes);
+      cached_ -= free_.front().bytes;
+      free_.pop_front();
+    }
   }
 
  private:
-  void release_all_locked() {
-    for (auto& [bytes, blocks] : free_)
-      for (void* p : blocks) ::munmap(p, bytes);
-    free_.clear();
-  }
-
+  struct Block {
+    void* data;
+    std::size_t bytes;
+  };
   std::mutex mutex_;
-  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::deque<Block> free_;  // oldest first
+  std::size_t cached_ = 0;
 };
 
 BlockCache& block_cache() {
@@ -86,14 +92,16 @@ Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
   const std::size_t size = rounded_size(bytes);
   data_ = size >= kLargeBytes ? block_cache().take(size) : std::aligned_alloc(64, size);
   if (!data_) throw std::bad_alloc();
-  raise_peak(g_current += bytes_);
+  const std::size_t now = g_current += bytes_;
+  raise(g_peak, now);
+  raise(g_high_water, now);
   ++g_count;
 }
 
 Buffer::~Buffer() {
   const std::size_t size = rounded_size(bytes_);
   if (size >= kLargeBytes)
-    block_cache().give(data_, size);
+    block_cache().give(data_, size, g_high_water.load());
   else
     std::free(data_);
   g_current -= bytes_;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "tessera/nn/containers.hpp"
+#include "tessera/nn/layers.hpp"
 #include "tessera/rev/reversible.hpp"
 
 namespace tessera {
@@ -109,6 +110,10 @@ Reach walk(Module& m, const Reach& in) {
     for (size_t i = 0; i < s->size(); ++i) r = walk(s->at(i), r);
     return r;
   }
+  if (dynamic_cast<CenterCrop*>(&m))
+    throw std::invalid_argument(
+        "the network's center_crop layer crops by the size of the whole input, so it cannot be "
+        "run by tiles (use a padded network, or --whole)");
   // y2 = x2 + G(x1 + F(x2)): the reach of F followed by G's.
   if (auto* c = dynamic_cast<AdditiveCoupling*>(&m)) return walk(c->g(), walk(c->f(), in));
   return through_geometry(m.geometry(), in, m.type());
@@ -129,7 +134,7 @@ ReceptiveField receptive_field(Module& model, int spatial_dims) {
   const size_t n = static_cast<size_t>(spatial_dims);
   const Reach r =
       walk(model, {std::vector<double>(n, 1.0), std::vector<double>(n, 0.0), Shape(n, 1)});
-  ReceptiveField rf{Shape(n), r.stride};
+  ReceptiveField rf{Shape(n), r.stride, r.jump};
   for (size_t a = 0; a < n; ++a) rf.radius[a] = static_cast<int64_t>(std::ceil(r.radius[a] - 1e-9));
   return rf;
 }

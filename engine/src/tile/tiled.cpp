@@ -6,13 +6,22 @@
 #include <cmath>
 #include <cstdio>
 #include <future>
+#include <optional>
 #include <stdexcept>
 
 #include "tessera/ops/shape_ops.hpp"
+#include "tessera/tile/row_stream.hpp"
 
 namespace tessera {
 
 namespace {
+
+// Input voxels per chunk that the budget-chosen plans aim at (measured on 2 cores: thinner
+// chunks keep oneDNN's threads waiting, thicker ones hold more rows for nothing).
+constexpr int64_t kChunkVoxels = int64_t{1} << 18;
+// Rows' worth of work at the edges of each layer's chunk (measured: 2D U-Net chunks of 4 rows
+// cost 1.3x chunks of 64).
+constexpr double kChunkEdgeRows = 1.5;
 
 Shape round_up(const Shape& v, const Shape& m) {
   Shape r(v.size());
@@ -30,6 +39,11 @@ Shape with_zero_batch_and_channel(const Shape& spatial) {
   Shape s = {0, 0};
   s.insert(s.end(), spatial.begin(), spatial.end());
   return s;
+}
+
+// The cross-section of a tile: its size across every axis but the first.
+int64_t section_voxels(const Shape& tile) {
+  return product(Shape(tile.begin() + 1, tile.end()));
 }
 
 // A NaN or infinity in the input would spread through every tile it reaches; stop at once.
@@ -55,8 +69,8 @@ Tensor read_padded(VolumeSource& in, const Region& r) {
   return crop_backward(in.read(part).to_plain(), full, with_zero_batch_and_channel(offset));
 }
 
-// One axis of the plan: tile k covers output [core_start, core_end) computed from input
-// [in_start, in_start + input).
+// One axis across the columns: column k covers output [core_start, core_end) computed from
+// input [in_start, in_start + input).
 struct AxisTile {
   int64_t core_start, core_end, in_start;
 };
@@ -70,67 +84,162 @@ std::vector<AxisTile> axis_tiles(int64_t padded, int64_t core, int64_t input, in
   return t;
 }
 
-// Working-set bytes of the network per input voxel, measured on a probe tile.
-double measure_bytes_per_voxel(Module& model, int64_t channels, const Shape& probe) {
-  const Tensor x = Tensor::zeros(full_shape(channels, probe));
+// Working-set bytes of the stream per voxel of the cross-section, measured by streaming a probe
+// column of zeros long enough for every buffer (skips included) to fill.
+double probe_section_bytes(Module& model, int64_t channels, int64_t chunk, int64_t rows,
+                           const Shape& section) {
   const std::size_t before = memory_stats().current_bytes;
   reset_peak_memory();
-  model.forward(x, Mode::eval);
-  return double(memory_stats().peak_bytes - before) / double(product(probe));
+  {
+    RowStream stream(model, static_cast<int>(section.size()) + 1);
+    for (int64_t r = 0; r < rows; r += chunk) {
+      Shape spatial = {std::min(chunk, rows - r)};
+      spatial.insert(spatial.end(), section.begin(), section.end());
+      stream.push(Tensor::zeros(full_shape(channels, spatial)), r + chunk >= rows);
+    }
+  }
+  // One more chunk of input is read ahead while the stream computes.
+  return double(memory_stats().peak_bytes - before) / double(product(section)) +
+         4.0 * double(channels * chunk);
+}
+
+// Splits `voxels` of cross-section among the axes after the first: axes that fit whole take
+// their whole padded size, the rest share the remainder evenly.
+Shape section_edges(double voxels, const Shape& padded) {
+  const size_t n = padded.size();
+  Shape edge(n, 0);
+  std::vector<bool> fixed(n, false);
+  fixed[0] = true;
+  for (bool changed = true; changed;) {
+    changed = false;
+    double rest = voxels;
+    int open = 0;
+    for (size_t a = 1; a < n; ++a) fixed[a] ? rest /= double(edge[a]) : ++open;
+    if (open == 0) break;
+    const double e = std::pow(std::max(rest, 1.0), 1.0 / open);
+    for (size_t a = 1; a < n; ++a)
+      if (!fixed[a]) {
+        edge[a] = static_cast<int64_t>(e);
+        if (padded[a] <= e) {
+          edge[a] = padded[a];
+          fixed[a] = changed = true;
+        }
+      }
+  }
+  return edge;
 }
 
 void report_progress(int64_t done, int64_t total, double voxels, double seconds) {
   const double rate = voxels / std::max(seconds, 1e-9);
   const double eta = seconds / double(done) * double(total - done);
-  std::fprintf(stderr, "\rtile %lld/%lld (%.0f%%)  %.2f Mvoxel/s  ETA %.0f s   ", (long long)done,
+  std::fprintf(stderr, "\rchunk %lld/%lld (%.0f%%)  %.2f Mvoxel/s  ETA %.0f s   ", (long long)done,
                (long long)total, 100.0 * double(done) / double(total), rate / 1e6, eta);
   if (done == total) std::fprintf(stderr, "\n");
+}
+
+// Fills in the columns, chunks and working set of a plan from its core tile.
+void lay_out(TilePlan& p, Shape core) {
+  const size_t n = core.size();
+  const Shape halo = p.field.halo();
+  p.core = std::move(core);
+  p.core[0] = std::min(p.core[0], p.padded[0]);
+  p.input = p.core;
+  p.columns = 1;
+  for (size_t a = 1; a < n; ++a) {
+    // A column whose input spans the axis anyway computes all of it: one column along it.
+    if (p.core[a] + 2 * halo[a] >= p.padded[a]) p.core[a] = p.padded[a];
+    p.input[a] = std::min(p.core[a] + 2 * halo[a], p.padded[a]);
+    p.columns *= (p.padded[a] + p.core[a] - 1) / p.core[a];
+  }
+  p.tiles = p.columns * ((p.padded[0] + p.core[0] - 1) / p.core[0]);
+  p.working_bytes =
+      static_cast<std::size_t>(p.bytes_per_section_voxel * double(section_voxels(p.input)));
+}
+
+// The widest columns whose cross-section fits `budget` at `bytes` per section voxel, with
+// chunks of `chunk` rows; empty when not even the narrowest column fits.
+Shape widest_core(const TilePlan& p, int64_t chunk, double budget, double bytes) {
+  const Shape halo = p.field.halo(), stride = p.field.stride;
+  const Shape edge = section_edges(budget / bytes, p.padded);
+  Shape core(p.padded.size());
+  core[0] = chunk;
+  for (size_t a = 1; a < core.size(); ++a) {
+    if (edge[a] >= p.padded[a]) {
+      core[a] = p.padded[a];
+      continue;
+    }
+    const int64_t widest = (edge[a] - 2 * halo[a]) / stride[a] * stride[a];
+    if (widest < stride[a]) return {};
+    // As many columns as the widest need, made equal, so the last is not mostly overlap.
+    const int64_t columns = (p.padded[a] + widest - 1) / widest;
+    core[a] = (p.padded[a] / columns + stride[a]) / stride[a] * stride[a];
+    core[a] = std::min(core[a], widest);
+  }
+  return core;
+}
+
+// Relative cost of a plan: voxels computed per output voxel across the columns (halos), times
+// the work at the edges of every layer's chunk, about kChunkEdgeRows rows per chunk.
+double relative_cost(const TilePlan& p) {
+  const double across =
+      double(p.columns * section_voxels(p.input)) / double(section_voxels(p.padded));
+  return across * (1.0 + kChunkEdgeRows / double(p.core[0]));
 }
 
 }  // namespace
 
 TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o) {
-  const int dims = static_cast<int>(info.size.size());
+  const size_t n = info.size.size();
   TilePlan p;
-  p.field = receptive_field(model, dims);
+  p.field = receptive_field(model, static_cast<int>(n));
+  for (size_t a = 0; a < n; ++a)
+    if (std::abs(p.field.jump[a] - 1.0) > 1e-9)
+      throw std::invalid_argument(
+          "tiled inference needs a network whose output has its input's size; this one scales "
+          "axis " +
+          std::to_string(a) + " by " + std::to_string(1.0 / p.field.jump[a]));
   const Shape halo = p.field.halo(), stride = p.field.stride;
   p.padded = round_up(info.size, stride);
-  Shape smallest(info.size.size());
-  for (size_t a = 0; a < smallest.size(); ++a)
-    smallest[a] = std::min(p.padded[a], 2 * halo[a] + stride[a]);
-  p.bytes_per_voxel = measure_bytes_per_voxel(model, info.channels, smallest);
-  // Two input tiles (the current one and the next, read ahead) live beside the network's.
-  const double per_voxel = p.bytes_per_voxel + 8.0 * double(info.channels);
+  // Memory is measured on the narrowest useful column: one stride of core between two halos.
+  Shape section(n - 1);
+  for (size_t a = 1; a < n; ++a) section[a - 1] = std::min(p.padded[a], 2 * halo[a] + stride[a]);
+  auto measure = [&](int64_t chunk) {
+    const int64_t rows = std::min(p.padded[0], 3 * chunk + 2 * halo[0]);
+    return probe_section_bytes(model, info.channels, chunk, rows, section);
+  };
 
   if (!o.tile.empty()) {
-    if (o.tile.size() != info.size.size())
+    if (o.tile.size() != n)
       throw std::invalid_argument("tile has " + std::to_string(o.tile.size()) +
-                                  " axes, the volume " + std::to_string(info.size.size()));
-    p.core = round_up(o.tile, stride);
-  } else {
-    const double budget = double(o.max_memory ? o.max_memory : (std::size_t{1} << 30));
-    const double edge = std::pow(budget / per_voxel, 1.0 / dims);  // input tile edge
-    p.core.resize(info.size.size());
-    for (size_t a = 0; a < p.core.size(); ++a) {
-      const int64_t core = (static_cast<int64_t>(edge) - 2 * halo[a]) / stride[a] * stride[a];
-      if (core < stride[a] && p.padded[a] > smallest[a])
-        throw std::invalid_argument(
-            "memory budget " + std::to_string(int64_t(budget / (1 << 20))) +
-            " MiB is too small for this network: a tile needs at least " +
-            std::to_string(int64_t(std::pow(double(smallest[a]), dims) * per_voxel / (1 << 20))) +
-            " MiB");
-      p.core[a] = std::max(core, stride[a]);
+                                  " axes, the volume " + std::to_string(n));
+    const Shape core = round_up(o.tile, stride);
+    p.bytes_per_section_voxel = measure(std::min(core[0], p.padded[0]));
+    lay_out(p, core);
+    return p;
+  }
+  // Budget: thin chunks leave the widest columns (least recomputed halo); thicker chunks keep
+  // the primitives busier. Try chunks from one stride up to about kChunkVoxels input voxels and
+  // keep the cheapest plan.
+  const double budget = double(o.max_memory ? o.max_memory : (std::size_t{1} << 30));
+  std::optional<TilePlan> best;
+  for (int64_t chunk = stride[0];; chunk *= 2) {
+    TilePlan candidate = p;
+    candidate.bytes_per_section_voxel = measure(chunk);
+    const Shape core = widest_core(candidate, chunk, budget, candidate.bytes_per_section_voxel);
+    if (core.empty()) {
+      if (best) break;
+      throw std::invalid_argument(
+          "memory budget " + std::to_string(int64_t(budget / (1 << 20))) + " MiB is too small " +
+          "for this network: a tile needs at least " +
+          std::to_string(int64_t(std::ceil(candidate.bytes_per_section_voxel *
+                                           double(product(section)) / (1 << 20)))) +
+          " MiB");
     }
+    lay_out(candidate, core);
+    if (!best || relative_cost(candidate) < relative_cost(*best)) best = candidate;
+    if (chunk >= p.padded[0] || chunk * section_voxels(candidate.input) >= kChunkVoxels) break;
   }
-  p.input.resize(p.core.size());
-  p.tiles = 1;
-  for (size_t a = 0; a < p.core.size(); ++a) {
-    // A tile whose input spans the axis anyway computes all of it: one tile along that axis.
-    if (p.core[a] + 2 * halo[a] >= p.padded[a]) p.core[a] = p.padded[a];
-    p.input[a] = std::min(p.core[a] + 2 * halo[a], p.padded[a]);
-    p.tiles *= (p.padded[a] + p.core[a] - 1) / p.core[a];
-  }
-  return p;
+  return *best;
 }
 
 TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_sink,
@@ -142,63 +251,84 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   const TilePlan& p = report.plan;
   const Shape halo = p.field.halo();
   const size_t n = info.size.size();
+  const int64_t chunk = p.core[0];
+  const int64_t chunks = (p.padded[0] + chunk - 1) / chunk;
 
-  std::vector<std::vector<AxisTile>> axes;
-  for (size_t a = 0; a < n; ++a)
-    axes.push_back(axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]));
-  // Tile k's position along each axis: k in mixed radix, the last axis fastest.
-  auto tile_at = [&](int64_t k) {
+  std::vector<std::vector<AxisTile>> axes(n);
+  for (size_t a = 1; a < n; ++a) axes[a] = axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]);
+  // Column c's position across the axes after the first: c in mixed radix, the last fastest.
+  auto column_at = [&](int64_t c) {
     std::vector<AxisTile> t(n);
-    for (size_t a = n; a-- > 0;) {
+    for (size_t a = n; a-- > 1;) {
       const int64_t count = static_cast<int64_t>(axes[a].size());
-      t[a] = axes[a][static_cast<size_t>(k % count)];
-      k /= count;
+      t[a] = axes[a][static_cast<size_t>(c % count)];
+      c /= count;
     }
     return t;
   };
-  auto input_region = [&](const std::vector<AxisTile>& t) {
+  // Chunk k of the whole run: rows of column k / chunks.
+  auto input_region = [&](int64_t k) {
+    const std::vector<AxisTile> t = column_at(k / chunks);
     Region r{Shape(n), p.input};
-    for (size_t a = 0; a < n; ++a) r.origin[a] = t[a].in_start;
+    r.origin[0] = (k % chunks) * chunk;
+    r.size[0] = std::min(chunk, p.padded[0] - r.origin[0]);
+    for (size_t a = 1; a < n; ++a) r.origin[a] = t[a].in_start;
     return r;
   };
 
+  const std::size_t base = memory_stats().current_bytes;
   reset_peak_memory();
   std::unique_ptr<VolumeSink> sink;
   std::future<Tensor> next =
-      std::async(std::launch::async, [&] { return read_padded(in, input_region(tile_at(0))); });
+      std::async(std::launch::async, [&] { return read_padded(in, input_region(0)); });
   const bool show = o.progress && ::isatty(STDERR_FILENO);
   double voxels = 0;
-  for (int64_t k = 0; k < p.tiles; ++k) {
-    const std::vector<AxisTile> t = tile_at(k);
-    const Tensor x = next.get();
-    require_finite(x, "region " + input_region(t).str());
-    if (k + 1 < p.tiles)
-      next = std::async(std::launch::async,
-                        [&, k] { return read_padded(in, input_region(tile_at(k + 1))); });
-    const Tensor y = model.forward(x, Mode::eval);
-    if (y.spatial_dims() != int(n) || Shape(y.shape().begin() + 2, y.shape().end()) != p.input)
+  for (int64_t c = 0; c < p.columns; ++c) {
+    const std::vector<AxisTile> t = column_at(c);
+    RowStream stream(model, static_cast<int>(n));
+    for (int64_t k = c * chunks; k < (c + 1) * chunks; ++k) {
+      const Tensor x = next.get();
+      require_finite(x, "region " + input_region(k).str());
+      if (k + 1 < p.tiles)
+        next =
+            std::async(std::launch::async, [&, k] { return read_padded(in, input_region(k + 1)); });
+      const Tensor y = stream.push(x, k + 1 == (c + 1) * chunks);
+      voxels += double(x.numel() / info.channels);
+      if (show)
+        report_progress(
+            k + 1, p.tiles, voxels,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      if (!y.defined()) continue;
+      if (y.spatial_dims() != int(n) || Shape(y.shape().begin() + 3, y.shape().end()) !=
+                                            Shape(p.input.begin() + 1, p.input.end()))
+        throw std::invalid_argument(
+            "tiled inference needs an output the size of its input; the "
+            "network maps " +
+            to_string(x.shape()) + " to " + to_string(y.shape()));
+      if (!sink) sink = make_sink(y.dim(1));
+      // The new rows and the column's core, clipped to the real volume (not the padding).
+      const int64_t first_row = stream.rows_out() - y.dim(2);
+      Region out{Shape(n), Shape(n)};
+      Shape offset = {0, 0, 0}, shape = {1, y.dim(1)};
+      out.origin[0] = first_row;
+      out.size[0] = std::min(stream.rows_out(), info.size[0]) - first_row;
+      shape.push_back(out.size[0]);
+      for (size_t a = 1; a < n; ++a) {
+        out.origin[a] = t[a].core_start;
+        out.size[a] = std::min(t[a].core_end, info.size[a]) - t[a].core_start;
+        offset.push_back(t[a].core_start - t[a].in_start);
+        shape.push_back(out.size[a]);
+      }
+      if (!out.empty()) sink->write(out, crop(y, offset, shape));
+    }
+    if (stream.rows_out() != p.padded[0])
       throw std::invalid_argument(
           "tiled inference needs an output the size of its input; the "
-          "network maps " +
-          to_string(x.shape()) + " to " + to_string(y.shape()));
-    if (!sink) sink = make_sink(y.dim(1));
-    // The core, clipped to the real volume (the padding beyond it is not written).
-    Region out{Shape(n), Shape(n)};
-    Shape offset = {0, 0}, shape = {1, y.dim(1)};
-    for (size_t a = 0; a < n; ++a) {
-      out.origin[a] = t[a].core_start;
-      out.size[a] = std::min(t[a].core_end, info.size[a]) - t[a].core_start;
-      offset.push_back(t[a].core_start - t[a].in_start);
-      shape.push_back(out.size[a]);
-    }
-    if (!out.empty()) sink->write(out, crop(y, offset, shape));
-    voxels += double(product(p.input));
-    if (show)
-      report_progress(k + 1, p.tiles, voxels,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          "network gives " +
+          std::to_string(stream.rows_out()) + " rows for " + std::to_string(p.padded[0]));
   }
   sink->commit();
-  report.peak_bytes = memory_stats().peak_bytes;
+  report.peak_bytes = memory_stats().peak_bytes - base;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

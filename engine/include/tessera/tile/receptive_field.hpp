@@ -9,6 +9,9 @@ namespace tessera {
 struct ReceptiveField {
   Shape radius;  // per spatial axis, input voxels: an output depends on inputs within ±radius
   Shape stride;  // per spatial axis: the least common multiple of the network's strides
+  // Per spatial axis: input voxels per output voxel (1 when the output has the input's size,
+  // 2 after one 2x downsampling, 0.5 after one 2x upsampling).
+  std::vector<double> jump;
   // The context a tile needs on each side: radius rounded up to a multiple of the stride.
   Shape halo() const;
 };

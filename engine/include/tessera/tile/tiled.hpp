@@ -2,13 +2,15 @@
 // Exact tiled inference: a network run over a volume tile by tile gives the same output as run
 // over the whole volume at once, with memory bounded by the tile.
 //
-// Each output tile (its "core") is computed from an input box that adds the network's halo on
-// every side; the part of the tile's output near its inner edges, where the tile's own zero
-// padding differs from the whole input, is cropped away. Tiles start at multiples of the total
-// stride so every pooling window of a tile is one of the whole input, and the volume is treated
-// as zero-padded to a multiple of the stride, exactly as whole-input inference pads it. Edge
-// tiles are shifted inwards rather than shrunk, so every tile has the same shape and the
-// network's primitives are created once.
+// The volume is cut into columns across every axis but the first; each column is streamed
+// along the first axis (z of a volume, y of an image) in chunks of rows, so that every layer
+// computes each of its rows once (see row_stream.hpp). Across the other axes each column's
+// input adds the network's halo on both sides and the part of the output near its inner edges,
+// where the column's own zero padding differs from the whole input, is cropped away. Columns
+// start at multiples of the total stride, so every pooling window of a column is one of the
+// whole input, and the volume is treated as zero-padded to a multiple of the stride, exactly as
+// whole-input inference pads it. Edge columns are shifted inwards rather than shrunk, so every
+// column has the same shape and the network's primitives are created once.
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -20,7 +22,9 @@
 namespace tessera {
 
 struct TileOptions {
-  Shape tile{};  // core edge per axis (rounded up to the stride); empty: from the budget
+  // Output tile per axis: rows per chunk along the first axis, then the column's core edge
+  // (each rounded up to the stride). Empty: chosen from the budget.
+  Shape tile{};
   std::size_t max_memory = 0;  // bytes for the network's working set; 0 with no tile: 1 GiB
   bool progress = false;       // rate and ETA on stderr
 };
@@ -28,26 +32,32 @@ struct TileOptions {
 struct TilePlan {
   ReceptiveField field;
   Shape padded;  // volume size rounded up to the stride
-  Shape core;    // output tile edge
-  Shape input;   // input tile edge: core + 2 halo, at most the padded size
-  int64_t tiles = 0;
-  double bytes_per_voxel = 0;  // measured working set of the network per input voxel
+  Shape core;    // output tile: chunk rows, then the column's core edge per axis
+  Shape input;   // input tile: chunk rows, then core + 2 halo per axis (at most the padded size)
+  int64_t columns = 0;  // columns across the axes after the first
+  int64_t tiles = 0;    // chunks in all: columns x chunks per column
+  // Measured working set of the stream per voxel of a column's cross-section, with the chunk
+  // rows of `core`; times the input cross-section, the estimate that the budget bounds.
+  double bytes_per_section_voxel = 0;
+  std::size_t working_bytes = 0;
 };
 
 struct TileReport {
   TilePlan plan;
-  std::size_t peak_bytes = 0;  // tracking allocator, during the run
+  std::size_t peak_bytes = 0;  // tracking allocator: the executor's own peak, over what it found
   double seconds = 0;
 };
 
-// Output channels are known after the first tile, so the sink comes from a factory.
+// Output channels are known after the first rows, so the sink comes from a factory.
 using SinkFactory = std::function<std::unique_ptr<VolumeSink>(int64_t channels)>;
 
-// Plans the tiles for `model` over a volume of `info` within the budget (eval mode).
+// Plans the tiles for `model` over a volume of `info` within the budget (eval mode). Throws
+// std::invalid_argument for networks that cannot be tiled or budgets too small for them.
 TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o);
 
-// Runs `model` (eval mode) over `in` tile by tile and writes every output tile to the sink;
-// the next tile's input is read while the current one is computed. Commits the sink.
+// Runs `model` (eval mode) over `in` column by column, chunk by chunk, and writes the output
+// rows to the sink as they become final; the next chunk is read while the current one is
+// computed. Commits the sink.
 TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_sink,
                      const TileOptions& o);
 
