@@ -77,7 +77,10 @@ nlohmann::json run(const TilingBenchOptions& o) {
                   {.max_memory = budget});
     j["max_memory"] = budget;
     j["tiles"] = r.plan.tiles;
+    j["columns"] = r.plan.columns;
+    j["chunk_rows"] = r.plan.core[0];
     j["tile_input"] = r.plan.input;
+    j["planned_bytes"] = r.plan.working_bytes;
     j["tracked_peak_bytes"] = r.peak_bytes;
   }
   const double seconds =

@@ -19,11 +19,31 @@ constexpr const char* kAxesAttr = "axes";
 // CREMI's name for the voxel size per spatial axis (z,y,x); kept as VolumeInfo::spacing.
 constexpr const char* kResolutionAttr = "resolution";
 constexpr int64_t kChunkEdge = 64;
+// Tiled inference streams volumes along z a few slices at a time: thin chunks along z keep a
+// slab of them across a wide cross-section within the chunk cache.
+constexpr int64_t kChunkDepth = 8;
 // Tiles rarely line up with chunks; a cache that holds the chunks a row of tiles touches lets
 // a partly written chunk wait for its other tiles instead of being compressed, evicted and
 // decompressed again.
-constexpr size_t kChunkCacheBytes = size_t{16} << 20;  // bounded: part of the memory budget
-constexpr size_t kChunkCacheSlots = 12421;  // a prime, as HDF5 advises
+constexpr size_t kChunkCacheBytes = size_t{8} << 20;  // bounded: part of the memory budget
+constexpr size_t kChunkCacheSlots = 12421;            // a prime, as HDF5 advises
+
+// HDF5's metadata cache grows with the number of chunks (up to 32 MiB per file by default);
+// a small bound keeps a huge volume's memory what a small one's is.
+constexpr size_t kMetadataCacheBytes = size_t{2} << 20;
+
+H5::FileAccPropList bounded_access() {
+  H5::FileAccPropList fapl;
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  H5Pget_mdc_config(fapl.getId(), &config);
+  config.set_initial_size = true;
+  config.initial_size = kMetadataCacheBytes / 2;
+  config.min_size = std::min(config.min_size, kMetadataCacheBytes / 2);
+  config.max_size = kMetadataCacheBytes;
+  H5Pset_mdc_config(fapl.getId(), &config);
+  return fapl;
+}
 
 std::string h5_message(const H5::Exception& e) {
   return one_line(e.getDetailMsg());
@@ -132,7 +152,7 @@ Hdf5Source::Hdf5Source(const std::string& path, const std::string& dataset)
     : name_(path + ":" + dataset) {
   H5::Exception::dontPrint();  // failures become exceptions with their own message
   try {
-    file_.openFile(path, H5F_ACC_RDONLY);
+    file_.openFile(path, H5F_ACC_RDONLY, bounded_access());
   } catch (const H5::Exception& e) {
     throw std::runtime_error("'" + path + "': not a readable HDF5 file (" + h5_message(e) + ")");
   }
@@ -206,7 +226,8 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const Vo
       channel_axis_(channels > 1) {
   H5::Exception::dontPrint();
   try {
-    file_ = H5::H5File(atomic_.temp_path(), H5F_ACC_TRUNC);
+    file_ = H5::H5File(atomic_.temp_path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
+                       bounded_access());
     create(dataset, like.spacing);
   } catch (const H5::Exception& e) {
     throw std::runtime_error("'" + name_ + "': cannot create (" + h5_message(e) + ")");
@@ -216,6 +237,7 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const Vo
 void Hdf5Sink::create(const std::string& dataset, const std::vector<double>& spacing) {
   Shape dims = info_.size, chunk = info_.size;
   for (auto& c : chunk) c = std::min(c, kChunkEdge);
+  if (chunk.size() == 3) chunk[0] = std::min(info_.size[0], kChunkDepth);
   if (channel_axis_) {
     dims.insert(dims.begin(), info_.channels);
     chunk.insert(chunk.begin(), 1);

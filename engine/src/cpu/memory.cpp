@@ -25,9 +25,10 @@ void raise(std::atomic<std::size_t>& mark, std::size_t now) {
 // Large blocks (activations, gradients) are mapped directly and kept in a cache keyed by exact
 // size. Training and tiled inference repeat the same shapes step after step, so after the first
 // step nearly every request is served from the cache: no page faults, and, unlike malloc's heap,
-// memory that is released really leaves the process. The cache holds at most as many bytes as
-// were ever live at once (the working set), dropping the blocks freed longest ago first, so
-// blocks of sizes no longer asked for do not pile up on top of live ones.
+// memory that is released really leaves the process. The cache holds at most twice as many
+// bytes as were ever live at once (the working set: streamed inference frees blocks of a few
+// sizes in turn), dropping the blocks freed longest ago first, so blocks of sizes no longer
+// asked for do not pile up on top of live ones.
 constexpr std::size_t kLargeBytes = std::size_t{1} << 16;
 
 class BlockCache {
@@ -52,11 +53,12 @@ class BlockCache {
     std::lock_guard<std::mutex> lock(mutex_);
     free_.push_back({p, bytes});
     cached_ += bytes;
-    while (cached_ > working_set && !free_.empty()) {
-      ::munmap(free_.front().data, free_.front().bytes);
-      cached_ -= free_.front().bytes;
-      free_.pop_front();
-    }
+    trim_locked(working_set);
+  }
+
+  void trim(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    trim_locked(bytes);
   }
 
  private:
@@ -64,6 +66,15 @@ class BlockCache {
     void* data;
     std::size_t bytes;
   };
+
+  void trim_locked(std::size_t bytes) {
+    while (cached_ > bytes && !free_.empty()) {
+      ::munmap(free_.front().data, free_.front().bytes);
+      cached_ -= free_.front().bytes;
+      free_.pop_front();
+    }
+  }
+
   std::mutex mutex_;
   std::deque<Block> free_;  // oldest first
   std::size_t cached_ = 0;
@@ -88,6 +99,11 @@ void reset_peak_memory() {
   g_peak.store(g_current.load());
 }
 
+void release_cached_memory() {
+  g_high_water.store(g_current.load());
+  block_cache().trim(0);
+}
+
 Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
   const std::size_t size = rounded_size(bytes);
   data_ = size >= kLargeBytes ? block_cache().take(size) : std::aligned_alloc(64, size);
@@ -101,7 +117,7 @@ Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
 Buffer::~Buffer() {
   const std::size_t size = rounded_size(bytes_);
   if (size >= kLargeBytes)
-    block_cache().give(data_, size, g_high_water.load());
+    block_cache().give(data_, size, 2 * g_high_water.load());
   else
     std::free(data_);
   g_current -= bytes_;

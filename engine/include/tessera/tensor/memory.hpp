@@ -15,6 +15,9 @@ struct MemoryStats {
 MemoryStats memory_stats();
 // Sets the peak to the current figure, so a later peak measures one phase only.
 void reset_peak_memory();
+// Gives the freed blocks kept for reuse back to the system and bounds the cache by what is live
+// now, for a phase whose shapes differ from the last one's (tiled inference after its probes).
+void release_cached_memory();
 
 // A block of 64-byte aligned bytes owned by the tracking allocator.
 class Buffer {
