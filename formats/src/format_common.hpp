@@ -88,6 +88,9 @@ std::unique_ptr<VolumeSink> create_itk(const std::string& path, const std::strin
 // runtime_error when a MetaImage or NIfTI file holds less image data than its header promises
 // (`data_bytes`, from the header); a no-op for other formats.
 void require_complete_data(const std::string& path, const std::string& ext, uint64_t data_bytes);
+std::unique_ptr<VolumeSource> open_tiff(const std::string& path);
+std::unique_ptr<VolumeSink> create_tiff(const std::string& path, const VolumeInfo& like,
+                                        int64_t channels, DType type);
 std::unique_ptr<VolumeSource> open_gdal(const std::string& path);
 std::unique_ptr<VolumeSink> create_gdal(const std::string& path, const VolumeInfo& like,
                                         int64_t channels, DType type);

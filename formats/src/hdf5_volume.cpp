@@ -25,14 +25,23 @@ constexpr int64_t kChunkDepth = 8;
 // Tiles rarely line up with chunks; a cache that holds the chunks a row of tiles touches lets
 // a partly written chunk wait for its other tiles instead of being compressed, evicted and
 // decompressed again.
-constexpr size_t kChunkCacheBytes = size_t{8} << 20;  // bounded: part of the memory budget
+constexpr size_t kChunkCacheBytes = size_t{2} << 20;  // bounded: part of the memory budget
 constexpr size_t kChunkCacheSlots = 12421;            // a prime, as HDF5 advises
 
 // HDF5's metadata cache grows with the number of chunks (up to 32 MiB per file by default);
 // a small bound keeps a huge volume's memory what a small one's is.
 constexpr size_t kMetadataCacheBytes = size_t{2} << 20;
+constexpr size_t kFreeListBytes = size_t{4} << 20;
 
 H5::FileAccPropList bounded_access() {
+  // HDF5 keeps freed blocks on free lists of its own, unbounded by default: a volume of many
+  // chunks would keep every B-tree node it ever touched. Bounded once for the process.
+  static const bool limited = [] {
+    H5set_free_list_limits(kFreeListBytes, kFreeListBytes / 4, kFreeListBytes, kFreeListBytes / 4,
+                           kFreeListBytes, kFreeListBytes / 4);
+    return true;
+  }();
+  (void)limited;
   H5::FileAccPropList fapl;
   H5AC_cache_config_t config;
   config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
@@ -42,6 +51,9 @@ H5::FileAccPropList bounded_access() {
   config.min_size = std::min(config.min_size, kMetadataCacheBytes / 2);
   config.max_size = kMetadataCacheBytes;
   H5Pset_mdc_config(fapl.getId(), &config);
+  // Files written in the 1.10 format index a fixed-size dataset's chunks with a fixed array:
+  // one small index instead of a B-tree that grows node by node with the chunks.
+  H5Pset_libver_bounds(fapl.getId(), H5F_LIBVER_V110, H5F_LIBVER_LATEST);
   return fapl;
 }
 

@@ -1,21 +1,20 @@
-// ITK images: MetaImage (.mha .mhd), NRRD (.nrrd .nhdr), NIfTI (.nii .nii.gz), TIFF (.tif
-// .tiff, multi-page = 3D). Pixel components are channels; any scalar component type reads as
-// float.
+// ITK images: MetaImage (.mha .mhd), NRRD (.nrrd .nhdr), NIfTI (.nii .nii.gz). Pixel
+// components are channels; any scalar component type reads as float. (TIFF is libtiff's, in
+// tiff_volume.cpp: ITK 5.2's TIFF reader cannot stream.)
 //
 // What streams by region and what does not (decided at run time by the ImageIO, ITK 5.2):
 //   reading  - MetaImage (uncompressed) streams: ImageFileReader reads only the requested
-//              region. NRRD, NIfTI, TIFF and compressed MetaImage cannot stream, so the whole
+//              region. NRRD, NIfTI and compressed MetaImage cannot stream, so the whole
 //              image is read once, on the first read(), and regions are copied from it.
 //   writing  - MetaImage streams: each write() pastes its region into the file (the
-//              ImageIO's IORegion, as ImageFileWriter::SetIORegion would set it). NRRD, NIfTI
-//              and TIFF cannot paste, so regions are assembled in memory and the image is
+//              ImageIO's IORegion, as ImageFileWriter::SetIORegion would set it). NRRD and NIfTI
+//              cannot paste, so regions are assembled in memory and the image is
 //              written at commit() by ImageFileWriter.
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkMetaImageIO.h>
 #include <itkNiftiImageIO.h>
 #include <itkNrrdImageIO.h>
-#include <itkTIFFImageIO.h>
 #include <itkVectorImage.h>
 
 #include <algorithm>
@@ -33,8 +32,7 @@ namespace {
 itk::ImageIOBase::Pointer make_io(const std::string& ext) {
   if (ext == ".mha" || ext == ".mhd") return itk::MetaImageIO::New().GetPointer();
   if (ext == ".nrrd" || ext == ".nhdr") return itk::NrrdImageIO::New().GetPointer();
-  if (ext == ".nii" || ext == ".nii.gz") return itk::NiftiImageIO::New().GetPointer();
-  return itk::TIFFImageIO::New().GetPointer();
+  return itk::NiftiImageIO::New().GetPointer();
 }
 
 // The temporary's extension. .mhd and .nhdr are written as their one-file forms (.mha, .nrrd)

@@ -18,7 +18,7 @@ namespace {
 
 using namespace formats;
 
-enum class Family { hdf5, itk, gdal, opencv };
+enum class Family { hdf5, itk, tiff, gdal, opencv };
 
 struct Spec {
   Family family;
@@ -27,7 +27,8 @@ struct Spec {
   std::string ext;      // lower case, ".nii.gz" as one
 };
 
-constexpr std::array kItkExts{".nrrd", ".nhdr", ".mha", ".mhd", ".nii", ".nii.gz", ".tif", ".tiff"};
+constexpr std::array kItkExts{".nrrd", ".nhdr", ".mha", ".mhd", ".nii", ".nii.gz"};
+constexpr std::array kTiffExts{".tif", ".tiff"};
 constexpr std::array kGdalExts{".vrt", ".img", ".asc"};
 constexpr std::array kOpencvExts{".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm"};
 constexpr std::array kHdf5Exts{".h5", ".hdf5"};
@@ -78,6 +79,7 @@ Spec parse_spec(const std::string& spec) {
     throw std::runtime_error("'" + spec + "': an HDF5 spec names a dataset: " + spec +
                              ":path/in/file");
   if (one_of(ext, kItkExts)) return {Family::itk, spec, "", ext};
+  if (one_of(ext, kTiffExts)) return {Family::tiff, spec, "", ext};
   if (one_of(ext, kGdalExts)) return {Family::gdal, spec, "", ext};
   if (one_of(ext, kOpencvExts)) return {Family::opencv, spec, "", ext};
   throw std::runtime_error("'" + spec + "': unknown extension '" + ext +
@@ -109,7 +111,9 @@ void check_like(const std::string& spec, const VolumeInfo& like, int64_t channel
 
 }  // namespace
 
-std::string volume_file(const std::string& spec) { return parse_spec(spec).path; }
+std::string volume_file(const std::string& spec) {
+  return parse_spec(spec).path;
+}
 
 std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
   const Spec s = parse_spec(spec);
@@ -123,6 +127,8 @@ std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
       return open_hdf5(s.path, s.dataset);
     case Family::itk:
       return open_itk(s.path, s.ext);
+    case Family::tiff:
+      return open_tiff(s.path);
     case Family::gdal:
       return open_gdal(s.path);
     case Family::opencv:
@@ -141,6 +147,8 @@ std::unique_ptr<VolumeSink> create_volume(const std::string& spec, const VolumeI
       return create_hdf5(s.path, s.dataset, like, channels, dtype);
     case Family::itk:
       return create_itk(s.path, s.ext, like, channels, dtype);
+    case Family::tiff:
+      return create_tiff(s.path, like, channels, dtype);
     case Family::gdal:
       if (s.ext != ".tif" && s.ext != ".tiff")
         throw std::runtime_error("'" + s.path + "': GDAL writes GeoTIFF only (.tif, .tiff)");

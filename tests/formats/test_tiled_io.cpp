@@ -72,6 +72,15 @@ TEST_F(TiledIo, MetaImageVolumeOnDiskEqualsWholeInput) {
   expect_file_equals_whole(path("in.mha"), path("out.mha"), *net, volume, {.tile = {4, 8, 8}});
 }
 
+TEST_F(TiledIo, TiffStackOnDiskEqualsWholeInput) {
+  // Read page by page, written through the staging file in page order at commit.
+  auto net = make_unet({.dims = 3, .out_channels = 2, .channels = {4, 8}, .seed = 9});
+  const Tensor volume = testing::random_tensor({1, 1, 23, 41, 38}, 10);
+  write_whole(path("in.tif"), volume);
+  expect_file_equals_whole(path("in.tif"), path("out.tif"), *net, volume, {.tile = {4, 12, 12}});
+  EXPECT_FALSE(fs::exists(path("out.tif") + ".stage.h5"));
+}
+
 TEST_F(TiledIo, ImageEqualsWholeInput2D) {
   auto net = make_unet({.dims = 2, .in_channels = 1, .channels = {4, 8, 16}, .seed = 7});
   const Tensor image = testing::random_tensor({1, 1, 121, 143}, 8);
