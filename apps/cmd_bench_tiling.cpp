@@ -20,6 +20,7 @@ namespace {
 struct TilingBenchOptions {
   int dims = 3;
   int64_t size = 64;
+  int64_t depth = 0;  // first axis; 0: size
   std::string max_memory = "256M";
   bool whole = false;
   std::string dir = ".";
@@ -50,7 +51,9 @@ nlohmann::json run(const TilingBenchOptions& o) {
   fs::create_directories(dir);
   const std::string in = (dir / "in.h5").string() + ":raw",
                     out = (dir / "out.h5").string() + ":pred";
-  write_random_volume(in, Shape(static_cast<size_t>(o.dims), o.size));
+  Shape shape(static_cast<size_t>(o.dims), o.size);
+  if (o.depth > 0) shape[0] = o.depth;
+  write_random_volume(in, shape);
 
   auto net = make_unet({.dims = o.dims, .channels = {8, 16, 32}, .seed = 1});
   auto source = open_volume(in);
@@ -59,6 +62,7 @@ nlohmann::json run(const TilingBenchOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   nlohmann::json j = {{"dims", o.dims},
                       {"size", o.size},
+                      {"shape", info.size},
                       {"voxels", product(info.size)},
                       {"mode", o.whole ? "whole" : "tiled"},
                       {"threads", engine_threads()}};
@@ -103,6 +107,8 @@ void add_bench_tiling_command(CLI::App& bench) {
   cmd->add_option("--size", o->size, "volume edge")
       ->check(CLI::Range(8, 1 << 20))
       ->capture_default_str();
+  cmd->add_option("--depth", o->depth, "length of the first axis (default: --size)")
+      ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
   cmd->add_option("--max-memory", o->max_memory, "budget for the network, e.g. 256M")
       ->capture_default_str();
   cmd->add_flag("--whole", o->whole, "whole-input inference instead of tiles");

@@ -19,17 +19,20 @@ run() { echo "== $*" >&2; "$TESSERA" bench tiling --dir "$tmp" "$@" >>"$jsonl"; 
 # voxels); whole-input inference beside it up to 8192^2 (8.5 GiB of working set).
 for s in 2048 4096 8192; do run --dims 2 --size $s --whole; done
 for s in 2048 4096 8192 16384; do run --dims 2 --size $s --max-memory 16M; done
-# 3D, budget 256 MiB: 64^3 to 256^3 (64x the voxels) against whole-input inference, then 512^3
-# (512 MiB of input, 2x the budget; 2 GiB of input would take an hour on 2 cores).
-for s in 64 128 256; do run --dims 3 --size $s --whole; done
-for s in 64 128 256 512; do run --dims 3 --size $s --max-memory 256M; done
+# 3D, budget 256 MiB: 256 x 256 slices from 64 to 4096 deep (64x the voxels; the last 1 GiB,
+# 4x the budget) against whole-input inference up to 1024 deep; then 512^3 (512 MiB, wider than
+# one column the budget holds).
+for d in 64 256 1024; do run --dims 3 --size 256 --depth $d --whole; done
+for d in 64 256 1024 4096; do run --dims 3 --size 256 --depth $d --max-memory 256M; done
+run --dims 3 --size 512 --max-memory 256M
 
 "$PYTHON" - "$jsonl" "$RESULTS" <<'PY'
 import datetime, json, os, sys
 src, out = sys.argv[1:]
 rows = [json.loads(l) for l in open(src) if l.strip()]
 mib = lambda b: b / 2**20
-whole = {(r["dims"], r["size"]): r for r in rows if r["mode"] == "whole"}
+key = lambda r: (r["dims"], tuple(r["shape"]))
+whole = {key(r): r for r in rows if r["mode"] == "whole"}
 md = ["# Tiled inference: memory and time against input size", "",
       f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}, threads: {rows[0]['threads']}",
       "- network: U-Net with 3 levels of 8, 16, 32 channels (batch norm, eval mode), random weights",
@@ -38,7 +41,7 @@ md = ["# Tiled inference: memory and time against input size", "",
       "- peak RSS: whole process (libraries included, about 80 MiB before the run); RSS growth: peak RSS minus RSS before inference",
       "- tracked: the engine's allocator, the executor's own working set (what --max-memory bounds)",
       "",
-      "| dims | size | input MiB | mode | budget MiB | input / budget | columns x chunk rows | peak RSS MiB | RSS growth MiB | tracked peak MiB | s | Mvoxel/s | tiled / whole throughput |",
+      "| dims | shape | input MiB | mode | budget MiB | input / budget | columns x chunk rows | peak RSS MiB | RSS growth MiB | tracked peak MiB | s | Mvoxel/s | tiled / whole throughput |",
       "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
 for r in rows:
     tiled = r["mode"] == "tiled"
@@ -46,22 +49,24 @@ for r in rows:
     times = f"{4 * r['voxels'] / r['max_memory']:.1f}" if tiled else "-"
     layout = f"{r['columns']} x {r['chunk_rows']}" if tiled else "-"
     ratio = "-"
-    w = whole.get((r["dims"], r["size"]))
+    w = whole.get(key(r))
     if tiled and w:
         ratio = f"{r['voxels_per_second'] / w['voxels_per_second']:.2f}"
-    md.append(f"| {r['dims']}D | {r['size']} | {mib(4 * r['voxels']):.0f} | {r['mode']} | {budget} | {times} "
+    md.append(f"| {r['dims']}D | {' x '.join(map(str, r['shape']))} | {mib(4 * r['voxels']):.0f} | {r['mode']} | {budget} | {times} "
               f"| {layout} | {mib(r['peak_rss_bytes']):.1f} | {mib(r['peak_rss_bytes'] - r['rss_before_bytes']):.1f} "
               f"| {mib(r['tracked_peak_bytes']):.1f} | {r['seconds']:.2f} | {r['voxels_per_second'] / 1e6:.2f} | {ratio} |")
 for dims in (2, 3):
     tiled = [r for r in rows if r["dims"] == dims and r["mode"] == "tiled"]
-    if len(tiled) > 1:
-        growth = tiled[-1]["voxels"] / tiled[0]["voxels"]
-        for key, name in (("peak_rss_bytes", "peak RSS"), ("tracked_peak_bytes", "tracked peak")):
-            lo, hi = min(r[key] for r in tiled), max(r[key] for r in tiled)
+    # The growth series: one cross-section shape (3D) or square images (2D), 64x the voxels.
+    series = [r for r in tiled if dims == 2 or r["shape"][1:] == tiled[0]["shape"][1:]]
+    if len(series) > 1:
+        growth = series[-1]["voxels"] / series[0]["voxels"]
+        for field, name in (("peak_rss_bytes", "peak RSS"), ("tracked_peak_bytes", "tracked peak")):
+            lo, hi = min(r[field] for r in series), max(r[field] for r in series)
             md += ["", f"{dims}D tiled: input grows {growth:.0f}x, {name} varies {100 * (hi - lo) / lo:.1f}% "
                    f"({mib(lo):.1f} to {mib(hi):.1f} MiB)"]
-    ratios = [r["voxels_per_second"] / whole[(r["dims"], r["size"])]["voxels_per_second"]
-              for r in tiled if (r["dims"], r["size"]) in whole]
+    ratios = [r["voxels_per_second"] / whole[key(r)]["voxels_per_second"]
+              for r in tiled if key(r) in whole]
     if ratios:
         md += ["", f"{dims}D tiled / whole throughput where the whole fits: {min(ratios):.2f} to {max(ratios):.2f}"]
 tmp = os.path.join(out, ".tiling.md.tmp")

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "tessera/data/blobs.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/nn/containers.hpp"
@@ -22,18 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CheckpointTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tessera_ckpt_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const char* name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class CheckpointTest : public testing::TempDirTest {};
 
 // A U-Net with batch norm followed by dropout: exercises weights, running statistics and the
 // dropout call counter.

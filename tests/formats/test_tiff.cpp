@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include "temp_dir.hpp"
 
 #include "tessera/formats/volume_io.hpp"
 
@@ -14,19 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Tiff : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tessera_tiff_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class Tiff : public testing::TempDirTest {};
 
 // Value of channel c at (z, y, x) in the test images: distinct, and exact in every type used.
 float value(int64_t c, int64_t z, int64_t y, int64_t x) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "gradcheck.hpp"
+#include "temp_dir.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/nn/unet.hpp"
 #include "tessera/tile/tiled.hpp"
@@ -15,18 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TiledIo : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tessera_tiled_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class TiledIo : public testing::TempDirTest {};
 
 void write_whole(const std::string& spec, const Tensor& volume) {
   const Shape size(volume.shape().begin() + 2, volume.shape().end());

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "temp_dir.hpp"
 #include "tessera/formats/volume_io.hpp"
 
 namespace tessera {
@@ -93,25 +94,7 @@ void expect_regions_match(VolumeSource& src, const Tensor& volume, float tol) {
 }
 
 // One fresh folder per test, removed afterwards.
-class VolumeIo : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(test->test_suite_name()) + "_" + test->name();
-    std::replace(name.begin(), name.end(), '/', '_');
-    dir_ = fs::temp_directory_path() / ("tessera_io_" + std::to_string(::getpid()) + "_" + name);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  size_t files_in_dir() const {
-    return static_cast<size_t>(
-        std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
-  }
-
-  fs::path dir_;
-};
+class VolumeIo : public testing::TempDirTest {};
 
 // Writes `volume` to `spec` in quarters, commits, and reopens it.
 std::unique_ptr<VolumeSource> round_trip(const std::string& spec, const Tensor& volume,
