@@ -64,7 +64,7 @@ int64_t RowStream::Reach::first(int64_t o) const {
     case Kind::upsample:  // nearest reads o / scale, linear one neighbour more on either side
       return floor_div(o, scale) - 1;
     case Kind::composite:
-      return static_cast<int64_t>(std::floor(double(o) * jump_ - radius));
+      return static_cast<int64_t>(std::floor(double(o) * composite_jump - radius));
   }
   return o;
 }
@@ -80,7 +80,7 @@ double RowStream::Reach::jump() const {
     case Kind::upsample:
       return 1.0 / double(scale);
     case Kind::composite:
-      return jump_;
+      return composite_jump;
   }
   return 1;
 }
@@ -96,7 +96,7 @@ int64_t RowStream::Reach::last(int64_t o) const {
     case Kind::upsample:
       return floor_div(o, scale) + 1;
     case Kind::composite:
-      return static_cast<int64_t>(std::ceil(double(o) * jump_ + radius));
+      return static_cast<int64_t>(std::ceil(double(o) * composite_jump + radius));
   }
   return o;
 }
@@ -136,7 +136,7 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
       n.reach =
           f.radius[0] == 0 && f.jump[0] == 1.0
               ? Reach{.kind = Kind::pointwise}
-              : Reach{.kind = Kind::composite, .jump_ = f.jump[0], .radius = double(f.radius[0])};
+              : Reach{.kind = Kind::composite, .composite_jump = f.jump[0], .radius = double(f.radius[0])};
       n.exact = n.reach.kind == Kind::pointwise;
       break;
     case Geometry::Kind::window:
@@ -166,10 +166,6 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
   const size_t id = nodes_.size() - 1;
   for (size_t in : inputs) nodes_[in].readers.push_back(id);
   return id;
-}
-
-int64_t RowStream::rows_in() const {
-  return nodes_[0].produced;
 }
 
 int64_t RowStream::rows_out() const {

@@ -32,7 +32,8 @@ namespace tessera {
 
 class RowStream {
  public:
-  // Throws std::invalid_argument for networks that cannot be tiled (see receptive_field).
+  // Throws std::invalid_argument for networks that cannot be tiled (see receptive_field). The
+  // model's weights are read as they are now; build a new stream after changing them.
   RowStream(Module& model, int spatial_dims);
 
   // x [1, C, rows, *rest]: the next rows of the input; `rest` is the same in every call.
@@ -40,7 +41,6 @@ class RowStream {
   // [1, C', rows', *rest'], or an undefined tensor when none are.
   Tensor push(const Tensor& x, bool last);
 
-  int64_t rows_in() const;   // input rows pushed so far
   int64_t rows_out() const;  // output rows returned so far
   bool done() const;         // the last output row has been returned
 
@@ -51,7 +51,7 @@ class RowStream {
     Kind kind = Kind::pointwise;
     int64_t kernel = 1, stride = 1, padding = 0, dilation = 1;  // window, transposed
     int64_t scale = 1;                                          // upsample
-    double jump_ = 1, radius = 0;                               // composite
+    double composite_jump = 1, radius = 0;                               // composite
     double jump() const;                                        // input rows per output row
     int64_t first(int64_t o) const;  // first input row output row o reads (may be < 0)
     int64_t last(int64_t o) const;   // last input row it reads
