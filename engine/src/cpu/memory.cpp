@@ -2,7 +2,9 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
@@ -25,11 +27,13 @@ void raise(std::atomic<std::size_t>& mark, std::size_t now) {
 // Large blocks (activations, gradients) are mapped directly and kept in a cache keyed by exact
 // size. Training and tiled inference repeat the same shapes step after step, so after the first
 // step nearly every request is served from the cache: no page faults, and, unlike malloc's heap,
-// memory that is released really leaves the process. The cache holds at most twice as many
-// bytes as were ever live at once (the working set: streamed inference frees blocks of a few
-// sizes in turn), dropping the blocks freed longest ago first, so blocks of sizes no longer
-// asked for do not pile up on top of live ones.
+// memory that is released really leaves the process. The cache holds at most as many bytes as
+// were ever live at once (the working set; at least kMinCacheBytes), dropping the blocks freed
+// longest ago first, so blocks of sizes no longer asked for do not pile up on top of live ones.
 constexpr std::size_t kLargeBytes = std::size_t{1} << 16;
+// A small working set (a streamed 2D column) frees many blocks of a few sizes in turn; below
+// this the cache would drop blocks that the next chunk asks for again.
+constexpr std::size_t kMinCacheBytes = std::size_t{32} << 20;
 
 class BlockCache {
  public:
@@ -85,9 +89,14 @@ BlockCache& block_cache() {
   return *cache;
 }
 
+// Large blocks come in size classes, eight per doubling (at most 12.5% over the request, and
+// the untouched tail of a block costs no physical memory), so that the near sizes of a stream's
+// chunks (the last rows of a column, a few rows kept for the next chunk) share cached blocks.
 std::size_t rounded_size(std::size_t bytes) {
-  if (bytes >= kLargeBytes) return (bytes + 4095) / 4096 * 4096;
-  return bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  if (bytes < kLargeBytes) return bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  const int top = std::bit_width(bytes - 1);  // 2^(top-1) < bytes <= 2^top
+  const std::size_t step = std::size_t{1} << std::max(top - 4, 12);
+  return (bytes + step - 1) / step * step;
 }
 }  // namespace
 
@@ -117,7 +126,7 @@ Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
 Buffer::~Buffer() {
   const std::size_t size = rounded_size(bytes_);
   if (size >= kLargeBytes)
-    block_cache().give(data_, size, 2 * g_high_water.load());
+    block_cache().give(data_, size, std::max(g_high_water.load(), kMinCacheBytes));
   else
     std::free(data_);
   g_current -= bytes_;
