@@ -22,11 +22,12 @@ constexpr int64_t kChunkEdge = 64;
 // Tiled inference streams volumes along z a few slices at a time: thin chunks along z keep a
 // slab of them across a wide cross-section within the chunk cache.
 constexpr int64_t kChunkDepth = 8;
-// Tiles rarely line up with chunks; a cache that holds the chunks a row of tiles touches lets
-// a partly written chunk wait for its other tiles instead of being compressed, evicted and
-// decompressed again.
-constexpr size_t kChunkCacheBytes = size_t{2} << 20;  // bounded: part of the memory budget
-constexpr size_t kChunkCacheSlots = 12421;            // a prime, as HDF5 advises
+// Chunk caches hold a slab of chunks (slab_cache), so that a partly written or partly read
+// chunk waits for its other rows instead of being compressed, evicted and decompressed again;
+// bounded: part of the memory the run holds.
+constexpr size_t kMinChunkCacheBytes = size_t{1} << 20;  // HDF5's default
+constexpr size_t kMaxChunkCacheBytes = size_t{32} << 20;
+constexpr size_t kChunkCacheSlots = 12421;  // a prime, as HDF5 advises
 
 // HDF5's metadata cache grows with the number of chunks (up to 32 MiB per file by default);
 // a small bound keeps a huge volume's memory what a small one's is.
@@ -55,6 +56,21 @@ H5::FileAccPropList bounded_access() {
   // one small index instead of a B-tree that grows node by node with the chunks.
   H5Pset_libver_bounds(fapl.getId(), H5F_LIBVER_V110, H5F_LIBVER_LATEST);
   return fapl;
+}
+
+// A chunk cache that holds one slab of chunks: one chunk deep along the first spatial axis,
+// across all of the others and every channel. That is what a volume streamed along its first
+// axis has half read or half written at a time (for a chunked dataset); finished chunks go first
+// (w0 = 1), so what stays is the slab being worked on.
+H5::DSetAccPropList slab_cache(const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk,
+                               size_t first_spatial, size_t element_bytes) {
+  size_t bytes = element_bytes;
+  for (size_t a = 0; a < dims.size(); ++a)
+    bytes *= a == first_spatial ? chunk[a] : (dims[a] + chunk[a] - 1) / chunk[a] * chunk[a];
+  H5::DSetAccPropList dapl;
+  dapl.setChunkCache(kChunkCacheSlots, std::clamp(bytes, kMinChunkCacheBytes, kMaxChunkCacheBytes),
+                     1.0);
+  return dapl;
 }
 
 std::string h5_message(const H5::Exception& e) {
@@ -192,6 +208,13 @@ void Hdf5Source::read_layout(const std::string& dataset) {
   info_.size.assign(dims.begin() + (channel_axis_ ? 1 : 0), dims.end());
   info_.spacing = read_spacing(dataset_, info_.size.size());
   info_.description = type_name(dataset_) + " HDF5 dataset " + dataset;
+  const H5::DSetCreatPropList dcpl = dataset_.getCreatePlist();
+  if (dcpl.getLayout() == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(static_cast<size_t>(rank));
+    dcpl.getChunk(rank, chunk.data());
+    dataset_ = file_.openDataSet(
+        dataset, slab_cache(dims, chunk, channel_axis_ ? 1 : 0, dataset_.getDataType().getSize()));
+  }
 }
 
 Tensor Hdf5Source::read(const Region& region) {
@@ -258,8 +281,9 @@ void Hdf5Sink::create(const std::string& dataset, const std::vector<double>& spa
   H5::DSetCreatPropList dcpl;
   dcpl.setChunk(static_cast<int>(h_chunk.size()), h_chunk.data());
   dcpl.setDeflate(1);
-  H5::DSetAccPropList dapl;
-  dapl.setChunkCache(kChunkCacheSlots, kChunkCacheBytes, 1.0);
+  const size_t element_bytes = with_dtype(type_, [](auto tag) { return sizeof(tag); });
+  const H5::DSetAccPropList dapl =
+      slab_cache(h_dims, h_chunk, channel_axis_ ? 1 : 0, element_bytes);
   H5::LinkCreatPropList lcpl;  // "a/b/raw" creates the groups a and a/b
   H5Pset_create_intermediate_group(lcpl.getId(), 1);
   const H5::DataSpace space(static_cast<int>(h_dims.size()), h_dims.data());
