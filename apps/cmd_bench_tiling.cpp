@@ -82,7 +82,8 @@ nlohmann::json run(const TilingBenchOptions& o) {
     j["max_memory"] = budget;
     j["tiles"] = r.plan.tiles;
     j["columns"] = r.plan.columns;
-    j["chunk_rows"] = r.plan.core[0];
+    j["axis"] = r.plan.axis;
+    j["chunk_rows"] = r.plan.core[size_t(r.plan.axis)];
     j["tile_input"] = r.plan.input;
     j["planned_bytes"] = r.plan.working_bytes;
     j["tracked_peak_bytes"] = r.peak_bytes;

@@ -41,8 +41,8 @@ void infer(const InferOptions& o) {
   const TileReport r = run_tiled(*ck.model, *source, sink, t);
   if (!o.quiet)
     std::cout << "tiled inference: " << to_string(info.size) << " in " << r.plan.columns
-              << " column(s) of " << to_string(r.plan.input) << " streamed " << r.plan.core[0]
-              << " rows at a time (core " << to_string(r.plan.core) << ", halo "
+              << " column(s) of " << to_string(r.plan.input) << ", streamed along axis "
+              << r.plan.axis << " " << r.plan.core[size_t(r.plan.axis)] << " rows at a time (halo "
               << to_string(r.plan.field.halo()) << "), peak " << r.peak_bytes / (1 << 20)
               << " MiB, " << r.seconds << " s -> " << o.output << "\n";
 }

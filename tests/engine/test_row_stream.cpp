@@ -24,22 +24,23 @@ std::unique_ptr<Conv> conv(int64_t in, int64_t out, Shape k, ConvOptions o = {})
   return std::make_unique<Conv>(o);
 }
 
-// Pushes x's rows in chunks cycling through `chunks` and joins what comes out.
-Tensor stream_rows(Module& net, const Tensor& x, const std::vector<int64_t>& chunks) {
-  RowStream stream(net, x.spatial_dims());
+// Pushes x's rows along `axis` in chunks cycling through `chunks` and joins what comes out.
+Tensor stream_rows(Module& net, const Tensor& x, const std::vector<int64_t>& chunks, int axis = 0) {
+  RowStream stream(net, x.spatial_dims(), axis);
   std::vector<Tensor> out;
-  const int64_t rows = x.dim(2);
+  const size_t dim = size_t(axis) + 2;
+  const int64_t rows = x.dim(int(dim));
   for (int64_t r = 0, i = 0; r < rows; ++i) {
     const int64_t take = std::min(chunks[size_t(i) % chunks.size()], rows - r);
     Shape offsets(x.shape().size(), 0), shape = x.shape();
-    offsets[2] = r;
-    shape[2] = take;
+    offsets[dim] = r;
+    shape[dim] = take;
     r += take;
     const Tensor y = stream.push(crop(x, offsets, shape), r == rows);
     if (y.defined()) out.push_back(y);
   }
   EXPECT_TRUE(stream.done());
-  return out.size() == 1 ? out[0] : concat(out, 2);
+  return out.size() == 1 ? out[0] : concat(out, int(dim));
 }
 
 float max_abs_diff(const Tensor& a, const Tensor& b) {
@@ -51,13 +52,14 @@ float max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
-void expect_stream_equals_whole(Module& net, const Shape& xs) {
+void expect_stream_equals_whole(Module& net, const Shape& xs, int axis = 0) {
   const Tensor x = random_tensor(xs, 3);
   const Tensor whole = net.forward(x, Mode::eval);
   for (const std::vector<int64_t>& chunks :
-       std::vector<std::vector<int64_t>>{{1}, {2, 3}, {5}, {8}, {xs[2]}}) {
-    const Tensor streamed = stream_rows(net, x, chunks);
-    EXPECT_LE(max_abs_diff(streamed, whole), 1e-5f) << "chunks of " << to_string(chunks);
+       std::vector<std::vector<int64_t>>{{1}, {2, 3}, {5}, {8}, {xs[size_t(axis) + 2]}}) {
+    const Tensor streamed = stream_rows(net, x, chunks, axis);
+    EXPECT_LE(max_abs_diff(streamed, whole), 1e-5f)
+        << "axis " << axis << ", chunks of " << to_string(chunks);
   }
 }
 
@@ -78,6 +80,18 @@ TEST(RowStream, StridedPaddedAndTransposedLayers) {
                                true));
   s.initialize(5);
   expect_stream_equals_whole(s, {1, 2, 30, 17});
+}
+
+TEST(RowStream, AnyAxis) {
+  // Anisotropic kernels and strides, so that streaming along the wrong axis would show.
+  Sequential s;
+  s.add(conv(1, 3, {3, 5, 1}, {.padding = {1, 2, 0}}));
+  s.add(std::make_unique<Pool>(PoolParams{.kernel = {1, 2, 2}}));
+  s.add(conv(3, 3, {1, 3, 3}, {.padding = {0, 1, 1}, .dilation = {1, 2, 1}}));
+  s.add(std::make_unique<Upsample>(UpsampleMode::nearest, Shape{1, 2, 2}));
+  s.initialize(12);
+  for (int axis : {0, 1, 2}) expect_stream_equals_whole(s, {1, 1, 9, 14, 12}, axis);
+  EXPECT_THROW(RowStream(s, 3, 3), std::invalid_argument);
 }
 
 TEST(RowStream, StridedConvolutionAndLinearUpsampling) {

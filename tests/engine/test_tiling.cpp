@@ -147,6 +147,23 @@ TEST(Tiling, ReversibleUNetEqualsWholeInput) {
   expect_tiled_equals_whole(*net, {1, 1, 150, 134}, {{.tile = {12, 8}}, {.tile = {40, 32}}});
 }
 
+TEST(Tiling, ThinStackStreamsAcrossItsSlices) {
+  // A few slices of large images: streaming along z would leave columns with halos across y
+  // and x; along y the whole of z and x fits one column.
+  auto net = make_unet({.dims = 3, .channels = {4, 8}, .seed = 15});
+  randomize_buffers(*net, 16);
+  const Tensor x = random_tensor({1, 1, 6, 120, 44}, 17);
+  TensorSource in(x);
+  const TilePlan p = plan_tiles(*net, in.info(), {.max_memory = std::size_t(2) << 20});
+  EXPECT_NE(p.axis, 0);
+  EXPECT_EQ(p.columns, 1);
+  TileReport r;
+  EXPECT_LE(max_abs_diff(run_tiles(*net, x, {.max_memory = std::size_t(2) << 20}, &r),
+                         run_whole(*net, x)),
+            1e-5f);
+  EXPECT_GT(r.plan.tiles, 1);
+}
+
 TEST(Tiling, NonFiniteInputIsAnError) {
   auto net = make_unet({.dims = 2, .channels = {4, 8}, .seed = 13});
   Tensor x = random_tensor({1, 1, 40, 40}, 14);

@@ -79,5 +79,19 @@ TEST_F(TiledIo, ImageEqualsWholeInput2D) {
                            {.tile = {16, 16}});
 }
 
+TEST_F(TiledIo, IsbiStackStreamsAlongY) {
+  // The real ISBI 2012 stack, 30 slices of 512 x 512: tiled inference reads it page by page,
+  // streams along y (thinner chunks of 30 x 512 than of 512 x 512) and equals whole-input.
+  const std::string stack =
+      std::string(TESSERA_SHARED_DATA) + "/connectomics/isbi2012_train_volume.tif";
+  if (!fs::exists(stack)) GTEST_SKIP() << stack << " is absent; see ../shared/data/README.md";
+  auto net = make_unet({.dims = 3, .channels = {4, 8}, .seed = 11});
+  auto source = open_volume(stack);
+  const Tensor volume = source->read(Region::whole(source->info().size));
+  const TileOptions budget{.max_memory = std::size_t(48) << 20};
+  EXPECT_EQ(plan_tiles(*net, source->info(), budget).axis, 1);
+  expect_file_equals_whole(stack, path("pred.h5") + ":pred", *net, volume, budget);
+}
+
 }  // namespace
 }  // namespace tessera

@@ -13,11 +13,11 @@ namespace tessera {
 
 namespace {
 
-constexpr int kRowAxis = 2;  // the first spatial axis of [N, C, rows, ...]
 constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
 
-int64_t rows_of(const Tensor& t) {
-  return t.defined() ? t.dim(kRowAxis) : 0;
+// Rows of t along tensor dimension `dim` (2 + the streamed spatial axis).
+int64_t rows_of(const Tensor& t, int dim) {
+  return t.defined() ? t.dim(dim) : 0;
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -28,23 +28,23 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return -floor_div(-a, b);
 }
 
-// Rows [from, to) of t along the streamed axis.
-Tensor slice_rows(const Tensor& t, int64_t from, int64_t to) {
-  if (from == 0 && to == rows_of(t)) return t;
+// Rows [from, to) of t along tensor dimension `dim`.
+Tensor slice_rows(const Tensor& t, int dim, int64_t from, int64_t to) {
+  if (from == 0 && to == rows_of(t, dim)) return t;
   Shape offsets(t.shape().size(), 0), shape = t.shape();
-  offsets[kRowAxis] = from;
-  shape[kRowAxis] = to - from;
+  offsets[size_t(dim)] = from;
+  shape[size_t(dim)] = to - from;
   return crop(t, offsets, shape);
 }
 
-int64_t axis0(const Shape& v, int64_t fallback) {
-  return v.empty() ? fallback : v[0];
+int64_t on_axis(const Shape& v, int axis, int64_t fallback) {
+  return v.empty() ? fallback : v[size_t(axis)];
 }
 
 // The same convolution with no padding along the rows, sharing the weights.
-std::unique_ptr<Module> without_row_padding(Module& conv) {
+std::unique_ptr<Module> without_row_padding(Module& conv, int axis) {
   nlohmann::json c = conv.config();
-  c["padding"][0] = 0;
+  c["padding"][size_t(axis)] = 0;
   std::unique_ptr<Module> m = make_module(c);
   const std::vector<Param*> from = conv.parameters(), to = m->parameters();
   for (size_t i = 0; i < from.size(); ++i) to[i]->value = from[i]->value;
@@ -101,7 +101,10 @@ int64_t RowStream::Reach::last(int64_t o) const {
   return o;
 }
 
-RowStream::RowStream(Module& model, int spatial_dims) {
+RowStream::RowStream(Module& model, int spatial_dims, int axis) : axis_(axis), dim_(2 + axis) {
+  if (axis < 0 || axis >= spatial_dims)
+    throw std::invalid_argument("row stream: axis " + std::to_string(axis) + " of a " +
+                                std::to_string(spatial_dims) + "D network");
   nodes_.emplace_back();  // the input
   output_ = add(model, {0}, spatial_dims);
 }
@@ -126,38 +129,39 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
   Node n;
   n.module = &m;
   n.inputs = inputs;
-  n.align = f.stride[0];
-  n.scale = nodes_[inputs.at(0)].scale * f.jump[0];
+  const size_t a = size_t(axis_);
+  n.align = f.stride[a];
+  n.scale = nodes_[inputs.at(0)].scale * f.jump[a];
   const Geometry g = m.geometry();
   using Kind = Reach::Kind;
   switch (g.kind) {
     case Geometry::Kind::pointwise:
       // Reversible blocks state no geometry of their own: their reach is their children's.
-      n.reach =
-          f.radius[0] == 0 && f.jump[0] == 1.0
-              ? Reach{.kind = Kind::pointwise}
-              : Reach{.kind = Kind::composite, .composite_jump = f.jump[0], .radius = double(f.radius[0])};
+      n.reach = f.radius[a] == 0 && f.jump[a] == 1.0 ? Reach{.kind = Kind::pointwise}
+                                                     : Reach{.kind = Kind::composite,
+                                                             .composite_jump = f.jump[a],
+                                                             .radius = double(f.radius[a])};
       n.exact = n.reach.kind == Kind::pointwise;
       break;
     case Geometry::Kind::window:
       n.reach = {.kind = Kind::window,
-                 .kernel = axis0(g.kernel, 1),
-                 .stride = axis0(g.stride, 1),
-                 .padding = axis0(g.padding, 0),
-                 .dilation = axis0(g.dilation, 1)};
+                 .kernel = on_axis(g.kernel, axis_, 1),
+                 .stride = on_axis(g.stride, axis_, 1),
+                 .padding = on_axis(g.padding, axis_, 0),
+                 .dilation = on_axis(g.dilation, axis_, 1)};
       // Zero rows are a convolution's padding; pooling pads differently (max ignores it).
       n.exact = n.reach.padding == 0 || m.type() == "conv";
-      if (n.reach.padding > 0 && n.exact) n.unpadded = without_row_padding(m);
+      if (n.reach.padding > 0 && n.exact) n.unpadded = without_row_padding(m, axis_);
       break;
     case Geometry::Kind::transposed:
       n.reach = {.kind = Kind::transposed,
-                 .kernel = axis0(g.kernel, 1),
-                 .stride = axis0(g.stride, 1),
-                 .padding = axis0(g.padding, 0),
-                 .dilation = axis0(g.dilation, 1)};
+                 .kernel = on_axis(g.kernel, axis_, 1),
+                 .stride = on_axis(g.stride, axis_, 1),
+                 .padding = on_axis(g.padding, axis_, 0),
+                 .dilation = on_axis(g.dilation, axis_, 1)};
       break;
     case Geometry::Kind::upsample:
-      n.reach = {.kind = Kind::upsample, .scale = axis0(g.scale, 1)};
+      n.reach = {.kind = Kind::upsample, .scale = on_axis(g.scale, axis_, 1)};
       break;
     case Geometry::Kind::global:
       break;  // receptive_field has refused it
@@ -184,13 +188,13 @@ Tensor RowStream::push(const Tensor& x, bool last) {
                                 " has no spatial axis");
   if (x.defined() && !in.pieces.empty()) {
     Shape a = x.shape(), b = in.pieces.back().shape();
-    a[kRowAxis] = b[kRowAxis] = 0;
+    a[size_t(dim_)] = b[size_t(dim_)] = 0;
     if (a != b)
       throw std::invalid_argument("row stream: input rows " + to_string(x.shape()) +
                                   " do not continue " + to_string(in.pieces.back().shape()));
   }
-  if (rows_of(x) > 0) append(in, x);
-  chunk_ = std::max(chunk_, rows_of(x));
+  if (rows_of(x, dim_) > 0) append(in, x);
+  chunk_ = std::max(chunk_, rows_of(x, dim_));
   in.done = last;
   // Each layer makes at most a few chunks' worth of rows per pass, so the rows that lag behind
   // (skips, the reach of deep layers) are not all computed at once at the end.
@@ -222,12 +226,13 @@ Tensor RowStream::take(const Node& n, int64_t from, int64_t to) const {
   std::vector<Tensor> parts;
   int64_t start = n.pieces_first;
   for (const Tensor& piece : n.pieces) {
-    const int64_t end = start + rows_of(piece);
+    const int64_t end = start + rows_of(piece, dim_);
     if (end > from && start < to)
-      parts.push_back(slice_rows(piece, std::max(from, start) - start, std::min(to, end) - start));
+      parts.push_back(
+          slice_rows(piece, dim_, std::max(from, start) - start, std::min(to, end) - start));
     start = end;
   }
-  return parts.size() == 1 ? parts[0] : concat(parts, kRowAxis);
+  return parts.size() == 1 ? parts[0] : concat(parts, dim_);
 }
 
 // Rows [from, to) of node n, with zero rows where they lie outside [0, produced) (the padding of
@@ -236,16 +241,16 @@ Tensor RowStream::take_padded(const Node& n, int64_t from, int64_t to) const {
   const int64_t lo = std::max<int64_t>(from, 0), hi = std::min(to, n.produced);
   if (lo == from && hi == to) return take(n, from, to);
   Shape shape = n.pieces.back().shape();
-  shape[kRowAxis] = to - from;
+  shape[size_t(dim_)] = to - from;
   if (hi <= lo) return Tensor::zeros(shape);
   Shape offsets(shape.size(), 0);
-  offsets[kRowAxis] = lo - from;
+  offsets[size_t(dim_)] = lo - from;
   return crop_backward(take(n, lo, hi).to_plain(), shape, offsets);
 }
 
-void RowStream::append(Node& n, const Tensor& rows) {
+void RowStream::append(Node& n, const Tensor& rows) const {
   n.pieces.push_back(rows);
-  n.produced += rows_of(rows);
+  n.produced += rows_of(rows, dim_);
 }
 
 // At most a chunk's worth of rows per run at this layer's resolution.
@@ -267,8 +272,8 @@ Tensor RowStream::run_exact(const Node& n, int64_t end) const {
   for (size_t in : n.inputs) args.push_back(take_padded(nodes_[in], from, to));
   Module& m = n.unpadded ? *n.unpadded : *n.module;
   const Tensor y = m.forward(args, Mode::eval);
-  if (rows_of(y) != end - n.produced)
-    throw std::logic_error("row stream: " + m.type() + " gave " + std::to_string(rows_of(y)) +
+  if (rows_of(y, dim_) != end - n.produced)
+    throw std::logic_error("row stream: " + m.type() + " gave " + std::to_string(rows_of(y, dim_)) +
                            " rows for " + std::to_string(end - n.produced));
   return y;
 }
@@ -287,9 +292,9 @@ Tensor RowStream::run_padded(const Node& n, int64_t to, int64_t end, bool final)
   if (std::abs(double(offset) * jump - double(from)) > 1e-6 || offset > n.produced)
     throw std::logic_error("row stream: a chunk of " + n.module->type() +
                            " is not aligned to its stride");
-  end = final ? offset + rows_of(y) : std::min(end, offset + rows_of(y));
+  end = final ? offset + rows_of(y, dim_) : std::min(end, offset + rows_of(y, dim_));
   if (end <= n.produced) return {};
-  return slice_rows(y, n.produced - offset, end - offset);
+  return slice_rows(y, dim_, n.produced - offset, end - offset);
 }
 
 bool RowStream::advance(size_t i) {
@@ -341,9 +346,9 @@ bool RowStream::advance(size_t i) {
     else if (end > n.produced)
       y = run_padded(n, n.reach.last(end - 1) + 1, end, false);
   }
-  if (rows_of(y) > 0) append(n, y);
+  if (rows_of(y, dim_) > 0) append(n, y);
   for (size_t in : n.inputs) release(in);
-  return rows_of(y) > 0;
+  return rows_of(y, dim_) > 0;
 }
 
 void RowStream::release(size_t i) {
@@ -354,14 +359,14 @@ void RowStream::release(size_t i) {
   keep = std::min(keep, n.produced);
   if (keep <= n.first) return;
   n.first = keep;
-  while (!n.pieces.empty() && n.pieces_first + rows_of(n.pieces.front()) <= keep) {
-    n.pieces_first += rows_of(n.pieces.front());
+  while (!n.pieces.empty() && n.pieces_first + rows_of(n.pieces.front(), dim_) <= keep) {
+    n.pieces_first += rows_of(n.pieces.front(), dim_);
     n.pieces.pop_front();
   }
   // A chunk of which a few rows are still needed (a convolution's overlap) keeps just those.
-  if (!n.pieces.empty() && 2 * (keep - n.pieces_first) > rows_of(n.pieces.front())) {
+  if (!n.pieces.empty() && 2 * (keep - n.pieces_first) > rows_of(n.pieces.front(), dim_)) {
     const Tensor& front = n.pieces.front();
-    n.pieces.front() = slice_rows(front, keep - n.pieces_first, rows_of(front));
+    n.pieces.front() = slice_rows(front, dim_, keep - n.pieces_first, rows_of(front, dim_));
     n.pieces_first = keep;
   }
 }

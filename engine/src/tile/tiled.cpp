@@ -43,9 +43,9 @@ Shape with_zero_batch_and_channel(const Shape& spatial) {
   return s;
 }
 
-// The cross-section of a tile: its size across every axis but the first.
-int64_t section_voxels(const Shape& tile) {
-  return product(Shape(tile.begin() + 1, tile.end()));
+// The cross-section of a tile: its size across every axis but the streamed one.
+int64_t section_voxels(const Shape& tile, int axis) {
+  return product(tile) / tile[size_t(axis)];
 }
 
 // A NaN or infinity in the input would spread through every tile it reaches; stop at once.
@@ -88,38 +88,41 @@ std::vector<AxisTile> axis_tiles(int64_t padded, int64_t core, int64_t input, in
 
 // Working-set bytes of the stream per voxel of the cross-section, measured by streaming a probe
 // column of zeros long enough for every buffer (skips included) to fill.
-double probe_section_bytes(Module& model, int64_t channels, int64_t chunk, int64_t rows,
-                           const Shape& section) {
+// `column`: the column's spatial size (its extent along `axis` is ignored); `rows` of it are
+// streamed in chunks of `chunk`.
+double probe_section_bytes(Module& model, int64_t channels, int axis, int64_t chunk, int64_t rows,
+                           Shape column) {
   const std::size_t before = memory_stats().current_bytes;
   reset_peak_memory();
   {
-    RowStream stream(model, static_cast<int>(section.size()) + 1);
+    RowStream stream(model, static_cast<int>(column.size()), axis);
     for (int64_t r = 0; r < rows; r += chunk) {
-      Shape spatial = {std::min(chunk, rows - r)};
-      spatial.insert(spatial.end(), section.begin(), section.end());
-      stream.push(Tensor::zeros(full_shape(channels, spatial)), r + chunk >= rows);
+      column[size_t(axis)] = std::min(chunk, rows - r);
+      stream.push(Tensor::zeros(full_shape(channels, column)), r + chunk >= rows);
     }
   }
+  column[size_t(axis)] = 1;
   // One more chunk of input is read ahead while the stream computes.
-  return double(memory_stats().peak_bytes - before) / double(product(section)) +
+  return double(memory_stats().peak_bytes - before) / double(product(column)) +
          4.0 * double(channels * chunk);
 }
 
-// Splits `voxels` of cross-section among the axes after the first: axes that fit whole take
-// their whole padded size, the rest share the remainder evenly.
-Shape section_edges(double voxels, const Shape& padded) {
+// Splits `voxels` of cross-section among the axes but the streamed one: axes that fit whole
+// take their whole padded size, the rest share the remainder evenly.
+Shape section_edges(double voxels, const Shape& padded, int axis) {
   const size_t n = padded.size();
   Shape edge(n, 0);
   std::vector<bool> fixed(n, false);
-  fixed[0] = true;
+  fixed[size_t(axis)] = true;
   for (bool changed = true; changed;) {
     changed = false;
     double rest = voxels;
     int open = 0;
-    for (size_t a = 1; a < n; ++a) fixed[a] ? rest /= double(edge[a]) : ++open;
+    for (size_t a = 0; a < n; ++a)
+      if (a != size_t(axis)) fixed[a] ? rest /= double(edge[a]) : ++open;
     if (open == 0) break;
     const double e = std::pow(std::max(rest, 1.0), 1.0 / open);
-    for (size_t a = 1; a < n; ++a)
+    for (size_t a = 0; a < n; ++a)
       if (!fixed[a]) {
         edge[a] = static_cast<int64_t>(e);
         if (padded[a] <= e) {
@@ -141,41 +144,42 @@ void report_progress(int64_t done, int64_t total, double voxels, double seconds)
 
 // Fills in the columns, chunks and working set of a plan from its core tile.
 void lay_out(TilePlan& p, Shape core) {
-  const size_t n = core.size();
+  const size_t n = core.size(), axis = size_t(p.axis);
   const Shape halo = p.field.halo();
   p.core = std::move(core);
-  p.core[0] = std::min(p.core[0], p.padded[0]);
+  p.core[axis] = std::min(p.core[axis], p.padded[axis]);
   p.input = p.core;
   p.columns = 1;
-  for (size_t a = 1; a < n; ++a) {
+  for (size_t a = 0; a < n; ++a) {
+    if (a == axis) continue;
     // A column whose input spans the axis anyway computes all of it: one column along it.
     if (p.core[a] + 2 * halo[a] >= p.padded[a]) p.core[a] = p.padded[a];
     p.input[a] = std::min(p.core[a] + 2 * halo[a], p.padded[a]);
     p.columns *= (p.padded[a] + p.core[a] - 1) / p.core[a];
   }
-  p.tiles = p.columns * ((p.padded[0] + p.core[0] - 1) / p.core[0]);
+  p.tiles = p.columns * ((p.padded[axis] + p.core[axis] - 1) / p.core[axis]);
   p.working_bytes =
-      static_cast<std::size_t>(p.bytes_per_section_voxel * double(section_voxels(p.input)));
+      static_cast<std::size_t>(p.bytes_per_section_voxel * double(section_voxels(p.input, p.axis)));
 }
 
 // The widest columns whose cross-section fits `budget` at `bytes` per section voxel, with
 // chunks of `chunk` rows; empty when not even the narrowest column fits.
 Shape widest_core(const TilePlan& p, int64_t chunk, double budget, double bytes) {
   const Shape halo = p.field.halo(), stride = p.field.stride;
-  const Shape edge = section_edges(budget / bytes, p.padded);
+  const Shape edge = section_edges(budget / bytes, p.padded, p.axis);
   Shape core(p.padded.size());
-  core[0] = chunk;
-  for (size_t a = 1; a < core.size(); ++a) {
-    if (edge[a] >= p.padded[a]) {
+  for (size_t a = 0; a < core.size(); ++a) {
+    if (a == size_t(p.axis)) {
+      core[a] = chunk;
+    } else if (edge[a] >= p.padded[a]) {
       core[a] = p.padded[a];
-      continue;
+    } else {
+      const int64_t widest = (edge[a] - 2 * halo[a]) / stride[a] * stride[a];
+      if (widest < stride[a]) return {};
+      // As many columns as the widest need, made equal, so the last is not mostly overlap.
+      const int64_t columns = (p.padded[a] + widest - 1) / widest;
+      core[a] = std::min(widest, (p.padded[a] / columns + stride[a]) / stride[a] * stride[a]);
     }
-    const int64_t widest = (edge[a] - 2 * halo[a]) / stride[a] * stride[a];
-    if (widest < stride[a]) return {};
-    // As many columns as the widest need, made equal, so the last is not mostly overlap.
-    const int64_t columns = (p.padded[a] + widest - 1) / widest;
-    core[a] = (p.padded[a] / columns + stride[a]) / stride[a] * stride[a];
-    core[a] = std::min(core[a], widest);
   }
   return core;
 }
@@ -183,9 +187,20 @@ Shape widest_core(const TilePlan& p, int64_t chunk, double budget, double bytes)
 // Relative cost of a plan: voxels computed per output voxel across the columns (halos), times
 // the work at the edges of every layer's chunk, about kChunkEdgeRows rows per chunk.
 double relative_cost(const TilePlan& p) {
-  const double across =
-      double(p.columns * section_voxels(p.input)) / double(section_voxels(p.padded));
-  return across * (1.0 + kChunkEdgeRows / double(p.core[0]));
+  const double across = double(p.columns * section_voxels(p.input, p.axis)) /
+                        double(section_voxels(p.padded, p.axis));
+  return across * (1.0 + kChunkEdgeRows / double(p.core[size_t(p.axis)]));
+}
+
+// The narrowest useful column streamed along `axis`: one stride of core between two halos
+// across, on which memory is measured.
+Shape narrowest_column(const TilePlan& p, int axis) {
+  const Shape halo = p.field.halo(), stride = p.field.stride;
+  Shape column(p.padded.size());
+  for (size_t a = 0; a < column.size(); ++a)
+    column[a] = std::min(p.padded[a], 2 * halo[a] + stride[a]);
+  column[size_t(axis)] = 1;
+  return column;
 }
 
 }  // namespace
@@ -202,12 +217,10 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
           std::to_string(a) + " by " + std::to_string(1.0 / p.field.jump[a]));
   const Shape halo = p.field.halo(), stride = p.field.stride;
   p.padded = round_up(info.size, stride);
-  // Memory is measured on the narrowest useful column: one stride of core between two halos.
-  Shape section(n - 1);
-  for (size_t a = 1; a < n; ++a) section[a - 1] = std::min(p.padded[a], 2 * halo[a] + stride[a]);
-  auto measure = [&](int64_t chunk) {
-    const int64_t rows = std::min(p.padded[0], 3 * chunk + 2 * halo[0]);
-    return probe_section_bytes(model, info.channels, chunk, rows, section);
+  auto measure = [&](int axis, int64_t chunk) {
+    const size_t a = size_t(axis);
+    const int64_t rows = std::min(p.padded[a], 3 * chunk + 2 * halo[a]);
+    return probe_section_bytes(model, info.channels, axis, chunk, rows, narrowest_column(p, axis));
   };
 
   if (!o.tile.empty()) {
@@ -215,34 +228,43 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
       throw std::invalid_argument("tile has " + std::to_string(o.tile.size()) +
                                   " axes, the volume " + std::to_string(n));
     const Shape core = round_up(o.tile, stride);
-    p.bytes_per_section_voxel = measure(std::min(core[0], p.padded[0]));
+    p.axis = 0;
+    p.bytes_per_section_voxel = measure(0, std::min(core[0], p.padded[0]));
     lay_out(p, core);
     return p;
   }
-  // Budget: thin chunks leave the widest columns (least recomputed halo); thicker chunks keep
-  // the primitives busier. Try chunks from one stride up to about kChunkVoxels input voxels and
-  // keep the cheapest plan.
+  // Budget: for each axis to stream along, thin chunks leave the widest columns (least halo
+  // computed twice) and thicker chunks keep the primitives busier. Try chunks from one stride
+  // up to about kChunkVoxels input voxels and keep the cheapest plan; a thin stack of slices
+  // streams along y rather than along its few slices.
   const double budget = double(o.max_memory ? o.max_memory : (std::size_t{1} << 30));
   std::optional<TilePlan> best;
-  for (int64_t chunk = stride[0];; chunk *= 2) {
-    TilePlan candidate = p;
-    candidate.bytes_per_section_voxel = measure(chunk);
-    const Shape core = widest_core(candidate, chunk, budget, candidate.bytes_per_section_voxel);
-    if (core.empty()) {
-      if (best) break;
-      throw std::invalid_argument(
-          "memory budget " + std::to_string(int64_t(budget / (1 << 20))) + " MiB is too small " +
-          "for this network: a tile needs at least " +
-          std::to_string(int64_t(std::ceil(candidate.bytes_per_section_voxel *
-                                           double(product(section)) / (1 << 20)))) +
-          " MiB");
+  double smallest_bytes = 0;
+  for (int axis = 0; axis < int(n); ++axis) {
+    const size_t a = size_t(axis);
+    for (int64_t chunk = stride[a];; chunk *= 2) {
+      TilePlan candidate = p;
+      candidate.axis = axis;
+      candidate.bytes_per_section_voxel = measure(axis, chunk);
+      const Shape core = widest_core(candidate, chunk, budget, candidate.bytes_per_section_voxel);
+      if (core.empty()) {
+        const double needed =
+            candidate.bytes_per_section_voxel * double(product(narrowest_column(p, axis)));
+        if (smallest_bytes == 0 || needed < smallest_bytes) smallest_bytes = needed;
+        break;
+      }
+      lay_out(candidate, core);
+      if (!best || relative_cost(candidate) < relative_cost(*best) - 1e-9) best = candidate;
+      if (chunk >= std::min(p.padded[a], kMaxChunkRows) ||
+          chunk * section_voxels(candidate.input, axis) >= kChunkVoxels)
+        break;
     }
-    lay_out(candidate, core);
-    if (!best || relative_cost(candidate) < relative_cost(*best)) best = candidate;
-    if (chunk >= std::min(p.padded[0], kMaxChunkRows) ||
-        chunk * section_voxels(candidate.input) >= kChunkVoxels)
-      break;
   }
+  if (!best)
+    throw std::invalid_argument("memory budget " + std::to_string(int64_t(budget / (1 << 20))) +
+                                " MiB is too small for this network: a tile needs at least " +
+                                std::to_string(int64_t(std::ceil(smallest_bytes / (1 << 20)))) +
+                                " MiB");
   return *best;
 }
 
@@ -254,18 +276,21 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   report.plan = plan_tiles(model, info, o);
   const TilePlan& p = report.plan;
   const Shape halo = p.field.halo();
-  const size_t n = info.size.size();
-  const int64_t chunk = p.core[0];
-  const int64_t chunks = (p.padded[0] + chunk - 1) / chunk;
+  const size_t n = info.size.size(), axis = size_t(p.axis);
+  const int64_t chunk = p.core[axis];
+  const int64_t chunks = (p.padded[axis] + chunk - 1) / chunk;
 
-  std::vector<std::vector<AxisTile>> axes(n);
-  for (size_t a = 1; a < n; ++a) axes[a] = axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]);
-  // Column c's position across the axes after the first: c in mixed radix, the last fastest.
+  // Columns across every axis but the streamed one, which each column spans whole.
+  std::vector<std::vector<AxisTile>> across(n);
+  for (size_t a = 0; a < n; ++a)
+    across[a] = a == axis ? std::vector<AxisTile>{{0, p.padded[a], 0}}
+                          : axis_tiles(p.padded[a], p.core[a], p.input[a], halo[a]);
+  // Column c's position: c in mixed radix over the axes, the last fastest.
   auto column_at = [&](int64_t c) {
     std::vector<AxisTile> t(n);
-    for (size_t a = n; a-- > 1;) {
-      const int64_t count = static_cast<int64_t>(axes[a].size());
-      t[a] = axes[a][static_cast<size_t>(c % count)];
+    for (size_t a = n; a-- > 0;) {
+      const int64_t count = static_cast<int64_t>(across[a].size());
+      t[a] = across[a][static_cast<size_t>(c % count)];
       c /= count;
     }
     return t;
@@ -274,9 +299,9 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   auto input_region = [&](int64_t k) {
     const std::vector<AxisTile> t = column_at(k / chunks);
     Region r{Shape(n), p.input};
-    r.origin[0] = (k % chunks) * chunk;
-    r.size[0] = std::min(chunk, p.padded[0] - r.origin[0]);
-    for (size_t a = 1; a < n; ++a) r.origin[a] = t[a].in_start;
+    for (size_t a = 0; a < n; ++a) r.origin[a] = t[a].in_start;
+    r.origin[axis] = (k % chunks) * chunk;
+    r.size[axis] = std::min(chunk, p.padded[axis] - r.origin[axis]);
     return r;
   };
 
@@ -290,7 +315,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   double voxels = 0;
   for (int64_t c = 0; c < p.columns; ++c) {
     const std::vector<AxisTile> t = column_at(c);
-    RowStream stream(model, static_cast<int>(n));
+    RowStream stream(model, static_cast<int>(n), p.axis);
     for (int64_t k = c * chunks; k < (c + 1) * chunks; ++k) {
       const Tensor x = next.get();
       require_finite(x, "region " + input_region(k).str());
@@ -304,33 +329,32 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
             k + 1, p.tiles, voxels,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       if (!y.defined()) continue;
-      if (y.spatial_dims() != int(n) || Shape(y.shape().begin() + 3, y.shape().end()) !=
-                                            Shape(p.input.begin() + 1, p.input.end()))
+      bool same_size = y.spatial_dims() == int(n);
+      for (size_t a = 0; same_size && a < n; ++a)
+        same_size = a == axis || y.dim(int(a) + 2) == p.input[a];
+      if (!same_size)
         throw std::invalid_argument(
-            "tiled inference needs an output the size of its input; the "
-            "network maps " +
+            "tiled inference needs an output the size of its input; the network maps " +
             to_string(x.shape()) + " to " + to_string(y.shape()));
       if (!sink) sink = make_sink(y.dim(1));
       // The new rows and the column's core, clipped to the real volume (not the padding).
-      const int64_t first_row = stream.rows_out() - y.dim(2);
       Region out{Shape(n), Shape(n)};
-      Shape offset = {0, 0, 0}, shape = {1, y.dim(1)};
-      out.origin[0] = first_row;
-      out.size[0] = std::min(stream.rows_out(), info.size[0]) - first_row;
-      shape.push_back(out.size[0]);
-      for (size_t a = 1; a < n; ++a) {
-        out.origin[a] = t[a].core_start;
-        out.size[a] = std::min(t[a].core_end, info.size[a]) - t[a].core_start;
-        offset.push_back(t[a].core_start - t[a].in_start);
+      Shape offset = {0, 0}, shape = {1, y.dim(1)};
+      for (size_t a = 0; a < n; ++a) {
+        const int64_t rows = y.dim(int(a) + 2);
+        const int64_t start = a == axis ? stream.rows_out() - rows : t[a].core_start;
+        const int64_t end = a == axis ? stream.rows_out() : t[a].core_end;
+        out.origin[a] = start;
+        out.size[a] = std::min(end, info.size[a]) - start;
+        offset.push_back(a == axis ? 0 : start - t[a].in_start);
         shape.push_back(out.size[a]);
       }
       if (!out.empty()) sink->write(out, crop(y, offset, shape));
     }
-    if (stream.rows_out() != p.padded[0])
+    if (stream.rows_out() != p.padded[axis])
       throw std::invalid_argument(
-          "tiled inference needs an output the size of its input; the "
-          "network gives " +
-          std::to_string(stream.rows_out()) + " rows for " + std::to_string(p.padded[0]));
+          "tiled inference needs an output the size of its input; the network gives " +
+          std::to_string(stream.rows_out()) + " rows for " + std::to_string(p.padded[axis]));
   }
   sink->commit();
   report.peak_bytes = memory_stats().peak_bytes - base;

@@ -1,8 +1,8 @@
 #pragma once
-// Streaming a network along the first spatial axis, so that no row is computed twice.
+// Streaming a network along one spatial axis, so that no row is computed twice.
 //
-// Tiles with halos recompute the overlap of neighbouring tiles at every layer. Along the first
-// spatial axis (z of a volume, y of an image) tessera streams instead: input rows go in chunk
+// Tiles with halos recompute the overlap of neighbouring tiles at every layer. Along one spatial
+// axis (z of a volume, say) tessera streams instead: input rows go in chunk
 // by chunk, every layer computes each of its output rows once, as soon as the rows it reads are
 // there, and keeps only the rows its readers still need (a skip connection keeps its rows until
 // the decoder catches up). The result is the whole-input result, row for row, with memory set
@@ -34,11 +34,12 @@ class RowStream {
  public:
   // Throws std::invalid_argument for networks that cannot be tiled (see receptive_field). The
   // model's weights are read as they are now; build a new stream after changing them.
-  RowStream(Module& model, int spatial_dims);
+  // `axis`: the spatial axis streamed (0: z of a volume, y of an image).
+  RowStream(Module& model, int spatial_dims, int axis = 0);
 
-  // x [1, C, rows, *rest]: the next rows of the input; `rest` is the same in every call.
-  // last: no rows follow. Returns the output rows that are now final, in order, as
-  // [1, C', rows', *rest'], or an undefined tensor when none are.
+  // x [1, C, *S]: the next rows of the input along the streamed axis (the other axes the same
+  // in every call). last: no rows follow. Returns the output rows that are now final, in
+  // order, as [1, C', *S'], or an undefined tensor when none are.
   Tensor push(const Tensor& x, bool last);
 
   int64_t rows_out() const;  // output rows returned so far
@@ -51,7 +52,7 @@ class RowStream {
     Kind kind = Kind::pointwise;
     int64_t kernel = 1, stride = 1, padding = 0, dilation = 1;  // window, transposed
     int64_t scale = 1;                                          // upsample
-    double composite_jump = 1, radius = 0;                               // composite
+    double composite_jump = 1, radius = 0;                      // composite
     double jump() const;                                        // input rows per output row
     int64_t first(int64_t o) const;  // first input row output row o reads (may be < 0)
     int64_t last(int64_t o) const;   // last input row it reads
@@ -83,8 +84,10 @@ class RowStream {
   int64_t first_needed(const Node& n) const;
   Tensor take(const Node& n, int64_t from, int64_t to) const;
   Tensor take_padded(const Node& n, int64_t from, int64_t to) const;
-  static void append(Node& n, const Tensor& rows);
+  void append(Node& n, const Tensor& rows) const;
 
+  int axis_ = 0;  // the streamed spatial axis
+  int dim_ = 2;   // its tensor dimension
   std::vector<Node> nodes_;
   size_t output_ = 0;
   int64_t chunk_ = 1;  // the most input rows pushed at once

@@ -2,9 +2,10 @@
 // Exact tiled inference: a network run over a volume tile by tile gives the same output as run
 // over the whole volume at once, with memory bounded by the tile.
 //
-// The volume is cut into columns across every axis but the first; each column is streamed
-// along the first axis (z of a volume, y of an image) in chunks of rows, so that every layer
-// computes each of its rows once (see row_stream.hpp). Across the other axes each column's
+// The volume is cut into columns across every axis but one; each column is streamed along
+// that axis in chunks of rows, so that every layer computes each of its rows once (see
+// row_stream.hpp). The budget-chosen plan streams along the axis that costs least (z of a
+// deep volume, y of an image or of a thin stack of slices). Across the other axes each column's
 // input adds the network's halo on both sides and the part of the output near its inner edges,
 // where the column's own zero padding differs from the whole input, is cropped away. Columns
 // start at multiples of the total stride, so every pooling window of a column is one of the
@@ -22,8 +23,8 @@
 namespace tessera {
 
 struct TileOptions {
-  // Output tile per axis: rows per chunk along the first axis, then the column's core edge
-  // (each rounded up to the stride). Empty: chosen from the budget.
+  // Output tile per axis: rows per chunk along the first axis (which is then the one streamed),
+  // then the column's core edge (each rounded up to the stride). Empty: from the budget.
   Shape tile{};
   std::size_t max_memory = 0;  // bytes for the network's working set; 0 with no tile: 1 GiB
   bool progress = false;       // rate and ETA on stderr
@@ -32,9 +33,10 @@ struct TileOptions {
 struct TilePlan {
   ReceptiveField field;
   Shape padded;  // volume size rounded up to the stride
-  Shape core;    // output tile: chunk rows, then the column's core edge per axis
-  Shape input;   // input tile: chunk rows, then core + 2 halo per axis (at most the padded size)
-  int64_t columns = 0;  // columns across the axes after the first
+  int axis = 0;  // the spatial axis streamed in chunks of rows
+  Shape core;    // output tile: chunk rows along `axis`, the column's core edge across
+  Shape input;   // input tile: chunk rows along `axis`, core + 2 halo across (at most padded)
+  int64_t columns = 0;  // columns across the axes other than `axis`
   int64_t tiles = 0;    // chunks in all: columns x chunks per column
   // Measured working set of the stream per voxel of a column's cross-section, with the chunk
   // rows of `core`; times the input cross-section, the estimate that the budget bounds.
