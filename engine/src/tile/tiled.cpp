@@ -184,12 +184,16 @@ Shape widest_core(const TilePlan& p, int64_t chunk, double budget, double bytes)
   return core;
 }
 
-// Relative cost of a plan: voxels computed per output voxel across the columns (halos), times
-// the work at the edges of every layer's chunk, about kChunkEdgeRows rows per chunk.
+// Voxels computed per output voxel across the columns: the halos computed twice.
+double across_cost(const TilePlan& p) {
+  return double(p.columns * section_voxels(p.input, p.axis)) /
+         double(section_voxels(p.padded, p.axis));
+}
+
+// Relative cost of a plan along its axis: the halos, times the work at the edges of every
+// layer's chunk, about kChunkEdgeRows rows per chunk.
 double relative_cost(const TilePlan& p) {
-  const double across = double(p.columns * section_voxels(p.input, p.axis)) /
-                        double(section_voxels(p.padded, p.axis));
-  return across * (1.0 + kChunkEdgeRows / double(p.core[size_t(p.axis)]));
+  return across_cost(p) * (1.0 + kChunkEdgeRows / double(p.core[size_t(p.axis)]));
 }
 
 // The narrowest useful column streamed along `axis`: one stride of core between two halos
@@ -233,15 +237,16 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
     lay_out(p, core);
     return p;
   }
-  // Budget: for each axis to stream along, thin chunks leave the widest columns (least halo
-  // computed twice) and thicker chunks keep the primitives busier. Try chunks from one stride
-  // up to about kChunkVoxels input voxels and keep the cheapest plan; a thin stack of slices
-  // streams along y rather than along its few slices.
+  // Budget: along each axis, thin chunks leave the widest columns (least halo computed twice)
+  // and thicker chunks keep the primitives busier: try chunks from one stride up to about
+  // kChunkVoxels input voxels and keep the cheapest. Then stream along the first axis unless
+  // another one needs clearly fewer halos (a thin stack of slices streams along y).
   const double budget = double(o.max_memory ? o.max_memory : (std::size_t{1} << 30));
   std::optional<TilePlan> best;
   double smallest_bytes = 0;
   for (int axis = 0; axis < int(n); ++axis) {
     const size_t a = size_t(axis);
+    std::optional<TilePlan> along;
     for (int64_t chunk = stride[a];; chunk *= 2) {
       TilePlan candidate = p;
       candidate.axis = axis;
@@ -254,11 +259,13 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
         break;
       }
       lay_out(candidate, core);
-      if (!best || relative_cost(candidate) < relative_cost(*best) - 1e-9) best = candidate;
+      if (!along || relative_cost(candidate) < relative_cost(*along)) along = candidate;
       if (chunk >= std::min(p.padded[a], kMaxChunkRows) ||
           chunk * section_voxels(candidate.input, axis) >= kChunkVoxels)
         break;
     }
+    if (along && (!best || across_cost(*along) < 0.9 * across_cost(*best))) best = along;
+    if (best && across_cost(*best) < 1.0 + 1e-9) break;  // one column: no axis does better
   }
   if (!best)
     throw std::invalid_argument("memory budget " + std::to_string(int64_t(budget / (1 << 20))) +
