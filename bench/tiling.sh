@@ -2,7 +2,7 @@
 # Tiled-inference benchmark: a U-Net run over generated volumes on disk (HDF5) of growing size
 # under a fixed memory budget, one process per run so peak RSS belongs to that run; whole-input
 # inference beside it where the whole fits. Writes bench/results/tiling.md and tiling.jsonl.
-#   bench/tiling.sh            (sizes below; takes about 12 minutes on 2 cores)
+#   bench/tiling.sh            (sizes below; takes about 15 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESSERA=build/apps/tessera
@@ -15,22 +15,34 @@ trap 'rm -f "$jsonl"' EXIT
 tmp=${TMPDIR:-/tmp}
 
 run() { echo "== $*" >&2; "$TESSERA" bench tiling --dir "$tmp" "$@" >>"$jsonl"; }
+# The runs compared with whole-input inference are short, and a shared 2-core machine's timing
+# wanders by 20%: those run three times and the table keeps the fastest of each.
+run3() { for _ in 1 2 3; do run "$@"; done; }
 # 2D, budget 16 MiB: from 16 MiB of input (1x the budget) to 1 GiB (64x the budget, 64x the
 # voxels); whole-input inference beside it up to 4096^2 (3.4 GiB of working set; 8192^2 would
 # need 13 GiB and its freed blocks as much again, too close to a 24 GiB machine's memory).
-for s in 2048 4096; do run --dims 2 --size $s --whole; done
-for s in 2048 4096 8192 16384; do run --dims 2 --size $s --max-memory 16M; done
+for s in 2048 4096; do run3 --dims 2 --size $s --whole; done
+for s in 2048 4096; do run3 --dims 2 --size $s --max-memory 16M; done
+for s in 8192 16384; do run --dims 2 --size $s --max-memory 16M; done
 # 3D, budget 256 MiB: 256 x 256 slices from 64 to 4096 deep (64x the voxels; the last 1 GiB,
 # 4x the budget) against whole-input inference up to 256 deep; then 512^3 (512 MiB, wider than
 # one column the budget holds).
-for d in 64 256; do run --dims 3 --size 256 --depth $d --whole; done
-for d in 64 256 1024 4096; do run --dims 3 --size 256 --depth $d --max-memory 256M; done
+for d in 64 256; do run3 --dims 3 --size 256 --depth $d --whole; done
+for d in 64 256; do run3 --dims 3 --size 256 --depth $d --max-memory 256M; done
+for d in 1024 4096; do run --dims 3 --size 256 --depth $d --max-memory 256M; done
 run --dims 3 --size 512 --max-memory 256M
 
 "$PYTHON" - "$jsonl" "$RESULTS" <<'PY'
 import datetime, json, os, sys
 src, out = sys.argv[1:]
-rows = [json.loads(l) for l in open(src) if l.strip()]
+runs = [json.loads(l) for l in open(src) if l.strip()]
+# Repeated runs: keep the fastest of each configuration, in the order first seen.
+fastest = {}
+for r in runs:
+    k = (r["dims"], tuple(r["shape"]), r["mode"], r.get("max_memory"))
+    if k not in fastest or r["seconds"] < fastest[k]["seconds"]:
+        fastest[k] = r
+rows = list(fastest.values())
 mib = lambda b: b / 2**20
 key = lambda r: (r["dims"], tuple(r["shape"]))
 whole = {key(r): r for r in rows if r["mode"] == "whole"}

@@ -58,22 +58,18 @@ H5::FileAccPropList bounded_access() {
   return fapl;
 }
 
-// A chunk cache that holds one slab of chunks: one chunk deep along a spatial axis, across all
-// of the others and every channel, for whichever axis makes the largest slab. That is what a
-// volume streamed along an axis has half read or half written at a time (tiled inference);
-// finished chunks go first (w0 = 1), so what stays is the slab being worked on.
+// A chunk cache that holds one slab of chunks: one chunk deep along the first spatial axis,
+// across all of the others and every channel. That is what a volume streamed along that axis
+// (tiled inference; a thin stack streamed along y needs less) has half read or half written at
+// a time; finished chunks go first (w0 = 1), so what stays is the slab being worked on.
 H5::DSetAccPropList slab_cache(const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk,
                                size_t first_spatial, size_t element_bytes) {
-  size_t largest = 0;
-  for (size_t axis = first_spatial; axis < dims.size(); ++axis) {
-    size_t bytes = element_bytes;
-    for (size_t a = 0; a < dims.size(); ++a)
-      bytes *= a == axis ? chunk[a] : (dims[a] + chunk[a] - 1) / chunk[a] * chunk[a];
-    largest = std::max(largest, bytes);
-  }
+  size_t bytes = element_bytes;
+  for (size_t a = 0; a < dims.size(); ++a)
+    bytes *= a == first_spatial ? chunk[a] : (dims[a] + chunk[a] - 1) / chunk[a] * chunk[a];
   H5::DSetAccPropList dapl;
-  dapl.setChunkCache(kChunkCacheSlots,
-                     std::clamp(largest, kMinChunkCacheBytes, kMaxChunkCacheBytes), 1.0);
+  dapl.setChunkCache(kChunkCacheSlots, std::clamp(bytes, kMinChunkCacheBytes, kMaxChunkCacheBytes),
+                     1.0);
   return dapl;
 }
 

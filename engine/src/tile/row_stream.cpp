@@ -53,6 +53,15 @@ std::unique_ptr<Module> without_row_padding(Module& conv, int axis) {
 
 }  // namespace
 
+// A window or transposed layer's kernel, stride, padding and dilation along `axis`.
+RowStream::Reach RowStream::kernel_reach(Reach::Kind kind, const Geometry& g, int axis) {
+  return {.kind = kind,
+          .kernel = on_axis(g.kernel, axis, 1),
+          .stride = on_axis(g.stride, axis, 1),
+          .padding = on_axis(g.padding, axis, 0),
+          .dilation = on_axis(g.dilation, axis, 1)};
+}
+
 int64_t RowStream::Reach::first(int64_t o) const {
   switch (kind) {
     case Kind::pointwise:
@@ -144,21 +153,13 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
       n.exact = n.reach.kind == Kind::pointwise;
       break;
     case Geometry::Kind::window:
-      n.reach = {.kind = Kind::window,
-                 .kernel = on_axis(g.kernel, axis_, 1),
-                 .stride = on_axis(g.stride, axis_, 1),
-                 .padding = on_axis(g.padding, axis_, 0),
-                 .dilation = on_axis(g.dilation, axis_, 1)};
+      n.reach = kernel_reach(Kind::window, g, axis_);
       // Zero rows are a convolution's padding; pooling pads differently (max ignores it).
       n.exact = n.reach.padding == 0 || m.type() == "conv";
       if (n.reach.padding > 0 && n.exact) n.unpadded = without_row_padding(m, axis_);
       break;
     case Geometry::Kind::transposed:
-      n.reach = {.kind = Kind::transposed,
-                 .kernel = on_axis(g.kernel, axis_, 1),
-                 .stride = on_axis(g.stride, axis_, 1),
-                 .padding = on_axis(g.padding, axis_, 0),
-                 .dilation = on_axis(g.dilation, axis_, 1)};
+      n.reach = kernel_reach(Kind::transposed, g, axis_);
       break;
     case Geometry::Kind::upsample:
       n.reach = {.kind = Kind::upsample, .scale = on_axis(g.scale, axis_, 1)};

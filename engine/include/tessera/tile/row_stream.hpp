@@ -74,6 +74,7 @@ class RowStream {
     bool done = false;  // every output row has been produced
   };
 
+  static Reach kernel_reach(Reach::Kind kind, const Geometry& g, int axis);
   size_t add(Module& m, const std::vector<size_t>& inputs, int dims);
   bool advance(size_t i);  // whether node i made rows
   void release(size_t i);  // drops the rows of node i that no reader needs any more
