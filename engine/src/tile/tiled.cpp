@@ -246,6 +246,8 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
   double smallest_bytes = 0;
   for (int axis = 0; axis < int(n); ++axis) {
     const size_t a = size_t(axis);
+    // Streaming along an axis no longer than the first leaves no smaller cross-section.
+    if (axis > 0 && p.padded[a] <= p.padded[0]) continue;
     std::optional<TilePlan> along;
     for (int64_t chunk = stride[a];; chunk *= 2) {
       TilePlan candidate = p;
