@@ -12,6 +12,7 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -33,7 +34,7 @@ struct Errors {
 int keep_error(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
   char text[512];
   std::vsnprintf(text, sizeof text, fmt, ap);
-  static_cast<Errors*>(user)->last = (module ? std::string(module) + ": " : "") + text;
+  static_cast<Errors*>(user)->last = one_line((module ? std::string(module) + ": " : "") + text);
   return 1;
 }
 
@@ -59,21 +60,36 @@ struct Page {
   uint32_t width = 0, height = 0;
   uint16_t samples = 1, bits = 8, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG;
   bool tiled = false;
+  bool jpeg_ycbcr = false;                     // decoded as RGB by libtiff (JPEGCOLORMODE_RGB)
+  bool min_is_white = false;                   // 0 is white: values are turned around on reading
   uint32_t block_width = 0, block_height = 0;  // a strip is the page's width wide
 
   bool operator==(const Page&) const = default;
 };
 
+const char* format_name(uint16_t format) {
+  return format == SAMPLEFORMAT_IEEEFP ? "float" : format == SAMPLEFORMAT_INT ? "int" : "uint";
+}
+
+// The current page's layout. JPEG-compressed YCbCr pages are switched to RGB decoding here (a
+// per-page setting), so read_page must run after every change of page.
 Page read_page(TIFF* t) {
   Page p;
-  uint16_t photometric = PHOTOMETRIC_MINISBLACK;
+  uint16_t photometric = PHOTOMETRIC_MINISBLACK, compression = COMPRESSION_NONE;
   TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &p.width);
   TIFFGetField(t, TIFFTAG_IMAGELENGTH, &p.height);
+  TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric);
+  TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &compression);
+  if (photometric == PHOTOMETRIC_YCBCR) {
+    if (compression != COMPRESSION_JPEG)
+      throw std::runtime_error("YCbCr pages without JPEG compression are not read; save as RGB");
+    TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+    p.jpeg_ycbcr = true;
+  }
   TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &p.samples);
   TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &p.bits);
   TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &p.format);
   TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &p.planar);
-  TIFFGetFieldDefaulted(t, TIFFTAG_PHOTOMETRIC, &photometric);
   p.tiled = TIFFIsTiled(t);
   if (p.tiled) {
     TIFFGetField(t, TIFFTAG_TILEWIDTH, &p.block_width);
@@ -84,16 +100,18 @@ Page read_page(TIFF* t) {
     p.block_height = std::min(p.block_height, p.height);
   }
   if (photometric == PHOTOMETRIC_PALETTE)
-    throw std::runtime_error("palette (colour-mapped) images are not read; convert to grey or RGB");
+    throw std::runtime_error("palette (colour-mapped) images are not read; save as grey or RGB");
   const bool known_format = p.format == SAMPLEFORMAT_UINT || p.format == SAMPLEFORMAT_INT ||
                             p.format == SAMPLEFORMAT_IEEEFP;
   const bool known_bits = p.bits == 8 || p.bits == 16 || p.bits == 32 || p.bits == 64;
   if (!known_format || !known_bits || (p.format == SAMPLEFORMAT_IEEEFP && p.bits < 32))
-    throw std::runtime_error("samples of " + std::to_string(p.bits) + " bits in format " +
-                             std::to_string(p.format) +
-                             " are not read (8 to 64-bit integers, 32 or 64-bit floats)");
+    throw std::runtime_error(std::to_string(p.bits) + "-bit " + format_name(p.format) +
+                             " samples are not read (8 to 64-bit integers, 32 or 64-bit floats)");
+  p.min_is_white = photometric == PHOTOMETRIC_MINISWHITE;
+  if (p.min_is_white && p.format != SAMPLEFORMAT_UINT)
+    throw std::runtime_error("white-is-zero pages of signed or float samples are not read");
   if (p.width == 0 || p.height == 0 || p.samples == 0 || p.block_width == 0 || p.block_height == 0)
-    throw std::runtime_error("a page without size");
+    throw std::runtime_error("a page of zero width or height");
   return p;
 }
 
@@ -121,27 +139,29 @@ float sample(const Page& p, const unsigned char* data, size_t index) {
 }
 
 std::string type_name(const Page& p) {
-  const char* kind = p.format == SAMPLEFORMAT_IEEEFP ? "float"
-                     : p.format == SAMPLEFORMAT_INT  ? "int"
-                                                     : "uint";
-  return kind + std::to_string(p.bits);
+  return format_name(p.format) + std::to_string(p.bits);
 }
 
 class TiffSource final : public VolumeSource {
  public:
   explicit TiffSource(const std::string& path) : path_(path), tiff_(open_file(path, "r", errors_)) {
     if (!tiff_) fail("not a readable TIFF file (" + errors_.last + ")");
-    page_ = checked_page();
-    pages_ = TIFFNumberOfDirectories(tiff_.get());
-    for (tdir_t z = 1; z < pages_; ++z) {
-      select(z);
-      if (!(checked_page() == page_))
-        fail("page " + std::to_string(z) + " differs in size or sample type from page 0");
-    }
+    // Every page's directory offset, found once: selecting a page by number would walk the
+    // chain of pages from the first each time.
+    do {
+      offsets_.push_back(TIFFCurrentDirOffset(tiff_.get()));
+      const Page page = checked_page();
+      if (offsets_.size() == 1) page_ = page;
+      if (!(page == page_))
+        fail("page " + std::to_string(offsets_.size() - 1) +
+             " differs in size or sample type from page 0");
+    } while (TIFFReadDirectory(tiff_.get()));
+    current_page_ = -1;
+    const auto pages = static_cast<int64_t>(offsets_.size());
     info_.channels = page_.samples;
     info_.size = {page_.height, page_.width};
-    if (pages_ > 1) info_.size.insert(info_.size.begin(), pages_);
-    info_.description = type_name(page_) + " TIFF, " + std::to_string(pages_) + " page(s)";
+    if (pages > 1) info_.size.insert(info_.size.begin(), pages);
+    info_.description = type_name(page_) + " TIFF, " + std::to_string(pages) + " page(s)";
   }
 
   const VolumeInfo& info() const override { return info_; }
@@ -154,7 +174,7 @@ class TiffSource final : public VolumeSource {
     const int64_t y0 = region.origin[stack], x0 = region.origin[stack + 1];
     const int64_t height = region.size[stack], width = region.size[stack + 1];
     for (int64_t z = 0; z < depth; ++z) {
-      select(static_cast<tdir_t>(z0 + z));
+      select(z0 + z);
       // Every block (strip or tile) that meets the region's rows and columns, per plane.
       const int64_t bw = page_.block_width, bh = page_.block_height;
       const int planes = page_.planar == PLANARCONFIG_SEPARATE ? page_.samples : 1;
@@ -181,10 +201,13 @@ class TiffSource final : public VolumeSource {
     }
   }
 
-  void select(tdir_t z) {
+  void select(int64_t z) {
     if (current_page_ == z) return;
-    if (!TIFFSetDirectory(tiff_.get(), z))
+    current_page_ = -1;  // unknown until the switch succeeds
+    cached_page_ = -1;
+    if (!TIFFSetSubDirectory(tiff_.get(), offsets_[size_t(z)]))
       fail("cannot read page " + std::to_string(z) + " (" + errors_.last + ")");
+    checked_page();  // per-page decoding settings (JPEG colour mode)
     current_page_ = z;
   }
 
@@ -223,12 +246,16 @@ class TiffSource final : public VolumeSource {
                   yb = std::min({y0 + height, by + page_.block_height, int64_t(page_.height)});
     const int64_t xa = std::max(x0, bx), xb = std::min({x0 + width, bx + bw, int64_t(page_.width)});
     float* o = out.data();
+    // White-is-zero pages: the largest unsigned value is black.
+    const float white = float(std::ldexp(1.0, page_.bits) - 1.0);
     const int64_t depth = stack ? region.size[0] : 1;
     for (int64_t c = separate ? plane : 0; c < (separate ? plane + 1 : samples); ++c)
       for (int64_t y = ya; y < yb; ++y)
         for (int64_t x = xa; x < xb; ++x) {
           const size_t at = size_t(((y - by) * bw + (x - bx)) * per_pixel + (separate ? 0 : c));
-          o[((c * depth + z) * height + (y - y0)) * width + (x - x0)] = sample(page_, block, at);
+          const float v = sample(page_, block, at);
+          o[((c * depth + z) * height + (y - y0)) * width + (x - x0)] =
+              page_.min_is_white ? white - v : v;
         }
   }
 
@@ -236,8 +263,8 @@ class TiffSource final : public VolumeSource {
   Errors errors_;
   TiffHandle tiff_;
   Page page_;
-  tdir_t pages_ = 1;
-  tdir_t current_page_ = 0;
+  std::vector<toff_t> offsets_;  // of each page's directory
+  int64_t current_page_ = -1;
   int64_t cached_page_ = -1;
   uint32_t cached_index_ = 0;
   std::vector<unsigned char> block_;
@@ -326,7 +353,7 @@ void write_pages(VolumeSource& source, const std::string& path, DType type,
     set_page_fields(t, width, height, channels, stored, rows_per_strip);
     if (stack) {
       TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-      TIFFSetField(t, TIFFTAG_PAGENUMBER, uint16_t(z), uint16_t(pages));
+      if (pages <= 65535) TIFFSetField(t, TIFFTAG_PAGENUMBER, uint16_t(z), uint16_t(pages));
     }
     for (int64_t y = 0, s = 0; y < height; y += rows_per_strip, ++s) {
       const int64_t rows = std::min<int64_t>(rows_per_strip, height - y);
@@ -363,6 +390,7 @@ class TiffSink final : public VolumeSink {
   }
 
   void commit() override {
+    if (!stage_) throw std::logic_error("'" + path_ + "': committed twice");
     stage_->commit();
     stage_.reset();
     {

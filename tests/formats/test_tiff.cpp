@@ -134,6 +134,48 @@ TEST_F(Tiff, IntegerTypesAndChannelsRoundTrip) {
             (std::vector<float>{70000.f, 4e9f, 4294967295.f}));
 }
 
+// An 8-bit h x w page with `samples` samples per pixel written by libtiff with the given
+// photometric interpretation and compression; sample values from `value`.
+void write_page(const std::string& file, int h, int w, int samples, uint16_t photometric,
+                uint16_t compression) {
+  TIFF* t = TIFFOpen(file.c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, samples);
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(t, TIFFTAG_COMPRESSION, compression);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, photometric);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 16);
+  if (compression == COMPRESSION_JPEG) {
+    TIFFSetField(t, TIFFTAG_JPEGQUALITY, 95);
+    TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // we hand it RGB
+  }
+  std::vector<uint8_t> row(size_t(w * samples));
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < samples; ++c) row[size_t(x * samples + c)] = uint8_t(40 + c * 50 + x);
+    ASSERT_EQ(TIFFWriteScanline(t, row.data(), uint32_t(y), 0), 1);
+  }
+  TIFFClose(t);
+}
+
+TEST_F(Tiff, WhiteIsZeroAndJpegYcbcrPagesReadAsDisplayed) {
+  write_page(path("white.tif"), 16, 40, 1, PHOTOMETRIC_MINISWHITE, COMPRESSION_NONE);
+  const Tensor white = open_volume(path("white.tif"))->read({{3, 5}, {1, 2}});
+  EXPECT_EQ(white.to_vector(), (std::vector<float>{255.f - 45.f, 255.f - 46.f}));
+
+  write_page(path("jpeg.tif"), 32, 40, 3, PHOTOMETRIC_YCBCR, COMPRESSION_JPEG);
+  auto jpeg = open_volume(path("jpeg.tif"));
+  ASSERT_EQ(jpeg->info().channels, 3);
+  const Tensor rgb = jpeg->read({{8, 10}, {8, 20}});
+  for (int64_t c = 0; c < 3; ++c)
+    for (int64_t i = 0; i < 8 * 20; ++i)
+      EXPECT_NEAR(rgb.data()[c * 160 + i], 40.f + c * 50.f + 10.f + float(i % 20), 6.f)
+          << "channel " << c;
+}
+
 TEST_F(Tiff, BrokenFilesGiveOneLineErrors) {
   std::ofstream(path("text.tif")) << "not a tiff\n";
   EXPECT_THROW(open_volume(path("text.tif")), std::runtime_error);

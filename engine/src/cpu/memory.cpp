@@ -7,8 +7,10 @@
 #include <bit>
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace tessera {
 namespace {
@@ -40,29 +42,34 @@ class BlockCache {
   void* take(std::size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (auto it = free_.rbegin(); it != free_.rend(); ++it)
-        if (it->bytes == bytes) {
-          void* p = it->data;
-          cached_ -= bytes;
-          free_.erase(std::next(it).base());
-          return p;
-        }
+      auto it = by_size_.find(bytes);
+      if (it != by_size_.end() && !it->second.empty()) {
+        const uint64_t age = it->second.back();  // the most recently freed: warmest in cache
+        it->second.pop_back();
+        const auto block = by_age_.find(age);
+        void* p = block->second.data;
+        by_age_.erase(block);
+        cached_ -= bytes;
+        return p;
+      }
     }
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return p;
   }
 
-  void give(void* p, std::size_t bytes, std::size_t working_set) {
+  void give(void* p, std::size_t bytes, std::size_t bound) {
     std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back({p, bytes});
+    const uint64_t age = next_age_++;
+    by_age_.emplace(age, Block{p, bytes});
+    by_size_[bytes].push_back(age);
     cached_ += bytes;
-    trim_locked(working_set);
+    trim_locked(bound);
   }
 
-  void trim(std::size_t bytes) {
+  void trim(std::size_t bound) {
     std::lock_guard<std::mutex> lock(mutex_);
-    trim_locked(bytes);
+    trim_locked(bound);
   }
 
  private:
@@ -71,16 +78,22 @@ class BlockCache {
     std::size_t bytes;
   };
 
-  void trim_locked(std::size_t bytes) {
-    while (cached_ > bytes && !free_.empty()) {
-      ::munmap(free_.front().data, free_.front().bytes);
-      cached_ -= free_.front().bytes;
-      free_.pop_front();
+  // Unmaps the blocks freed longest ago until at most `bound` bytes are cached.
+  void trim_locked(std::size_t bound) {
+    while (cached_ > bound && !by_age_.empty()) {
+      const auto oldest = by_age_.begin();
+      const Block block = oldest->second;
+      by_size_[block.bytes].pop_front();  // ages per size are in order: this one is first
+      by_age_.erase(oldest);
+      ::munmap(block.data, block.bytes);
+      cached_ -= block.bytes;
     }
   }
 
   std::mutex mutex_;
-  std::deque<Block> free_;  // oldest first
+  uint64_t next_age_ = 0;
+  std::map<uint64_t, Block> by_age_;                               // oldest first
+  std::unordered_map<std::size_t, std::deque<uint64_t>> by_size_;  // ages, oldest first
   std::size_t cached_ = 0;
 };
 

@@ -187,12 +187,12 @@ Tensor RowStream::push(const Tensor& x, bool last) {
   if (x.defined() && x.ndim() < 3)
     throw std::invalid_argument("row stream: input " + to_string(x.shape()) +
                                 " has no spatial axis");
-  if (x.defined() && !in.pieces.empty()) {
-    Shape a = x.shape(), b = in.pieces.back().shape();
+  if (x.defined() && !in.row_shape.empty()) {
+    Shape a = x.shape(), b = in.row_shape;
     a[size_t(dim_)] = b[size_t(dim_)] = 0;
     if (a != b)
       throw std::invalid_argument("row stream: input rows " + to_string(x.shape()) +
-                                  " do not continue " + to_string(in.pieces.back().shape()));
+                                  " do not continue rows of " + to_string(in.row_shape));
   }
   if (rows_of(x, dim_) > 0) append(in, x);
   chunk_ = std::max(chunk_, rows_of(x, dim_));
@@ -241,7 +241,7 @@ Tensor RowStream::take(const Node& n, int64_t from, int64_t to) const {
 Tensor RowStream::take_padded(const Node& n, int64_t from, int64_t to) const {
   const int64_t lo = std::max<int64_t>(from, 0), hi = std::min(to, n.produced);
   if (lo == from && hi == to) return take(n, from, to);
-  Shape shape = n.pieces.back().shape();
+  Shape shape = n.row_shape;
   shape[size_t(dim_)] = to - from;
   if (hi <= lo) return Tensor::zeros(shape);
   Shape offsets(shape.size(), 0);
@@ -250,6 +250,7 @@ Tensor RowStream::take_padded(const Node& n, int64_t from, int64_t to) const {
 }
 
 void RowStream::append(Node& n, const Tensor& rows) const {
+  if (n.row_shape.empty()) n.row_shape = rows.shape();
   n.pieces.push_back(rows);
   n.produced += rows_of(rows, dim_);
 }

@@ -178,7 +178,8 @@ Shape widest_core(const TilePlan& p, int64_t chunk, double budget, double bytes)
       if (widest < stride[a]) return {};
       // As many columns as the widest need, made equal, so the last is not mostly overlap.
       const int64_t columns = (p.padded[a] + widest - 1) / widest;
-      core[a] = std::min(widest, (p.padded[a] / columns + stride[a]) / stride[a] * stride[a]);
+      const int64_t even = (p.padded[a] + columns - 1) / columns;
+      core[a] = std::min(widest, (even + stride[a] - 1) / stride[a] * stride[a]);
     }
   }
   return core;
@@ -216,9 +217,9 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
   for (size_t a = 0; a < n; ++a)
     if (std::abs(p.field.jump[a] - 1.0) > 1e-9)
       throw std::invalid_argument(
-          "tiled inference needs a network whose output has its input's size; this one scales "
-          "axis " +
-          std::to_string(a) + " by " + std::to_string(1.0 / p.field.jump[a]));
+          "tiled inference needs a network whose output has its input's size; this one "
+          "resizes axis " +
+          std::to_string(a) + " (use --whole)");
   const Shape halo = p.field.halo(), stride = p.field.stride;
   p.padded = round_up(info.size, stride);
   auto measure = [&](int axis, int64_t chunk) {
@@ -273,7 +274,7 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
     throw std::invalid_argument("memory budget " + std::to_string(int64_t(budget / (1 << 20))) +
                                 " MiB is too small for this network: a tile needs at least " +
                                 std::to_string(int64_t(std::ceil(smallest_bytes / (1 << 20)))) +
-                                " MiB");
+                                " MiB (raise --max-memory)");
   return *best;
 }
 

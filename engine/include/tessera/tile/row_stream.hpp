@@ -71,6 +71,7 @@ class RowStream {
     std::deque<Tensor> pieces;
     int64_t pieces_first = 0;  // the first row of pieces.front(); <= first
     int64_t first = 0, produced = 0;
+    Shape row_shape;    // of the output (any rows), known from the first rows made
     bool done = false;  // every output row has been produced
   };
 
