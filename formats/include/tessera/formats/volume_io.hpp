@@ -10,9 +10,9 @@
 // Spec forms and families:
 //   file.h5:path, file.hdf5:path       HDF5 (2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x)
 //   .nrrd .nhdr .mha .mhd .nii .nii.gz   ITK (2D or 3D, pixel components = channels)
-//   .tif .tiff                           libtiff (2D, or a multi-page stack = 3D; samples =
-//   channels) gdal:PATH, geotiff:PATH, .vrt .img .asc          GDAL (2D raster, bands = channels)
-//   .png .jpg .jpeg .bmp .pgm .ppm                   OpenCV (2D, channels in OpenCV's BGR order)
+//   .tif .tiff                           libtiff (2D; multi-page = 3D; samples = channels)
+//   gdal:PATH, geotiff:PATH, .vrt .img .asc   GDAL (2D raster, bands = channels)
+//   .png .jpg .jpeg .bmp .pgm .ppm       OpenCV (2D, channels in OpenCV's BGR order)
 //
 // Errors: a missing, unreadable or unsupported file, an unknown extension or a missing HDF5
 // dataset throw std::runtime_error naming the file; a region outside the volume or data of the
