@@ -197,7 +197,7 @@ Tensor RowStream::push(const Tensor& x, bool last) {
   if (rows_of(x, dim_) > 0) append(in, x);
   chunk_ = std::max(chunk_, rows_of(x, dim_));
   in.done = last;
-  // Each layer makes at most a few chunks' worth of rows per pass, so the rows that lag behind
+  // Each layer makes at most a chunk's worth of rows per pass, so the rows that lag behind
   // (skips, the reach of deep layers) are not all computed at once at the end.
   for (bool progress = true; progress;) {
     progress = false;
