@@ -52,6 +52,7 @@ void add_bench_command(CLI::App& app) {
   rev->callback([r] { std::cout << run_reversible_benchmark(*r).dump() << std::endl; });
 
   add_bench_tiling_command(*bench);
+  add_bench_kfac_command(*bench);
 }
 
 }  // namespace tessera::app

@@ -11,5 +11,6 @@ void add_domain_commands(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_bench_tiling_command(CLI::App& bench);
+void add_bench_kfac_command(CLI::App& bench);
 
 }  // namespace tessera::app

@@ -4,6 +4,7 @@
 #include "layer_util.hpp"
 #include "tessera/nn/init.hpp"
 #include "tessera/nn/layers.hpp"
+#include "tessera/ops/kron_factors.hpp"
 
 namespace tessera {
 
@@ -85,6 +86,8 @@ Tensor Conv::backward_input(const Tensor& dy) {
                     : conv_backward(x_, weight_.value, dy, params(), o_.bias, true);
   weight_.grad = g.dw;
   if (o_.bias) bias_.grad = g.db;
+  if (record_ && has_kron_factors())
+    factors_ = {patch_covariance(x_, o_.kernel, params(), o_.bias), output_gradient_covariance(dy)};
   x_ = Tensor();
   return g.dx;
 }
@@ -126,6 +129,10 @@ Tensor Linear::backward_input(const Tensor& dy) {
   ConvGrads g = linear_backward(x_, weight_.value, dy, o_.bias, true);
   weight_.grad = g.dw;
   if (o_.bias) bias_.grad = g.db;
+  if (record_) {
+    const Tensor x = x_.to_plain().reshape({x_.dim(0), o_.in_features});
+    factors_ = {patch_covariance(x, {}, {}, o_.bias), output_gradient_covariance(dy)};
+  }
   x_ = Tensor();
   return g.dx;
 }

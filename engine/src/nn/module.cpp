@@ -4,6 +4,17 @@
 
 namespace tessera {
 
+std::vector<Tensor> Module::backward(const Tensor& dy) {
+  std::vector<Tensor> g = run_backward(dy);
+  if (backward_hook_) backward_hook_(*this);
+  return g;
+}
+
+void for_each_module(Module& m, const std::function<void(Module&)>& f) {
+  f(m);
+  m.for_each_child([&](Module& c) { for_each_module(c, f); });
+}
+
 Tensor Module::backward_one(const Tensor& dy) {
   std::vector<Tensor> g = backward(dy);
   if (g.size() != 1)

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "optimizer_util.hpp"
+
 namespace tessera {
 
 Tensor& Optimizer::state_tensor(const std::string& key, const Tensor& like) {
@@ -20,10 +22,26 @@ Tensor& Optimizer::state_tensor(const std::string& key, const Tensor& like) {
   return it->second;
 }
 
-namespace {
+void sgd_update(Param& p, const Tensor& grad, float lr, const SgdOptions& o, Tensor* velocity) {
+  float* w = p.value.data();
+  const float* g = grad.data();
+  const float wd = p.decay ? o.weight_decay : 0.f, mu = o.momentum;
+  const int64_t n = p.value.numel();
+  if (!velocity) {  // plain SGD keeps no state
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
+    return;
+  }
+  float* v = velocity->data();
+  const bool nesterov = o.nesterov;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i] + wd * w[i];
+    v[i] = mu * v[i] + gi;
+    w[i] -= lr * (nesterov ? gi + mu * v[i] : v[i]);
+  }
+}
 
-// The double that prints as the float's shortest decimal form, so a config written from
-// momentum 0.9f reads 0.9 rather than 0.8999999761581421.
 double json_number(float v) {
   char buf[32];
   const auto res = std::to_chars(buf, buf + sizeof buf, v);
@@ -31,7 +49,6 @@ double json_number(float v) {
   return std::strtod(buf, nullptr);
 }
 
-// The plain gradient of `p`, checked against its value; undefined when there is none.
 Tensor plain_grad(const Param& p) {
   if (!p.grad.defined()) return {};
   if (p.grad.shape() != p.value.shape())
@@ -47,6 +64,19 @@ void check_range(const char* what, double v, double lo, double hi, bool hi_open)
                                 std::to_string(v) + " is outside [" + std::to_string(lo) + ", " +
                                 std::to_string(hi) + (hi_open ? ")" : "]"));
 }
+
+void check_keys(const nlohmann::json& config, const std::string& type,
+                const std::vector<std::string>& known) {
+  for (const auto& [key, value] : config.items()) {
+    if (key == "type" || std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw std::invalid_argument("unknown optimizer setting '" + key + "' for " + type +
+                                "; known: " + list);
+  }
+}
+
+namespace {
 
 class Sgd final : public Optimizer {
  public:
@@ -72,23 +102,8 @@ class Sgd final : public Optimizer {
 
  private:
   void update(Param& p, const Tensor& grad, float lr) {
-    float* w = p.value.data();
-    const float* g = grad.data();
-    const float wd = p.decay ? o_.weight_decay : 0.f, mu = o_.momentum;
-    const int64_t n = p.value.numel();
-    if (mu == 0.f) {  // plain SGD keeps no state
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
-      return;
-    }
-    float* v = state_tensor(p.name + "/momentum", p.value).data();
-    const bool nesterov = o_.nesterov;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      const float gi = g[i] + wd * w[i];
-      v[i] = mu * v[i] + gi;
-      w[i] -= lr * (nesterov ? gi + mu * v[i] : v[i]);
-    }
+    sgd_update(p, grad, lr, o_,
+               o_.momentum == 0.f ? nullptr : &state_tensor(p.name + "/momentum", p.value));
   }
 
   SgdOptions o_;
@@ -146,31 +161,6 @@ class Adam final : public Optimizer {
   AdamOptions o_;
 };
 
-// Throws for a key of `config` (other than "type") that `known` does not list: a misspelt
-// setting must not fall back to its default unnoticed.
-void check_keys(const nlohmann::json& config, const std::string& type,
-                const std::vector<std::string>& known) {
-  for (const auto& [key, value] : config.items()) {
-    if (key == "type" || std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw std::invalid_argument("unknown optimizer setting '" + key + "' for " + type +
-                                "; known: " + list);
-  }
-}
-
-// Reads config[key] into `field` when present; the option struct's default stays otherwise.
-template <typename T>
-void read(const nlohmann::json& config, const char* key, T& field) {
-  if (!config.contains(key)) return;
-  try {
-    field = config[key].get<T>();
-  } catch (const nlohmann::json::type_error&) {
-    throw std::invalid_argument(std::string("optimizer setting '") + key +
-                                "' has the wrong type: " + config[key].dump());
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<Optimizer> make_sgd(const SgdOptions& o) {
@@ -201,7 +191,9 @@ std::unique_ptr<Optimizer> make_optimizer(const nlohmann::json& config) {
     read(config, "weight_decay", o.weight_decay);
     return make_adam(o);
   }
-  throw std::invalid_argument("unknown optimizer type '" + type + "'; known: sgd, adam, adamw");
+  if (type == "kfac") return make_kfac(read_kfac_options(config));
+  throw std::invalid_argument("unknown optimizer type '" + type +
+                              "'; known: sgd, adam, adamw, kfac");
 }
 
 }  // namespace tessera

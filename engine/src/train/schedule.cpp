@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "json_settings.hpp"
+
 namespace tessera {
 namespace {
 
@@ -22,24 +24,14 @@ const char* kind_name(LrSchedule::Kind k) {
   return "constant";
 }
 
+constexpr const char* kWhat = "learning-rate schedule";
+
 LrSchedule::Kind parse_kind(const std::string& s) {
   if (s == "constant") return LrSchedule::Kind::constant;
   if (s == "step") return LrSchedule::Kind::step;
   if (s == "cosine") return LrSchedule::Kind::cosine;
   throw std::invalid_argument("unknown learning-rate schedule kind '" + s +
                               "'; known: constant, step, cosine");
-}
-
-// Reads j[key] into `field` when present; the struct's default stays otherwise.
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& field) {
-  if (!j.contains(key)) return;
-  try {
-    field = j[key].get<T>();
-  } catch (const nlohmann::json::type_error&) {
-    throw std::invalid_argument(std::string("learning-rate schedule setting '") + key +
-                                "' has the wrong type: " + j[key].dump());
-  }
 }
 
 // Settings that would divide by zero or run backwards are caught when the schedule is read.
@@ -90,14 +82,14 @@ LrSchedule LrSchedule::from_json(const nlohmann::json& j) {
                                   "total_steps, min_lr");
   LrSchedule s;
   std::string kind = kind_name(s.kind);
-  read(j, "kind", kind);
+  read(j, "kind", kind, kWhat);
   s.kind = parse_kind(kind);
-  read(j, "base_lr", s.base_lr);
-  read(j, "warmup_steps", s.warmup_steps);
-  read(j, "step_size", s.step_size);
-  read(j, "gamma", s.gamma);
-  read(j, "total_steps", s.total_steps);
-  read(j, "min_lr", s.min_lr);
+  read(j, "base_lr", s.base_lr, kWhat);
+  read(j, "warmup_steps", s.warmup_steps, kWhat);
+  read(j, "step_size", s.step_size, kWhat);
+  read(j, "gamma", s.gamma, kWhat);
+  read(j, "total_steps", s.total_steps, kWhat);
+  read(j, "min_lr", s.min_lr, kWhat);
   validate(s);
   return s;
 }

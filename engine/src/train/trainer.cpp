@@ -6,18 +6,21 @@
 namespace tessera {
 
 float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& input,
-                 const LossFn& loss) {
+                 const LossFn& loss, GradientSync* sync) {
+  optimizer.prepare(model, sync ? &sync->comm() : nullptr);
   const Tensor prediction = model.forward(input, Mode::train);
   const LossResult l = loss(prediction);
-  if (!std::isfinite(l.value)) {
+  const float value = sync ? sync->comm().allreduce_mean(l.value) : l.value;
+  if (!std::isfinite(value)) {
     model.clear_saved();
-    throw std::runtime_error("training diverged: loss is " + std::to_string(l.value) +
+    throw std::runtime_error("training diverged: loss is " + std::to_string(value) +
                              " at optimizer step " + std::to_string(optimizer.steps()) +
                              "; lower the learning rate or check the inputs for NaN");
   }
   model.backward(l.grad);
+  if (sync) sync->finish();
   optimizer.step(model.parameters(), lr);
-  return l.value;
+  return value;
 }
 
 }  // namespace tessera

@@ -23,6 +23,9 @@ class Sequential final : public UnaryModule {
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override;
+  void for_each_child(const std::function<void(Module&)>& f) override {
+    for (auto& m : modules_) f(*m);
+  }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -62,6 +65,9 @@ class Graph final : public UnaryModule {
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override;
+  void for_each_child(const std::function<void(Module&)>& f) override {
+    for (Node& n : nodes_) f(*n.module);
+  }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;

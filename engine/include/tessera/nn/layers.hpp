@@ -1,5 +1,6 @@
 #pragma once
 // The layers. Each takes an options struct (designated initializers) and states its geometry.
+#include "tessera/nn/kron_factored.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/ops/activation.hpp"
 #include "tessera/ops/conv.hpp"
@@ -20,7 +21,7 @@ struct ConvOptions {
 
 // y = conv(x, w) + b.  [N,Ci,*S] -> [N,Co,*S'];  He-normal init.
 // transposed = true: transposed convolution (kernel 2, stride 2 upsamples exactly 2x).
-class Conv final : public UnaryModule {
+class Conv final : public UnaryModule, public KroneckerFactored {
  public:
   explicit Conv(const ConvOptions& o, bool transposed = false);
   std::string type() const override { return transposed_ ? "conv_transpose" : "conv"; }
@@ -31,6 +32,9 @@ class Conv final : public UnaryModule {
   void clear_saved() override { x_ = Tensor(); }
   Param& weight() { return weight_; }
   Param& bias() { return bias_; }
+  bool has_kron_factors() const override { return !transposed_ && o_.groups == 1; }
+  Param& kron_weight() override { return weight_; }
+  Param* kron_bias() override { return o_.bias ? &bias_ : nullptr; }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -146,7 +150,7 @@ struct LinearOptions {
 };
 
 // [N,F] (or [N,C,*S], flattened) -> [N,O]; Xavier-uniform init.
-class Linear final : public UnaryModule {
+class Linear final : public UnaryModule, public KroneckerFactored {
  public:
   explicit Linear(const LinearOptions& o);
   std::string type() const override { return "linear"; }
@@ -155,6 +159,9 @@ class Linear final : public UnaryModule {
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = Tensor(); }
+  bool has_kron_factors() const override { return true; }
+  Param& kron_weight() override { return weight_; }
+  Param* kron_bias() override { return o_.bias ? &bias_ : nullptr; }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;

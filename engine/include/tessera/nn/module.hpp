@@ -11,6 +11,7 @@
 // backward consumes it. In eval mode nothing is kept. Parameter gradients are overwritten by
 // each backward, not accumulated.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -54,7 +55,7 @@ class Module {
   Tensor forward(const Tensor& x, Mode mode) { return forward(std::vector<Tensor>{x}, mode); }
   Tensor forward(const std::vector<Tensor>& xs, Mode mode) { return run_forward(xs, mode); }
   // dy -> one gradient per input.
-  std::vector<Tensor> backward(const Tensor& dy) { return run_backward(dy); }
+  std::vector<Tensor> backward(const Tensor& dy);
   Tensor backward_one(const Tensor& dy);  // for single-input modules
 
   virtual std::string type() const = 0;
@@ -73,6 +74,12 @@ class Module {
   // Drops whatever forward kept (after an aborted step).
   virtual void clear_saved() {}
 
+  // Calls f on each direct child (containers, reversible blocks); leaves have none.
+  virtual void for_each_child(const std::function<void(Module&)>& f) { (void)f; }
+  // Called after each backward of this module, when the gradients of the parameters it owns
+  // directly are final: data-parallel training starts reducing them while backward goes on.
+  void set_backward_hook(std::function<void(Module&)> hook) { backward_hook_ = std::move(hook); }
+
   std::vector<Param*> parameters();
   std::vector<std::pair<std::string, Tensor*>> buffers();
   int64_t parameter_count();
@@ -80,7 +87,13 @@ class Module {
  protected:
   virtual Tensor run_forward(const std::vector<Tensor>& xs, Mode mode) = 0;
   virtual std::vector<Tensor> run_backward(const Tensor& dy) = 0;
+
+ private:
+  std::function<void(Module&)> backward_hook_;
 };
+
+// Calls f on m and on every module below it, parents first.
+void for_each_module(Module& m, const std::function<void(Module&)>& f);
 
 // A module of one input: implement forward_one / backward_input.
 class UnaryModule : public Module {

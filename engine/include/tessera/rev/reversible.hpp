@@ -64,6 +64,10 @@ class AdditiveCoupling final : public Reversible {
   Tensor inverse(const Tensor& y, Mode mode) override;
   std::pair<Tensor, Tensor> reverse_backward(const Tensor& y, const Tensor& dy) override;
   Tensor forward_unsaved(const Tensor& x, Mode mode) override;
+  void for_each_child(const std::function<void(Module&)>& fn) override {
+    fn(*f_);
+    fn(*g_);
+  }
   Module& f() { return *f_; }
   Module& g() { return *g_; }
 
@@ -127,6 +131,9 @@ class RevSequence final : public Reversible {
   RevSequence& add(std::unique_ptr<Reversible> block);
   size_t size() const { return blocks_.size(); }
   Reversible& at(size_t i) { return *blocks_.at(i); }
+  void for_each_child(const std::function<void(Module&)>& f) override {
+    for (auto& b : blocks_) f(*b);
+  }
 
   std::string type() const override { return "rev_sequence"; }
   nlohmann::json config() const override;

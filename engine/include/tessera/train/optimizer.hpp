@@ -1,6 +1,6 @@
 #pragma once
-// First-order optimizers. State lives in a name -> tensor map so checkpoints can save and
-// restore it without knowing the optimizer.
+// Optimizers: SGD, Adam, and K-FAC (train/kfac.hpp). State lives in a name -> tensor map so
+// checkpoints can save and restore it without knowing the optimizer.
 //
 //   auto opt = make_optimizer({{"type", "sgd"}, {"momentum", 0.9}, {"weight_decay", 1e-4}});
 //   opt->step(model.parameters(), schedule.lr_at(step));
@@ -16,9 +16,19 @@
 
 namespace tessera {
 
+class Communicator;
+class Module;
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
+  // Called before each forward pass of `model` (train_step does it). K-FAC asks its layers to
+  // record curvature on the steps that update it and reduces that curvature over `comm`
+  // (nullptr: one process); first-order optimizers need nothing.
+  virtual void prepare(Module& model, Communicator* comm) {
+    (void)model;
+    (void)comm;
+  }
   // Updates every parameter from its grad with learning rate `lr`.
   virtual void step(const std::vector<Param*>& params, float lr) = 0;
   // Settings, enough for make_optimizer to rebuild it: {"type": "sgd", ...}.
@@ -53,7 +63,7 @@ struct AdamOptions {
 
 std::unique_ptr<Optimizer> make_sgd(const SgdOptions& o);
 std::unique_ptr<Optimizer> make_adam(const AdamOptions& o);
-// {"type": "sgd"|"adam"|"adamw", options...}; unknown types or keys throw.
+// {"type": "sgd"|"adam"|"adamw"|"kfac", options...}; unknown types or keys throw.
 std::unique_ptr<Optimizer> make_optimizer(const nlohmann::json& config);
 
 }  // namespace tessera

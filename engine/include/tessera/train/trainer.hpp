@@ -3,6 +3,7 @@
 // forward (train mode) -> loss -> backward -> optimizer update.
 #include <functional>
 
+#include "tessera/dist/data_parallel.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/optimizer.hpp"
@@ -12,9 +13,12 @@ namespace tessera {
 // prediction -> loss value and gradient
 using LossFn = std::function<LossResult(const Tensor& prediction)>;
 
-// Returns the loss. Throws std::runtime_error when the loss is not finite, before the
-// weights are touched, so a diverged run stops instead of writing NaN weights.
+// Returns the loss (with `sync`, its mean over ranks). Throws std::runtime_error when the loss
+// is not finite, before the weights are touched, so a diverged run stops instead of writing
+// NaN weights (on every rank at once: the mean is NaN everywhere).
+// With `sync` (data-parallel training) `input` is this rank's shard of the batch, the
+// gradients are averaged over ranks before the update, and every rank takes the same step.
 float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& input,
-                 const LossFn& loss);
+                 const LossFn& loss, GradientSync* sync = nullptr);
 
 }  // namespace tessera

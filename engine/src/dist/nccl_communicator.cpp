@@ -1,0 +1,117 @@
+// NCCL between the GPUs of a run, one GPU per process (rank % device count), bootstrapped over
+// MPI. Engine tensors live in host memory until the cuDNN backend lands, so each collective
+// stages its data through a device buffer that grows to the largest call and is reused.
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "backends.hpp"
+
+namespace tessera {
+
+namespace {
+
+void check_cuda(cudaError_t rc, const char* what) {
+  if (rc != cudaSuccess)
+    throw std::runtime_error(std::string("nccl communicator: ") + what +
+                             " failed: " + cudaGetErrorString(rc));
+}
+
+void check_nccl(ncclResult_t rc, const char* what) {
+  if (rc != ncclSuccess)
+    throw std::runtime_error(std::string("nccl communicator: ") + what +
+                             " failed: " + ncclGetErrorString(rc));
+}
+
+class NcclCommunicator final : public Communicator {
+ public:
+  explicit NcclCommunicator(std::unique_ptr<Communicator> mpi) : mpi_(std::move(mpi)) {
+    int devices = 0;
+    check_cuda(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
+    if (devices == 0) throw std::runtime_error("the nccl communicator needs a GPU; none found");
+    check_cuda(cudaSetDevice(mpi_->rank() % devices), "cudaSetDevice");
+    // The id is 128 bytes; it travels as floats over the bootstrap communicator.
+    ncclUniqueId id{};
+    if (mpi_->rank() == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    static_assert(sizeof(id) % sizeof(float) == 0);
+    mpi_->broadcast(reinterpret_cast<float*>(&id), sizeof(id) / sizeof(float), 0);
+    check_nccl(ncclCommInitRank(&comm_, mpi_->size(), id, mpi_->rank()), "ncclCommInitRank");
+    check_cuda(cudaStreamCreate(&stream_), "cudaStreamCreate");
+  }
+  ~NcclCommunicator() override {
+    if (buffer_) cudaFree(buffer_);
+    if (stream_) cudaStreamDestroy(stream_);
+    if (comm_) ncclCommDestroy(comm_);
+  }
+
+  int rank() const override { return mpi_->rank(); }
+  int size() const override { return mpi_->size(); }
+  std::string backend() const override { return "nccl"; }
+
+  void allreduce_sum(float* data, int64_t n) override {
+    float* d = stage_in(data, n);
+    check_nccl(ncclAllReduce(d, d, size_t(n), ncclFloat, ncclSum, comm_, stream_), "ncclAllReduce");
+    stage_out(data, n);
+  }
+  void broadcast(float* data, int64_t n, int root) override {
+    float* d = stage_in(data, n);
+    check_nccl(ncclBroadcast(d, d, size_t(n), ncclFloat, root, comm_, stream_), "ncclBroadcast");
+    stage_out(data, n);
+  }
+  void allgather(const float* data, int64_t n, float* out) override {
+    const int64_t total = n * size();
+    reserve(total);
+    float* slot = buffer_ + n * rank();
+    check_cuda(
+        cudaMemcpyAsync(slot, data, size_t(n) * sizeof(float), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpy");
+    check_nccl(ncclAllGather(slot, buffer_, size_t(n), ncclFloat, comm_, stream_), "ncclAllGather");
+    stage_out(out, total);
+  }
+  void barrier() override {
+    float token = 0.f;
+    allreduce_sum(&token, 1);
+  }
+  void abort(int code) override {
+    if (comm_) ncclCommAbort(comm_), comm_ = nullptr;
+    mpi_->abort(code);
+  }
+
+ private:
+  void reserve(int64_t n) {
+    if (n <= capacity_) return;
+    if (buffer_) check_cuda(cudaFree(buffer_), "cudaFree");
+    buffer_ = nullptr;
+    check_cuda(cudaMalloc(&buffer_, size_t(n) * sizeof(float)), "cudaMalloc");
+    capacity_ = n;
+  }
+  float* stage_in(const float* data, int64_t n) {
+    reserve(n);
+    check_cuda(
+        cudaMemcpyAsync(buffer_, data, size_t(n) * sizeof(float), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpy");
+    return buffer_;
+  }
+  void stage_out(float* data, int64_t n) {
+    check_cuda(
+        cudaMemcpyAsync(data, buffer_, size_t(n) * sizeof(float), cudaMemcpyDeviceToHost, stream_),
+        "cudaMemcpy");
+    check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+  }
+
+  std::unique_ptr<Communicator> mpi_;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  float* buffer_ = nullptr;
+  int64_t capacity_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_nccl_communicator(std::unique_ptr<Communicator> mpi) {
+  return std::make_unique<NcclCommunicator>(std::move(mpi));
+}
+
+}  // namespace tessera

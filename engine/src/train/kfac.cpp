@@ -1,0 +1,286 @@
+#include "tessera/train/kfac.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "optimizer_util.hpp"
+#include "tessera/dist/communicator.hpp"
+#include "tessera/nn/kron_factored.hpp"
+#include "tessera/nn/module.hpp"
+#include "tessera/ops/linalg.hpp"
+
+namespace tessera {
+
+namespace {
+
+// State keys of a layer's running factors, under its weight's name.
+std::string a_key(KroneckerFactored& k) {
+  return k.kron_weight().name + "/kfac_a";
+}
+std::string g_key(KroneckerFactored& k) {
+  return k.kron_weight().name + "/kfac_g";
+}
+
+// The layer's gradient as one matrix [Co, D]: the weight flattened, the bias as the last
+// column. Undefined when backward wrote no weight gradient.
+Tensor gradient_matrix(KroneckerFactored& k) {
+  const Tensor gw = plain_grad(k.kron_weight());
+  if (!gw.defined()) return {};
+  const int64_t co = gw.dim(0), dw = gw.numel() / co;
+  const Param* b = k.kron_bias();
+  const Tensor gb = b ? plain_grad(*b) : Tensor();
+  if (b && !gb.defined()) return {};
+  const int64_t d = dw + (b ? 1 : 0);
+  Tensor m = Tensor::empty({co, d});
+  for (int64_t i = 0; i < co; ++i) {
+    std::copy(gw.data() + i * dw, gw.data() + (i + 1) * dw, m.data() + i * d);
+    if (b) m.data()[i * d + dw] = gb.data()[i];
+  }
+  return m;
+}
+
+// The inverse of gradient_matrix: the weight's and the bias's parts of m, scaled by `scale`.
+std::pair<Tensor, Tensor> split_matrix(KroneckerFactored& k, const Tensor& m, float scale) {
+  const Shape& ws = k.kron_weight().value.shape();
+  const int64_t co = m.dim(0), d = m.dim(1), dw = product(ws) / co;
+  Tensor w = Tensor::empty(ws), b;
+  if (k.kron_bias()) b = Tensor::empty({co});
+  for (int64_t i = 0; i < co; ++i) {
+    for (int64_t j = 0; j < dw; ++j) w.data()[i * dw + j] = scale * m.data()[i * d + j];
+    if (b.defined()) b.data()[i] = scale * m.data()[i * d + dw];
+  }
+  return {w, b};
+}
+
+double dot(const Tensor& a, const Tensor& b) {
+  double s = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) s += double(a.data()[i]) * b.data()[i];
+  return s;
+}
+
+// Mean of the (clamped) eigenvalues: the trace over the size.
+double mean_eigenvalue(const SymmetricEigen& e) {
+  double s = 0;
+  for (float v : e.values) s += std::max(0.f, v);
+  return s / double(e.values.size());
+}
+
+class Kfac final : public Optimizer {
+ public:
+  explicit Kfac(const KfacOptions& o) : o_(o) {
+    check_range("momentum", o.momentum, 0, 1, true);
+    check_range("weight_decay", o.weight_decay, 0, INFINITY, false);
+    check_range("damping", o.damping, 1e-12, INFINITY, false);
+    check_range("kl_clip", o.kl_clip, 0, INFINITY, false);
+    check_range("stat_decay", o.stat_decay, 0, 1, true);
+    check_range("factor_interval", o.factor_interval, 1, 1e9, false);
+    check_range("inverse_interval", o.inverse_interval, 1, 1e9, false);
+  }
+
+  void prepare(Module& model, Communicator* comm) override {
+    comm_ = comm;
+    layers_.clear();
+    const bool record = steps_ % o_.factor_interval == 0;
+    for_each_module(model, [&](Module& m) {
+      auto* k = dynamic_cast<KroneckerFactored*>(&m);
+      if (!k || !k->has_kron_factors()) return;
+      k->record_factors(record);
+      layers_.push_back(k);
+    });
+    prepared_ = true;
+  }
+
+  void step(const std::vector<Param*>& params, float lr) override {
+    if (!prepared_)
+      throw std::logic_error(
+          "kfac: prepare(model) must come before each forward pass "
+          "(train_step does it)");
+    prepared_ = false;
+    if (steps_ % o_.factor_interval == 0) update_factors();
+    for (KroneckerFactored* k : layers_) k->record_factors(false);
+    if (steps_ % o_.inverse_interval == 0 || eigen_missing()) update_eigen();
+
+    const std::unordered_set<const Param*> stepped(params.begin(), params.end());
+    std::unordered_map<const Param*, Tensor> natural;  // preconditioned gradients
+    std::vector<std::pair<KroneckerFactored*, Tensor>> deltas;
+    double predicted = 0;  // sum <step, grad> over preconditioned layers
+    for (KroneckerFactored* k : layers_) {
+      if (!stepped.count(&k->kron_weight()) || !eigen_.count(a_key(*k))) continue;
+      const Tensor m = gradient_matrix(*k);
+      if (!m.defined()) continue;
+      Tensor delta = precondition(*k, m);
+      predicted += dot(delta, m);
+      deltas.emplace_back(k, std::move(delta));
+    }
+    const double kl = double(lr) * lr * predicted;
+    const float nu =
+        o_.kl_clip > 0 && kl > 0 ? float(std::min(1.0, std::sqrt(o_.kl_clip / kl))) : 1.f;
+    for (auto& [k, delta] : deltas) {
+      auto [w, b] = split_matrix(*k, delta, nu);
+      natural[&k->kron_weight()] = w;
+      if (k->kron_bias()) natural[k->kron_bias()] = b;
+    }
+    const SgdOptions sgd{.momentum = o_.momentum, .weight_decay = o_.weight_decay};
+    for (Param* p : params) {
+      auto it = natural.find(p);
+      const Tensor g = it != natural.end() ? it->second : plain_grad(*p);
+      if (!g.defined()) continue;  // no gradient (frozen or unused): left as is
+      sgd_update(*p, g, lr, sgd,
+                 o_.momentum == 0.f ? nullptr : &state_tensor(p->name + "/momentum", p->value));
+    }
+    ++steps_;
+  }
+
+  nlohmann::json config() const override {
+    return {{"type", "kfac"},
+            {"momentum", json_number(o_.momentum)},
+            {"weight_decay", json_number(o_.weight_decay)},
+            {"damping", json_number(o_.damping)},
+            {"pi_damping", o_.pi_damping},
+            {"kl_clip", json_number(o_.kl_clip)},
+            {"stat_decay", json_number(o_.stat_decay)},
+            {"factor_interval", o_.factor_interval},
+            {"inverse_interval", o_.inverse_interval}};
+  }
+
+ private:
+  bool distributed() const { return comm_ && comm_->size() > 1; }
+
+  // Folds this step's factors (averaged over ranks) into the running averages.
+  void update_factors() {
+    std::vector<std::pair<std::string, Tensor>> batch;
+    for (KroneckerFactored* k : layers_) {
+      KronFactors f = k->take_factors();
+      if (!f.a.defined() || !f.g.defined()) continue;  // not on this step's backward path
+      batch.emplace_back(a_key(*k), std::move(f.a));
+      batch.emplace_back(g_key(*k), std::move(f.g));
+    }
+    if (distributed()) {
+      // One reduction for every factor of the step.
+      std::vector<float> all;
+      for (auto& [key, t] : batch) all.insert(all.end(), t.data(), t.data() + t.numel());
+      comm_->allreduce_mean(all.data(), int64_t(all.size()));
+      size_t at = 0;
+      for (auto& [key, t] : batch) {
+        std::copy(all.begin() + long(at), all.begin() + long(at + size_t(t.numel())), t.data());
+        at += size_t(t.numel());
+      }
+    }
+    for (auto& [key, t] : batch) blend(key, t);
+  }
+
+  void blend(const std::string& key, const Tensor& batch) {
+    auto it = state_.find(key);
+    if (it == state_.end()) {  // the first batch starts the average
+      state_.emplace(key, batch);
+      return;
+    }
+    Tensor& avg = state_tensor(key, batch);
+    const float d = o_.stat_decay;
+    for (int64_t i = 0; i < avg.numel(); ++i)
+      avg.data()[i] = d * avg.data()[i] + (1 - d) * batch.data()[i];
+  }
+
+  bool eigen_missing() const {
+    for (KroneckerFactored* k : layers_)
+      if (state_.count(a_key(*k)) && !eigen_.count(a_key(*k))) return true;
+    return false;
+  }
+
+  // Eigendecomposes every running factor. With several ranks each factor goes to one rank
+  // (largest first, to the least loaded, by n^3) and is then broadcast from it.
+  void update_eigen() {
+    std::vector<std::string> keys;
+    for (KroneckerFactored* k : layers_)
+      if (state_.count(a_key(*k)) && state_.count(g_key(*k))) {
+        keys.push_back(a_key(*k));
+        keys.push_back(g_key(*k));
+      }
+    const int ranks = distributed() ? comm_->size() : 1, me = distributed() ? comm_->rank() : 0;
+    auto size_of = [&](const std::string& key) { return state_.at(key).dim(0); };
+    std::vector<size_t> order(keys.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t x, size_t y) { return size_of(keys[x]) > size_of(keys[y]); });
+    std::vector<double> load(size_t(ranks), 0.0);
+    std::vector<int> owner(keys.size(), 0);
+    for (size_t i : order) {
+      const int r = int(std::min_element(load.begin(), load.end()) - load.begin());
+      owner[i] = r;
+      load[size_t(r)] += std::pow(double(size_of(keys[i])), 3);
+    }
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (owner[i] == me) eigen_[keys[i]] = symmetric_eigen(state_.at(keys[i]));
+    if (ranks == 1) return;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const int64_t n = size_of(keys[i]);
+      std::vector<float> buf(size_t(n * n + n));
+      if (owner[i] == me) {
+        const SymmetricEigen& e = eigen_.at(keys[i]);
+        std::copy(e.vectors.data(), e.vectors.data() + n * n, buf.begin());
+        std::copy(e.values.begin(), e.values.end(), buf.begin() + n * n);
+      }
+      comm_->broadcast(buf.data(), int64_t(buf.size()), owner[i]);
+      SymmetricEigen e{Tensor::empty({n, n}), std::vector<float>(buf.begin() + n * n, buf.end())};
+      std::copy(buf.begin(), buf.begin() + n * n, e.vectors.data());
+      eigen_[keys[i]] = std::move(e);
+    }
+  }
+
+  // (G + gG I)^-1 m (A + gA I)^-1 in the factors' eigenbases.
+  Tensor precondition(KroneckerFactored& k, const Tensor& m) const {
+    const SymmetricEigen& ea = eigen_.at(a_key(k));
+    const SymmetricEigen& eg = eigen_.at(g_key(k));
+    double pi = 1;
+    if (o_.pi_damping) {
+      const double ma = mean_eigenvalue(ea), mg = mean_eigenvalue(eg);
+      if (ma > 0 && mg > 0) pi = std::sqrt(ma / mg);
+    }
+    const double root = std::sqrt(double(o_.damping));
+    const double damp_a = root * pi, damp_g = root / pi;
+    Tensor v = matmul(matmul(eg.vectors, m, true, false), ea.vectors);
+    const int64_t co = v.dim(0), d = v.dim(1);
+    for (int64_t i = 0; i < co; ++i)
+      for (int64_t j = 0; j < d; ++j)
+        v.data()[i * d + j] =
+            float(v.data()[i * d + j] / ((std::max(0.f, eg.values[size_t(i)]) + damp_g) *
+                                         (std::max(0.f, ea.values[size_t(j)]) + damp_a)));
+    return matmul(matmul(eg.vectors, v), ea.vectors, false, true);
+  }
+
+  KfacOptions o_;
+  std::vector<KroneckerFactored*> layers_;  // of the model given to the last prepare
+  Communicator* comm_ = nullptr;
+  bool prepared_ = false;
+  // Eigendecompositions of the running factors, by state key; derived, so not in state_ (a
+  // restored optimizer recomputes them on its first step).
+  std::map<std::string, SymmetricEigen> eigen_;
+};
+
+}  // namespace
+
+std::unique_ptr<Optimizer> make_kfac(const KfacOptions& o) {
+  return std::make_unique<Kfac>(o);
+}
+
+KfacOptions read_kfac_options(const nlohmann::json& config) {
+  check_keys(config, "kfac",
+             {"momentum", "weight_decay", "damping", "pi_damping", "kl_clip", "stat_decay",
+              "factor_interval", "inverse_interval"});
+  KfacOptions o;
+  read(config, "momentum", o.momentum);
+  read(config, "weight_decay", o.weight_decay);
+  read(config, "damping", o.damping);
+  read(config, "pi_damping", o.pi_damping);
+  read(config, "kl_clip", o.kl_clip);
+  read(config, "stat_decay", o.stat_decay);
+  read(config, "factor_interval", o.factor_interval);
+  read(config, "inverse_interval", o.inverse_interval);
+  return o;
+}
+
+}  // namespace tessera
