@@ -21,7 +21,7 @@ PACKAGES=(
   libinsighttoolkit5-dev libgdal-dev libhdf5-dev libnetcdf-c++4-dev libopencv-dev
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin
   libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev libtiff-dev
-  python3-torch python3-numpy python3-matplotlib clang-format libgdcm-tools
+  python3-torch python3-numpy python3-matplotlib clang-format libgdcm-tools time
 )
 
 step_start=0
@@ -104,7 +104,23 @@ case "$mode" in
     "$tessera" bench tiling --dims 2 --size 1000 --max-memory 16M --dir build
     step_done
 
-    for group in connectomics materials ecology hydrology video; do
+    step "demo: K-FAC on 2 MPI ranks (data-parallel)"
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 \
+      mpirun -np 2 --oversubscribe "$tessera" demo --optimizer kfac --steps 60 --output build/demo_unet_kfac.h5
+    step_done
+
+    step "connectomics: synthetic EM volumes, train, segment the held-out one, evaluate"
+    cx=build/demo_connectomics
+    mkdir -p "$cx"
+    "$tessera" connectomics synth --raw "$cx/train_raw.h5:raw" --labels "$cx/train_ids.h5:ids" --size 32,96,96 --seed 1
+    "$tessera" connectomics synth --raw "$cx/test_raw.h5:raw" --labels "$cx/test_ids.h5:ids" --size 32,96,96 --seed 2
+    "$tessera" connectomics train --raw "$cx/train_raw.h5:raw" --labels "$cx/train_ids.h5:ids" --output "$cx/aff.h5" --steps 300
+    "$tessera" connectomics run --model "$cx/aff.h5" --raw "$cx/test_raw.h5:raw" --output "$cx/seg.h5:seg" \
+      --threshold 0.5 --preview "$cx/seg.png" --quiet
+    "$tessera" connectomics evaluate --segmentation "$cx/seg.h5:seg" --truth "$cx/test_ids.h5:ids" --output "$cx/scores.json"
+    step_done
+
+    for group in materials ecology hydrology video; do
       step "tessera $group --help"
       "$tessera" "$group" --help
       step_done

@@ -112,13 +112,13 @@ double learning_rate_of(const std::string& name, const std::vector<std::string>&
     }
     throw std::invalid_argument("--lr " + g + ": expected " + name + "=<positive number>");
   }
-  return default_lr(name);
+  return default_learning_rate(name);
 }
 
 Curve train_until(const std::string& name, const MembraneData& d, const KfacBenchOptions& o) {
   auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .seed = 11});
   const bool kfac = name == "kfac";
-  auto opt = make_training_optimizer(name, kfac ? o.kfac_settings : "");
+  auto opt = make_optimizer(name, kfac ? o.kfac_settings : "");
   Curve c;
   c.optimizer = name;
   c.lr = learning_rate_of(name, o.lr);

@@ -35,7 +35,7 @@ double pixel_accuracy(const Tensor& logits, const Tensor& mask) {
 
 void run_demo(const DemoOptions& o, Communicator& comm) {
   auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .reversible = o.reversible, .seed = 1});
-  auto opt = make_training_optimizer(o.training.optimizer, o.training.settings);
+  auto opt = make_optimizer(o.training.optimizer, o.training.settings);
   GradientSync sync(*net, comm);
   const LrSchedule schedule{.kind = LrSchedule::Kind::cosine,
                             .base_lr = learning_rate(o.training),

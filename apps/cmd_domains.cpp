@@ -2,7 +2,6 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "tessera/connectomics/connectomics.hpp"
 #include "tessera/ecology/ecology.hpp"
 #include "tessera/hydrology/hydrology.hpp"
 #include "tessera/materials/materials.hpp"
@@ -22,7 +21,6 @@ void add_domain(CLI::App& app, const char* name, StatusFn status) {
 }  // namespace
 
 void add_domain_commands(CLI::App& app) {
-  add_domain(app, "connectomics", connectomics::status);
   add_domain(app, "materials", materials::status);
   add_domain(app, "ecology", ecology::status);
   add_domain(app, "hydrology", hydrology::status);

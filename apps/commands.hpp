@@ -8,9 +8,11 @@ void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_domain_commands(CLI::App& app);
+void add_connectomics_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_bench_tiling_command(CLI::App& bench);
 void add_bench_kfac_command(CLI::App& bench);
+void add_bench_connectomics_command(CLI::App& bench);
 
 }  // namespace tessera::app

@@ -14,7 +14,7 @@ namespace tessera::app {
 
 struct TrainingOptions {
   std::string optimizer = "adam";  // sgd | adam | kfac
-  double lr = 0;                   // 0: the optimizer's default (default_lr)
+  double lr = 0;                   // 0: the optimizer's default (default_learning_rate)
   std::string settings;            // JSON object of optimizer settings over the defaults
   std::string communicator = "auto";
 };
@@ -22,14 +22,8 @@ struct TrainingOptions {
 // Adds --optimizer, --lr, --optimizer-settings and --communicator to `cmd`.
 void add_training_options(CLI::App* cmd, TrainingOptions& o);
 
-// The learning rate each optimizer starts from when --lr is not given.
-double default_lr(const std::string& optimizer);
+// --lr, or the optimizer's default learning rate.
 double learning_rate(const TrainingOptions& o);
-
-// The optimizer with its documented defaults (SGD with momentum 0.9, Adam, K-FAC as in
-// train/kfac.hpp), with `settings` (a JSON object, may be empty) over them.
-std::unique_ptr<Optimizer> make_training_optimizer(const std::string& name,
-                                                   const std::string& settings = "");
 
 // Makes the communicator and runs `train` with it. An error on one rank of several ends every
 // rank (rather than leaving the others waiting in a collective) after printing it once.

@@ -6,12 +6,6 @@
 
 namespace tessera::connectomics {
 
-Status status() {
-  return {false,
-          "EM volumes: ITK/HDF5 readers and writers, affinity 3D U-Net, watershed + agglomeration, "
-          "VOI / adapted Rand; not yet available"};
-}
-
 std::string library_versions() {
   auto volume = itk::Image<float, 3>::New();  // one real ITK call: proves the link
   volume->Initialize();

@@ -89,6 +89,10 @@ std::unique_ptr<VolumeSink> create_itk(const std::string& path, const std::strin
 // (`data_bytes`, from the header); a no-op for other formats.
 void require_complete_data(const std::string& path, const std::string& ext, uint64_t data_bytes);
 std::unique_ptr<VolumeSource> open_tiff(const std::string& path);
+// A folder of 2D slices (slice_folder.cpp): read in natural name order, written as TIFF slices.
+std::unique_ptr<VolumeSource> open_slice_folder(const std::string& dir);
+std::unique_ptr<VolumeSink> create_slice_folder(const std::string& dir, const VolumeInfo& like,
+                                                int64_t channels, DType type);
 std::unique_ptr<VolumeSink> create_tiff(const std::string& path, const VolumeInfo& like,
                                         int64_t channels, DType type);
 std::unique_ptr<VolumeSource> open_gdal(const std::string& path);

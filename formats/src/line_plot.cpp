@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "tessera/io/atomic_file.hpp"
+#include "tessera/formats/png.hpp"
 
 namespace tessera {
 
@@ -111,14 +111,10 @@ void write_line_plot(const std::string& path, const LinePlot& plot) {
   text(img, plot.x_label, {left + w / 2 - 20, plot.height - 10});
   text(img, plot.y_label + (plot.log_y ? " (log scale)" : ""), {5, top - 10});
 
-  AtomicFile out(path);
-  std::vector<uchar> png;
-  if (!cv::imencode(".png", img, png)) throw std::runtime_error("could not encode " + path);
-  std::FILE* f = std::fopen(out.temp_path().c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot write " + path);
-  const bool ok = std::fwrite(png.data(), 1, png.size(), f) == png.size();
-  if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + path);
-  out.commit();
+  // Drawn in OpenCV's blue-green-red order.
+  cv::Mat rgb;
+  cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
+  write_rgb_png(path, rgb.cols, rgb.rows, std::vector<uint8_t>(rgb.datastart, rgb.dataend));
 }
 
 }  // namespace tessera

@@ -18,7 +18,7 @@ namespace {
 
 using namespace formats;
 
-enum class Family { hdf5, itk, tiff, gdal, opencv };
+enum class Family { hdf5, itk, tiff, gdal, opencv, folder };
 
 struct Spec {
   Family family;
@@ -74,6 +74,9 @@ Spec parse_spec(const std::string& spec) {
   }
   Spec out;
   if (split_hdf5(spec, out)) return out;
+  // A folder of slices: an existing folder, or a name ending in '/' (to create one).
+  if (spec.ends_with('/') || std::filesystem::is_directory(spec))
+    return {Family::folder, spec, "", ""};
   const std::string ext = extension_of(spec);
   if (one_of(ext, kHdf5Exts))
     throw std::runtime_error("'" + spec + "': an HDF5 spec names a dataset: " + spec +
@@ -85,7 +88,7 @@ Spec parse_spec(const std::string& spec) {
   throw std::runtime_error("'" + spec + "': unknown extension '" + ext +
                            "' (known: .h5:dataset .hdf5:dataset .nrrd .nhdr .mha .mhd .nii "
                            ".nii.gz .tif .tiff .vrt .img .asc .png .jpg .jpeg .bmp .pgm .ppm, "
-                           "or a gdal: / geotiff: prefix)");
+                           "a gdal: / geotiff: prefix, or a folder of slices)");
 }
 
 std::string spacing_str(const std::vector<double>& spacing) {
@@ -120,6 +123,11 @@ std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
   // GDAL also opens names that are not files: /vsizip/..., NETCDF:"file.nc":var.
   const bool gdal_name =
       s.family == Family::gdal && (s.path.starts_with("/vsi") || s.path.find(':') != s.path.npos);
+  if (s.family == Family::folder) {
+    if (!std::filesystem::is_directory(s.path))
+      throw std::runtime_error("'" + s.path + "': no such folder");
+    return open_slice_folder(s.path);
+  }
   if (!gdal_name && !std::filesystem::is_regular_file(s.path))
     throw std::runtime_error("'" + s.path + "': no such file");
   switch (s.family) {
@@ -132,6 +140,7 @@ std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
     case Family::gdal:
       return open_gdal(s.path);
     case Family::opencv:
+    case Family::folder:
       break;
   }
   return open_opencv(s.path);
@@ -153,6 +162,8 @@ std::unique_ptr<VolumeSink> create_volume(const std::string& spec, const VolumeI
       if (s.ext != ".tif" && s.ext != ".tiff")
         throw std::runtime_error("'" + s.path + "': GDAL writes GeoTIFF only (.tif, .tiff)");
       return create_gdal(s.path, like, channels, dtype);
+    case Family::folder:
+      return create_slice_folder(s.path, like, channels, dtype);
     case Family::opencv:
       break;
   }

@@ -66,4 +66,10 @@ std::unique_ptr<Optimizer> make_adam(const AdamOptions& o);
 // {"type": "sgd"|"adam"|"adamw"|"kfac", options...}; unknown types or keys throw.
 std::unique_ptr<Optimizer> make_optimizer(const nlohmann::json& config);
 
+// What training commands offer: "sgd" (momentum 0.9), "adam" or "kfac" with their documented
+// defaults, and `settings` (a JSON object as text, may be empty) over them.
+std::unique_ptr<Optimizer> make_optimizer(const std::string& type, const std::string& settings);
+// The learning rate each of those starts from: sgd 0.05, adam 0.003, kfac 0.02.
+double default_learning_rate(const std::string& type);
+
 }  // namespace tessera

@@ -13,6 +13,7 @@
 //   .tif .tiff                           libtiff (2D; multi-page = 3D; samples = channels)
 //   gdal:PATH, geotiff:PATH, .vrt .img .asc   GDAL (2D raster, bands = channels)
 //   .png .jpg .jpeg .bmp .pgm .ppm       OpenCV (2D, channels in OpenCV's BGR order)
+//   DIR (a folder), DIR/                 2D slices in natural name order = z; written as TIFF
 //
 // Errors: a missing, unreadable or unsupported file, an unknown extension or a missing HDF5
 // dataset throw std::runtime_error naming the file; a region outside the volume or data of the

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Connectomics: (1) quality on real data: the learned pipeline against the classical baseline
+# on the FIB-SEM volume of ../shared/data (trained on its first 35 slices, scored on the last
+# 15); (2) speed and memory of predict and segment on a generated 256^3 volume, each in its own
+# process so its peak RSS is its own. Writes bench/results/connectomics.md and
+# connectomics_fibsem.png.
+#   bench/connectomics.sh      (about 10 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESSERA=build/apps/tessera
+RESULTS=bench/results
+[[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time not found (Debian package 'time')" >&2; exit 1; }
+mkdir -p "$RESULTS"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+
+"$TESSERA" bench connectomics --steps 1500 --markdown "$tmp/quality.md" --preview "$RESULTS/connectomics_fibsem.png"
+
+# A model for the speed runs (its weights do not change the speed).
+"$TESSERA" connectomics synth --raw "$tmp/small_raw.h5:raw" --labels "$tmp/small_ids.h5:ids" --size 32,96,96 --seed 1
+"$TESSERA" connectomics train --raw "$tmp/small_raw.h5:raw" --labels "$tmp/small_ids.h5:ids" --output "$tmp/m.h5" --steps 300
+"$TESSERA" connectomics synth --raw "$tmp/big_raw.h5:raw" --labels "$tmp/big_ids.h5:ids" --size 256,256,256 --seed 3
+timed() {  # prints "seconds peak_kib" of the command
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$tmp/out" 2>&1 || { cat "$tmp/out" >&2; exit 1; }
+  cat "$tmp/time"
+}
+read -r p_s p_kib < <(timed "$TESSERA" connectomics predict --model "$tmp/m.h5" --raw "$tmp/big_raw.h5:raw" \
+  --output "$tmp/aff.h5:aff" --max-memory 1G --quiet)
+read -r s_s s_kib < <(timed "$TESSERA" connectomics segment --affinities "$tmp/aff.h5:aff" \
+  --output "$tmp/seg.h5:seg" --threshold 0.5)
+"$TESSERA" connectomics evaluate --segmentation "$tmp/seg.h5:seg" --truth "$tmp/big_ids.h5:ids" --output "$tmp/big_scores.json" >/dev/null
+voxels=$((256 * 256 * 256))
+{
+  echo "# Connectomics (\`bench/connectomics.sh\`)"
+  echo
+  echo "Machine: $(nproc) threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."
+  echo
+  echo "## Real data: FIB-SEM volume (../shared/data/connectomics/fibsem_train.h5)"
+  echo
+  cat "$tmp/quality.md"
+  echo
+  echo "Held-out segmentation: [connectomics_fibsem.png](connectomics_fibsem.png)."
+  echo
+  echo "## Speed and memory on a generated 256^3 volume"
+  echo
+  echo "| stage | seconds | voxels per second | peak RSS (MiB) |"
+  echo "| --- | --- | --- | --- |"
+  awk -v s="$p_s" -v k="$p_kib" -v n=$voxels 'BEGIN { printf "| predict (tiled, --max-memory 1G, 8 affinities) | %.1f | %.0f | %.0f |\n", s, n / s, k / 1024 }'
+  awk -v s="$s_s" -v k="$s_kib" -v n=$voxels 'BEGIN { printf "| segment (watershed + agglomeration, whole volume in memory) | %.1f | %.0f | %.0f |\n", s, n / s, k / 1024 }'
+  echo
+  echo "Scores of that segmentation (model trained 300 steps on another generated volume): \`$(tr -d '\n ' <"$tmp/big_scores.json")\`"
+} >"$RESULTS/connectomics.md"
+cat "$RESULTS/connectomics.md"

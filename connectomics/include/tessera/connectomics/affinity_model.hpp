@@ -1,0 +1,54 @@
+#pragma once
+// The affinity network: a 3D U-Net from raw EM to one affinity per offset, its training on
+// augmented random crops, and its prediction by tiles.
+//
+//   AffinityTraining t = train_affinity_model(raw, labels, {.steps = 500});
+//   save_affinity_model("aff.h5", t);
+//   auto net = load_affinity_model("aff.h5");  // normalisation in front, sigmoid behind
+//   run_tiled(*net.network, *source, sink, tile_options);
+#include <functional>
+#include <memory>
+
+#include "tessera/connectomics/affinities.hpp"
+#include "tessera/dist/communicator.hpp"
+#include "tessera/nn/module.hpp"
+#include "tessera/train/optimizer.hpp"
+
+namespace tessera::connectomics {
+
+struct AffinityTrainOptions {
+  Shape patch = {16, 64, 64};  // z, y, x of each training crop (multiples of 4)
+  int64_t batch = 2;           // crops per step (over all ranks)
+  int steps = 500;
+  std::vector<int64_t> channels = {8, 16, 32};
+  bool reversible = false;
+  std::vector<Offset> offsets = default_offsets();
+  std::string optimizer = "adam";    // sgd | adam | kfac
+  std::string optimizer_settings{};  // JSON over its defaults
+  double lr = 0;                     // 0: the optimizer's default
+  uint64_t seed = 0;
+  // Called every few steps with (step, loss) on rank 0.
+  std::function<void(int, float)> progress{};
+};
+
+struct AffinityModel {
+  std::unique_ptr<Module> unet;  // raw (normalised) -> affinity logits
+  std::vector<Offset> offsets;
+  double mean = 0, sd = 1;  // of the training raw intensities
+  int64_t steps = 0;
+};
+
+// Trains on random crops of raw [1, 1, D, H, W] with ids `labels` (0 = unlabelled: affinity
+// 0), augmented by flips along every axis, y-x transposition and intensity scale and shift.
+// With `comm` of several ranks, each trains on its share of every batch (data-parallel).
+AffinityModel train_affinity_model(const Tensor& raw, const LabelVolume& labels,
+                                   const AffinityTrainOptions& o, Communicator* comm = nullptr);
+
+void save_affinity_model(const std::string& path, AffinityModel& m);
+AffinityModel load_affinity_model(const std::string& path);
+
+// normalise -> U-Net -> sigmoid, for tiled or whole inference: raw in, affinities in [0, 1]
+// out. Takes the model's network.
+std::unique_ptr<Module> prediction_network(AffinityModel m);
+
+}  // namespace tessera::connectomics

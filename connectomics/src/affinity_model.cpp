@@ -1,0 +1,228 @@
+#include "tessera/connectomics/affinity_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include "tessera/dist/data_parallel.hpp"
+#include "tessera/io/checkpoint.hpp"
+#include "tessera/nn/containers.hpp"
+#include "tessera/nn/layers.hpp"
+#include "tessera/nn/unet.hpp"
+#include "tessera/ops/loss.hpp"
+#include "tessera/train/trainer.hpp"
+
+namespace tessera::connectomics {
+
+namespace {
+
+// One crop's geometry: where it starts, how it is flipped and whether y and x swap.
+struct CropTransform {
+  Shape start;   // z, y, x in the volume, of the crop with its margins
+  Shape extent;  // z, y, x of the crop with its margins
+  bool flip[3] = {false, false, false};
+  bool transpose = false;  // y <-> x (extent[1] == extent[2])
+};
+
+// out[z, y, x] = in[source of (z, y, x)] for a crop of `t.extent` from a volume of `size`.
+template <typename T>
+std::vector<T> gather(const T* in, const Shape& size, const CropTransform& t) {
+  const int64_t d = t.extent[0], h = t.extent[1], w = t.extent[2];
+  std::vector<T> out(size_t(d * h * w));
+  for (int64_t z = 0; z < d; ++z)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        int64_t sz = t.flip[0] ? d - 1 - z : z, sy = t.flip[1] ? h - 1 - y : y,
+                sx = t.flip[2] ? w - 1 - x : x;
+        if (t.transpose) std::swap(sy, sx);
+        const int64_t src =
+            ((t.start[0] + sz) * size[1] + t.start[1] + sy) * size[2] + t.start[2] + sx;
+        out[size_t((z * h + y) * w + x)] = in[src];
+      }
+  return out;
+}
+
+// [1, C, D, H, W] interior of a [1, C, *ext] tensor: margins m cut from both sides.
+Tensor interior(const Tensor& t, const Shape& m, const Shape& patch) {
+  const int64_t c = t.dim(1), D = t.dim(2), H = t.dim(3), W = t.dim(4);
+  Tensor out = Tensor::empty({1, c, patch[0], patch[1], patch[2]});
+  for (int64_t k = 0; k < c; ++k)
+    for (int64_t z = 0; z < patch[0]; ++z)
+      for (int64_t y = 0; y < patch[1]; ++y) {
+        const float* src = t.data() + ((k * D + z + m[0]) * H + y + m[1]) * W + m[2];
+        std::copy_n(src, patch[2], out.data() + ((k * patch[0] + z) * patch[1] + y) * patch[2]);
+      }
+  (void)W;
+  return out;
+}
+
+struct Sample {
+  Tensor raw, target, mask;  // [1, 1 or C, *patch]
+};
+
+class CropSampler {
+ public:
+  CropSampler(const Tensor& raw, const LabelVolume& labels, const AffinityTrainOptions& o,
+              double mean, double sd, uint64_t seed)
+      : raw_(raw), labels_(labels), o_(o), mean_(mean), sd_(sd), rng_(seed) {
+    const Shape& s = labels.size;
+    patch_ = o.patch;
+    for (size_t a = 0; a < 3; ++a) {
+      patch_[a] = std::min(patch_[a], s[a] / 4 * 4);
+      if (patch_[a] < 4)
+        throw std::invalid_argument("training volume " + to_string(s) +
+                                    " is too small: every axis needs at least 4 voxels");
+    }
+    // Margins hold the voxels the offsets reach, so that targets near the crop's edge are
+    // known; both sides alike, so flips keep the crop in the middle.
+    Shape reach(3, 0);
+    for (const Offset& off : o.offsets) {
+      reach[0] = std::max(reach[0], std::abs(off.z));
+      reach[1] = std::max(reach[1], std::abs(off.y));
+      reach[2] = std::max(reach[2], std::abs(off.x));
+    }
+    margin_.resize(3);
+    for (size_t a = 0; a < 3; ++a) margin_[a] = std::min(reach[a], (s[a] - patch_[a]) / 2);
+    margin_[1] = margin_[2] = std::min(margin_[1], margin_[2]);
+    can_transpose_ = patch_[1] == patch_[2];
+  }
+
+  const Shape& patch() const { return patch_; }
+
+  Sample next() {
+    std::uniform_real_distribution<double> u(0, 1);
+    CropTransform t;
+    t.extent.resize(3);
+    t.start.resize(3);
+    for (size_t a = 0; a < 3; ++a) {
+      t.extent[a] = patch_[a] + 2 * margin_[a];
+      const int64_t span = labels_.size[a] - t.extent[a];
+      t.start[a] = int64_t(u(rng_) * double(span + 1));
+      t.flip[a] = u(rng_) < 0.5;
+    }
+    t.transpose = can_transpose_ && u(rng_) < 0.5;
+    const std::vector<float> raw = gather(raw_.data(), labels_.size, t);
+    const std::vector<uint64_t> ids = gather(labels_.ids.data(), labels_.size, t);
+    const AffinityTargets a = affinity_targets(ids, t.extent, o_.offsets);
+    Tensor x = Tensor::empty({1, 1, t.extent[0], t.extent[1], t.extent[2]});
+    const double scale = 0.8 + 0.4 * u(rng_), shift = 0.4 * (u(rng_) - 0.5);
+    for (size_t i = 0; i < raw.size(); ++i)
+      x.data()[i] = float(((raw[i] - mean_) / sd_) * scale + shift);
+    return {interior(x, margin_, patch_), interior(a.target, margin_, patch_),
+            interior(a.mask, margin_, patch_)};
+  }
+
+ private:
+  const Tensor& raw_;
+  const LabelVolume& labels_;
+  const AffinityTrainOptions& o_;
+  double mean_, sd_;
+  std::mt19937_64 rng_;
+  Shape patch_, margin_;
+  bool can_transpose_ = false;
+};
+
+// Stacks samples along N.
+Tensor stack(const std::vector<Tensor>& xs) {
+  Shape s = xs.front().shape();
+  s[0] = int64_t(xs.size());
+  Tensor out = Tensor::empty(s);
+  const int64_t per = xs.front().numel();
+  for (size_t i = 0; i < xs.size(); ++i)
+    std::copy_n(xs[i].data(), per, out.data() + int64_t(i) * per);
+  return out;
+}
+
+}  // namespace
+
+AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labels,
+                                   const AffinityTrainOptions& o, Communicator* comm) {
+  const Tensor raw = raw_in.to_plain();
+  if (raw.ndim() != 5 || raw.dim(0) != 1 || raw.dim(1) != 1 ||
+      Shape{raw.dim(2), raw.dim(3), raw.dim(4)} != labels.size)
+    throw std::invalid_argument("raw " + to_string(raw.shape()) + " and labels " +
+                                to_string(labels.size) + " differ in size");
+  if (o.offsets.size() < 3) throw std::invalid_argument("affinities need at least 3 offsets");
+  double sum = 0, sq = 0;
+  for (int64_t i = 0; i < raw.numel(); ++i) {
+    const double v = raw.data()[i];
+    if (!std::isfinite(v)) throw std::invalid_argument("raw volume holds NaN or infinity");
+    sum += v, sq += v * v;
+  }
+  AffinityModel m;
+  m.offsets = o.offsets;
+  m.mean = sum / double(raw.numel());
+  m.sd = std::sqrt(std::max(1e-12, sq / double(raw.numel()) - m.mean * m.mean));
+  auto unet = make_unet({.dims = 3,
+                         .out_channels = int64_t(o.offsets.size()),
+                         .channels = o.channels,
+                         .reversible = o.reversible,
+                         .seed = o.seed + 1});
+  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  if (o.batch % ranks)
+    throw std::invalid_argument("--batch " + std::to_string(o.batch) +
+                                " must be a multiple of the number of ranks (" +
+                                std::to_string(ranks) + ")");
+  std::unique_ptr<GradientSync> sync;
+  if (comm) sync = std::make_unique<GradientSync>(*unet, *comm);
+  auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
+  const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
+  CropSampler sampler(raw, labels, o, m.mean, m.sd, o.seed * 7919 + uint64_t(rank));
+  for (int step = 0; step < o.steps; ++step) {
+    std::vector<Tensor> xs, ts, ms;
+    for (int64_t i = 0; i < o.batch / ranks; ++i) {
+      Sample s = sampler.next();
+      xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
+    }
+    const Tensor x = stack(xs), t = stack(ts), mk = stack(ms);
+    const float loss = train_step(
+        *unet, *opt, float(lr), x,
+        [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); }, sync.get());
+    if (o.progress && rank == 0 && (step % 25 == 0 || step + 1 == o.steps)) o.progress(step, loss);
+  }
+  m.unet = std::move(unet);
+  m.steps = o.steps;
+  return m;
+}
+
+void save_affinity_model(const std::string& path, AffinityModel& m) {
+  nlohmann::json offsets = nlohmann::json::array();
+  for (const Offset& off : m.offsets) offsets.push_back({off.z, off.y, off.x});
+  save_checkpoint(path, *m.unet, nullptr, m.steps,
+                  {{"task", "connectomics_affinities"},
+                   {"offsets", offsets},
+                   {"raw_mean", m.mean},
+                   {"raw_sd", m.sd}});
+}
+
+AffinityModel load_affinity_model(const std::string& path) {
+  Checkpoint ck = load_checkpoint(path);
+  if (ck.metadata.value("task", "") != "connectomics_affinities")
+    throw std::invalid_argument(path +
+                                " is not a connectomics affinity model (train one with "
+                                "tessera connectomics train)");
+  AffinityModel m;
+  m.unet = std::move(ck.model);
+  m.steps = ck.step;
+  m.mean = ck.metadata.at("raw_mean").get<double>();
+  m.sd = ck.metadata.at("raw_sd").get<double>();
+  for (const auto& off : ck.metadata.at("offsets"))
+    m.offsets.push_back(
+        {off.at(0).get<int64_t>(), off.at(1).get<int64_t>(), off.at(2).get<int64_t>()});
+  return m;
+}
+
+std::unique_ptr<Module> prediction_network(AffinityModel m) {
+  auto net = std::make_unique<Sequential>();
+  // (x - mean) / sd as a 1x1x1 convolution: pointwise, so tiling stays exact.
+  auto normalise = std::make_unique<Conv>(ConvOptions{.kernel = {1, 1, 1}});
+  normalise->weight().value.data()[0] = float(1 / m.sd);
+  normalise->bias().value.data()[0] = float(-m.mean / m.sd);
+  net->add(std::move(normalise));
+  net->add(std::move(m.unet));
+  net->add(std::make_unique<Act>(Activation::sigmoid));
+  return net;
+}
+
+}  // namespace tessera::connectomics
