@@ -39,6 +39,32 @@ Tensor read_whole(const std::string& spec) {
   return t.reshape({1, info.channels, s[0], s[1], s[2]});
 }
 
+// The nearest-neighbour affinities (the first 3 channels) of a volume, as [1, 3, D, H, W], read
+// a slab of slices at a time so the long-range channels never sit in memory whole.
+Tensor read_nearest_affinities(const std::string& spec) {
+  auto src = open_volume(spec);
+  const VolumeInfo& info = src->info();
+  if (info.size.size() != 3 || info.channels < 3)
+    throw std::invalid_argument(spec +
+                                ": affinities are a 3D volume of at least 3 channels (-z, "
+                                "-y, -x), this is " +
+                                std::to_string(info.channels) + " x " + to_string(info.size));
+  const int64_t d = info.size[0], plane = info.size[1] * info.size[2];
+  Tensor out = Tensor::empty({1, 3, d, info.size[1], info.size[2]});
+  for (int64_t z0 = 0; z0 < d; z0 += 16) {
+    const int64_t n = std::min<int64_t>(16, d - z0);
+    const Tensor slab = src->read({{z0, 0, 0}, {n, info.size[1], info.size[2]}}).to_plain();
+    for (int64_t c = 0; c < 3; ++c) {
+      const float* from = slab.data() + c * n * plane;
+      for (int64_t i = 0; i < n * plane; ++i)
+        if (!std::isfinite(from[i]))
+          throw std::invalid_argument(spec + ": holds NaN or infinite values");
+      std::copy_n(from, n * plane, out.data() + (c * d + z0) * plane);
+    }
+  }
+  return out;
+}
+
 Tensor read_raw(const std::string& spec) {
   Tensor t = read_whole(spec);
   if (t.dim(1) != 1)
@@ -175,12 +201,7 @@ struct SegmentOptions {
 
 void segment(const SegmentOptions& o) {
   check_label_format(o.output);
-  const Tensor aff = read_whole(o.affinities);
-  if (aff.dim(1) < 3)
-    throw std::invalid_argument(o.affinities +
-                                ": affinities need at least 3 channels (-z, -y, "
-                                "-x), this has " +
-                                std::to_string(aff.dim(1)));
+  const Tensor aff = read_nearest_affinities(o.affinities);
   const LabelVolume fragments = watershed_fragments(
       boundary_map(aff), {.threshold = o.boundary_threshold, .seed_height = o.seed_height});
   std::vector<LabelVolume> segs = agglomerate(fragments, aff, o.thresholds);

@@ -105,6 +105,13 @@ LabelVolume watershed_fragments(const Tensor& boundary, const WatershedOptions& 
   seeds->SetInput(maxima->GetOutput());
   seeds->SetFullyConnected(true);
 
+  // Each stage's output is freed once the next has used it.
+  inside->ReleaseDataFlagOn();
+  distance->ReleaseDataFlagOn();
+  hmax->ReleaseDataFlagOn();
+  maxima->ReleaseDataFlagOn();
+  seeds->ReleaseDataFlagOn();
+
   auto flood = itk::MorphologicalWatershedFromMarkersImageFilter<FloatImage, IdImage>::New();
   flood->SetInput(b);
   flood->SetMarkerImage(seeds->GetOutput());
