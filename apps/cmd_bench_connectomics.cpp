@@ -133,7 +133,10 @@ void run_bench_connectomics(const ConnectomicsBenchOptions& o) {
     md << t;
     if (!md) throw std::runtime_error("cannot write " + o.markdown);
   }
-  if (!o.preview.empty()) write_segmentation_preview(o.preview, raw_test, rs[0].test_segmentation);
+  if (!o.preview.empty()) {
+    TensorSource raw_src(raw_test), seg_src(label_tensor(rs[0].test_segmentation));
+    write_segmentation_preview(o.preview, raw_src, seg_src);
+  }
 }
 
 }  // namespace

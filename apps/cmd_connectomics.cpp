@@ -27,50 +27,19 @@ using namespace tessera::connectomics;
 
 namespace {
 
-// The whole of a volume as [1, C, D, H, W] (2D images: one slice).
-Tensor read_whole(const std::string& spec) {
+// The whole of a single-channel volume as [1, 1, D, H, W] (2D images: one slice).
+Tensor read_raw(const std::string& spec) {
   auto src = open_volume(spec);
   const VolumeInfo& info = src->info();
+  if (info.channels != 1)
+    throw std::invalid_argument(spec + ": raw EM has one channel, this has " +
+                                std::to_string(info.channels));
   Tensor t = src->read(Region::whole(info.size)).to_plain();
-  const Shape s = info.size.size() == 2 ? Shape{1, info.size[0], info.size[1]} : info.size;
   for (int64_t i = 0; i < t.numel(); ++i)
     if (!std::isfinite(t.data()[i]))
       throw std::invalid_argument(spec + ": holds NaN or infinite values");
-  return t.reshape({1, info.channels, s[0], s[1], s[2]});
-}
-
-// The nearest-neighbour affinities (the first 3 channels) of a volume, as [1, 3, D, H, W], read
-// a slab of slices at a time so the long-range channels never sit in memory whole.
-Tensor read_nearest_affinities(const std::string& spec) {
-  auto src = open_volume(spec);
-  const VolumeInfo& info = src->info();
-  if (info.size.size() != 3 || info.channels < 3)
-    throw std::invalid_argument(spec +
-                                ": affinities are a 3D volume of at least 3 channels (-z, "
-                                "-y, -x), this is " +
-                                std::to_string(info.channels) + " x " + to_string(info.size));
-  const int64_t d = info.size[0], plane = info.size[1] * info.size[2];
-  Tensor out = Tensor::empty({1, 3, d, info.size[1], info.size[2]});
-  for (int64_t z0 = 0; z0 < d; z0 += 16) {
-    const int64_t n = std::min<int64_t>(16, d - z0);
-    const Tensor slab = src->read({{z0, 0, 0}, {n, info.size[1], info.size[2]}}).to_plain();
-    for (int64_t c = 0; c < 3; ++c) {
-      const float* from = slab.data() + c * n * plane;
-      for (int64_t i = 0; i < n * plane; ++i)
-        if (!std::isfinite(from[i]))
-          throw std::invalid_argument(spec + ": holds NaN or infinite values");
-      std::copy_n(from, n * plane, out.data() + (c * d + z0) * plane);
-    }
-  }
-  return out;
-}
-
-Tensor read_raw(const std::string& spec) {
-  Tensor t = read_whole(spec);
-  if (t.dim(1) != 1)
-    throw std::invalid_argument(spec + ": raw EM has one channel, this has " +
-                                std::to_string(t.dim(1)));
-  return t;
+  const Shape s = info.size.size() == 2 ? Shape{1, info.size[0], info.size[1]} : info.size;
+  return t.reshape({1, 1, s[0], s[1], s[2]});
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -193,32 +162,42 @@ void predict(const PredictOptions& o) {
 }
 
 struct SegmentOptions {
-  std::string affinities, output, preview, raw;
+  std::string affinities, output, preview, raw, max_memory = "1G";
   std::vector<double> thresholds = {0.5};
   float boundary_threshold = 0.5f;
   double seed_height = 1.0;
 };
 
 void segment(const SegmentOptions& o) {
-  check_label_format(o.output);
-  const Tensor aff = read_nearest_affinities(o.affinities);
-  const LabelVolume fragments = watershed_fragments(
-      boundary_map(aff), {.threshold = o.boundary_threshold, .seed_height = o.seed_height});
-  std::vector<LabelVolume> segs = agglomerate(fragments, aff, o.thresholds);
-  const auto spacing = open_volume(o.affinities)->info().spacing;
-  for (size_t k = 0; k < segs.size(); ++k) {
-    segs[k].spacing = spacing;
-    const std::string out =
-        segs.size() == 1 ? o.output : spec_for_threshold(o.output, o.thresholds[k]);
-    write_labels(out, segs[k]);
-    const uint64_t n = *std::max_element(segs[k].ids.begin(), segs[k].ids.end());
-    std::cout << "threshold " << o.thresholds[k] << ": " << n << " segments (from "
-              << *std::max_element(fragments.ids.begin(), fragments.ids.end()) << " fragments) -> "
-              << out << "\n";
+  const std::size_t budget = parse_bytes(o.max_memory, "--max-memory");
+  std::vector<std::string> specs;
+  for (double t : o.thresholds) {
+    specs.push_back(o.thresholds.size() == 1 ? o.output : spec_for_threshold(o.output, t));
+    check_label_format(specs.back());
   }
+  auto source = open_volume(o.affinities);
+  const VolumeInfo& info = source->info();
+  std::vector<std::unique_ptr<VolumeSink>> sinks;
+  std::vector<VolumeSink*> outputs;
+  for (const std::string& spec : specs) {
+    sinks.push_back(create_volume(spec, {.channels = 1, .size = info.size, .spacing = info.spacing},
+                                  1, "uint64"));
+    outputs.push_back(sinks.back().get());
+  }
+  const VolumeSegmentReport r = segment_volume(
+      *source, outputs,
+      {.watershed = {.threshold = o.boundary_threshold, .seed_height = o.seed_height},
+       .thresholds = o.thresholds,
+       .max_memory = budget});
+  for (auto& sink : sinks) sink->commit();
+  for (size_t k = 0; k < specs.size(); ++k)
+    std::cout << "threshold " << o.thresholds[k] << ": " << r.segments[k] << " segments (from "
+              << r.fragments << " fragments, " << r.slabs << " slab(s)) -> " << specs[k] << "\n";
   if (!o.preview.empty()) {
     if (o.raw.empty()) throw std::invalid_argument("--preview needs --raw");
-    write_segmentation_preview(o.preview, read_raw(o.raw), segs.front());
+    auto raw = open_volume(o.raw);
+    auto seg = open_volume(specs.front());
+    write_segmentation_preview(o.preview, *raw, *seg);
     std::cout << "preview -> " << o.preview << "\n";
   }
 }

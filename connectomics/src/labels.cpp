@@ -64,17 +64,22 @@ void write_labels(const std::string& spec, const LabelVolume& labels) {
     throw std::invalid_argument("write_labels: " + std::to_string(labels.ids.size()) +
                                 " ids for a volume of " + to_string(labels.size));
   check_label_format(spec);
-  Tensor t = Tensor::empty({1, 1, labels.size[0], labels.size[1], labels.size[2]});
-  for (size_t i = 0; i < labels.ids.size(); ++i) {
-    if (double(labels.ids[i]) >= kExactLimit)
-      throw std::invalid_argument("write_labels: id " + std::to_string(labels.ids[i]) +
-                                  " is 2^24 or more; relabel_sequential first");
-    t.data()[i] = float(labels.ids[i]);
-  }
+  const Tensor t = label_tensor(labels);
   const VolumeInfo like{.channels = 1, .size = labels.size, .spacing = labels.spacing};
   auto sink = create_volume(spec, like, 1, "uint64");
   sink->write(Region::whole(labels.size), t);
   sink->commit();
+}
+
+Tensor label_tensor(const LabelVolume& labels) {
+  Tensor t = Tensor::empty({1, 1, labels.size[0], labels.size[1], labels.size[2]});
+  for (size_t i = 0; i < labels.ids.size(); ++i) {
+    if (double(labels.ids[i]) >= kExactLimit)
+      throw std::invalid_argument("label id " + std::to_string(labels.ids[i]) +
+                                  " is 2^24 or more; relabel_sequential first");
+    t.data()[i] = float(labels.ids[i]);
+  }
+  return t;
 }
 
 uint64_t relabel_sequential(LabelVolume& labels) {

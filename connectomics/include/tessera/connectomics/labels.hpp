@@ -28,6 +28,9 @@ void check_label_format(const std::string& spec);
 // below 2^24 (relabel_sequential first).
 void write_labels(const std::string& spec, const LabelVolume& labels);
 
+// The ids as a float tensor [1, 1, D, H, W] (the engine's volume form); ids must be below 2^24.
+Tensor label_tensor(const LabelVolume& labels);
+
 // Renumbers ids to 1..K in order of first appearance (0 stays 0); returns K.
 uint64_t relabel_sequential(LabelVolume& labels);
 

@@ -7,8 +7,9 @@
 
 namespace tessera::connectomics {
 
-// raw [1, 1, D, H, W] or [D, H, W]; `slices` evenly spaced z slices (at most D).
-void write_segmentation_preview(const std::string& png_path, const Tensor& raw,
-                                const LabelVolume& segmentation, int slices = 3);
+// Reads only the `slices` evenly spaced z slices (at most D) of both volumes, which must be
+// single-channel 3D volumes of one size.
+void write_segmentation_preview(const std::string& png_path, VolumeSource& raw,
+                                VolumeSource& segmentation, int slices = 3);
 
 }  // namespace tessera::connectomics

@@ -5,6 +5,7 @@
 //   Tensor boundary = boundary_map(aff);                 // 1 - nearest-neighbour affinity
 //   LabelVolume frags = watershed_fragments(boundary, {});
 //   auto segs = agglomerate(frags, aff, {0.3, 0.5, 0.7});  // one segmentation per threshold
+#include <cstddef>
 #include <vector>
 
 #include "tessera/connectomics/labels.hpp"
@@ -35,6 +36,29 @@ LabelVolume watershed_fragments(const Tensor& boundary, const WatershedOptions& 
 // each of `thresholds` (same order), ids 1..K. affinities as for boundary_map.
 std::vector<LabelVolume> agglomerate(const LabelVolume& fragments, const Tensor& affinities,
                                      const std::vector<double>& thresholds);
+
+struct VolumeSegmentOptions {
+  WatershedOptions watershed{};
+  std::vector<double> thresholds{0.5};
+  int64_t slab = 0;                               // z slices per slab; 0: from max_memory
+  std::size_t max_memory = std::size_t(1) << 30;  // bytes for a slab's working set
+};
+
+struct VolumeSegmentReport {
+  int64_t slabs = 0;
+  uint64_t fragments = 0;
+  std::vector<uint64_t> segments;  // per threshold
+};
+
+// Out of core: segments an affinity volume (regions [1, C>=3, D, H, W]) slab by slab along z
+// and writes one segmentation per threshold to `outputs` (not committed). The watershed runs
+// per slab (fragment ids made unique across slabs); the faces inside slabs and across each
+// seam (the z affinities of a slab's first plane) go into one region graph, agglomerated
+// once; a second pass recomputes each slab's fragments and writes their segment ids. Memory:
+// one slab's working set (about 100 bytes per voxel) and the graph.
+VolumeSegmentReport segment_volume(VolumeSource& affinities,
+                                   const std::vector<VolumeSink*>& outputs,
+                                   const VolumeSegmentOptions& o);
 
 // The classical baseline: affinities from the raw intensity itself (membranes dark), after a
 // Gaussian smoothing of `sigma` voxels and a rescale of the 1st..99th percentiles to 0..1:
