@@ -288,6 +288,9 @@ void add_connectomics_command(CLI::App& app) {
         ->capture_default_str();
     c->add_option("--preview", s.preview,
                   "PNG of a few slices with the segmentation (needs --raw)");
+    c->add_option("--segment-memory", s.max_memory,
+                  "memory for one slab of the segmentation, e.g. 2G")
+        ->capture_default_str();
   };
 
   cmd = group->add_subcommand("predict", "Affinities of a raw volume, by tiles (out of core)");

@@ -1,0 +1,29 @@
+#pragma once
+// Skill scores of simulated against observed discharge. Days where either value is missing
+// (NaN) are left out of every score.
+#include <vector>
+
+namespace tessera::hydrology {
+
+// Nash-Sutcliffe efficiency: 1 - sum (sim - obs)^2 / sum (obs - mean obs)^2 (1 is perfect,
+// 0 is no better than the observed mean).
+double nash_sutcliffe(const std::vector<double>& sim, const std::vector<double>& obs);
+
+// Kling-Gupta efficiency (Gupta et al. 2009) and its parts.
+struct KlingGupta {
+  double kge = 0;    // 1 - sqrt((r - 1)^2 + (alpha - 1)^2 + (beta - 1)^2)
+  double r = 0;      // Pearson correlation
+  double alpha = 0;  // standard deviation ratio sim / obs
+  double beta = 0;   // mean ratio sim / obs
+};
+KlingGupta kling_gupta(const std::vector<double>& sim, const std::vector<double>& obs);
+
+// Percent bias: 100 * sum (sim - obs) / sum obs.
+double percent_bias(const std::vector<double>& sim, const std::vector<double>& obs);
+
+// Peak-flow error (Yilmaz et al. 2008, FHV): percent bias of the highest `fraction` of flows,
+// simulated and observed each sorted on their own (default the top 2%).
+double peak_flow_error(const std::vector<double>& sim, const std::vector<double>& obs,
+                       double fraction = 0.02);
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,89 @@
+#include "tessera/hydrology/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace tessera::hydrology {
+
+namespace {
+
+// The pairs where both are numbers; throws when the series differ in length or none is left.
+void paired(const std::vector<double>& sim, const std::vector<double>& obs, std::vector<double>& s,
+            std::vector<double>& o, const char* what) {
+  if (sim.size() != obs.size())
+    throw std::invalid_argument(std::string(what) + ": " + std::to_string(sim.size()) +
+                                " simulated and " + std::to_string(obs.size()) +
+                                " observed values");
+  for (size_t i = 0; i < sim.size(); ++i)
+    if (std::isfinite(sim[i]) && std::isfinite(obs[i])) s.push_back(sim[i]), o.push_back(obs[i]);
+  if (s.size() < 2)
+    throw std::invalid_argument(std::string(what) + ": fewer than 2 days with both values");
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / double(v.size());
+}
+
+}  // namespace
+
+double nash_sutcliffe(const std::vector<double>& sim, const std::vector<double>& obs) {
+  std::vector<double> s, o;
+  paired(sim, obs, s, o, "nash_sutcliffe");
+  const double m = mean(o);
+  double err = 0, var = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    err += (s[i] - o[i]) * (s[i] - o[i]), var += (o[i] - m) * (o[i] - m);
+  if (var == 0) throw std::invalid_argument("nash_sutcliffe: the observations do not vary");
+  return 1 - err / var;
+}
+
+KlingGupta kling_gupta(const std::vector<double>& sim, const std::vector<double>& obs) {
+  std::vector<double> s, o;
+  paired(sim, obs, s, o, "kling_gupta");
+  const double ms = mean(s), mo = mean(o);
+  double vs = 0, vo = 0, cov = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    vs += (s[i] - ms) * (s[i] - ms);
+    vo += (o[i] - mo) * (o[i] - mo);
+    cov += (s[i] - ms) * (o[i] - mo);
+  }
+  if (vo == 0 || mo == 0)
+    throw std::invalid_argument("kling_gupta: the observations do not vary or average zero");
+  KlingGupta k;
+  k.r = vs > 0 ? cov / std::sqrt(vs * vo) : 0;
+  k.alpha = std::sqrt(vs / vo);
+  k.beta = ms / mo;
+  k.kge = 1 - std::sqrt((k.r - 1) * (k.r - 1) + (k.alpha - 1) * (k.alpha - 1) +
+                        (k.beta - 1) * (k.beta - 1));
+  return k;
+}
+
+double percent_bias(const std::vector<double>& sim, const std::vector<double>& obs) {
+  std::vector<double> s, o;
+  paired(sim, obs, s, o, "percent_bias");
+  const double so = mean(o) * double(o.size());
+  if (so == 0) throw std::invalid_argument("percent_bias: the observations sum to zero");
+  return 100 * (mean(s) * double(s.size()) - so) / so;
+}
+
+double peak_flow_error(const std::vector<double>& sim, const std::vector<double>& obs,
+                       double fraction) {
+  if (!(fraction > 0 && fraction <= 1))
+    throw std::invalid_argument("peak_flow_error: fraction must be in (0, 1]");
+  std::vector<double> s, o;
+  paired(sim, obs, s, o, "peak_flow_error");
+  std::sort(s.begin(), s.end(), std::greater<>());
+  std::sort(o.begin(), o.end(), std::greater<>());
+  const size_t n = std::max<size_t>(1, size_t(std::ceil(fraction * double(o.size()))));
+  double ds = 0, dobs = 0;
+  for (size_t i = 0; i < n; ++i) ds += s[i], dobs += o[i];
+  if (dobs == 0) throw std::invalid_argument("peak_flow_error: the highest observations are zero");
+  return 100 * (ds - dobs) / dobs;
+}
+
+}  // namespace tessera::hydrology
