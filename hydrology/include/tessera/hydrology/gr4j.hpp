@@ -40,7 +40,7 @@ Gr4jRun run_gr4j(const Gr4jParams& p, const std::vector<double>& precip,
 
 struct CalibrationOptions {
   int64_t warmup = 365;    // first days not scored
-  int evaluations = 2000;  // model runs
+  int evaluations = 4000;  // model runs
   uint64_t seed = 0;
 };
 
