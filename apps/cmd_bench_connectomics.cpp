@@ -3,17 +3,18 @@
 // with true ids: train on the first slices, segment the held-out last ones, compare VOI and
 // adapted Rand error. Each method's agglomeration threshold is chosen on the training slices.
 #include <chrono>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "tessera/connectomics/affinity_model.hpp"
 #include "tessera/connectomics/metrics.hpp"
 #include "tessera/connectomics/preview.hpp"
 #include "tessera/connectomics/segmentation.hpp"
 #include "tessera/formats/volume_io.hpp"
+#include "tessera/ops/shape_ops.hpp"
 #include "tessera/tile/tiled.hpp"
 
 namespace tessera::app {
@@ -33,12 +34,7 @@ struct ConnectomicsBenchOptions {
 
 // Slices [z0, z1) of a [1, C, D, H, W] tensor or of a label volume.
 Tensor z_slab(const Tensor& t, int64_t z0, int64_t z1) {
-  const int64_t c = t.dim(1), d = t.dim(2), plane = t.dim(3) * t.dim(4);
-  Tensor out = Tensor::empty({1, c, z1 - z0, t.dim(3), t.dim(4)});
-  for (int64_t k = 0; k < c; ++k)
-    std::copy_n(t.data() + (k * d + z0) * plane, (z1 - z0) * plane,
-                out.data() + k * (z1 - z0) * plane);
-  return out;
+  return crop(t, {0, 0, z0, 0, 0}, {1, t.dim(1), z1 - z0, t.dim(3), t.dim(4)}).to_plain();
 }
 LabelVolume z_slab(const LabelVolume& l, int64_t z0, int64_t z1) {
   const int64_t plane = l.size[1] * l.size[2];
@@ -94,11 +90,8 @@ std::string table(const std::vector<MethodResult>& rs, const ConnectomicsBenchOp
 }
 
 void run_bench_connectomics(const ConnectomicsBenchOptions& o) {
-  auto src = open_volume(o.raw);
-  const Shape size = src->info().size;
-  if (size.size() != 3) throw std::invalid_argument(o.raw + " is not a 3D volume");
-  const Tensor raw =
-      src->read(Region::whole(size)).to_plain().reshape({1, 1, size[0], size[1], size[2]});
+  const Tensor raw = read_raw(o.raw);
+  const Shape size = {raw.dim(2), raw.dim(3), raw.dim(4)};
   const LabelVolume labels = read_labels(o.labels);
   if (labels.size != size) throw std::invalid_argument("raw and labels differ in size");
   const int64_t split = size[0] - o.test_slices;
@@ -128,11 +121,7 @@ void run_bench_connectomics(const ConnectomicsBenchOptions& o) {
                                 truth_train, truth_test, o.thresholds));
   const std::string t = table(rs, o, size, train_seconds);
   std::cout << "\n" << t;
-  if (!o.markdown.empty()) {
-    std::ofstream md(o.markdown);
-    md << t;
-    if (!md) throw std::runtime_error("cannot write " + o.markdown);
-  }
+  if (!o.markdown.empty()) write_text(o.markdown, t);
   if (!o.preview.empty()) {
     TensorSource raw_src(raw_test), seg_src(label_tensor(rs[0].test_segmentation));
     write_segmentation_preview(o.preview, raw_src, seg_src);

@@ -3,13 +3,14 @@
 // reports epochs and training time to the target, and the loss curves as a PNG.
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <random>
 #include <sstream>
 
 #include "commands.hpp"
+#include "options.hpp"
+#include "tessera/dist/data_parallel.hpp"
 #include "tessera/formats/line_plot.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/nn/unet.hpp"
@@ -64,13 +65,6 @@ Tensor crops(const Tensor& x, int64_t first, int64_t last) {
   return out;
 }
 
-Tensor slices(const Tensor& x, int64_t first, int64_t last) {
-  const int64_t per = x.numel() / x.dim(0);
-  Tensor out = Tensor::empty({last - first, 1, x.dim(2), x.dim(3)});
-  std::copy_n(x.data() + first * per, (last - first) * per, out.data());
-  return out;
-}
-
 MembraneData load_membranes(const KfacBenchOptions& o) {
   Tensor raw = read_stack(o.raw), labels = read_stack(o.labels);
   if (raw.shape() != labels.shape())
@@ -88,8 +82,8 @@ MembraneData load_membranes(const KfacBenchOptions& o) {
   for (int64_t i = 0; i < raw.numel(); ++i) raw.data()[i] = float((raw.data()[i] - mean) / sd);
   for (int64_t i = 0; i < labels.numel(); ++i)  // 255 = cell interior, 0 = membrane
     labels.data()[i] = 1.f - labels.data()[i] / 255.f;
-  return {crops(raw, 0, train), crops(labels, 0, train), slices(raw, train, n),
-          slices(labels, train, n)};
+  return {crops(raw, 0, train), crops(labels, 0, train), take_shard(raw, {train, n}),
+          take_shard(labels, {train, n})};
 }
 
 struct Curve {
@@ -188,11 +182,7 @@ void run_bench_kfac(const KfacBenchOptions& o) {
   for (const std::string& name : o.optimizers) curves.push_back(train_until(name, d, o));
   const std::string table = report(curves, o, d);
   std::cout << "\n" << table;
-  if (!o.markdown.empty()) {
-    std::ofstream md(o.markdown);
-    md << table;
-    if (!md) throw std::runtime_error("cannot write " + o.markdown);
-  }
+  if (!o.markdown.empty()) write_text(o.markdown, table);
   if (!o.plot.empty()) {
     LinePlot p{.title = "ISBI 2012 membranes: validation loss per epoch",
                .x_label = "epoch",

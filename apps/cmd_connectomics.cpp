@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -17,7 +16,6 @@
 #include "tessera/connectomics/segmentation.hpp"
 #include "tessera/data/em_volume.hpp"
 #include "tessera/formats/volume_io.hpp"
-#include "tessera/io/atomic_file.hpp"
 #include "tessera/tile/tiled.hpp"
 #include "training_options.hpp"
 
@@ -26,30 +24,6 @@ namespace tessera::app {
 using namespace tessera::connectomics;
 
 namespace {
-
-// The whole of a single-channel volume as [1, 1, D, H, W] (2D images: one slice).
-Tensor read_raw(const std::string& spec) {
-  auto src = open_volume(spec);
-  const VolumeInfo& info = src->info();
-  if (info.channels != 1)
-    throw std::invalid_argument(spec + ": raw EM has one channel, this has " +
-                                std::to_string(info.channels));
-  Tensor t = src->read(Region::whole(info.size)).to_plain();
-  for (int64_t i = 0; i < t.numel(); ++i)
-    if (!std::isfinite(t.data()[i]))
-      throw std::invalid_argument(spec + ": holds NaN or infinite values");
-  const Shape s = info.size.size() == 2 ? Shape{1, info.size[0], info.size[1]} : info.size;
-  return t.reshape({1, 1, s[0], s[1], s[2]});
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  AtomicFile out(path);
-  std::ofstream f(out.temp_path());
-  f << text;
-  f.close();
-  if (!f) throw std::runtime_error("cannot write " + path);
-  out.commit();
-}
 
 // "seg.h5:seg" with threshold 0.5 -> "seg_t0.5.h5:seg": one output per threshold.
 std::string spec_for_threshold(const std::string& spec, double t) {

@@ -1,6 +1,9 @@
 #include "options.hpp"
 
+#include <fstream>
 #include <stdexcept>
+
+#include "tessera/io/atomic_file.hpp"
 
 namespace tessera::app {
 
@@ -21,6 +24,15 @@ std::size_t parse_bytes(const std::string& text, const std::string& option) {
   if (used == 0 || scale < 0 || !(value > 0))
     throw std::invalid_argument(option + " '" + text + "': expected a size such as 512M or 2G");
   return static_cast<std::size_t>(value * scale);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  AtomicFile out(path);
+  std::ofstream f(out.temp_path());
+  f << text;
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + path);
+  out.commit();
 }
 
 }  // namespace tessera::app

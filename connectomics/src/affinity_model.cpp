@@ -53,7 +53,6 @@ Tensor interior(const Tensor& t, const Shape& m, const Shape& patch) {
         const float* src = t.data() + ((k * D + z + m[0]) * H + y + m[1]) * W + m[2];
         std::copy_n(src, patch[2], out.data() + ((k * patch[0] + z) * patch[1] + y) * patch[2]);
       }
-  (void)W;
   return out;
 }
 

@@ -1,6 +1,5 @@
 // Mean-affinity agglomeration of a whole volume's fragments.
 #include <algorithm>
-#include <numeric>
 #include <stdexcept>
 
 #include "region_graph.hpp"
@@ -18,18 +17,12 @@ std::vector<LabelVolume> agglomerate(const LabelVolume& fragments, const Tensor&
   RegionGraph graph(*std::max_element(fragments.ids.begin(), fragments.ids.end()));
   graph.add_block(fragments.ids.data(), aff, s);
 
-  // Highest threshold first: each lower one only adds merges.
-  std::vector<size_t> order(thresholds.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return thresholds[x] > thresholds[y]; });
-  std::vector<LabelVolume> out(thresholds.size());
-  for (size_t k : order) {
-    graph.merge_above(thresholds[k]);
-    const std::vector<uint64_t> to = graph.segment_ids();
+  const std::vector<std::vector<uint64_t>> maps = graph.segment_ids_at(thresholds);
+  std::vector<LabelVolume> out;
+  for (const std::vector<uint64_t>& to : maps) {
     LabelVolume seg{s, fragments.ids, fragments.spacing};
     for (uint64_t& id : seg.ids) id = to[id];
-    out[k] = std::move(seg);
+    out.push_back(std::move(seg));
   }
   return out;
 }

@@ -10,9 +10,6 @@ namespace tessera::connectomics {
 
 namespace {
 
-// Float32 holds every whole number up to 2^24 exactly, and no more.
-constexpr double kExactLimit = 16777216.0;
-
 // z, y, x of a volume's spatial size (2D images are one slice).
 Shape as_zyx(const Shape& s) {
   if (s.size() == 3) return s;
@@ -29,7 +26,27 @@ bool is_8bit_image(const std::string& spec) {
   return false;
 }
 
+// The whole of a single-channel volume as [1, 1, D, H, W]; `what` names it in errors.
+Tensor read_single_channel(const std::string& spec, const char* what, VolumeInfo& info) {
+  auto src = open_volume(spec);
+  info = src->info();
+  if (info.channels != 1)
+    throw std::invalid_argument(spec + ": " + what + " has one channel, this has " +
+                                std::to_string(info.channels));
+  const Shape s = as_zyx(info.size);
+  return src->read(Region::whole(info.size)).to_plain().reshape({1, 1, s[0], s[1], s[2]});
+}
+
 }  // namespace
+
+Tensor read_raw(const std::string& spec) {
+  VolumeInfo info;
+  const Tensor t = read_single_channel(spec, "raw EM", info);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (!std::isfinite(t.data()[i]))
+      throw std::invalid_argument(spec + ": holds NaN or infinite values");
+  return t;
+}
 
 void check_label_format(const std::string& spec) {
   volume_file(spec);  // throws on a spec that names no file
@@ -40,16 +57,12 @@ void check_label_format(const std::string& spec) {
 }
 
 LabelVolume read_labels(const std::string& spec) {
-  auto src = open_volume(spec);
-  const VolumeInfo& info = src->info();
-  if (info.channels != 1)
-    throw std::invalid_argument(spec + ": a label volume has one channel, this has " +
-                                std::to_string(info.channels));
-  const Tensor t = src->read(Region::whole(info.size)).to_plain();
+  VolumeInfo info;
+  const Tensor t = read_single_channel(spec, "a label volume", info);
   LabelVolume l{as_zyx(info.size), std::vector<uint64_t>(size_t(t.numel())), info.spacing};
   for (int64_t i = 0; i < t.numel(); ++i) {
     const double v = t.data()[i];
-    if (!(v >= 0) || v != std::floor(v) || v >= kExactLimit)
+    if (!(v >= 0) || v != std::floor(v) || v >= double(kLabelLimit))
       throw std::invalid_argument(spec + ": label " + std::to_string(v) + " at voxel " +
                                   std::to_string(i) +
                                   " is not a whole number in [0, 2^24); relabel the volume "
@@ -74,7 +87,7 @@ void write_labels(const std::string& spec, const LabelVolume& labels) {
 Tensor label_tensor(const LabelVolume& labels) {
   Tensor t = Tensor::empty({1, 1, labels.size[0], labels.size[1], labels.size[2]});
   for (size_t i = 0; i < labels.ids.size(); ++i) {
-    if (double(labels.ids[i]) >= kExactLimit)
+    if (labels.ids[i] >= kLabelLimit)
       throw std::invalid_argument("label id " + std::to_string(labels.ids[i]) +
                                   " is 2^24 or more; relabel_sequential first");
     t.data()[i] = float(labels.ids[i]);

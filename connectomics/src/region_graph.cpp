@@ -89,4 +89,18 @@ std::vector<uint64_t> RegionGraph::segment_ids() {
   return out;
 }
 
+std::vector<std::vector<uint64_t>> RegionGraph::segment_ids_at(
+    const std::vector<double>& thresholds) {
+  std::vector<size_t> order(thresholds.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return thresholds[x] > thresholds[y]; });
+  std::vector<std::vector<uint64_t>> maps(thresholds.size());
+  for (size_t k : order) {
+    merge_above(thresholds[k]);
+    maps[k] = segment_ids();
+  }
+  return maps;
+}
+
 }  // namespace tessera::connectomics

@@ -28,6 +28,9 @@ class RegionGraph {
   void merge_above(double threshold);
   // fragment -> segment id 1..K (0 stays 0) as the merges stand now.
   std::vector<uint64_t> segment_ids();
+  // segment_ids() after merging down to each threshold (highest first, since a lower one only
+  // adds merges); the maps come back in the order of `thresholds`.
+  std::vector<std::vector<uint64_t>> segment_ids_at(const std::vector<double>& thresholds);
 
  private:
   struct Face {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <numeric>
 #include <stdexcept>
 
 #include "region_graph.hpp"
@@ -95,19 +94,12 @@ VolumeSegmentReport segment_volume(VolumeSource& src, const std::vector<VolumeSi
   }
   r.fragments = offset;
 
-  // Agglomeration, highest threshold first; each threshold's fragment -> segment map.
-  std::vector<size_t> order(o.thresholds.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return o.thresholds[x] > o.thresholds[y]; });
-  std::vector<std::vector<uint64_t>> to(o.thresholds.size());
-  r.segments.resize(o.thresholds.size());
-  for (size_t t : order) {
-    graph.merge_above(o.thresholds[t]);
-    to[t] = graph.segment_ids();
-    r.segments[t] = *std::max_element(to[t].begin(), to[t].end());
-    if (double(r.segments[t]) >= 16777216.0)
-      throw std::runtime_error(std::to_string(r.segments[t]) +
+  // Agglomeration: each threshold's fragment -> segment map.
+  const std::vector<std::vector<uint64_t>> to = graph.segment_ids_at(o.thresholds);
+  for (const std::vector<uint64_t>& map : to) {
+    r.segments.push_back(*std::max_element(map.begin(), map.end()));
+    if (r.segments.back() >= kLabelLimit)
+      throw std::runtime_error(std::to_string(r.segments.back()) +
                                " segments: more than float32 volumes hold exactly (2^24)");
   }
 

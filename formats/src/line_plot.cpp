@@ -14,9 +14,10 @@ namespace tessera {
 
 namespace {
 
-// Distinct colours (BGR) for up to eight series, then repeated.
-const cv::Scalar kColours[] = {{180, 119, 31},  {14, 127, 255}, {44, 160, 44},   {40, 39, 214},
-                               {189, 103, 148}, {75, 86, 140},  {194, 119, 227}, {127, 127, 127}};
+// Distinct colours (red, green, blue: the picture is drawn in RGB order) for up to eight
+// series, then repeated.
+const cv::Scalar kColours[] = {{31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
+                               {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127}};
 
 struct Range {
   double lo = INFINITY, hi = -INFINITY;
@@ -111,10 +112,7 @@ void write_line_plot(const std::string& path, const LinePlot& plot) {
   text(img, plot.x_label, {left + w / 2 - 20, plot.height - 10});
   text(img, plot.y_label + (plot.log_y ? " (log scale)" : ""), {5, top - 10});
 
-  // Drawn in OpenCV's blue-green-red order.
-  cv::Mat rgb;
-  cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
-  write_rgb_png(path, rgb.cols, rgb.rows, std::vector<uint8_t>(rgb.datastart, rgb.dataend));
+  write_rgb_png(path, img.cols, img.rows, std::vector<uint8_t>(img.datastart, img.dataend));
 }
 
 }  // namespace tessera

@@ -9,6 +9,10 @@
 
 namespace tessera::connectomics {
 
+// Ids travel through the engine's float32 volumes, which hold every whole number below 2^24
+// exactly, and no more.
+constexpr uint64_t kLabelLimit = uint64_t{1} << 24;
+
 struct LabelVolume {
   Shape size{};                   // z, y, x
   std::vector<uint64_t> ids{};    // product(size) values
@@ -23,6 +27,10 @@ LabelVolume read_labels(const std::string& spec);
 // Throws when `spec` names a format that cannot hold label ids (8-bit images): commands check
 // their outputs before any work.
 void check_label_format(const std::string& spec);
+
+// The whole of a single-channel raw volume as [1, 1, D, H, W] (2D images: one slice);
+// NaN or infinite values are refused.
+Tensor read_raw(const std::string& spec);
 
 // Writes ids (as uint64 where the format has it, else its widest integer type). Ids must be
 // below 2^24 (relabel_sequential first).
