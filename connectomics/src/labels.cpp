@@ -34,6 +34,9 @@ Tensor read_single_channel(const std::string& spec, const char* what, VolumeInfo
     throw std::invalid_argument(spec + ": " + what + " has one channel, this has " +
                                 std::to_string(info.channels));
   const Shape s = as_zyx(info.size);
+  // A 2D image is one slice: its spacing gains a z entry like its size.
+  if (info.size.size() == 2 && info.spacing.size() == 2)
+    info.spacing.insert(info.spacing.begin(), 1.0);
   return src->read(Region::whole(info.size)).to_plain().reshape({1, 1, s[0], s[1], s[2]});
 }
 

@@ -50,6 +50,20 @@ TEST_F(LabelsTest, RefusesWhatItCannotHoldExactly) {
   EXPECT_THROW(read_labels(path("f.h5:x")), std::invalid_argument);
 }
 
+// A 2D label image reads as one slice, spacing included, and can be written again.
+TEST_F(LabelsTest, TwoDimensionalLabelsAreOneSlice) {
+  auto sink = create_volume(path("l2.nrrd"), {.channels = 1, .size = {3, 4}, .spacing = {2.0, 0.5}},
+                            1, "uint16");
+  sink->write(Region::whole({3, 4}), Tensor::full({1, 1, 3, 4}, 7.f));
+  sink->commit();
+  const LabelVolume l = read_labels(path("l2.nrrd"));
+  EXPECT_EQ(l.size, (Shape{1, 3, 4}));
+  ASSERT_EQ(l.spacing.size(), 3u);
+  EXPECT_NEAR(l.spacing[1], 2.0, 1e-9);
+  write_labels(path("again.nrrd"), l);
+  EXPECT_EQ(read_labels(path("again.nrrd")).ids, l.ids);
+}
+
 TEST_F(LabelsTest, RelabelSequentialKeepsBackgroundAndOrder) {
   LabelVolume l{{1, 1, 6}, {9, 0, 4, 9, 1000000, 4}, {}};
   EXPECT_EQ(relabel_sequential(l), 3u);
