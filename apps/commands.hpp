@@ -9,6 +9,7 @@ void add_bench_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_domain_commands(CLI::App& app);
 void add_connectomics_command(CLI::App& app);
+void add_hydrology_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_bench_tiling_command(CLI::App& bench);

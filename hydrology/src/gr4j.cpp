@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 #include <string>
 
+#include "dds.hpp"
 #include "tessera/hydrology/metrics.hpp"
 
 namespace tessera::hydrology {
@@ -111,41 +111,17 @@ Calibration calibrate_gr4j(const std::vector<double>& precip, const std::vector<
                                 " observed days for " + std::to_string(precip.size()) + " forced");
   if (o.warmup < 0 || size_t(o.warmup) + 2 > observed.size())
     throw std::invalid_argument("calibrate_gr4j: the warm-up leaves fewer than 2 days to score");
-  const double lo[4] = {1, -10, 1, 0.5}, hi[4] = {3000, 5, 1000, 10};
   const std::vector<double> scored(observed.begin() + o.warmup, observed.end());
-  auto score = [&](const double* x) {
+  auto score = [&](const std::vector<double>& x) {
     const Gr4jRun r = run_gr4j({x[0], x[1], x[2], x[3]}, precip, pet);
-    const std::vector<double> sim(r.discharge.begin() + o.warmup, r.discharge.end());
-    const double nse = nash_sutcliffe(sim, scored);
-    return std::isfinite(nse) ? nse : -1e30;
+    return nash_sutcliffe({r.discharge.begin() + o.warmup, r.discharge.end()}, scored);
   };
-  // DDS: perturb a shrinking random subset of the parameters of the best so far.
-  std::mt19937_64 rng(o.seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::normal_distribution<double> g(0, 1);
-  double best[4] = {350, 0, 90, 1.7};
-  double best_score = score(best);
-  const int n = std::max(1, o.evaluations);
-  for (int i = 1; i < n; ++i) {
-    const double keep = 1 - std::log(double(i)) / std::log(double(n));
-    double x[4];
-    bool moved = false;
-    for (int k = 0; k < 4; ++k) {
-      x[k] = best[k];
-      if (u(rng) < keep) continue;
-      moved = true;
-      x[k] += 0.2 * (hi[k] - lo[k]) * g(rng);
-      if (x[k] < lo[k]) x[k] = std::min(hi[k], 2 * lo[k] - x[k]);  // reflect at the bounds
-      if (x[k] > hi[k]) x[k] = std::max(lo[k], 2 * hi[k] - x[k]);
-    }
-    if (!moved) {
-      const int k = int(u(rng) * 4) % 4;
-      x[k] = std::clamp(best[k] + 0.2 * (hi[k] - lo[k]) * g(rng), lo[k], hi[k]);
-    }
-    const double sc = score(x);
-    if (sc > best_score) std::copy(x, x + 4, best), best_score = sc;
-  }
-  return {{best[0], best[1], best[2], best[3]}, best_score};
+  Calibration c;
+  const std::vector<double> best =
+      dds_maximize({{1, -10, 1, 0.5}, {3000, 5, 1000, 10}, {350, 0, 90, 1.7}}, o.evaluations,
+                   o.seed, score, &c.nse);
+  c.params = {best[0], best[1], best[2], best[3]};
+  return c;
 }
 
 }  // namespace tessera::hydrology

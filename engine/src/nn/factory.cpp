@@ -121,6 +121,14 @@ const std::map<std::string, Maker>& makers() {
                                           get<uint64_t>(j, "calls", 0));
        }},
       {"softmax", [](const json& j) { return std::make_unique<Softmax>(get<int>(j, "axis", 1)); }},
+      {"lstm",
+       [](const json& j) {
+         return std::make_unique<Lstm>(
+             LstmOptions{.input_size = j.at("input_size").get<int64_t>(),
+                         .hidden_size = j.at("hidden_size").get<int64_t>(),
+                         .return_sequence = get<bool>(j, "return_sequence", false),
+                         .forget_bias = get<float>(j, "forget_bias", 0.f)});
+       }},
       {"flatten", [](const json&) { return std::make_unique<Flatten>(); }},
       {"add", [](const json&) { return std::make_unique<Add>(); }},
       {"multiply", [](const json&) { return std::make_unique<Multiply>(); }},

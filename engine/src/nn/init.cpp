@@ -20,9 +20,12 @@ void he_normal(Tensor& w, int64_t fan_in, uint64_t seed) {
 }
 
 void xavier_uniform(Tensor& w, int64_t fan_in, int64_t fan_out, uint64_t seed) {
+  uniform_init(w, std::sqrt(6.f / static_cast<float>(fan_in + fan_out)), seed);
+}
+
+void uniform_init(Tensor& w, float bound, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const float a = std::sqrt(6.f / static_cast<float>(fan_in + fan_out));
-  std::uniform_real_distribution<float> dist(-a, a);
+  std::uniform_real_distribution<float> dist(-bound, bound);
   float* d = w.data();
   for (int64_t i = 0; i < w.numel(); ++i) d[i] = dist(rng);
 }

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_settings.hpp"
+#include "tessera/io/json_settings.hpp"
 #include "tessera/train/kfac.hpp"
 #include "tessera/train/optimizer.hpp"
 

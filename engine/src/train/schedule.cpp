@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "json_settings.hpp"
+#include "tessera/io/json_settings.hpp"
 
 namespace tessera {
 namespace {

@@ -11,6 +11,8 @@ namespace tessera {
 void he_normal(Tensor& w, int64_t fan_in, uint64_t seed);
 // U(-a, a), a = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010).
 void xavier_uniform(Tensor& w, int64_t fan_in, int64_t fan_out, uint64_t seed);
+// Uniform in [-bound, bound].
+void uniform_init(Tensor& w, float bound, uint64_t seed);
 // A seed for child `index` of a module seeded with `seed` (splitmix64 of both).
 uint64_t mix_seed(uint64_t seed, uint64_t index);
 

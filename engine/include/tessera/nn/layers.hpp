@@ -4,6 +4,7 @@
 #include "tessera/nn/module.hpp"
 #include "tessera/ops/activation.hpp"
 #include "tessera/ops/conv.hpp"
+#include "tessera/ops/lstm.hpp"
 #include "tessera/ops/pool.hpp"
 #include "tessera/ops/resample.hpp"
 
@@ -224,6 +225,38 @@ class Softmax final : public UnaryModule {
  private:
   int axis_;
   Tensor y_;
+};
+
+struct LstmOptions {
+  int64_t input_size = 1;   // channels C
+  int64_t hidden_size = 1;  // H
+  bool return_sequence = false;
+  float forget_bias = 0;  // initial bias of the forget gate (1 to 3 helps long memories)
+};
+
+// One LSTM layer over the last axis as time: [N,C,T] -> [N,H] (the state after the last step)
+// or, with return_sequence, [N,H,T]. Weights uniform in +-1/sqrt(H) (as PyTorch), biases 0
+// except the forget gate's. Takes the plain SGD step under K-FAC.
+class Lstm final : public UnaryModule {
+ public:
+  explicit Lstm(const LstmOptions& o);
+  std::string type() const override { return "lstm"; }
+  nlohmann::json config() const override;
+  Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
+  void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
+  void initialize(uint64_t seed) override;
+  void clear_saved() override { x_ = Tensor(), run_ = LstmResult(); }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override;
+  Tensor backward_input(const Tensor& dy) override;
+
+ private:
+  LstmWeights weights() const { return {w_input_.value, w_recurrent_.value, bias_.value}; }
+  LstmOptions o_;
+  Param w_input_, w_recurrent_, bias_;
+  Tensor x_;  // time-major input of the last train-mode forward
+  LstmResult run_;
 };
 
 // [N,C,*S] -> [N, C*prod(S)].

@@ -1,0 +1,33 @@
+#pragma once
+// The baselines every evaluation shows beside the network: GR4J (with its snow routine where
+// temperatures are given) calibrated on the training period, persistence (the discharge of the
+// issue day) and climatology (the training period's mean discharge of the target's day of year).
+#include <array>
+#include <vector>
+
+#include "tessera/hydrology/conceptual.hpp"
+#include "tessera/hydrology/config.hpp"
+
+namespace tessera::hydrology {
+
+// Whether the config names GR4J's inputs (precipitation and evaporation).
+bool has_gr4j_inputs(const HydrologyConfig& c);
+
+// GR4J's forcing over the whole series in mm/day and degC, converted where the units say so;
+// gaps filled from the training period's day-of-year climatology (counted in *filled).
+ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s,
+                                     int64_t* filled = nullptr);
+
+// Calibrated on the training period (run from the start of the series; the first year of the
+// run is not scored).
+ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& s,
+                                   int evaluations = 4000);
+
+// Simulated discharge over the whole series, mm/day.
+std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
+                                       const DailySeries& s);
+
+// Day-of-year climatology of the discharge over the training period.
+std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const DailySeries& s);
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,41 @@
+#pragma once
+// The conceptual baseline every report shows beside the network: GR4J, behind a degree-day
+// snow routine when temperatures are given (without one, GR4J sends winter snowfall straight
+// to the river and misses the spring melt of snowy basins).
+//
+//   ConceptualForcing f{.precipitation = p, .evaporation = pet, .temperature = t};
+//   ConceptualModel m = calibrate_conceptual(f, observed, {.warmup = 365});
+//   std::vector<double> q = run_conceptual(m, f);   // mm/day
+#include <vector>
+
+#include "tessera/hydrology/gr4j.hpp"
+
+namespace tessera::hydrology {
+
+struct ConceptualForcing {
+  std::vector<double> precipitation;   // mm/day, all phases
+  std::vector<double> evaporation;     // potential, mm/day
+  std::vector<double> temperature{};   // mean, degC; empty: no snow routine
+  std::vector<double> snowfall{};      // mm/day, the snow part of precipitation; empty: all
+                                       // precipitation on days below 0 degC
+};
+
+struct ConceptualModel {
+  Gr4jParams gr4j;
+  double melt_factor = 0;  // mm / degC / day (used only with temperatures)
+  double nse = 0;          // on the calibration days
+};
+
+// Rain plus snowmelt reaching the ground each day: snow builds a pack that melts at
+// melt_factor * max(T, 0). Without temperatures, the precipitation itself.
+std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor);
+
+std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f);
+
+// GR4J's four parameters (and the melt factor, in [0, 10]) by DDS on the NSE, as
+// calibrate_gr4j. Missing forcing (NaN) is an error: fill gaps first (fill_gaps).
+ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
+                                     const std::vector<double>& observed,
+                                     const CalibrationOptions& o = {});
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,114 @@
+#pragma once
+// A discharge run as its user writes it, in JSON or YAML: where the data comes from, which
+// variables drive the model, the training / validation / test periods, the lead times and the
+// model's settings. Paths are relative to the config file.
+//
+//   mode: forecasting            # or simulation (forcings only)
+//   inputs:
+//     - netcdf: salmon_river.nc  # CF station series
+//       variables: [rain, snow, tmin, tmax, pet, qobs]
+//       missing_values: [-1.2345]
+//   basin_area_km2: 4250.6       # to turn m3/s or cfs into mm/day
+//   discharge: qobs
+//   forcings: [rain, snow, tmin, tmax, pet]
+//   gr4j: {precipitation: [rain, snow], evaporation: pet, temperature: [tmin, tmax]}
+//   periods:
+//     train: [1954-01-01, 1990-12-31]
+//     validation: [1991-01-01, 2000-12-31]
+//     test: [2001-01-01, 2010-12-31]
+//   lead_times: [1, 2, 3]
+//   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
+//
+// A NetCDF input may list `missing_values` its attributes do not declare (Raven's files mark
+// missing discharge -1.2345). Other inputs: `csv: FILE` (with date_column, columns, units, missing_values, delimiter),
+// `camels: ROOT` with `basin: ID` (and `forcing: daymet`), and `grid: FILE` with `variable`,
+// `basin: MASK_OR_POLYGONS`, `name` (and `first_date` for rasters without time).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tessera/hydrology/readers.hpp"
+#include "tessera/hydrology/series.hpp"
+
+namespace tessera::hydrology {
+
+enum class RunMode {
+  simulation,  // discharge on day t from forcings up to t
+  forecasting  // discharge on days t + lead from forcings and discharge up to t
+};
+
+struct InputSource {
+  enum class Kind { netcdf, csv, camels, grid };
+  Kind kind = Kind::netcdf;
+  std::string path;                      // absolute
+  std::vector<std::string> variables{};  // netcdf
+  int64_t station = 0;                   // netcdf
+  std::vector<double> missing_values{};  // netcdf: markers beyond _FillValue
+  CsvMapping csv{};                      // csv
+  std::string basin{}, forcing{};        // camels: gauge id, forcing source
+  GridSource grid{};                     // grid
+  std::string shape{}, name{};           // grid: basin mask or polygons (absolute), series name
+};
+
+struct Period {
+  Day first = 0, last = 0;
+  int64_t days() const { return last - first + 1; }
+  bool contains(Day d) const { return d >= first && d <= last; }
+};
+
+struct ModelSettings {
+  int64_t sequence_length = 365;  // days of inputs the network reads per prediction
+  int64_t hidden = 64;
+  int64_t ensemble = 5;            // members trained from different seeds: the spread
+  int epochs = 30;
+  int64_t batch = 256;
+  int64_t samples_per_epoch = 0;  // 0: every training day each epoch
+  int patience = 8;               // epochs without a better validation score before stopping
+  double lr = 1e-3;               // Adam
+  double dropout = 0.4;           // on the LSTM state, before the output layer
+  double forget_bias = 3;
+  uint64_t seed = 0;
+};
+
+// The GR4J baseline's inputs: precipitation (summed), evaporation, and optionally temperature
+// (averaged; turns on a degree-day snow routine) and snowfall (the snow part of precipitation,
+// instead of splitting it at 0 degC).
+struct Gr4jInputs {
+  std::vector<std::string> precipitation;
+  std::string evaporation;
+  std::vector<std::string> temperature{};
+  std::string snowfall{};
+};
+
+struct HydrologyConfig {
+  std::string path;  // the file read, for messages
+  RunMode mode = RunMode::forecasting;
+  std::vector<InputSource> inputs;
+  double basin_area_km2 = 0;  // 0: from the inputs (CAMELS attributes, a basin polygon)
+  std::string discharge = "qobs";
+  std::vector<std::string> forcings;
+  Gr4jInputs gr4j;
+  Period train, validation, test;
+  std::vector<int64_t> lead_times;  // forecasting: days ahead (>= 1); simulation: {0}
+  ModelSettings model;
+  nlohmann::json json;  // the config as read, paths made absolute: kept in checkpoints
+};
+
+// Reads a .json, .yaml or .yml config; throws std::runtime_error with one line naming the file
+// and the setting that is wrong (unknown keys included, so typos do not pass silently).
+HydrologyConfig read_config(const std::string& path);
+// The same from JSON already read; relative paths are taken from `base_dir`.
+HydrologyConfig parse_config(const nlohmann::json& j, const std::string& base_dir,
+                             const std::string& what = "config");
+
+// Reads every input, merges them into one daily table and converts the discharge to mm/day
+// (with basin_area_km2, or the area a CAMELS or polygon input states). Throws when a named
+// variable is absent or the periods lie outside the data.
+DailySeries load_inputs(const HydrologyConfig& c);
+
+// The basin area used for unit conversion: the config's, else the inputs'; 0 when unknown.
+double basin_area(const HydrologyConfig& c);
+
+}  // namespace tessera::hydrology

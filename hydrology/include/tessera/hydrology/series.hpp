@@ -1,0 +1,54 @@
+#pragma once
+// Daily series: the one table every reader fills and every model reads. Consecutive days from
+// `first`, one column per variable, NaN where a value is missing.
+//
+//   DailySeries s = read_netcdf_series("salmon.nc", {"rain", "pet", "qobs"});
+//   merge_into(s, read_csv_series("extra.csv", mapping));
+//   const std::vector<double>& q = s.at("qobs");   // q[i] is day s.first + i
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera::hydrology {
+
+// Days since 1970-01-01 in the proleptic Gregorian calendar.
+using Day = int64_t;
+
+struct CivilDate {
+  int year = 1970, month = 1, day = 1;
+};
+
+Day day_of(const CivilDate& date);
+CivilDate civil_date(Day day);
+// "YYYY-MM-DD" (also "YYYY-MM-DDThh:mm..." with the time ignored); throws std::invalid_argument
+// naming the text.
+Day parse_date(const std::string& text);
+std::string format_date(Day day);
+int day_of_year(Day day);  // 1..366
+
+struct Variable {
+  std::vector<double> values;  // NaN = missing
+  std::string units;           // as the source states them, "" when unknown
+};
+
+struct DailySeries {
+  Day first = 0;
+  int64_t days = 0;
+  std::map<std::string, Variable> variables;  // each `days` long
+
+  Day last() const { return first + days - 1; }
+  bool has(const std::string& name) const { return variables.count(name) > 0; }
+  // Throws std::invalid_argument naming the variable and the ones there are.
+  const std::vector<double>& at(const std::string& name) const;
+  const Variable& variable(const std::string& name) const;
+};
+
+// Adds b's variables to a; the day range becomes the union (NaN where a series has no data).
+// Throws when both have a variable of the same name.
+void merge_into(DailySeries& a, const DailySeries& b);
+
+// Days from..to inclusive (NaN outside the series' own range).
+DailySeries slice(const DailySeries& s, Day from, Day to);
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,91 @@
+#include "tessera/hydrology/baselines.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "tessera/hydrology/climatology.hpp"
+#include "tessera/hydrology/units.hpp"
+
+namespace tessera::hydrology {
+namespace {
+
+// The variable in `units`, converted when it states other units it can be converted from.
+std::vector<double> in_units(const DailySeries& s, const std::string& name,
+                             const std::string& units) {
+  Variable v = s.variable(name);
+  if (!v.units.empty()) convert_units(v, units);
+  return v.values;
+}
+
+std::vector<double> gaps_filled(const HydrologyConfig& c, const DailySeries& s,
+                                std::vector<double> v, int64_t* filled) {
+  int64_t n = 0;
+  v = fill_gaps(v, s.first, day_of_year_climatology(v, s.first, c.train.first, c.train.last), &n);
+  if (filled) *filled += n;
+  return v;
+}
+
+// Sum (or mean) of the named variables, day by day.
+std::vector<double> combined(const HydrologyConfig& c, const DailySeries& s,
+                             const std::vector<std::string>& names, const std::string& units,
+                             bool mean, int64_t* filled) {
+  std::vector<double> out(size_t(s.days), 0.0);
+  for (const std::string& name : names) {
+    const std::vector<double> v = gaps_filled(c, s, in_units(s, name, units), filled);
+    for (size_t i = 0; i < out.size(); ++i) out[i] += v[i];
+  }
+  if (mean)
+    for (double& x : out) x /= double(names.size());
+  return out;
+}
+
+}  // namespace
+
+bool has_gr4j_inputs(const HydrologyConfig& c) {
+  return !c.gr4j.precipitation.empty() && !c.gr4j.evaporation.empty();
+}
+
+ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s,
+                                     int64_t* filled) {
+  if (!has_gr4j_inputs(c))
+    throw std::runtime_error(c.path + ": gr4j needs precipitation and evaporation");
+  if (filled) *filled = 0;
+  ConceptualForcing f;
+  f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false, filled);
+  f.evaporation = combined(c, s, {c.gr4j.evaporation}, "mm/day", false, filled);
+  if (!c.gr4j.temperature.empty())
+    f.temperature = combined(c, s, c.gr4j.temperature, "degC", true, filled);
+  if (!c.gr4j.snowfall.empty())
+    f.snowfall = combined(c, s, {c.gr4j.snowfall}, "mm/day", false, filled);
+  for (double& p : f.precipitation) p = std::max(p, 0.0);
+  for (double& e : f.evaporation) e = std::max(e, 0.0);
+  return f;
+}
+
+ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& s,
+                                   int evaluations) {
+  ConceptualForcing f = conceptual_forcing(c, s);
+  const size_t end = size_t(c.train.last - s.first + 1);
+  auto head = [end](std::vector<double>& v) {
+    if (!v.empty()) v.resize(end);
+  };
+  head(f.precipitation), head(f.evaporation), head(f.temperature), head(f.snowfall);
+  std::vector<double> observed = s.at(c.discharge);
+  observed.resize(end);
+  const int64_t warmup = std::max<int64_t>(365, c.train.first - s.first);
+  if (warmup + 30 > int64_t(end))
+    throw std::runtime_error(c.path + ": the training period is too short to calibrate GR4J " +
+                             "after a year of warm-up");
+  return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations});
+}
+
+std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
+                                       const DailySeries& s) {
+  return run_conceptual(m, conceptual_forcing(c, s));
+}
+
+std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const DailySeries& s) {
+  return day_of_year_climatology(s.at(c.discharge), s.first, c.train.first, c.train.last);
+}
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,144 @@
+// CAMELS-US text files: basin-mean forcing, USGS streamflow and the topographic attributes.
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "reader_util.hpp"
+#include "tessera/hydrology/readers.hpp"
+#include "tessera/hydrology/units.hpp"
+
+namespace tessera::hydrology {
+
+using namespace detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double streamflow_missing = -999;
+
+// The first file (in name order) under `dir`, at any depth, named prefix...suffix: the full data
+// set keeps one sub-folder per HUC region, extracts often none.
+std::string find_file(const std::string& dir, const std::string& prefix, const std::string& suffix,
+                      const std::string& what) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) fail(dir, "folder not found");
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.starts_with(prefix) && name.ends_with(suffix))
+      found.push_back(entry.path().string());
+  }
+  if (found.empty()) fail(dir, "no " + what + " file " + prefix + "*" + suffix);
+  return *std::min_element(found.begin(), found.end());
+}
+
+std::string line_at(const Line& line) {
+  return "line " + std::to_string(line.number) + ": ";
+}
+
+// "prcp(mm/day)" -> name "prcp", units "mm/day".
+std::pair<std::string, std::string> name_and_units(std::string_view header) {
+  const size_t open = header.find('(');
+  if (open == std::string_view::npos || header.back() != ')') return {std::string(header), ""};
+  return {std::string(header.substr(0, open)),
+          std::string(header.substr(open + 1, header.size() - open - 2))};
+}
+
+// Three lines of latitude, elevation and area, a header "Year Mnth Day Hr name(units) ...", then
+// one row a day.
+DailySeries read_forcing(const std::string& path) {
+  const std::string text = read_text(path);
+  const std::vector<Line> lines = lines_of(text);
+  if (lines.size() < 4) fail(path, "too short for a CAMELS forcing file (no header)");
+  const std::vector<std::string_view> header = split(lines[3].text, ' ');
+  if (header.size() < 5 || header[0] != "Year" || header[1] != "Mnth" || header[2] != "Day")
+    fail(path, line_at(lines[3]) + "expected a header 'Year Mnth Day Hr ...'");
+  Records r;
+  std::vector<std::string> names;
+  for (size_t c = 4; c < header.size(); ++c) {
+    const auto [name, units] = name_and_units(header[c]);
+    names.push_back(name);
+    r.variables[name].units = units;
+  }
+  for (size_t i = 4; i < lines.size(); ++i) {
+    const std::vector<std::string_view> f = split(lines[i].text, ' ');
+    Day day = 0;
+    if (f.size() != header.size())
+      fail(path, line_at(lines[i]) + std::to_string(f.size()) + " fields, the header has " +
+                     std::to_string(header.size()));
+    if (!parse_civil(f[0], f[1], f[2], day)) fail(path, line_at(lines[i]) + "not a date");
+    r.days.push_back(day);
+    r.where.push_back(lines[i].number);
+    for (size_t c = 4; c < f.size(); ++c) {
+      double v = 0;
+      if (!parse_number(f[c], v))
+        fail(path, line_at(lines[i]) + "'" + std::string(f[c]) + "' is not a number");
+      r.variables[names[c - 4]].values.push_back(v);
+    }
+  }
+  return lay_out(path, r, "line");
+}
+
+// "<id> <year> <month> <day> <cfs> <flag>", -999 where missing.
+DailySeries read_streamflow(const std::string& path, const std::string& gauge_id) {
+  const std::string text = read_text(path);
+  Records r;
+  Variable& q = r.variables["qobs_cfs"];
+  q.units = "ft3/s";
+  for (const Line& line : lines_of(text)) {
+    const std::vector<std::string_view> f = split(line.text, ' ');
+    Day day = 0;
+    double v = 0;
+    if (f.size() < 5 || f[0] != gauge_id)
+      fail(path, line_at(line) + "expected '" + gauge_id + " year month day discharge flag'");
+    if (!parse_civil(f[1], f[2], f[3], day)) fail(path, line_at(line) + "not a date");
+    if (!parse_number(f[4], v))
+      fail(path, line_at(line) + "'" + std::string(f[4]) + "' is not a number");
+    r.days.push_back(day);
+    r.where.push_back(line.number);
+    q.values.push_back(v == streamflow_missing ? std::numeric_limits<double>::quiet_NaN() : v);
+  }
+  return lay_out(path, r, "line");
+}
+
+}  // namespace
+
+double camels_basin_area(const std::string& root, const std::string& gauge_id) {
+  const std::string path = root + "/camels_attributes_v2.0/camels_topo.txt";
+  const std::string text = read_text(path);
+  const std::vector<Line> lines = lines_of(text);
+  if (lines.empty()) fail(path, "empty file");
+  const std::vector<std::string_view> header = split(lines[0].text, ';');
+  const auto id_col = std::find(header.begin(), header.end(), "gauge_id") - header.begin();
+  const auto area_col = std::find(header.begin(), header.end(), "area_gages2") - header.begin();
+  if (id_col == ptrdiff_t(header.size()) || area_col == ptrdiff_t(header.size()))
+    fail(path, "no gauge_id or area_gages2 column");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string_view> f = split(lines[i].text, ';');
+    if (f.size() != header.size() || f[size_t(id_col)] != gauge_id) continue;
+    double area = 0;
+    if (!parse_number(f[size_t(area_col)], area) || !(area > 0))
+      fail(path, line_at(lines[i]) + "area_gages2 '" + std::string(f[size_t(area_col)]) +
+                     "' is not a positive number");
+    return area;
+  }
+  fail(path, "no gauge '" + gauge_id + "' (ids are compared as text, leading zeros included)");
+}
+
+DailySeries read_camels_basin(const std::string& root, const std::string& gauge_id,
+                              const std::string& forcing) {
+  const std::string forcing_path = find_file(root + "/basin_mean_forcing/" + forcing,
+                                             gauge_id + "_lump_", "forcing_leap.txt", "forcing");
+  const std::string flow_path =
+      find_file(root + "/usgs_streamflow", gauge_id + "_streamflow_qc", ".txt", "streamflow");
+  const double area = camels_basin_area(root, gauge_id);
+  DailySeries s = read_forcing(forcing_path);
+  DailySeries flow = read_streamflow(flow_path, gauge_id);
+  Variable q = flow.variable("qobs_cfs");
+  convert_units(q, "mm/day", area);
+  flow.variables["qobs"] = std::move(q);
+  merge_into(s, flow);
+  return s;
+}
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,48 @@
+#include "tessera/hydrology/climatology.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tessera::hydrology {
+
+std::array<double, 367> day_of_year_climatology(const std::vector<double>& values, Day first,
+                                                Day first_used, Day last_used) {
+  std::array<double, 367> sum{}, count{};
+  const Day from = std::max(first, first_used);
+  const Day to = std::min(first + Day(values.size()) - 1, last_used);
+  for (Day d = from; d <= to; ++d) {
+    const double v = values[size_t(d - first)];
+    if (std::isnan(v)) continue;
+    const int k = day_of_year(d);
+    sum[size_t(k)] += v;
+    count[size_t(k)] += 1;
+  }
+  std::array<double, 367> out;
+  out.fill(std::numeric_limits<double>::quiet_NaN());
+  for (int k = 1; k <= 366; ++k) {
+    double s = 0, c = 0;
+    for (int o = -15; o <= 15; ++o) {
+      const int j = (k - 1 + o + 366) % 366 + 1;  // the window wraps around new year
+      s += sum[size_t(j)], c += count[size_t(j)];
+    }
+    if (c > 0) out[size_t(k)] = s / c;
+  }
+  return out;
+}
+
+std::vector<double> fill_gaps(const std::vector<double>& values, Day first,
+                              const std::array<double, 367>& climatology, int64_t* filled) {
+  std::vector<double> out = values;
+  int64_t n = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!std::isnan(out[i])) continue;
+    const double c = climatology[size_t(day_of_year(first + Day(i)))];
+    out[i] = std::isnan(c) ? 0 : c;
+    ++n;
+  }
+  if (filled) *filled = n;
+  return out;
+}
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,78 @@
+#include "tessera/hydrology/conceptual.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "dds.hpp"
+#include "tessera/hydrology/metrics.hpp"
+
+namespace tessera::hydrology {
+namespace {
+
+void check_forcing(const ConceptualForcing& f) {
+  const size_t n = f.precipitation.size();
+  auto bad = [n](const std::vector<double>& v, bool optional) {
+    return optional ? !v.empty() && v.size() != n : v.size() != n;
+  };
+  if (bad(f.evaporation, false) || bad(f.temperature, true) || bad(f.snowfall, true))
+    throw std::invalid_argument("conceptual model: forcing series of different lengths");
+  if (!f.snowfall.empty() && f.temperature.empty())
+    throw std::invalid_argument("conceptual model: snowfall needs temperatures to melt");
+  for (const auto* v : {&f.precipitation, &f.evaporation, &f.temperature, &f.snowfall})
+    for (double x : *v)
+      if (!std::isfinite(x))
+        throw std::invalid_argument("conceptual model: forcing has missing values; fill them");
+}
+
+}  // namespace
+
+std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor) {
+  if (f.temperature.empty()) return f.precipitation;
+  std::vector<double> out(f.precipitation.size());
+  double pack = 0;
+  for (size_t t = 0; t < out.size(); ++t) {
+    const double p = f.precipitation[t], temp = f.temperature[t];
+    const double snow = f.snowfall.empty() ? (temp < 0 ? p : 0) : std::clamp(f.snowfall[t], 0.0, p);
+    pack += snow;
+    const double melt = std::min(pack, melt_factor * std::max(temp, 0.0));
+    pack -= melt;
+    out[t] = p - snow + melt;
+  }
+  return out;
+}
+
+std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f) {
+  check_forcing(f);
+  return run_gr4j(m.gr4j, liquid_water(f, m.melt_factor), f.evaporation).discharge;
+}
+
+ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
+                                     const std::vector<double>& observed,
+                                     const CalibrationOptions& o) {
+  check_forcing(f);
+  if (f.temperature.empty()) {
+    const Calibration c = calibrate_gr4j(f.precipitation, f.evaporation, observed, o);
+    return {c.params, 0, c.nse};
+  }
+  if (observed.size() != f.precipitation.size() || o.warmup < 0 ||
+      size_t(o.warmup) + 2 > observed.size())
+    throw std::invalid_argument("conceptual model: " + std::to_string(observed.size()) +
+                                " observed days for " + std::to_string(f.precipitation.size()) +
+                                " forced, warm-up " + std::to_string(o.warmup));
+  const std::vector<double> scored(observed.begin() + o.warmup, observed.end());
+  auto score = [&](const std::vector<double>& x) {
+    const Gr4jRun r = run_gr4j({x[0], x[1], x[2], x[3]}, liquid_water(f, x[4]), f.evaporation);
+    return nash_sutcliffe({r.discharge.begin() + o.warmup, r.discharge.end()}, scored);
+  };
+  ConceptualModel m;
+  const std::vector<double> best =
+      dds_maximize({{1, -10, 1, 0.5, 0}, {3000, 5, 1000, 10, 10}, {350, 0, 90, 1.7, 3}},
+                   o.evaluations, o.seed, score, &m.nse);
+  m.gr4j = {best[0], best[1], best[2], best[3]};
+  m.melt_factor = best[4];
+  return m;
+}
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,357 @@
+#include "tessera/hydrology/discharge_model.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "tessera/hydrology/metrics.hpp"
+#include "tessera/io/checkpoint.hpp"
+#include "tessera/nn/containers.hpp"
+#include "tessera/nn/init.hpp"
+#include "tessera/nn/layers.hpp"
+#include "tessera/ops/loss.hpp"
+#include "tessera/train/optimizer.hpp"
+#include "tessera/train/trainer.hpp"
+
+namespace tessera::hydrology {
+namespace {
+
+constexpr const char* kKind = "tessera.hydrology.discharge";
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Every input variable as two channels over the whole series: normalised value (0 where
+// missing) and missing flag. Built once; windows are cut from it.
+struct InputMatrix {
+  Day first = 0;
+  int64_t days = 0, channels = 0;
+  std::vector<float> data;  // [channel][day]
+};
+
+InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
+                         const Normalisation& norm) {
+  InputMatrix m{s.first, s.days, 2 * int64_t(inputs.size()), {}};
+  m.data.assign(size_t(m.channels * m.days), 0.f);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const std::vector<double>& v = s.at(inputs[k]);
+    float* value = m.data.data() + 2 * k * size_t(m.days);
+    float* missing = value + m.days;
+    for (int64_t d = 0; d < m.days; ++d) {
+      const double x = v[size_t(d)];
+      if (std::isnan(x))
+        missing[d] = 1.f;
+      else
+        value[d] = float((x - norm.mean[k]) / norm.sd[k]);
+    }
+  }
+  return m;
+}
+
+// [B, channels, T]: the windows of T days ending on each issue day; days outside the series
+// are missing.
+Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
+  Tensor x = Tensor::zeros({count, m.channels, steps});
+  float* out = x.data();
+  for (int64_t b = 0; b < count; ++b) {
+    const Day start = issues[b] - steps + 1;
+    for (int64_t c = 0; c < m.channels; ++c) {
+      float* row = out + (b * m.channels + c) * steps;
+      const bool flag = c % 2 == 1;
+      for (int64_t t = 0; t < steps; ++t) {
+        const int64_t d = start + t - m.first;
+        row[t] = d >= 0 && d < m.days ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
+      }
+    }
+  }
+  return x;
+}
+
+double observed_at(const std::vector<double>& q, Day first, Day day) {
+  const int64_t i = day - first;
+  return i >= 0 && i < int64_t(q.size()) ? q[size_t(i)] : kNaN;
+}
+
+std::pair<double, double> mean_and_sd(const std::vector<double>& v, Day first, const Period& p) {
+  double sum = 0, sq = 0, n = 0;
+  for (Day d = p.first; d <= p.last; ++d) {
+    const double x = observed_at(v, first, d);
+    if (std::isnan(x)) continue;
+    sum += x, sq += x * x, n += 1;
+  }
+  if (n < 2) return {n > 0 ? sum / n : 0, 1};
+  const double mean = sum / n, var = std::max(0.0, sq / n - mean * mean);
+  return {mean, var > 1e-12 ? std::sqrt(var) : 1};  // a constant input only shifts
+}
+
+Normalisation normalisation(const HydrologyConfig& c, const DailySeries& s,
+                            const std::vector<std::string>& inputs) {
+  Normalisation n;
+  for (const std::string& name : inputs) {
+    const auto [mean, sd] = mean_and_sd(s.at(name), s.first, c.train);
+    n.mean.push_back(mean), n.sd.push_back(sd);
+  }
+  std::tie(n.target_mean, n.target_sd) = mean_and_sd(s.at(c.discharge), s.first, c.train);
+  return n;
+}
+
+std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, int64_t leads) {
+  auto g = std::make_unique<Graph>();
+  std::vector<int> members;
+  for (int64_t k = 0; k < o.ensemble; ++k) {
+    auto member = std::make_unique<Sequential>();
+    member->add(std::make_unique<Lstm>(LstmOptions{
+        .input_size = channels, .hidden_size = o.hidden, .forget_bias = float(o.forget_bias)}));
+    if (o.dropout > 0)
+      member->add(std::make_unique<Dropout>(float(o.dropout), mix_seed(o.seed, 100 + k)));
+    member->add(
+        std::make_unique<Linear>(LinearOptions{.in_features = o.hidden, .out_features = leads}));
+    members.push_back(g->add(std::move(member), Graph::input, "member" + std::to_string(k)));
+  }
+  g->add(std::make_unique<Concat>(1), members, "ensemble");
+  g->initialize(o.seed);
+  return g;
+}
+
+// Normalised outputs [issue][member * lead] for every issue day, in batches.
+std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vector<Day>& issues,
+                               int64_t steps, int64_t batch) {
+  std::vector<float> out;
+  for (size_t i = 0; i < issues.size(); i += size_t(batch)) {
+    const int64_t n = std::min<int64_t>(batch, int64_t(issues.size() - i));
+    const Tensor y = net.forward(input_windows(m, issues.data() + i, n, steps), Mode::eval);
+    const std::vector<float> v = y.to_vector();
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+EnsembleForecast to_forecast(const DischargeModel& m, const std::vector<Day>& issues,
+                             const std::vector<float>& raw) {
+  EnsembleForecast f{issues, m.config.lead_times, m.config.model.ensemble, {}};
+  f.values.resize(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i)  // discharge is never negative
+    f.values[i] = std::max(0.0, raw[i] * m.norm.target_sd + m.norm.target_mean);
+  return f;
+}
+
+// Issue days whose targets (issue + some lead) fall in `p` and whose discharge is observed.
+std::vector<Day> issue_days_for(const HydrologyConfig& c, const DailySeries& s, const Period& p) {
+  const std::vector<double>& q = s.at(c.discharge);
+  std::vector<Day> days;
+  const int64_t lo = *std::min_element(c.lead_times.begin(), c.lead_times.end());
+  const int64_t hi = *std::max_element(c.lead_times.begin(), c.lead_times.end());
+  for (Day t = p.first - hi; t <= p.last - lo; ++t) {
+    bool any = false;
+    for (int64_t l : c.lead_times)
+      any = any || (p.contains(t + l) && !std::isnan(observed_at(q, s.first, t + l)));
+    if (any) days.push_back(t);
+  }
+  return days;
+}
+
+// Ensemble-mean NSE per lead over the targets inside `p`, averaged over leads.
+double mean_nse(const HydrologyConfig& c, const DailySeries& s, const Period& p,
+                const EnsembleForecast& f) {
+  const std::vector<double>& q = s.at(c.discharge);
+  double total = 0;
+  for (size_t l = 0; l < f.leads.size(); ++l) {
+    std::vector<double> sim, obs;
+    for (size_t i = 0; i < f.issue_days.size(); ++i) {
+      const Day target = f.issue_days[i] + f.leads[l];
+      if (!p.contains(target)) continue;
+      sim.push_back(f.mean(i, l));
+      obs.push_back(observed_at(q, s.first, target));
+    }
+    total += nash_sutcliffe(sim, obs);
+  }
+  return total / double(f.leads.size());
+}
+
+struct Targets {
+  Tensor value, mask;  // [B, members * leads]: normalised discharge, 1 where observed
+};
+
+Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* issues,
+                    int64_t count) {
+  const HydrologyConfig& c = m.config;
+  const std::vector<double>& q = s.at(c.discharge);
+  const int64_t leads = int64_t(c.lead_times.size()), members = c.model.ensemble;
+  Targets t{Tensor::zeros({count, members * leads}), Tensor::zeros({count, members * leads})};
+  for (int64_t b = 0; b < count; ++b)
+    for (int64_t l = 0; l < leads; ++l) {
+      const Day day = issues[b] + c.lead_times[size_t(l)];
+      const double v = c.train.contains(day) ? observed_at(q, s.first, day) : kNaN;
+      if (std::isnan(v)) continue;
+      for (int64_t k = 0; k < members; ++k) {
+        const int64_t i = b * members * leads + k * leads + l;
+        t.value.data()[i] = float((v - m.norm.target_mean) / m.norm.target_sd);
+        t.mask.data()[i] = 1.f;
+      }
+    }
+  return t;
+}
+
+std::vector<Tensor> copy_weights(Module& net) {
+  std::vector<Tensor> w;
+  for (Param* p : net.parameters()) w.push_back(p->value.clone());
+  return w;
+}
+
+void restore_weights(Module& net, const std::vector<Tensor>& w) {
+  std::vector<Param*> ps = net.parameters();
+  for (size_t i = 0; i < ps.size(); ++i) ps[i]->value.copy_from(w[i]);
+}
+
+double train_epoch(DischargeModel& m, Optimizer& opt, const InputMatrix& inputs,
+                   const DailySeries& s, std::vector<Day>& samples, std::mt19937_64& rng) {
+  const ModelSettings& o = m.config.model;
+  std::shuffle(samples.begin(), samples.end(), rng);
+  const int64_t n = o.samples_per_epoch > 0
+                        ? std::min<int64_t>(o.samples_per_epoch, int64_t(samples.size()))
+                        : int64_t(samples.size());
+  double loss_sum = 0;
+  int batches = 0;
+  for (int64_t i = 0; i < n; i += o.batch, ++batches) {
+    const int64_t b = std::min(o.batch, n - i);
+    const Tensor x = input_windows(inputs, samples.data() + i, b, o.sequence_length);
+    const Targets t = targets_for(m, s, samples.data() + i, b);
+    loss_sum += train_step(*m.network, opt, float(o.lr), x,
+                           [&](const Tensor& y) { return mse_loss(y, t.value, {.mask = t.mask}); });
+  }
+  return loss_sum / std::max(1, batches);
+}
+
+}  // namespace
+
+std::vector<std::string> model_inputs(const HydrologyConfig& c) {
+  std::vector<std::string> v = c.forcings;
+  if (c.mode == RunMode::forecasting && std::find(v.begin(), v.end(), c.discharge) == v.end())
+    v.push_back(c.discharge);
+  if (c.mode == RunMode::simulation && std::find(v.begin(), v.end(), c.discharge) != v.end())
+    throw std::runtime_error(c.path + ": simulation mode cannot read the discharge '" +
+                             c.discharge + "' as a forcing");
+  return v;
+}
+
+double EnsembleForecast::mean(size_t issue, size_t lead) const {
+  double s = 0;
+  for (int64_t k = 0; k < members; ++k) s += at(issue, k, lead);
+  return s / double(members);
+}
+
+double EnsembleForecast::quantile(size_t issue, size_t lead, double q) const {
+  std::vector<double> v;
+  for (int64_t k = 0; k < members; ++k) v.push_back(at(issue, k, lead));
+  std::sort(v.begin(), v.end());
+  const double pos = std::clamp(q, 0.0, 1.0) * double(v.size() - 1);
+  const size_t lo = size_t(pos), hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+
+DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
+                                     const std::function<void(const EpochReport&)>& progress) {
+  DischargeModel m;
+  m.config = c;
+  m.inputs = model_inputs(c);
+  m.norm = normalisation(c, s, m.inputs);
+  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()), int64_t(c.lead_times.size()));
+  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
+  std::vector<Day> samples = issue_days_for(c, s, c.train);
+  const std::vector<Day> validation = issue_days_for(c, s, c.validation);
+  if (samples.empty())
+    throw std::runtime_error(c.path + ": no observed discharge in the training period");
+  if (validation.empty())
+    throw std::runtime_error(c.path + ": no observed discharge in the validation period");
+  auto opt = make_adam({});
+  std::mt19937_64 rng(c.model.seed);
+  std::vector<Tensor> best;
+  double best_nse = -std::numeric_limits<double>::infinity();
+  int since_best = 0;
+  for (int epoch = 1; epoch <= c.model.epochs && since_best < c.model.patience; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    EpochReport r{epoch, train_epoch(m, *opt, inputs, s, samples, rng), 0, false, 0};
+    const auto raw =
+        run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
+    r.validation_nse = mean_nse(c, s, c.validation, to_forecast(m, validation, raw));
+    r.kept = r.validation_nse > best_nse || best.empty();
+    if (r.kept) {
+      best = copy_weights(*m.network), best_nse = r.validation_nse, m.epochs = epoch;
+      since_best = 0;
+    } else {
+      ++since_best;
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (progress) progress(r);
+  }
+  restore_weights(*m.network, best);
+  m.validation_nse = best_nse;
+  return m;
+}
+
+EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
+                                   const std::vector<Day>& issue_days) {
+  for (const std::string& name : m.inputs)
+    if (!s.has(name)) throw std::runtime_error("the data lacks the model's input '" + name + "'");
+  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
+  const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
+                               m.config.model.batch);
+  return to_forecast(m, issue_days, raw);
+}
+
+void save_discharge_model(const std::string& path, DischargeModel& m) {
+  nlohmann::json meta = {{"kind", kKind},
+                         {"config", m.config.json},
+                         {"inputs", m.inputs},
+                         {"mean", m.norm.mean},
+                         {"sd", m.norm.sd},
+                         {"target_mean", m.norm.target_mean},
+                         {"target_sd", m.norm.target_sd},
+                         {"epochs", m.epochs},
+                         {"validation_nse", m.validation_nse}};
+  if (m.baseline) {
+    const ConceptualModel& b = *m.baseline;
+    meta["gr4j"] = {{"x1", b.gr4j.x1},
+                    {"x2", b.gr4j.x2},
+                    {"x3", b.gr4j.x3},
+                    {"x4", b.gr4j.x4},
+                    {"melt_factor", b.melt_factor},
+                    {"nse", b.nse}};
+  }
+  save_checkpoint(path, *m.network, nullptr, m.epochs, meta);
+}
+
+DischargeModel load_discharge_model(const std::string& path) {
+  Checkpoint ck = load_checkpoint(path);
+  const nlohmann::json& meta = ck.metadata;
+  if (meta.value("kind", "") != kKind)
+    throw std::runtime_error(path +
+                             ": not a tessera discharge model (a checkpoint of another "
+                             "kind)");
+  DischargeModel m;
+  try {
+    m.config = parse_config(meta.at("config"), "/", "model " + path);
+    m.inputs = meta.at("inputs").get<std::vector<std::string>>();
+    m.norm = {meta.at("mean").get<std::vector<double>>(), meta.at("sd").get<std::vector<double>>(),
+              meta.at("target_mean").get<double>(), meta.at("target_sd").get<double>()};
+    m.epochs = meta.at("epochs").get<int>();
+    m.validation_nse = meta.at("validation_nse").get<double>();
+    if (meta.contains("gr4j")) {
+      const nlohmann::json& g = meta.at("gr4j");
+      m.baseline = ConceptualModel{{g.at("x1").get<double>(), g.at("x2").get<double>(),
+                                    g.at("x3").get<double>(), g.at("x4").get<double>()},
+                                   g.at("melt_factor").get<double>(),
+                                   g.at("nse").get<double>()};
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": discharge model metadata is damaged: " + e.what());
+  }
+  if (m.norm.mean.size() != m.inputs.size() || m.norm.sd.size() != m.inputs.size())
+    throw std::runtime_error(path + ": discharge model normalisation does not match its inputs");
+  m.network = std::move(ck.model);
+  return m;
+}
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,44 @@
+#include "tessera/hydrology/forecast.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace tessera::hydrology {
+
+std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s, Day as_of) {
+  if (as_of > s.last())
+    throw std::runtime_error("the data ends on " + format_date(s.last()) +
+                             ", before the issue day " + format_date(as_of));
+  if (as_of < s.first)
+    throw std::runtime_error("the data starts on " + format_date(s.first) +
+                             ", after the issue day " + format_date(as_of));
+  const DailySeries known = slice(s, s.first, as_of);
+  const EnsembleForecast f = predict_discharge(m, known, {as_of});
+  std::vector<ForecastRow> rows;
+  for (size_t l = 0; l < f.leads.size(); ++l)
+    rows.push_back({as_of, as_of + f.leads[l], f.leads[l], f.mean(0, l), f.quantile(0, l, 0.1),
+                    f.quantile(0, l, 0.9)});
+  return rows;
+}
+
+std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2) {
+  const bool m3s = basin_area_km2 > 0;
+  const double to_m3s = basin_area_km2 / 86.4;  // mm/day over the basin -> m3/s
+  std::string out = "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day";
+  out += m3s ? ",discharge_m3s,low_m3s,high_m3s\n" : "\n";
+  char line[256];
+  for (const ForecastRow& r : rows) {
+    std::snprintf(line, sizeof line, "%s,%s,%lld,%.4f,%.4f,%.4f", format_date(r.issue).c_str(),
+                  format_date(r.target).c_str(), (long long)r.lead, r.discharge, r.low, r.high);
+    out += line;
+    if (m3s) {
+      std::snprintf(line, sizeof line, ",%.3f,%.3f,%.3f", r.discharge * to_m3s, r.low * to_m3s,
+                    r.high * to_m3s);
+      out += line;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace tessera::hydrology

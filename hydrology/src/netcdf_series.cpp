@@ -1,0 +1,230 @@
+// CF station time series through the netCDF C API: one station's values of variables on the
+// time dimension, unpacked and with missing values as NaN.
+#include <netcdf.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "reader_util.hpp"
+#include "tessera/hydrology/readers.hpp"
+
+namespace tessera::hydrology {
+
+using namespace detail;
+
+namespace {
+
+struct NcFile {
+  std::string path;
+  int id = -1;
+  explicit NcFile(const std::string& p) : path(p) {
+    require_file(path);
+    const int status = nc_open(path.c_str(), NC_NOWRITE, &id);
+    if (status != NC_NOERR) fail(path, std::string("not a NetCDF file: ") + nc_strerror(status));
+  }
+  ~NcFile() { nc_close(id); }
+  NcFile(const NcFile&) = delete;
+  NcFile& operator=(const NcFile&) = delete;
+
+  void check(int status, const std::string& what) const {
+    if (status != NC_NOERR) fail(path, what + ": " + nc_strerror(status));
+  }
+  std::string name(int var) const {
+    char text[NC_MAX_NAME + 1] = {};
+    check(nc_inq_varname(id, var, text), "variable name");
+    return text;
+  }
+  std::vector<int> dims(int var) const {
+    int n = 0;
+    check(nc_inq_varndims(id, var, &n), "variable dimensions");
+    std::vector<int> d(size_t(n), 0);
+    check(nc_inq_vardimid(id, var, d.data()), "variable dimensions");
+    return d;
+  }
+  nc_type type(int var) const {
+    nc_type t = NC_NAT;
+    check(nc_inq_vartype(id, var, &t), "variable type");
+    return t;
+  }
+  size_t length(int dim) const {
+    size_t n = 0;
+    check(nc_inq_dimlen(id, dim, &n), "dimension length");
+    return n;
+  }
+  std::string dim_name(int dim) const {
+    char text[NC_MAX_NAME + 1] = {};
+    check(nc_inq_dimname(id, dim, text), "dimension name");
+    return text;
+  }
+  int variable_count() const {
+    int n = 0;
+    check(nc_inq_nvars(id, &n), "variables");
+    return n;
+  }
+
+  // A text attribute (char or string), "" when absent.
+  std::string text(int var, const char* att) const {
+    nc_type t = NC_NAT;
+    size_t n = 0;
+    if (nc_inq_att(id, var, att, &t, &n) != NC_NOERR) return "";
+    if (t == NC_CHAR) {
+      std::string s(n, '\0');
+      check(nc_get_att_text(id, var, att, s.data()), att);
+      return s.substr(0, s.find('\0'));
+    }
+    if (t != NC_STRING || n != 1) return "";
+    char* s = nullptr;
+    check(nc_get_att_string(id, var, att, &s), att);
+    std::string out = s ? s : "";
+    nc_free_string(1, &s);
+    return out;
+  }
+  // A numeric attribute's values, empty when absent or not numeric.
+  std::vector<double> numbers(int var, const char* att) const {
+    nc_type t = NC_NAT;
+    size_t n = 0;
+    if (nc_inq_att(id, var, att, &t, &n) != NC_NOERR || t == NC_CHAR || t == NC_STRING) return {};
+    std::vector<double> v(n);
+    check(nc_get_att_double(id, var, att, v.data()), att);
+    return v;
+  }
+};
+
+bool numeric(nc_type t) {
+  return t != NC_CHAR && t != NC_STRING && t <= NC_UINT64;
+}
+
+// The CF time coordinate: a 1-D variable named like its dimension with "<unit> since <date>"
+// units; one marked as time (standard_name, axis or name) wins over others.
+int find_time(const NcFile& f) {
+  int best = -1;
+  for (int v = 0; v < f.variable_count(); ++v) {
+    const std::vector<int> d = f.dims(v);
+    if (d.size() != 1 || f.dim_name(d[0]) != f.name(v)) continue;
+    if (f.text(v, "units").find(" since ") == std::string::npos) continue;
+    const bool marked =
+        f.text(v, "standard_name") == "time" || f.text(v, "axis") == "T" || f.name(v) == "time";
+    if (marked) return v;
+    if (best < 0) best = v;
+  }
+  if (best < 0) fail(f.path, "no time coordinate (a variable with units '<unit> since <date>')");
+  return best;
+}
+
+// Numeric variables of dimension (time), (station, time) or (time, station), time itself and its
+// bounds left out.
+std::vector<std::string> series_variables(const NcFile& f, int time_var) {
+  const int time_dim = f.dims(time_var)[0];
+  const std::string bounds = f.text(time_var, "bounds");
+  std::vector<std::string> names;
+  for (int v = 0; v < f.variable_count(); ++v) {
+    const std::vector<int> d = f.dims(v);
+    const bool on_time = std::find(d.begin(), d.end(), time_dim) != d.end() && d.size() <= 2;
+    if (v != time_var && on_time && numeric(f.type(v)) && f.name(v) != bounds)
+      names.push_back(f.name(v));
+  }
+  return names;
+}
+
+std::vector<Day> read_days(const NcFile& f, int time_var) {
+  const TimeAxis axis =
+      parse_time_axis(f.path, f.text(time_var, "units"), f.text(time_var, "calendar"));
+  std::vector<double> t(f.length(f.dims(time_var)[0]));
+  if (!t.empty()) f.check(nc_get_var_double(f.id, time_var, t.data()), "reading time");
+  std::vector<Day> days(t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double now = axis.days(t[i]);
+    if (!std::isfinite(t[i])) fail(f.path, "time value " + std::to_string(i) + " is missing");
+    // Steps between zero and a day are sub-daily data; zero and negative steps are reported as
+    // duplicate and out-of-order dates.
+    if (i > 0 && now - axis.days(t[i - 1]) > 1e-9 && now - axis.days(t[i - 1]) < 1 - 1e-6)
+      fail(f.path, "time steps shorter than a day at index " + std::to_string(i) +
+                       " (sub-daily series are not supported)");
+    days[i] = day_containing(now);
+  }
+  return days;
+}
+
+// Values equal to these (before unpacking) are missing.
+std::vector<double> missing_markers(const NcFile& f, int var, const std::vector<double>& extra) {
+  std::vector<double> m = f.numbers(var, "_FillValue");
+  if (m.empty() && f.type(var) == NC_FLOAT) m.push_back(NC_FILL_FLOAT);
+  if (m.empty() && f.type(var) == NC_DOUBLE) m.push_back(NC_FILL_DOUBLE);
+  const std::vector<double> mv = f.numbers(var, "missing_value");
+  m.insert(m.end(), mv.begin(), mv.end());
+  m.insert(m.end(), extra.begin(), extra.end());
+  return m;
+}
+
+// One station's values along time, as stored.
+std::vector<double> read_raw(const NcFile& f, int var, int time_dim, int64_t station) {
+  const std::vector<int> d = f.dims(var);
+  const size_t n = f.length(time_dim);
+  std::vector<size_t> start(d.size(), 0), count(d.size(), 1);
+  for (size_t k = 0; k < d.size(); ++k) {
+    if (d[k] == time_dim) {
+      count[k] = n;
+    } else if (station < 0 || size_t(station) >= f.length(d[k])) {
+      fail(f.path, "station " + std::to_string(station) + " is out of range (dimension '" +
+                       f.dim_name(d[k]) + "' has " + std::to_string(f.length(d[k])) + ")");
+    } else {
+      start[k] = size_t(station);
+    }
+  }
+  std::vector<double> v(n);
+  if (n > 0)
+    f.check(nc_get_vara_double(f.id, var, start.data(), count.data(), v.data()), f.name(var));
+  return v;
+}
+
+Variable read_variable(const NcFile& f, int var, int time_dim, int64_t station,
+                       const std::vector<double>& extra_missing) {
+  std::vector<double> v = read_raw(f, var, time_dim, station);
+  const std::vector<double> missing = missing_markers(f, var, extra_missing);
+  const std::vector<double> scale = f.numbers(var, "scale_factor");
+  const std::vector<double> offset = f.numbers(var, "add_offset");
+  const double a = scale.empty() ? 1 : scale[0], b = offset.empty() ? 0 : offset[0];
+  // A float variable's markers are compared in float: a double attribute may not be exactly the
+  // float stored.
+  const bool as_float = f.type(var) == NC_FLOAT;
+  for (double& x : v) {
+    const bool marked = std::any_of(missing.begin(), missing.end(), [&](double m) {
+      return x == m || (as_float && float(x) == float(m));
+    });
+    x = marked ? std::numeric_limits<double>::quiet_NaN() : x * a + b;
+  }
+  return {std::move(v), f.text(var, "units")};
+}
+
+}  // namespace
+
+DailySeries read_netcdf_series(const std::string& path, const std::vector<std::string>& variables,
+                               int64_t station, const std::vector<double>& missing_values) {
+  const NcFile f(path);
+  const int time_var = find_time(f);
+  const int time_dim = f.dims(time_var)[0];
+  const std::vector<std::string> present = series_variables(f, time_var);
+  const std::vector<std::string>& wanted = variables.empty() ? present : variables;
+  if (wanted.empty()) fail(path, "no variables on the time dimension");
+  Records r;
+  bool by_station = false;
+  r.days = read_days(f, time_var);
+  for (size_t i = 0; i < r.days.size(); ++i) r.where.push_back(int64_t(i));
+  for (const std::string& name : wanted) {
+    int var = -1;
+    if (std::find(present.begin(), present.end(), name) == present.end() ||
+        nc_inq_varid(f.id, name.c_str(), &var) != NC_NOERR)
+      fail(path, "no variable '" + name + "' on the time dimension '" + f.dim_name(time_dim) +
+                     "' (variables: " + join(present) + ")");
+    r.variables[name] = read_variable(f, var, time_dim, station, missing_values);
+    by_station = by_station || f.dims(var).size() == 2;
+  }
+  // Variables of time alone serve every station, but some variable must have the one asked for.
+  if (station != 0 && !by_station)
+    fail(path, "station " + std::to_string(station) + " asked but no variable read has a " +
+                   "station dimension");
+  return lay_out(path, r, "time index");
+}
+
+}  // namespace tessera::hydrology

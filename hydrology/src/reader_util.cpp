@@ -1,0 +1,241 @@
+#include "reader_util.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+
+namespace tessera::hydrology::detail {
+
+void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
+
+void require_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail(path, "file not found");
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not a regular file");
+}
+
+std::string read_text(const std::string& path) {
+  require_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot be opened");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail(path, "cannot be read");
+  return text;
+}
+
+std::string_view trim(std::string_view s) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split(std::string_view line, char delimiter) {
+  std::vector<std::string_view> fields;
+  if (delimiter == ' ') {
+    size_t at = 0;
+    while (true) {
+      at = line.find_first_not_of(" \t\r", at);
+      if (at == std::string_view::npos) break;
+      const size_t end = std::min(line.find_first_of(" \t\r", at), line.size());
+      fields.push_back(line.substr(at, end - at));
+      at = end;
+    }
+    return fields;
+  }
+  for (size_t at = 0;;) {
+    const size_t end = line.find(delimiter, at);
+    fields.push_back(trim(line.substr(at, end == std::string_view::npos ? end : end - at)));
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return fields;
+}
+
+bool parse_number(std::string_view text, double& value) {
+  text = trim(text);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out) {
+  double y = 0, m = 0, d = 0;
+  if (!parse_number(year, y) || !parse_number(month, m) || !parse_number(day, d)) return false;
+  if (!(std::abs(y) < 1e6 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return false;
+  const CivilDate c{int(y), int(m), int(d)};
+  if (y != c.year || m != c.month || d != c.day) return false;  // fractions
+  out = day_of(c);
+  return civil_date(out).day == c.day;  // 31 April comes back as 1 May
+}
+
+std::vector<Line> lines_of(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  std::vector<Line> lines;
+  int64_t number = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view line = text.substr(at, end - at);
+    ++number;
+    if (!trim(line).empty()) lines.push_back({number, line});
+    at = end + 1;
+  }
+  return lines;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+namespace {
+
+std::string at(const std::string& where, int64_t w) {
+  return where + " " + std::to_string(w);
+}
+
+void check_order(const std::string& path, const Records& r, const std::string& where) {
+  for (size_t i = 1; i < r.days.size(); ++i) {
+    if (r.days[i] == r.days[i - 1])
+      fail(path, "duplicate date " + format_date(r.days[i]) + " (" + at(where, r.where[i - 1]) +
+                     " and " + at(where, r.where[i]) + ")");
+    if (r.days[i] < r.days[i - 1])
+      fail(path, "dates out of order: " + format_date(r.days[i]) + " (" + at(where, r.where[i]) +
+                     ") after " + format_date(r.days[i - 1]));
+  }
+}
+
+// Gaps are allowed (they become NaN days), but at least half the steps must be one day: a series
+// mostly stepping by more is monthly or sparse data that must not pass for daily.
+void check_daily(const std::string& path, const Records& r) {
+  if (r.days.size() < 2) return;
+  std::vector<Day> steps(r.days.size() - 1);
+  for (size_t i = 1; i < r.days.size(); ++i) steps[i - 1] = r.days[i] - r.days[i - 1];
+  const auto mid = steps.begin() + std::ptrdiff_t((steps.size() - 1) / 2);
+  std::nth_element(steps.begin(), mid, steps.end());
+  if (*mid != 1) fail(path, "dates are not daily (typical step " + std::to_string(*mid) + " days)");
+}
+
+}  // namespace
+
+DailySeries lay_out(const std::string& path, const Records& r, const std::string& where) {
+  if (r.days.empty()) fail(path, "no data rows");
+  check_order(path, r, where);
+  check_daily(path, r);
+  DailySeries s{r.days.front(), r.days.back() - r.days.front() + 1, {}};
+  for (const auto& [name, v] : r.variables) {
+    Variable& out = s.variables[name];
+    out.units = v.units;
+    out.values.assign(size_t(s.days), std::numeric_limits<double>::quiet_NaN());
+    for (size_t i = 0; i < r.days.size(); ++i)
+      out.values[size_t(r.days[i] - s.first)] = v.values[i];
+  }
+  return s;
+}
+
+namespace {
+
+// A cursor over the text after "since".
+struct Scanner {
+  std::string_view s;
+  bool number(int& v) {
+    size_t n = 0;
+    while (n < s.size() && std::isdigit(static_cast<unsigned char>(s[n]))) ++n;
+    if (n == 0 || std::from_chars(s.data(), s.data() + n, v).ec != std::errc()) return false;
+    s.remove_prefix(n);
+    return true;
+  }
+  bool skip(char c) {
+    if (s.empty() || s.front() != c) return false;
+    s.remove_prefix(1);
+    return true;
+  }
+  void blanks() {
+    while (!s.empty() && (s.front() == ' ' || s.front() == 'T')) s.remove_prefix(1);
+  }
+};
+
+double unit_seconds(const std::string& path, std::string unit) {
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (unit == "days" || unit == "day" || unit == "d") return 86400;
+  if (unit == "hours" || unit == "hour" || unit == "hr" || unit == "h") return 3600;
+  if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
+  if (unit == "seconds" || unit == "second" || unit == "sec" || unit == "s") return 1;
+  fail(path, "time unit '" + unit + "' is not days, hours, minutes or seconds");
+}
+
+// "[+-]hh[:mm]", "Z" or "UTC" after the time of day, as seconds east of UTC.
+double zone_seconds(Scanner& sc, bool& ok) {
+  std::string rest(trim(sc.s));
+  if (rest.empty() || rest == "Z" || rest == "UTC" || rest == "GMT") return 0;
+  const int sign = rest[0] == '-' ? -1 : 1;
+  Scanner z{std::string_view(rest).substr(rest[0] == '+' || rest[0] == '-')};
+  int h = 0, m = 0;
+  ok = z.number(h) && (z.s.empty() || (z.skip(':') && z.number(m) && z.s.empty()));
+  if (ok && h >= 100 && m == 0) m = h % 100, h /= 100;  // "+0530"
+  return sign * (h * 3600.0 + m * 60.0);
+}
+
+double reference_seconds(const std::string& path, const std::string& units, std::string_view ref) {
+  Scanner sc{trim(ref)};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  double sec = 0;
+  bool ok = sc.number(y) && sc.skip('-') && sc.number(mo) && sc.skip('-') && sc.number(d);
+  sc.blanks();
+  if (ok && sc.number(h)) {
+    ok = sc.skip(':') && sc.number(mi);
+    if (ok && sc.skip(':')) {
+      size_t n = 0;
+      while (n < sc.s.size() &&
+             (std::isdigit(static_cast<unsigned char>(sc.s[n])) || sc.s[n] == '.'))
+        ++n;
+      ok = parse_number(sc.s.substr(0, n), sec);
+      sc.s.remove_prefix(n);
+    }
+  }
+  const double zone = ok ? zone_seconds(sc, ok) : 0;
+  const Day day = day_of({y, mo, d});
+  const CivilDate back = civil_date(day);  // differs when the month or day is out of range
+  if (!ok || back.year != y || back.month != mo || back.day != d)
+    fail(path, "cannot read the reference date of time units '" + units + "'");
+  return double(day) * 86400 + h * 3600.0 + mi * 60.0 + sec - zone;
+}
+
+}  // namespace
+
+TimeAxis parse_time_axis(const std::string& path, const std::string& units,
+                         const std::string& calendar) {
+  std::string cal;
+  for (unsigned char c : trim(calendar)) cal += char(std::tolower(c));
+  const bool mixed = cal.empty() || cal == "standard" || cal == "gregorian";
+  if (!mixed && cal != "proleptic_gregorian")
+    fail(path, "calendar '" + calendar +
+                   "' is not supported (only gregorian, standard or proleptic_gregorian)");
+  const size_t since = units.find(" since ");
+  if (since == std::string::npos)
+    fail(path, "time units '" + units + "' are not '<unit> since <date>'");
+  TimeAxis axis{unit_seconds(path, std::string(trim(std::string_view(units).substr(0, since)))),
+                reference_seconds(path, units, std::string_view(units).substr(since + 7))};
+  // The standard calendar is Julian before the Gregorian reform; those dates would shift.
+  if (mixed && axis.epoch_seconds < double(day_of({1582, 10, 15})) * 86400)
+    fail(path, "time units '" + units + "' refer to a date before 1582-10-15 in the mixed " +
+                   "Julian/Gregorian calendar (not supported)");
+  return axis;
+}
+
+Day day_containing(double t) {
+  return Day(std::floor(t + 1e-6));
+}
+
+}  // namespace tessera::hydrology::detail

@@ -1,0 +1,70 @@
+#pragma once
+// What the series readers share: one-line errors naming the file, number and date parsing, CF
+// time units, and laying records out as consecutive days.
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tessera/hydrology/series.hpp"
+
+namespace tessera::hydrology::detail {
+
+// Throws std::runtime_error "<path>: <what>".
+[[noreturn]] void fail(const std::string& path, const std::string& what);
+
+// Throws when `path` is not an existing regular file.
+void require_file(const std::string& path);
+
+// The whole file; throws when it is missing or unreadable.
+std::string read_text(const std::string& path);
+
+std::string_view trim(std::string_view s);
+
+// Splits on `delimiter`, or on runs of blanks and tabs when it is ' '.
+std::vector<std::string_view> split(std::string_view line, char delimiter);
+
+// `text` as a whole number (leading '+' and blanks allowed); false when it is not one.
+bool parse_number(std::string_view text, double& value);
+
+// Year, month and day fields as a day; false unless they name a real date.
+bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out);
+
+// The non-blank lines of a text with their 1-based numbers (a UTF-8 byte order mark dropped).
+struct Line {
+  int64_t number;
+  std::string_view text;
+};
+std::vector<Line> lines_of(std::string_view text);
+
+// Names joined by ", " (for messages listing what a file has).
+std::string join(const std::vector<std::string>& names);
+
+// Rows read in file order; `where` says where each came from (a line or time index) so that
+// errors can point at it.
+struct Records {
+  std::vector<Day> days;
+  std::vector<int64_t> where;
+  std::map<std::string, Variable> variables;  // values in record order
+};
+
+// Consecutive days from the first record to the last, NaN in gaps. Throws naming `path` and
+// the records when dates repeat, go backwards or are not daily (fewer than half the steps one day).
+DailySeries lay_out(const std::string& path, const Records& records, const std::string& where);
+
+// CF time units "<unit> since <date>[ <time>][ <zone>]" in a Gregorian calendar.
+struct TimeAxis {
+  double unit_seconds = 86400;
+  double epoch_seconds = 0;  // the reference time, seconds since 1970-01-01 00:00 UTC
+  // Days (fractional) since 1970-01-01 of a coordinate value.
+  double days(double value) const { return (epoch_seconds + value * unit_seconds) / 86400.0; }
+};
+// Throws naming `path` for unknown units or calendars other than gregorian / standard /
+// proleptic_gregorian (empty = standard).
+TimeAxis parse_time_axis(const std::string& path, const std::string& units,
+                         const std::string& calendar);
+
+// The day holding fractional day `t`, forgiving float rounding just below midnight.
+Day day_containing(double t);
+
+}  // namespace tessera::hydrology::detail
