@@ -120,7 +120,16 @@ case "$mode" in
     "$tessera" connectomics evaluate --segmentation "$cx/seg.h5:seg" --truth "$cx/test_ids.h5:ids" --output "$cx/scores.json"
     step_done
 
-    for group in materials ecology hydrology video; do
+    step "hydrology: a generated snowy catchment, LSTM ensemble + GR4J, skill per lead time, a forecast"
+    hy=build/demo_hydrology
+    "$tessera" hydrology synth --output "$hy" --years 12
+    "$tessera" hydrology train --config "$hy/catchment.yaml" --output "$hy/model.h5"
+    "$tessera" hydrology evaluate --model "$hy/model.h5" --output "$hy/scores.json"
+    "$tessera" hydrology forecast --model "$hy/model.h5" --as-of 1991-04-20 --output "$hy/forecast.csv" \
+      --plot "$hy/forecast.png"
+    step_done
+
+    for group in materials ecology video; do
       step "tessera $group --help"
       "$tessera" "$group" --help
       step_done

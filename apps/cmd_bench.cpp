@@ -13,8 +13,8 @@ void add_bench_command(CLI::App& app) {
                                        "Time U-Net training steps (forward, loss, "
                                        "backward, SGD momentum)");
   auto o = std::make_shared<EngineBenchOptions>();
-  engine->add_option("--model", o->model, "unet2d or unet3d")
-      ->check(CLI::IsMember({"unet2d", "unet3d"}))
+  engine->add_option("--model", o->model, "unet2d, unet3d or lstm (12 x S days -> LSTM 64 -> 3)")
+      ->check(CLI::IsMember({"unet2d", "unet3d", "lstm"}))
       ->capture_default_str();
   engine->add_option("--batch", o->batch, "batch size")
       ->check(CLI::Range(1, 4096))

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 STEPS=${1:-10}
 T=${THREADS:-$(nproc)}
-CONFIGS=("unet2d 4 256" "unet3d 1 64")
+CONFIGS=("unet2d 4 256" "unet3d 1 64" "lstm 256 365")
 TESSERA=build/apps/tessera
 # The first python3 on PATH may lack torch (pyenv, venv); Debian's python3-torch lives in
 # /usr/bin/python3. PYTHON overrides.
@@ -31,7 +31,7 @@ for cfg in "${CONFIGS[@]}"; do
   OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" --batch "$batch" \
     --size "$size" --steps "$STEPS" | grep '^{' | tail -n 1 >>"$jsonl"
   echo "   pytorch" >&2
-  OMP_NUM_THREADS=$T "$PYTHON" bench/pytorch_unet.py --model "$model" --batch "$batch" \
+  OMP_NUM_THREADS=$T "$PYTHON" bench/pytorch_peer.py --model "$model" --batch "$batch" \
     --size "$size" --steps "$STEPS" --threads "$T" | grep '^{' | tail -n 1 >>"$jsonl"
 done
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "tessera/hydrology/climatology.hpp"
+#include "tessera/hydrology/pet.hpp"
 #include "tessera/hydrology/units.hpp"
 
 namespace tessera::hydrology {
@@ -52,9 +53,11 @@ ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries
   if (filled) *filled = 0;
   ConceptualForcing f;
   f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false, filled);
-  f.evaporation = combined(c, s, {c.gr4j.evaporation}, "mm/day", false, filled);
   if (!c.gr4j.temperature.empty())
     f.temperature = combined(c, s, c.gr4j.temperature, "degC", true, filled);
+  f.evaporation = c.gr4j.evaporation == "oudin"
+                      ? oudin_pet(f.temperature, s.first, c.gr4j.latitude)
+                      : combined(c, s, {c.gr4j.evaporation}, "mm/day", false, filled);
   if (!c.gr4j.snowfall.empty())
     f.snowfall = combined(c, s, {c.gr4j.snowfall}, "mm/day", false, filled);
   for (double& p : f.precipitation) p = std::max(p, 0.0);

@@ -1,6 +1,7 @@
 #include "tessera/hydrology/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -229,9 +230,13 @@ HydrologyConfig parse_config(const json& j, const std::string& base_dir, const s
   c.forcings = r.names(j, "", "forcings");
   if (c.forcings.empty()) r.fail("forcings", "must name at least one forcing variable");
   const json g = j.value("gr4j", json::object());
-  r.only_keys(g, "gr4j", {"precipitation", "evaporation", "temperature", "snowfall"});
+  r.only_keys(g, "gr4j", {"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
   c.gr4j = {r.names(g, "gr4j.", "precipitation"), r.get<std::string>(g, "gr4j.", "evaporation", ""),
-            r.names(g, "gr4j.", "temperature"), r.get<std::string>(g, "gr4j.", "snowfall", "")};
+            r.names(g, "gr4j.", "temperature"), r.get<std::string>(g, "gr4j.", "snowfall", ""),
+            r.get<double>(g, "gr4j.", "latitude", 0)};
+  if (c.gr4j.evaporation == "oudin" && (c.gr4j.temperature.empty() || !g.contains("latitude")))
+    r.fail("gr4j.evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
+  if (std::abs(c.gr4j.latitude) > 90) r.fail("gr4j.latitude", "must be within -90..90");
   if (!j.contains("periods")) r.fail("periods", "missing");
   const json& p = j.at("periods");
   r.only_keys(p, "periods", {"train", "validation", "test"});
@@ -338,12 +343,12 @@ DailySeries load_inputs(const HydrologyConfig& c) {
   for (const auto& v : {c.gr4j.precipitation, c.gr4j.temperature})
     for (const std::string& f : v) require_variable(c, all, f, "gr4j input");
   for (const std::string& f : {c.gr4j.evaporation, c.gr4j.snowfall})
-    if (!f.empty()) require_variable(c, all, f, "gr4j input");
+    if (!f.empty() && f != "oudin") require_variable(c, all, f, "gr4j input");
+  Variable& q = all.variables.at(c.discharge);
+  check_discharge(c, all.first, q);
   require_covered(c, all, c.train, "train");
   require_covered(c, all, c.validation, "validation");
   require_covered(c, all, c.test, "test");
-  Variable& q = all.variables.at(c.discharge);
-  check_discharge(c, all.first, q);
   try {
     convert_units(q, "mm/day", basin_area(c));
   } catch (const std::invalid_argument& e) {

@@ -128,12 +128,32 @@ std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vec
   return out;
 }
 
-EnsembleForecast to_forecast(const DischargeModel& m, const std::vector<Day>& issues,
-                             const std::vector<float>& raw) {
+// What the network's output is relative to, per issue day. Forecasting: the latest discharge
+// observed within the window (the issue day's when there is one), so an output of 0 is
+// persistence and the network learns the change; the training mean when none was observed.
+// Simulation: the training mean.
+double anchor(const DischargeModel& m, const std::vector<double>& q, Day first, Day issue) {
+  if (m.config.mode == RunMode::forecasting)
+    for (Day d = issue; d > issue - m.config.model.sequence_length; --d) {
+      const double v = observed_at(q, first, d);
+      if (!std::isnan(v)) return v;
+    }
+  return m.norm.target_mean;
+}
+
+EnsembleForecast to_forecast(const DischargeModel& m, const DailySeries& s,
+                             const std::vector<Day>& issues, const std::vector<float>& raw) {
   EnsembleForecast f{issues, m.config.lead_times, m.config.model.ensemble, {}};
   f.values.resize(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i)  // discharge is never negative
-    f.values[i] = std::max(0.0, raw[i] * m.norm.target_sd + m.norm.target_mean);
+  const std::vector<double>& q = s.at(m.config.discharge);
+  const size_t per_issue = raw.size() / std::max<size_t>(1, issues.size());
+  for (size_t i = 0; i < issues.size(); ++i) {
+    const double a = anchor(m, q, s.first, issues[i]);
+    for (size_t k = 0; k < per_issue; ++k) {  // discharge is never negative
+      const size_t j = i * per_issue + k;
+      f.values[j] = std::max(0.0, a + raw[j] * m.norm.target_sd);
+    }
+  }
   return f;
 }
 
@@ -171,7 +191,8 @@ double mean_nse(const HydrologyConfig& c, const DailySeries& s, const Period& p,
 }
 
 struct Targets {
-  Tensor value, mask;  // [B, members * leads]: normalised discharge, 1 where observed
+  Tensor value, mask;  // [B, members * leads]: discharge less the anchor over the training
+                       // standard deviation, and 1 where observed
 };
 
 Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* issues,
@@ -180,17 +201,19 @@ Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* is
   const std::vector<double>& q = s.at(c.discharge);
   const int64_t leads = int64_t(c.lead_times.size()), members = c.model.ensemble;
   Targets t{Tensor::zeros({count, members * leads}), Tensor::zeros({count, members * leads})};
-  for (int64_t b = 0; b < count; ++b)
+  for (int64_t b = 0; b < count; ++b) {
+    const double a = anchor(m, q, s.first, issues[b]);
     for (int64_t l = 0; l < leads; ++l) {
       const Day day = issues[b] + c.lead_times[size_t(l)];
       const double v = c.train.contains(day) ? observed_at(q, s.first, day) : kNaN;
       if (std::isnan(v)) continue;
       for (int64_t k = 0; k < members; ++k) {
         const int64_t i = b * members * leads + k * leads + l;
-        t.value.data()[i] = float((v - m.norm.target_mean) / m.norm.target_sd);
+        t.value.data()[i] = float((v - a) / m.norm.target_sd);
         t.mask.data()[i] = 1.f;
       }
     }
+  }
   return t;
 }
 
@@ -275,7 +298,7 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
     EpochReport r{epoch, train_epoch(m, *opt, inputs, s, samples, rng), 0, false, 0};
     const auto raw =
         run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
-    r.validation_nse = mean_nse(c, s, c.validation, to_forecast(m, validation, raw));
+    r.validation_nse = mean_nse(c, s, c.validation, to_forecast(m, s, validation, raw));
     r.kept = r.validation_nse > best_nse || best.empty();
     if (r.kept) {
       best = copy_weights(*m.network), best_nse = r.validation_nse, m.epochs = epoch;
@@ -298,7 +321,7 @@ EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
   const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
-  return to_forecast(m, issue_days, raw);
+  return to_forecast(m, s, issue_days, raw);
 }
 
 void save_discharge_model(const std::string& path, DischargeModel& m) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 
 #include "tessera/hydrology/baselines.hpp"
 #include "tessera/hydrology/metrics.hpp"
@@ -76,6 +77,11 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
       for (const auto& [name, values] : v) ok = ok && !std::isnan(values[row]);
       if (ok) rows.push_back(row);
     }
+    if (rows.size() < 2)
+      throw std::runtime_error(c.path + ": fewer than 2 days with observed discharge in the " +
+                               period_name + " period " + format_date(p.first) + " to " +
+                               format_date(p.last) + " (lead " + std::to_string(f.leads[l]) +
+                               ")");
     LeadEvaluation le{f.leads[l], {}};
     for (const auto& [name, values] : v) {
       if (name == "observed") continue;

@@ -1,5 +1,5 @@
 # Runs PROGRAM with ARGS (a ;-list); passes when it exits non-zero and prints exactly one line
-# on stderr matching REGEX.
+# on stderr matching REGEX (and, with NOFILE, leaves no file at that path).
 execute_process(COMMAND ${PROGRAM} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 string(STRIP "${err}" err)
 if(rc EQUAL 0)
@@ -10,4 +10,7 @@ if(err MATCHES "\n")
 endif()
 if(NOT err MATCHES "${REGEX}")
   message(FATAL_ERROR "stderr '${err}' does not match '${REGEX}'")
+endif()
+if(DEFINED NOFILE AND EXISTS "${NOFILE}")
+  message(FATAL_ERROR "the failed run left ${NOFILE} behind")
 endif()

@@ -1,11 +1,13 @@
-// Discharge skill scores against hand-computed values; GR4J's water balance, its calibration
-// recovering known parameters, and its input checks.
+// Discharge skill scores against hand-computed values; GR4J against INRAE's published
+// reference run, its water balance, its calibration recovering known parameters, and its input
+// checks.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "tessera/hydrology/gr4j.hpp"
+#include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/metrics.hpp"
 
 namespace tessera::hydrology {
@@ -55,6 +57,25 @@ double stored(const Gr4jState& s) {
 }
 
 // Rain + exchange = evaporation + discharge + change in storage, to rounding.
+// INRAE's GR4J spreadsheet example (tests/hydrology/data/README.md): the same parameters and
+// initial stores give the same discharge, day by day, storm and recession alike.
+TEST(Gr4j, MatchesThePublishedReferenceRun) {
+  const DailySeries s =
+      read_csv_series(std::string(TESSERA_TEST_DATA) + "/gr4j_reference.csv", {});
+  ASSERT_EQ(s.days, 151);
+  const Gr4jParams p{320.1073, 2.4208, 69.6276, 1.3891};
+  Gr4jState start = initial_gr4j_state(p);
+  start.production = 0.6 * p.x1;
+  start.routing = 0.7 * p.x3;
+  const Gr4jRun r = run_gr4j(p, s.at("precip_mm"), s.at("etp_mm"), &start);
+  const std::vector<double>& want = s.at("qsim_mm");
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(r.discharge[i] - want[i]));
+  // The parameters are published to 4 decimals: agreement to 1e-3 mm/day on flows of 0.5-24.
+  EXPECT_LT(worst, 1e-3);
+  EXPECT_NEAR(r.discharge[9], 22.4639837144386, 1e-3);  // the 51 mm storm of 10 January
+}
+
 TEST(Gr4j, ClosesTheWaterBalance) {
   std::vector<double> p, e;
   forcing(p, e, 1);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "tessera/info.hpp"
+#include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
 #include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
@@ -28,7 +29,7 @@ namespace {
 UNetOptions bench_unet(const std::string& model) {
   if (model == "unet2d") return {.dims = 2, .channels = {32, 64, 128, 256}};
   if (model == "unet3d") return {.dims = 3, .channels = {16, 32, 64}};
-  throw std::invalid_argument("unknown benchmark model '" + model + "' (unet2d or unet3d)");
+  throw std::invalid_argument("unknown benchmark model '" + model + "' (unet2d, unet3d or lstm)");
 }
 
 Tensor random_binary(const Shape& shape, uint64_t seed) {
@@ -46,10 +47,13 @@ Tensor random_normal(const Shape& shape, uint64_t seed) {
   return t;
 }
 
-// Both benchmarks' task: input N x 1 x S^dims ~ N(0,1), a fixed random binary target, BCE loss.
+// The task: for the U-Nets input N x 1 x S^dims ~ N(0,1), a fixed random binary target, BCE
+// loss; for the LSTM input N x 12 x S ~ N(0,1), a fixed random target, MSE loss.
 struct BenchTask {
   Tensor x, target;
+  bool regression = false;
   LossFn loss() const {
+    if (regression) return [this](const Tensor& y) { return mse_loss(y, target); };
     return [this](const Tensor& y) { return bce_with_logits_loss(y, target); };
   }
 };
@@ -60,23 +64,38 @@ BenchTask bench_task(int64_t batch, int dims, int64_t size) {
   return {random_normal(shape, 1), random_binary(shape, 2)};
 }
 
+// The discharge network's shape: 12 input channels over S days -> LSTM(64) -> linear to 3
+// lead times.
+constexpr int64_t kLstmInputs = 12, kLstmHidden = 64, kLstmOutputs = 3;
+
+std::unique_ptr<Module> bench_lstm() {
+  auto s = std::make_unique<Sequential>();
+  s->add(std::make_unique<Lstm>(LstmOptions{.input_size = kLstmInputs, .hidden_size = kLstmHidden}));
+  s->add(std::make_unique<Linear>(
+      LinearOptions{.in_features = kLstmHidden, .out_features = kLstmOutputs}));
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   if (o.batch < 1 || o.size < 8 || o.steps < 1 || o.warmup < 0)
     throw std::invalid_argument("bench engine: needs batch >= 1, size >= 8, steps >= 1");
-  const UNetOptions net = bench_unet(o.model);
+  const bool lstm = o.model == "lstm";
+  const UNetOptions net = lstm ? UNetOptions{} : bench_unet(o.model);
   const int64_t factor = int64_t{1} << (net.channels.size() - 1);
-  if (o.size % factor != 0)
+  if (!lstm && o.size % factor != 0)
     throw std::invalid_argument("bench engine: size " + std::to_string(o.size) +
                                 " must be a multiple of " + std::to_string(factor) + " for " +
                                 o.model);
   // RSS growth is measured from here, before the model exists, exactly as the PyTorch peer
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
-  auto model = make_unet(net);
-  const BenchTask task = bench_task(o.batch, net.dims, o.size);
-
+  std::unique_ptr<Module> model = lstm ? bench_lstm() : make_unet(net);
+  const BenchTask task =
+      lstm ? BenchTask{random_normal({o.batch, kLstmInputs, o.size}, 1),
+                       random_normal({o.batch, kLstmOutputs}, 2), true}
+           : bench_task(o.batch, net.dims, o.size);
   const StepTimes t = time_training_steps(*model, task.x, task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
   return {{"engine", "tessera"},

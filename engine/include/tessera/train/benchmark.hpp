@@ -1,6 +1,6 @@
 #pragma once
 // The engine benchmark behind `tessera bench engine`: training steps of fixed U-Nets, timed,
-// with the memory they take. bench/pytorch_unet.py builds the same networks for the peer run.
+// with the memory they take. bench/pytorch_peer.py builds the same networks for the peer run.
 #include <cstdint>
 #include <string>
 
@@ -12,9 +12,11 @@
 namespace tessera {
 
 struct EngineBenchOptions {
-  std::string model = "unet2d";  // unet2d: 4 levels 32..256; unet3d: 3 levels 16..64
+  // unet2d: 4 levels 32..256; unet3d: 3 levels 16..64; lstm: the discharge network's shape,
+  // 12 channels over S days -> LSTM(64) -> 3 outputs, MSE
+  std::string model = "unet2d";
   int64_t batch = 1;
-  int64_t size = 64;  // spatial edge: input N x 1 x S x S (x S)
+  int64_t size = 64;  // spatial edge: input N x 1 x S x S (x S); lstm: N x 12 x S
   int steps = 10;     // timed steps
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
 };

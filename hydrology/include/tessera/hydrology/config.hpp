@@ -72,14 +72,16 @@ struct ModelSettings {
   uint64_t seed = 0;
 };
 
-// The GR4J baseline's inputs: precipitation (summed), evaporation, and optionally temperature
-// (averaged; turns on a degree-day snow routine) and snowfall (the snow part of precipitation,
-// instead of splitting it at 0 degC).
+// The GR4J baseline's inputs: precipitation (summed), potential evaporation, and optionally
+// temperature (averaged; turns on a degree-day snow routine) and snowfall (the snow part of
+// precipitation, instead of splitting it at 0 degC). Evaporation "oudin" computes it from the
+// temperature and the basin's latitude (Oudin et al. 2005) where the data has none.
 struct Gr4jInputs {
   std::vector<std::string> precipitation;
   std::string evaporation;
   std::vector<std::string> temperature{};
   std::string snowfall{};
+  double latitude = 0;  // degrees north, for "oudin"
 };
 
 struct HydrologyConfig {

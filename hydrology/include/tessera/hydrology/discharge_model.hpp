@@ -10,7 +10,9 @@
 //   double q = f.mean(0, 0);   // mm/day at the first lead time
 //
 // Inputs are normalised with training-period means and standard deviations (kept in the
-// checkpoint). Each input variable is two channels: its normalised value (0 where missing) and
+// checkpoint). In forecasting mode the network predicts the change from the latest observed
+// discharge (0 is persistence), in simulation mode the discharge itself. Each input variable
+// is two channels: its normalised value (0 where missing) and
 // a missing flag, so gaps are explicit rather than guessed. Days with a missing target are
 // left out of the loss.
 #include <functional>

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch peer for `tessera bench engine`: the same U-Nets, the same training step.
+"""PyTorch peer for `tessera bench engine`: the same networks, the same training step.
 
 unet2d: input N x 1 x S x S, 4 levels of 32, 64, 128, 256 channels.
 unet3d: input N x 1 x S x S x S, 3 levels of 16, 32, 64 channels.
+lstm: input N x S x 12 (S days of 12 channels), one LSTM layer of 64, its last state through a
+linear layer to 3 outputs, MSELoss against a fixed random target (the discharge network).
 Each level: two [3x3 conv (padding 1, bias) -> BatchNorm -> ReLU]; 2x2 max pooling
 between levels; on the way up a 2x2 stride-2 transposed conv halving the channels,
 cat([up, skip], dim=1), two [conv-BN-ReLU]; a final 1x1 conv to one channel.
@@ -66,9 +68,20 @@ class UNet(nn.Module):
         return self.head(x)
 
 
+class LastStepLSTM(nn.Module):
+    def __init__(self, inputs=12, hidden=64, outputs=3):
+        super().__init__()
+        self.lstm = nn.LSTM(inputs, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, outputs)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.head(y[:, -1])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", choices=["unet2d", "unet3d"], default="unet2d")
+    p.add_argument("--model", choices=["unet2d", "unet3d", "lstm"], default="unet2d")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--steps", type=int, default=10)
@@ -77,7 +90,7 @@ def main():
     dims, widths = (2, [32, 64, 128, 256]) if a.model == "unet2d" else (3, [16, 32, 64])
     if a.steps < 1 or a.batch < 1:
         p.error("--steps and --batch must be at least 1")
-    if a.size % (2 ** (len(widths) - 1)) != 0:
+    if a.model != "lstm" and a.size % (2 ** (len(widths) - 1)) != 0:
         p.error(f"--size must be divisible by {2 ** (len(widths) - 1)} for {a.model}")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -95,11 +108,17 @@ def main():
     del warm
     baseline = rss_peak_bytes()
 
-    model = UNet(dims, widths)
-    shape = (a.batch, 1) + (a.size,) * dims
-    x = torch.randn(shape)
-    target = (torch.rand(shape) > 0.5).float()
-    loss_fn = nn.BCEWithLogitsLoss()
+    if a.model == "lstm":
+        model = LastStepLSTM()
+        x = torch.randn(a.batch, a.size, 12)
+        target = torch.randn(a.batch, 3)
+        loss_fn = nn.MSELoss()
+    else:
+        model = UNet(dims, widths)
+        shape = (a.batch, 1) + (a.size,) * dims
+        x = torch.randn(shape)
+        target = (torch.rand(shape) > 0.5).float()
+        loss_fn = nn.BCEWithLogitsLoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
 

@@ -1,0 +1,168 @@
+// Run configs: YAML and JSON read the same, paths resolve from the config's folder, every
+// mistake is named.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "temp_dir.hpp"
+#include "tessera/hydrology/config.hpp"
+
+namespace tessera::hydrology {
+namespace {
+
+using tessera::testing::TempDirTest;
+
+class Config : public TempDirTest {
+ protected:
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+  // The message of the error reading `text` as a YAML config.
+  std::string error_of(const std::string& text) {
+    try {
+      read_config(write("bad.yaml", text));
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no error for:\n" << text;
+    return "";
+  }
+};
+
+const char* kYaml = R"(mode: forecasting
+inputs:
+  - netcdf: data/salmon.nc
+    variables: [rain, qobs]
+    missing_values: [-1.2345]
+  - camels: camels
+    basin: 01022500
+basin_area_km2: 4250.6
+discharge: qobs
+forcings: [rain, prcp]
+gr4j: {precipitation: [rain], evaporation: pet, temperature: [tmin, tmax]}
+periods:
+  train: [1954-01-01, 1990-12-31]
+  validation: [1991-01-01, 2000-12-31]
+  test: [2001-01-01, 2010-12-31]
+lead_times: [1, 3]
+model: {sequence_length: 100, hidden: 8, ensemble: 2, lr: 0.01}
+)";
+
+TEST_F(Config, YamlIsReadWithPathsFromItsFolder) {
+  const HydrologyConfig c = read_config(write("run.yaml", kYaml));
+  EXPECT_EQ(c.mode, RunMode::forecasting);
+  ASSERT_EQ(c.inputs.size(), 2u);
+  EXPECT_EQ(c.inputs[0].path, path("data/salmon.nc"));
+  EXPECT_EQ(c.inputs[0].variables, (std::vector<std::string>{"rain", "qobs"}));
+  EXPECT_EQ(c.inputs[0].missing_values, std::vector<double>{-1.2345});
+  EXPECT_EQ(c.inputs[1].kind, InputSource::Kind::camels);
+  EXPECT_EQ(c.inputs[1].basin, "01022500");  // leading zero kept, not read as a number
+  EXPECT_EQ(c.basin_area_km2, 4250.6);
+  EXPECT_EQ(c.lead_times, (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(c.train.first, parse_date("1954-01-01"));
+  EXPECT_EQ(c.test.days(), 3652);
+  EXPECT_EQ(c.model.sequence_length, 100);
+  EXPECT_EQ(c.model.hidden, 8);
+  EXPECT_EQ(c.model.ensemble, 2);
+  EXPECT_DOUBLE_EQ(c.model.lr, 0.01);
+  EXPECT_EQ(c.model.epochs, ModelSettings{}.epochs);  // defaults stay
+  EXPECT_EQ(c.gr4j.temperature, (std::vector<std::string>{"tmin", "tmax"}));
+  // The stored config has absolute paths, so it parses the same from anywhere.
+  const HydrologyConfig again = parse_config(c.json, "/somewhere/else");
+  EXPECT_EQ(again.inputs[0].path, c.inputs[0].path);
+  EXPECT_EQ(again.inputs[1].basin, "01022500");
+}
+
+TEST_F(Config, JsonReadsTheSameAsYaml) {
+  const std::string json = R"({"mode": "forecasting",
+    "inputs": [{"netcdf": "data/salmon.nc", "variables": ["rain", "qobs"],
+                "missing_values": [-1.2345]},
+               {"camels": "camels", "basin": "01022500"}],
+    "basin_area_km2": 4250.6, "discharge": "qobs", "forcings": ["rain", "prcp"],
+    "gr4j": {"precipitation": ["rain"], "evaporation": "pet", "temperature": ["tmin", "tmax"]},
+    "periods": {"train": ["1954-01-01", "1990-12-31"], "validation": ["1991-01-01", "2000-12-31"],
+                "test": ["2001-01-01", "2010-12-31"]},
+    "lead_times": [1, 3], "model": {"sequence_length": 100, "hidden": 8, "ensemble": 2,
+                                    "lr": 0.01}})";
+  const HydrologyConfig a = read_config(write("run.json", json));
+  const HydrologyConfig b = read_config(write("run.yaml", kYaml));
+  EXPECT_EQ(a.json, b.json);
+}
+
+TEST_F(Config, SimulationHasLeadZero) {
+  std::string y = kYaml;
+  y.replace(y.find("mode: forecasting"), 17, "mode: simulation");
+  y.erase(y.find("lead_times: [1, 3]\n"), 19);
+  EXPECT_EQ(read_config(write("sim.yaml", y)).lead_times, std::vector<int64_t>{0});
+}
+
+TEST_F(Config, MistakesAreNamed) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string y = kYaml;
+    y.replace(y.find(from), from.size(), to);
+    return y;
+  };
+  EXPECT_NE(error_of(with("lead_times: [1, 3]", "lead_time: [1, 3]")).find("lead_time: unknown"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("hidden: 8", "hiden: 8")).find("model.hiden: unknown setting"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("1990-12-31", "1990-13-31")).find("periods.train"), std::string::npos);
+  EXPECT_NE(error_of(with("test: [2001-01-01", "test: [1980-01-01")).find("train and test overlap"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("mode: forecasting", "mode: nowcast")).find("mode"), std::string::npos);
+  EXPECT_NE(error_of(with("lead_times: [1, 3]", "lead_times: [0]")).find("lead_times"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("mode: forecasting", "mode: simulation")).find("only forecasting"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("hidden: 8", "hidden: many")).find("model.hidden"), std::string::npos);
+  EXPECT_NE(error_of(with("  - camels: camels\n    basin: 01022500\n", "  - sql: db\n"))
+                .find("inputs[1]"),
+            std::string::npos);
+  EXPECT_NE(error_of("inputs: [unclosed").find("not valid YAML"), std::string::npos);
+  EXPECT_NE(error_of(with("evaporation: pet", "evaporation: oudin")).find("gr4j.latitude"),
+            std::string::npos);
+  try {
+    read_config(path("none.yaml"));
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos);
+  }
+}
+
+// A gridded forcing named in a config arrives in the series as its basin average, beside a
+// station CSV, with the discharge converted to mm/day.
+TEST_F(Config, GridInputsAreAveragedOverTheBasin) {
+  const std::string metdata = std::string(TESSERA_SHARED_DATA) + "/grids/metdata.nc";
+  if (!std::filesystem::exists(metdata)) GTEST_SKIP() << metdata << " is absent";
+  write("basin.geojson", R"({"type": "FeatureCollection", "features": [{"type": "Feature",
+    "properties": {}, "geometry": {"type": "Polygon", "coordinates":
+    [[[-85, 36], [-84, 36], [-84, 35], [-85, 35], [-85, 36]]]}}]})");
+  write("q.csv", "date,q\n2018-09-12,10\n2018-09-13,12\n2018-09-14,11\n2018-09-15,9\n"
+                 "2018-09-16,8.64\n");
+  const HydrologyConfig c = read_config(write("grid.yaml", "mode: simulation\n"
+      "inputs:\n"
+      "  - grid: " + metdata + "\n"
+      "    variable: precipitation_amount\n"
+      "    basin: basin.geojson\n"
+      "    name: precip\n"
+      "  - csv: q.csv\n"
+      "    units: {q: m3/s}\n"
+      "basin_area_km2: 100\n"
+      "discharge: q\n"
+      "forcings: [precip]\n"
+      "periods: {train: [2018-09-12, 2018-09-13], validation: [2018-09-14, 2018-09-14],\n"
+      "          test: [2018-09-15, 2018-09-16]}\n"));
+  EXPECT_EQ(c.inputs[0].shape, path("basin.geojson"));
+  const DailySeries s = load_inputs(c);
+  EXPECT_EQ(s.first, parse_date("2018-09-12"));
+  EXPECT_EQ(s.days, 5);
+  const BasinAverage direct = basin_average({metdata, "precipitation_amount"}, path("basin.geojson"));
+  EXPECT_EQ(s.at("precip"), direct.values);
+  EXPECT_NEAR(s.at("q")[4], 8.64 * 86.4 / 100, 1e-12);
+  EXPECT_EQ(s.variable("q").units, "mm/day");
+}
+
+}  // namespace
+}  // namespace tessera::hydrology

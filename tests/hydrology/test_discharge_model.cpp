@@ -1,0 +1,188 @@
+// The discharge network on a generated catchment: it learns, it reloads identically, a forecast
+// never reads data after its issue day, gaps are handled, and the evaluation's baselines are
+// scored as by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "temp_dir.hpp"
+#include "tessera/data/catchment.hpp"
+#include "tessera/hydrology/evaluation.hpp"
+#include "tessera/hydrology/forecast.hpp"
+#include "tessera/hydrology/metrics.hpp"
+
+namespace tessera::hydrology {
+namespace {
+
+using tessera::testing::TempDirTest;
+
+// 8 generated years: train 1980-1985, validation 1986, test 1987; discharge in mm/day.
+DailySeries catchment(uint64_t seed = 0) {
+  DailySeries s = data::make_catchment({.years = 8, .seed = seed});
+  for (double& q : s.variables.at("discharge").values) q *= 86.4 / 1000;
+  s.variables.at("discharge").units = "mm/day";
+  return s;
+}
+
+HydrologyConfig small_config(const std::string& mode) {
+  nlohmann::json j = {
+      {"mode", mode},
+      {"inputs", {{{"csv", "unused.csv"}}}},
+      {"discharge", "discharge"},
+      {"forcings", {"rain", "snow", "tmin", "tmax", "pet"}},
+      {"periods",
+       {{"train", {"1980-01-01", "1985-12-31"}},
+        {"validation", {"1986-01-01", "1986-12-31"}},
+        {"test", {"1987-01-01", "1987-12-31"}}}},
+      {"model",
+       {{"sequence_length", 60},
+        {"hidden", 12},
+        {"ensemble", 2},
+        {"epochs", 6},
+        {"samples_per_epoch", 768},
+        {"batch", 64},
+        {"lr", 0.005},
+        {"dropout", 0.0}}}};
+  if (mode == "forecasting") j["lead_times"] = {1, 2};
+  return parse_config(j, "/tmp");
+}
+
+// One trained forecasting model shared by the tests (training is the slow part).
+DischargeModel& trained() {
+  static DischargeModel m = train_discharge_model(small_config("forecasting"), catchment());
+  return m;
+}
+
+TEST(DischargeModel, ForecastingLearnsBeyondClimatology) {
+  DischargeModel& m = trained();
+  EXPECT_GT(m.validation_nse, 0.5);
+  const DailySeries s = catchment();
+  const Evaluation e = evaluate_discharge(m, s, m.config.test, "test");
+  ASSERT_EQ(e.leads.size(), 2u);
+  for (const LeadEvaluation& l : e.leads) {
+    EXPECT_GT(l.methods.at("network").nse, l.methods.at("climatology").nse) << l.lead;
+    EXPECT_GT(l.methods.at("network").nse, 0.6) << l.lead;
+    EXPECT_EQ(l.methods.count("gr4j"), 0u);  // no baseline was calibrated
+  }
+}
+
+TEST(DischargeModel, NormalisationIsThatOfTheTrainingPeriod) {
+  const DischargeModel& m = trained();
+  const DailySeries s = catchment();
+  ASSERT_EQ(m.inputs.back(), "discharge");  // forecasting reads past discharge too
+  const std::vector<double>& rain = s.at("rain");
+  double sum = 0;
+  const int64_t days = m.config.train.days();
+  for (int64_t i = 0; i < days; ++i) sum += rain[size_t(i)];  // the series starts with training
+  EXPECT_NEAR(m.norm.mean[0], sum / double(days), 1e-9);
+}
+
+class DischargeModelFiles : public TempDirTest {};
+
+TEST_F(DischargeModelFiles, ReloadedModelPredictsTheSame) {
+  DischargeModel& m = trained();
+  m.baseline = ConceptualModel{{300, 0.1, 70, 2}, 2.0, 0.9};
+  save_discharge_model(path("m.h5"), m);
+  DischargeModel back = load_discharge_model(path("m.h5"));
+  EXPECT_EQ(back.inputs, m.inputs);
+  EXPECT_EQ(back.norm.sd, m.norm.sd);
+  ASSERT_TRUE(back.baseline.has_value());
+  EXPECT_EQ(back.baseline->gr4j.x3, 70);
+  EXPECT_EQ(back.config.json, m.config.json);
+  const DailySeries s = catchment();
+  const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
+  EXPECT_EQ(predict_discharge(back, s, days).values, predict_discharge(m, s, days).values);
+  m.baseline.reset();
+}
+
+TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
+  DischargeModel& m = trained();
+  const DailySeries s = catchment();
+  const Day as_of = parse_date("1987-05-10");
+  const std::vector<ForecastRow> base = forecast_as_of(m, s, as_of);
+  ASSERT_EQ(base.size(), 2u);
+  EXPECT_EQ(base[0].target, as_of + 1);
+  EXPECT_LE(base[0].low, base[0].discharge);
+  EXPECT_LE(base[0].discharge, base[0].high);
+  // Everything after the issue day altered: the same forecast, to the bit.
+  DailySeries later = s;
+  for (auto& [name, v] : later.variables)
+    for (int64_t i = as_of - s.first + 1; i < s.days; ++i) v.values[size_t(i)] = 1000 + double(i);
+  const std::vector<ForecastRow> again = forecast_as_of(m, later, as_of);
+  for (size_t l = 0; l < base.size(); ++l) EXPECT_EQ(again[l].discharge, base[l].discharge);
+  // The issue day's own data does reach it (the test could fail).
+  DailySeries today = s;
+  today.variables.at("rain").values[size_t(as_of - s.first)] += 50;
+  EXPECT_NE(forecast_as_of(m, today, as_of)[0].discharge, base[0].discharge);
+  EXPECT_THROW(forecast_as_of(m, s, s.last() + 1), std::runtime_error);
+}
+
+TEST(DischargeModel, MissingInputsAreFlaggedNotUsed) {
+  DischargeModel& m = trained();
+  DailySeries s = catchment();
+  const Day as_of = parse_date("1987-08-01");
+  const double full = forecast_as_of(m, s, as_of)[0].discharge;
+  for (int64_t i = as_of - s.first - 20; i <= as_of - s.first; ++i)
+    s.variables.at("tmax").values[size_t(i)] = NAN;
+  const double gappy = forecast_as_of(m, s, as_of)[0].discharge;
+  EXPECT_TRUE(std::isfinite(gappy));
+  EXPECT_NE(gappy, full);
+}
+
+TEST(DischargeModel, MissingTargetsAreLeftOutOfTraining) {
+  DailySeries s = catchment(3);
+  // 60% of the discharge record missing, whole months at a time.
+  for (int64_t i = 0; i < s.days; ++i)
+    if ((i / 30) % 5 < 3) s.variables.at("discharge").values[size_t(i)] = NAN;
+  HydrologyConfig c = small_config("simulation");
+  c.model.epochs = 2;
+  const DischargeModel m = train_discharge_model(c, s, [](const EpochReport& r) {
+    EXPECT_TRUE(std::isfinite(r.train_loss));
+    EXPECT_TRUE(std::isfinite(r.validation_nse));
+  });
+  EXPECT_EQ(m.inputs, c.forcings);  // simulation reads no discharge
+}
+
+TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
+  DischargeModel& m = trained();
+  const DailySeries s = catchment();
+  const Evaluation e = evaluate_discharge(m, s, m.config.test, "test");
+  const std::vector<double>& q = s.at("discharge");
+  // Lead 2 persistence: q(t) for q(t + 2), targets in 1987 with both observed.
+  std::vector<double> sim, obs;
+  for (Day t = m.config.test.first; t <= m.config.test.last; ++t) {
+    const double now = q[size_t(t - 2 - s.first)], then = q[size_t(t - s.first)];
+    if (std::isnan(now) || std::isnan(then)) continue;
+    sim.push_back(now), obs.push_back(then);
+  }
+  const Scores& p = e.leads[1].methods.at("persistence");
+  EXPECT_EQ(p.days, int64_t(obs.size()));
+  EXPECT_NEAR(p.nse, nash_sutcliffe(sim, obs), 1e-12);
+  EXPECT_NEAR(p.kge, kling_gupta(sim, obs).kge, 1e-12);
+  const nlohmann::json j = to_json(e);
+  EXPECT_EQ(j.at("leads")[1].at("lead_days"), 2);
+  EXPECT_NEAR(j.at("leads")[1].at("methods").at("persistence").at("nse").get<double>(), p.nse,
+              1e-12);
+  EXPECT_NE(to_markdown(e).find("| 2 | persistence |"), std::string::npos);
+}
+
+TEST(EnsembleForecast, MeanAndQuantilesOfTheMembers) {
+  EnsembleForecast f{{0}, {1}, 5, {4, 1, 3, 2, 5}};
+  EXPECT_DOUBLE_EQ(f.mean(0, 0), 3);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.1), 1.4);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.9), 4.6);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.5), 3);
+}
+
+TEST(ForecastCsv, ConvertsToCubicMetresPerSecond) {
+  const std::string csv = forecast_csv({{0, 1, 1, 8.64, 4.32, 17.28}}, 100);
+  EXPECT_EQ(csv,
+            "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day,"
+            "discharge_m3s,low_m3s,high_m3s\n"
+            "1970-01-01,1970-01-02,1,8.6400,4.3200,17.2800,10.000,5.000,20.000\n");
+  EXPECT_EQ(forecast_csv({}, 0),
+            "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day\n");
+}
+
+}  // namespace
+}  // namespace tessera::hydrology
