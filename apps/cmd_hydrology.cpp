@@ -53,7 +53,8 @@ std::string synth_config(const SynthOptions& o, Day first, int64_t days) {
   std::ostringstream c;
   c << "# A generated catchment (tessera hydrology synth): daily weather and the discharge of a\n"
     << "# known GR4J + snow model with noise. Edit and train with\n"
-    << "#   tessera hydrology train --config " << "catchment.yaml --output model.h5\n"
+    << "#   tessera hydrology train --config "
+    << "catchment.yaml --output model.h5\n"
     << "mode: " << o.mode << "\n"
     << "inputs:\n"
     << "  - csv: catchment.csv\n"
@@ -106,19 +107,22 @@ void train(const TrainOptions& o) {
   std::optional<ConceptualModel> baseline;
   if (has_gr4j_inputs(c)) {
     baseline = calibrate_baseline(c, s, o.gr4j_runs);
-    std::cout << "GR4J" << (c.gr4j.temperature.empty() ? "" : " + snow")
-              << " calibrated on " << period_text(c.train) << ": NSE " << std::fixed
-              << std::setprecision(3) << baseline->nse << std::defaultfloat << "\n";
+    std::cout << "GR4J" << (c.gr4j.temperature.empty() ? "" : " + snow") << " calibrated on "
+              << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3)
+              << baseline->nse << std::defaultfloat << "\n";
   }
   std::cout << "training " << c.model.ensemble << " LSTMs (hidden " << c.model.hidden << ", "
             << c.model.sequence_length << "-day windows) on " << join(model_inputs(c)) << " for "
-            << (c.mode == RunMode::simulation ? std::string("simulation")
-                                              : "lead times " + [&] {
-                                                  std::string l;
-                                                  for (int64_t d : c.lead_times)
-                                                    l += (l.empty() ? "" : ",") + std::to_string(d);
-                                                  return l;
-                                                }() + " days")
+            << (c.mode == RunMode::simulation
+                    ? std::string("simulation")
+                    : "lead times " +
+                          [&] {
+                            std::string l;
+                            for (int64_t d : c.lead_times)
+                              l += (l.empty() ? "" : ",") + std::to_string(d);
+                            return l;
+                          }() +
+                          " days")
             << "\n";
   DischargeModel m = train_discharge_model(c, s, [&](const EpochReport& r) {
     if (o.quiet) return;

@@ -80,8 +80,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
     if (rows.size() < 2)
       throw std::runtime_error(c.path + ": fewer than 2 days with observed discharge in the " +
                                period_name + " period " + format_date(p.first) + " to " +
-                               format_date(p.last) + " (lead " + std::to_string(f.leads[l]) +
-                               ")");
+                               format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
     LeadEvaluation le{f.leads[l], {}};
     for (const auto& [name, values] : v) {
       if (name == "observed") continue;

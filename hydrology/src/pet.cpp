@@ -10,10 +10,10 @@ double extraterrestrial_radiation(double latitude_deg, int day_of_year) {
   const double pi = std::numbers::pi;
   const double phi = latitude_deg * pi / 180;
   const double j = 2 * pi * day_of_year / 365;
-  const double dr = 1 + 0.033 * std::cos(j);            // inverse relative Earth-Sun distance
-  const double delta = 0.409 * std::sin(j - 1.39);      // solar declination
+  const double dr = 1 + 0.033 * std::cos(j);        // inverse relative Earth-Sun distance
+  const double delta = 0.409 * std::sin(j - 1.39);  // solar declination
   const double ws = std::acos(std::clamp(-std::tan(phi) * std::tan(delta), -1.0, 1.0));
-  const double gsc = 0.0820;                            // solar constant, MJ m-2 min-1
+  const double gsc = 0.0820;  // solar constant, MJ m-2 min-1
   return 24 * 60 / pi * gsc * dr *
          (ws * std::sin(phi) * std::sin(delta) + std::cos(phi) * std::cos(delta) * std::sin(ws));
 }

@@ -139,26 +139,32 @@ TEST_F(Config, GridInputsAreAveragedOverTheBasin) {
   write("basin.geojson", R"({"type": "FeatureCollection", "features": [{"type": "Feature",
     "properties": {}, "geometry": {"type": "Polygon", "coordinates":
     [[[-85, 36], [-84, 36], [-84, 35], [-85, 35], [-85, 36]]]}}]})");
-  write("q.csv", "date,q\n2018-09-12,10\n2018-09-13,12\n2018-09-14,11\n2018-09-15,9\n"
-                 "2018-09-16,8.64\n");
-  const HydrologyConfig c = read_config(write("grid.yaml", "mode: simulation\n"
-      "inputs:\n"
-      "  - grid: " + metdata + "\n"
-      "    variable: precipitation_amount\n"
-      "    basin: basin.geojson\n"
-      "    name: precip\n"
-      "  - csv: q.csv\n"
-      "    units: {q: m3/s}\n"
-      "basin_area_km2: 100\n"
-      "discharge: q\n"
-      "forcings: [precip]\n"
-      "periods: {train: [2018-09-12, 2018-09-13], validation: [2018-09-14, 2018-09-14],\n"
-      "          test: [2018-09-15, 2018-09-16]}\n"));
+  write("q.csv",
+        "date,q\n2018-09-12,10\n2018-09-13,12\n2018-09-14,11\n2018-09-15,9\n"
+        "2018-09-16,8.64\n");
+  const HydrologyConfig c = read_config(
+      write("grid.yaml",
+            "mode: simulation\n"
+            "inputs:\n"
+            "  - grid: " +
+                metdata +
+                "\n"
+                "    variable: precipitation_amount\n"
+                "    basin: basin.geojson\n"
+                "    name: precip\n"
+                "  - csv: q.csv\n"
+                "    units: {q: m3/s}\n"
+                "basin_area_km2: 100\n"
+                "discharge: q\n"
+                "forcings: [precip]\n"
+                "periods: {train: [2018-09-12, 2018-09-13], validation: [2018-09-14, 2018-09-14],\n"
+                "          test: [2018-09-15, 2018-09-16]}\n"));
   EXPECT_EQ(c.inputs[0].shape, path("basin.geojson"));
   const DailySeries s = load_inputs(c);
   EXPECT_EQ(s.first, parse_date("2018-09-12"));
   EXPECT_EQ(s.days, 5);
-  const BasinAverage direct = basin_average({metdata, "precipitation_amount"}, path("basin.geojson"));
+  const BasinAverage direct =
+      basin_average({metdata, "precipitation_amount"}, path("basin.geojson"));
   EXPECT_EQ(s.at("precip"), direct.values);
   EXPECT_NEAR(s.at("q")[4], 8.64 * 86.4 / 100, 1e-12);
   EXPECT_EQ(s.variable("q").units, "mm/day");

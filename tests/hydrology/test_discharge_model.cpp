@@ -25,24 +25,23 @@ DailySeries catchment(uint64_t seed = 0) {
 }
 
 HydrologyConfig small_config(const std::string& mode) {
-  nlohmann::json j = {
-      {"mode", mode},
-      {"inputs", {{{"csv", "unused.csv"}}}},
-      {"discharge", "discharge"},
-      {"forcings", {"rain", "snow", "tmin", "tmax", "pet"}},
-      {"periods",
-       {{"train", {"1980-01-01", "1985-12-31"}},
-        {"validation", {"1986-01-01", "1986-12-31"}},
-        {"test", {"1987-01-01", "1987-12-31"}}}},
-      {"model",
-       {{"sequence_length", 60},
-        {"hidden", 12},
-        {"ensemble", 2},
-        {"epochs", 6},
-        {"samples_per_epoch", 768},
-        {"batch", 64},
-        {"lr", 0.005},
-        {"dropout", 0.0}}}};
+  nlohmann::json j = {{"mode", mode},
+                      {"inputs", {{{"csv", "unused.csv"}}}},
+                      {"discharge", "discharge"},
+                      {"forcings", {"rain", "snow", "tmin", "tmax", "pet"}},
+                      {"periods",
+                       {{"train", {"1980-01-01", "1985-12-31"}},
+                        {"validation", {"1986-01-01", "1986-12-31"}},
+                        {"test", {"1987-01-01", "1987-12-31"}}}},
+                      {"model",
+                       {{"sequence_length", 60},
+                        {"hidden", 12},
+                        {"ensemble", 2},
+                        {"epochs", 6},
+                        {"samples_per_epoch", 768},
+                        {"batch", 64},
+                        {"lr", 0.005},
+                        {"dropout", 0.0}}}};
   if (mode == "forecasting") j["lead_times"] = {1, 2};
   return parse_config(j, "/tmp");
 }

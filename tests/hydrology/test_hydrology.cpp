@@ -7,8 +7,8 @@
 #include <random>
 
 #include "tessera/hydrology/gr4j.hpp"
-#include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/readers.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -60,8 +60,7 @@ double stored(const Gr4jState& s) {
 // INRAE's GR4J spreadsheet example (tests/hydrology/data/README.md): the same parameters and
 // initial stores give the same discharge, day by day, storm and recession alike.
 TEST(Gr4j, MatchesThePublishedReferenceRun) {
-  const DailySeries s =
-      read_csv_series(std::string(TESSERA_TEST_DATA) + "/gr4j_reference.csv", {});
+  const DailySeries s = read_csv_series(std::string(TESSERA_TEST_DATA) + "/gr4j_reference.csv", {});
   ASSERT_EQ(s.days, 151);
   const Gr4jParams p{320.1073, 2.4208, 69.6276, 1.3891};
   Gr4jState start = initial_gr4j_state(p);
@@ -70,7 +69,8 @@ TEST(Gr4j, MatchesThePublishedReferenceRun) {
   const Gr4jRun r = run_gr4j(p, s.at("precip_mm"), s.at("etp_mm"), &start);
   const std::vector<double>& want = s.at("qsim_mm");
   double worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(r.discharge[i] - want[i]));
+  for (size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, std::abs(r.discharge[i] - want[i]));
   // The parameters are published to 4 decimals: agreement to 1e-3 mm/day on flows of 0.5-24.
   EXPECT_LT(worst, 1e-3);
   EXPECT_NEAR(r.discharge[9], 22.4639837144386, 1e-3);  // the 51 mm storm of 10 January

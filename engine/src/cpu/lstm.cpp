@@ -61,11 +61,11 @@ const du::Cached<dnnl::lstm_forward>& forward_entry(const Sizes& s, bool trainin
   key.add(int64_t(training));
   return du::cached<dnnl::lstm_forward>(key, [&] {
     const Descs d = descs_of(s, true);
-    const auto prop = training ? dnnl::prop_kind::forward_training
-                               : dnnl::prop_kind::forward_inference;
+    const auto prop =
+        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     dnnl::lstm_forward::desc desc(prop, dnnl::rnn_direction::unidirectional_left2right, d.src,
-                                  d.state, d.state, d.w_input, d.w_recurrent, d.bias, d.dst,
-                                  d.none, d.none);
+                                  d.state, d.state, d.w_input, d.w_recurrent, d.bias, d.dst, d.none,
+                                  d.none);
     return dnnl::lstm_forward::primitive_desc(desc, du::default_attr(), du::engine());
   });
 }
@@ -94,13 +94,11 @@ LstmResult lstm_forward(const Tensor& x, const LstmWeights& w, bool training) {
   // The zero initial state is passed explicitly: oneDNN 2.6's backward, given none, reads an
   // uninitialised one (the recurrent weights' gradient came out wrong).
   const Tensor zero_state = Tensor::zeros({1, 1, s.batch, s.hidden});
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC_LAYER, x.to_plain().memory()},
-                                       {DNNL_ARG_SRC_ITER, zero_state.memory()},
-                                       {DNNL_ARG_SRC_ITER_C, zero_state.memory()},
-                                       {DNNL_ARG_WEIGHTS_LAYER, wi.memory()},
-                                       {DNNL_ARG_WEIGHTS_ITER, wr.memory()},
-                                       {DNNL_ARG_BIAS, w.bias.memory()},
-                                       {DNNL_ARG_DST_LAYER, r.y.memory()}};
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC_LAYER, x.to_plain().memory()}, {DNNL_ARG_SRC_ITER, zero_state.memory()},
+      {DNNL_ARG_SRC_ITER_C, zero_state.memory()},  {DNNL_ARG_WEIGHTS_LAYER, wi.memory()},
+      {DNNL_ARG_WEIGHTS_ITER, wr.memory()},        {DNNL_ARG_BIAS, w.bias.memory()},
+      {DNNL_ARG_DST_LAYER, r.y.memory()}};
   if (training) {
     r.workspace = Tensor(e.pd.workspace_desc());
     args.insert({DNNL_ARG_WORKSPACE, r.workspace.memory()});

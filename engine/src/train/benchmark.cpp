@@ -70,7 +70,8 @@ constexpr int64_t kLstmInputs = 12, kLstmHidden = 64, kLstmOutputs = 3;
 
 std::unique_ptr<Module> bench_lstm() {
   auto s = std::make_unique<Sequential>();
-  s->add(std::make_unique<Lstm>(LstmOptions{.input_size = kLstmInputs, .hidden_size = kLstmHidden}));
+  s->add(
+      std::make_unique<Lstm>(LstmOptions{.input_size = kLstmInputs, .hidden_size = kLstmHidden}));
   s->add(std::make_unique<Linear>(
       LinearOptions{.in_features = kLstmHidden, .out_features = kLstmOutputs}));
   return s;
@@ -92,10 +93,9 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
   std::unique_ptr<Module> model = lstm ? bench_lstm() : make_unet(net);
-  const BenchTask task =
-      lstm ? BenchTask{random_normal({o.batch, kLstmInputs, o.size}, 1),
-                       random_normal({o.batch, kLstmOutputs}, 2), true}
-           : bench_task(o.batch, net.dims, o.size);
+  const BenchTask task = lstm ? BenchTask{random_normal({o.batch, kLstmInputs, o.size}, 1),
+                                          random_normal({o.batch, kLstmOutputs}, 2), true}
+                              : bench_task(o.batch, net.dims, o.size);
   const StepTimes t = time_training_steps(*model, task.x, task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
   return {{"engine", "tessera"},

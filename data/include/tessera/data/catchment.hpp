@@ -16,8 +16,8 @@ struct CatchmentOptions {
   int64_t years = 12;
   hydrology::Day first = 3652;  // 1980-01-01
   double area_km2 = 1000;
-  double noise = 0.05;          // relative standard deviation of the discharge noise
-  double missing = 0.01;        // share of discharge days missing from the gauge record
+  double noise = 0.05;    // relative standard deviation of the discharge noise
+  double missing = 0.01;  // share of discharge days missing from the gauge record
   hydrology::ConceptualModel truth{{320, 0.3, 80, 1.8}, 2.5, 0};
   uint64_t seed = 0;
 };

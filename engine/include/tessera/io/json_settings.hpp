@@ -1,6 +1,6 @@
 #pragma once
-// Reading settings from JSON (optimizer and schedule configs, checkpoints, app configs): a setting of the
-// wrong type is an error naming it, and an absent one keeps the default.
+// Reading settings from JSON (optimizer and schedule configs, checkpoints, app configs): a setting
+// of the wrong type is an error naming it, and an absent one keeps the default.
 #include <stdexcept>
 #include <string>
 

@@ -21,7 +21,7 @@ struct LstmResult {
 };
 
 struct LstmGrads {
-  Tensor dx;  // [T,N,C]
+  Tensor dx;                            // [T,N,C]
   Tensor d_input, d_recurrent, d_bias;  // the weights' shapes, plain
 };
 

@@ -13,11 +13,11 @@
 namespace tessera::hydrology {
 
 struct ConceptualForcing {
-  std::vector<double> precipitation;   // mm/day, all phases
-  std::vector<double> evaporation;     // potential, mm/day
-  std::vector<double> temperature{};   // mean, degC; empty: no snow routine
-  std::vector<double> snowfall{};      // mm/day, the snow part of precipitation; empty: all
-                                       // precipitation on days below 0 degC
+  std::vector<double> precipitation;  // mm/day, all phases
+  std::vector<double> evaporation;    // potential, mm/day
+  std::vector<double> temperature{};  // mean, degC; empty: no snow routine
+  std::vector<double> snowfall{};     // mm/day, the snow part of precipitation; empty: all
+                                      // precipitation on days below 0 degC
 };
 
 struct ConceptualModel {

@@ -20,9 +20,10 @@
 //   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
 //
 // A NetCDF input may list `missing_values` its attributes do not declare (Raven's files mark
-// missing discharge -1.2345). Other inputs: `csv: FILE` (with date_column, columns, units, missing_values, delimiter),
-// `camels: ROOT` with `basin: ID` (and `forcing: daymet`), and `grid: FILE` with `variable`,
-// `basin: MASK_OR_POLYGONS`, `name` (and `first_date` for rasters without time).
+// missing discharge -1.2345). Other inputs: `csv: FILE` (with date_column, columns, units,
+// missing_values, delimiter), `camels: ROOT` with `basin: ID` (and `forcing: daymet`), and `grid:
+// FILE` with `variable`, `basin: MASK_OR_POLYGONS`, `name` (and `first_date` for rasters without
+// time).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,7 +62,7 @@ struct Period {
 struct ModelSettings {
   int64_t sequence_length = 365;  // days of inputs the network reads per prediction
   int64_t hidden = 64;
-  int64_t ensemble = 5;            // members trained from different seeds: the spread
+  int64_t ensemble = 5;  // members trained from different seeds: the spread
   int epochs = 30;
   int64_t batch = 256;
   int64_t samples_per_epoch = 0;  // 0: every training day each epoch

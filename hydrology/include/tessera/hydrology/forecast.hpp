@@ -13,7 +13,7 @@ namespace tessera::hydrology {
 struct ForecastRow {
   Day issue = 0, target = 0;
   int64_t lead = 0;
-  double discharge = 0;    // ensemble mean, mm/day
+  double discharge = 0;      // ensemble mean, mm/day
   double low = 0, high = 0;  // ensemble 10th and 90th percentiles, mm/day
 };
 
