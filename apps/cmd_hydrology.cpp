@@ -189,8 +189,11 @@ void plot_forecast(const ForecastOptions& o, const DailySeries& s, const Hydrolo
     observed.x.push_back(double(d - issue));
     observed.y.push_back(q[size_t(d - s.first)] * scale);
   }
-  LineSeries mean{"forecast (ensemble mean)", {}, {}}, low{"10th percentile", {}, {}},
-      high{"90th percentile", {}, {}};
+  LineSeries mean{"forecast", {}, {}}, low{"10th pct", {}, {}}, high{"90th pct", {}, {}};
+  // Every forecast line starts at the issue day's observation, so the band visibly leaves it.
+  const double now = observed.y.empty() ? NAN : observed.y.back();
+  if (!std::isnan(now))
+    for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(0), l->y.push_back(now);
   for (const ForecastRow& r : rows) {
     for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(double(r.lead));
     mean.y.push_back(r.discharge * scale);
