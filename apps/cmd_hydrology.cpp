@@ -16,18 +16,13 @@
 #include "tessera/hydrology/csv_writer.hpp"
 #include "tessera/hydrology/evaluation.hpp"
 #include "tessera/hydrology/forecast.hpp"
+#include "tessera/hydrology/units.hpp"
 
 namespace tessera::app {
 
 using namespace tessera::hydrology;
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 std::string period_text(const Period& p) {
   return format_date(p.first) + " to " + format_date(p.last);
@@ -111,18 +106,13 @@ void train(const TrainOptions& o) {
               << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3)
               << baseline->nse << std::defaultfloat << "\n";
   }
+  std::vector<std::string> leads;
+  for (int64_t d : c.lead_times) leads.push_back(std::to_string(d));
   std::cout << "training " << c.model.ensemble << " LSTMs (hidden " << c.model.hidden << ", "
-            << c.model.sequence_length << "-day windows) on " << join(model_inputs(c)) << " for "
-            << (c.mode == RunMode::simulation
-                    ? std::string("simulation")
-                    : "lead times " +
-                          [&] {
-                            std::string l;
-                            for (int64_t d : c.lead_times)
-                              l += (l.empty() ? "" : ",") + std::to_string(d);
-                            return l;
-                          }() +
-                          " days")
+            << c.model.sequence_length << "-day windows) on " << list_names(model_inputs(c))
+            << " for "
+            << (c.mode == RunMode::simulation ? "simulation"
+                                              : "lead times of " + list_names(leads) + " days")
             << "\n";
   DischargeModel m = train_discharge_model(c, s, [&](const EpochReport& r) {
     if (o.quiet) return;
@@ -140,15 +130,25 @@ void train(const TrainOptions& o) {
 // ---- evaluate / forecast ----
 
 // The model, with the inputs and periods of `config` in place of its own when one is given
-// (data moved, a new period to score).
+// (data moved, a new period to score). The config must describe the same model.
 DischargeModel load_model(const std::string& path, const std::string& config) {
   DischargeModel m = load_discharge_model(path);
   if (config.empty()) return m;
   const HydrologyConfig other = read_config(config);
-  m.config.inputs = other.inputs;
-  m.config.basin_area_km2 = other.basin_area_km2;
-  m.config.train = other.train, m.config.validation = other.validation, m.config.test = other.test;
-  m.config.path = other.path;
+  HydrologyConfig& own = m.config;
+  auto require_same = [&](bool same, const char* what) {
+    if (!same)
+      throw std::invalid_argument("--config " + config + ": its " + what +
+                                  " differs from the model's (train a model on it)");
+  };
+  require_same(other.mode == own.mode, "mode");
+  require_same(other.discharge == own.discharge, "discharge");
+  require_same(other.forcings == own.forcings, "forcings");
+  require_same(other.lead_times == own.lead_times, "lead_times");
+  own.inputs = other.inputs;
+  own.basin_area_km2 = other.basin_area_km2;
+  own.train = other.train, own.validation = other.validation, own.test = other.test;
+  own.path = other.path;
   return m;
 }
 
@@ -166,8 +166,10 @@ void evaluate(const EvaluateOptions& o) {
   const std::string md = to_markdown(e);
   std::filesystem::path markdown = o.markdown;
   if (markdown.empty()) markdown = std::filesystem::path(o.output).replace_extension(".md");
-  write_text(o.output, to_json(e).dump(2) + "\n");
-  write_text(markdown.string(), md);
+  OutputSet out;
+  out.add_text(o.output, to_json(e).dump(2) + "\n");
+  out.add_text(markdown.string(), md);
+  out.commit();
   std::cout << md << "\nscores -> " << o.output << ", " << markdown.string() << "\n";
 }
 
@@ -176,18 +178,20 @@ struct ForecastOptions {
   int64_t history = 90;
 };
 
-void plot_forecast(const ForecastOptions& o, const DailySeries& s, const HydrologyConfig& c,
-                   const std::vector<ForecastRow>& rows, double area) {
-  const double scale = area > 0 ? area / 86.4 : 1;
-  LinePlot p{.title = "discharge forecast issued " + o.as_of,
-             .x_label = "days from " + format_date(rows.front().issue),
+// Observed discharge of the last `history` days and the forecast with its band, in m3/s when
+// the basin area is known.
+LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
+                    const std::vector<ForecastRow>& rows, int64_t history, double area) {
+  const double scale = area > 0 ? 1 / unit_conversion("m3/s", "mm/day", area).scale : 1;
+  const Day issue = rows.front().issue;
+  LinePlot p{.title = "discharge forecast issued " + format_date(issue),
+             .x_label = "days from " + format_date(issue),
              .y_label = area > 0 ? "discharge (m3/s)" : "discharge (mm/day)"};
   LineSeries observed{"observed", {}, {}};
   const std::vector<double>& q = s.at(c.discharge);
-  const Day issue = rows.front().issue;
-  for (Day d = std::max(s.first, issue - o.history); d <= issue; ++d) {
+  for (Day d = std::max(s.first, issue - history); d <= issue; ++d) {
     observed.x.push_back(double(d - issue));
-    observed.y.push_back(q[size_t(d - s.first)] * scale);
+    observed.y.push_back(value_on(q, s.first, d) * scale);
   }
   LineSeries mean{"forecast", {}, {}}, low{"10th pct", {}, {}}, high{"90th pct", {}, {}};
   // Every forecast line starts at the issue day's observation, so the band visibly leaves it.
@@ -201,21 +205,35 @@ void plot_forecast(const ForecastOptions& o, const DailySeries& s, const Hydrolo
     high.y.push_back(r.high * scale);
   }
   p.series = {observed, mean, low, high};
-  write_line_plot(o.plot, p);
+  return p;
+}
+
+Day option_date(const std::string& text, const char* option) {
+  try {
+    return parse_date(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(option) + ": " + e.what());
+  }
 }
 
 void forecast(const ForecastOptions& o) {
+  const bool latest = o.as_of == "latest";
+  const Day given = latest ? 0 : option_date(o.as_of, "--as-of");
   DischargeModel m = load_model(o.model, o.config);
-  const DailySeries s = load_inputs(m.config);
-  const Day as_of = o.as_of == "latest" ? s.last() : parse_date(o.as_of);
-  if (m.config.mode == RunMode::forecasting && as_of >= s.first && as_of <= s.last() &&
-      std::isnan(s.at(m.config.discharge)[size_t(as_of - s.first)]))
+  const DailySeries s = load_inputs(m.config, DataUse::forecast);
+  const Day as_of = latest ? s.last() : given;
+  if (m.config.mode == RunMode::forecasting &&
+      std::isnan(value_on(s.at(m.config.discharge), s.first, as_of)) && as_of >= s.first &&
+      as_of <= s.last())
     std::cerr << "warning: no discharge observed on " << format_date(as_of)
               << "; the forecast reads it as missing\n";
   const std::vector<ForecastRow> rows = forecast_as_of(m, s, as_of);
   const double area = basin_area(m.config);
-  write_text(o.output, forecast_csv(rows, area));
-  if (!o.plot.empty()) plot_forecast(o, s, m.config, rows, area);
+  OutputSet out;
+  out.add_text(o.output, forecast_csv(rows, area));
+  if (!o.plot.empty())
+    write_line_plot(out.temp_for(o.plot), hydrograph(s, m.config, rows, o.history, area));
+  out.commit();
   std::cout << forecast_csv(rows, area) << "forecast -> " << o.output
             << (o.plot.empty() ? "" : ", " + o.plot) << "\n";
 }

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -33,6 +34,27 @@ void write_text(const std::string& path, const std::string& text) {
   f.close();
   if (!f) throw std::runtime_error("cannot write " + path);
   out.commit();
+}
+
+std::string OutputSet::temp_for(const std::string& path) {
+  namespace fs = std::filesystem;
+  for (const auto& f : files_)
+    if (fs::weakly_canonical(f->final_path()) == fs::weakly_canonical(path))
+      throw std::invalid_argument("two outputs are the same file: " + path);
+  files_.push_back(std::make_unique<AtomicFile>(path));
+  return files_.back()->temp_path();
+}
+
+void OutputSet::add_text(const std::string& path, const std::string& text) {
+  const std::string temp = temp_for(path);
+  std::ofstream f(temp);
+  f << text;
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+void OutputSet::commit() {
+  for (auto& f : files_) f->commit();
 }
 
 }  // namespace tessera::app

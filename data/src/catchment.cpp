@@ -1,5 +1,7 @@
 #include "tessera/data/catchment.hpp"
 
+#include "tessera/hydrology/units.hpp"
+
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -58,7 +60,7 @@ DailySeries make_catchment(const CatchmentOptions& o) {
   std::normal_distribution<double> g(0, 1);
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<double> discharge(q.size());
-  const double to_m3s = o.area_km2 / 86.4;
+  const double to_m3s = 1 / hydrology::unit_conversion("m3/s", "mm/day", o.area_km2).scale;
   for (size_t i = 0; i < q.size(); ++i)
     discharge[i] = u(rng) < o.missing ? std::numeric_limits<double>::quiet_NaN()
                                       : q[i] * std::exp(o.noise * g(rng)) * to_m3s;

@@ -1,6 +1,7 @@
 #include "tessera/hydrology/baselines.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "tessera/hydrology/climatology.hpp"
@@ -14,7 +15,11 @@ namespace {
 std::vector<double> in_units(const DailySeries& s, const std::string& name,
                              const std::string& units) {
   Variable v = s.variable(name);
-  if (!v.units.empty()) convert_units(v, units);
+  try {
+    if (!v.units.empty()) convert_units(v, units);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("gr4j input '" + name + "': " + e.what());
+  }
   return v.values;
 }
 
@@ -76,9 +81,12 @@ ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& 
   std::vector<double> observed = s.at(c.discharge);
   observed.resize(end);
   const int64_t warmup = std::max<int64_t>(365, c.train.first - s.first);
-  if (warmup + 30 > int64_t(end))
-    throw std::runtime_error(c.path + ": the training period is too short to calibrate GR4J " +
-                             "after a year of warm-up");
+  const int64_t scored = std::count_if(observed.begin() + std::min<int64_t>(warmup, int64_t(end)),
+                                       observed.end(), [](double q) { return !std::isnan(q); });
+  if (scored < 30)
+    throw std::runtime_error(c.path + ": GR4J is calibrated on the training days after a year " +
+                             "of warm-up, and only " + std::to_string(scored) +
+                             " of them have observed discharge (it needs 30)");
   return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations});
 }
 
@@ -87,8 +95,50 @@ std::vector<double> baseline_discharge(const ConceptualModel& m, const Hydrology
   return run_conceptual(m, conceptual_forcing(c, s));
 }
 
+std::vector<double> baseline_forecasts(const ConceptualModel& m, const HydrologyConfig& c,
+                                       const DailySeries& s, const std::vector<Day>& issues) {
+  const ConceptualForcing f = conceptual_forcing(c, s);
+  std::vector<ConceptualState> states;
+  run_conceptual_states(m, f, initial_conceptual_state(m), states);
+  auto climatology = [&](const std::vector<double>& v) {
+    return v.empty() ? std::array<double, 367>{}
+                     : day_of_year_climatology(v, s.first, c.train.first, c.train.last);
+  };
+  const auto temperature = climatology(f.temperature), evaporation = climatology(f.evaporation);
+  const int64_t longest = c.lead_times.back();  // sorted
+  std::vector<double> out;
+  for (Day t : issues) {
+    const int64_t i = t - s.first;
+    if (i < 0 || i >= s.days) {
+      out.insert(out.end(), c.lead_times.size(), NAN);
+      continue;
+    }
+    ConceptualForcing ahead;  // no rain after the issue day
+    for (Day d = t + 1; d <= t + longest; ++d) {
+      const size_t doy = size_t(day_of_year(d));
+      ahead.precipitation.push_back(0);
+      ahead.evaporation.push_back(std::isnan(evaporation[doy]) ? 0 : evaporation[doy]);
+      if (!f.temperature.empty())
+        ahead.temperature.push_back(std::isnan(temperature[doy]) ? 0 : temperature[doy]);
+    }
+    std::vector<ConceptualState> unused;
+    const std::vector<double> q = run_conceptual_states(m, ahead, states[size_t(i)], unused);
+    for (int64_t l : c.lead_times) out.push_back(q[size_t(l - 1)]);
+  }
+  return out;
+}
+
 std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const DailySeries& s) {
-  return day_of_year_climatology(s.at(c.discharge), s.first, c.train.first, c.train.last);
+  const std::vector<double>& q = s.at(c.discharge);
+  std::array<double, 367> clim = day_of_year_climatology(q, s.first, c.train.first, c.train.last);
+  double sum = 0, n = 0;
+  for (Day d = c.train.first; d <= c.train.last; ++d) {
+    const double v = value_on(q, s.first, d);
+    if (!std::isnan(v)) sum += v, n += 1;
+  }
+  for (double& x : clim)
+    if (std::isnan(x)) x = n > 0 ? sum / n : NAN;
+  return clim;
 }
 
 }  // namespace tessera::hydrology

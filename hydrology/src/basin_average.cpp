@@ -82,7 +82,7 @@ Dataset open_raster(const GridSource& src) {
   }
   const std::vector<std::string> vars = netcdf_variables(*ds);
   if (src.variable.empty() && ds->GetRasterCount() == 0)
-    fail(src.path, "holds several variables; name one (variables: " + join(vars) + ")");
+    fail(src.path, "holds several variables; name one (variables: " + list_names(vars) + ")");
   if (src.variable.empty()) return ds;
   // A file with one variable lists no subdatasets: it is the variable GDAL opened.
   const char* only =
@@ -90,7 +90,7 @@ Dataset open_raster(const GridSource& src) {
   if (only && src.variable == only) return ds;
   if (std::find(vars.begin(), vars.end(), src.variable) == vars.end())
     fail(src.path, "no variable '" + src.variable +
-                       "' (variables: " + (only ? std::string(only) : join(vars)) + ")");
+                       "' (variables: " + (only ? std::string(only) : list_names(vars)) + ")");
   return open("NETCDF:\"" + src.path + "\":" + src.variable, GDAL_OF_RASTER);
 }
 

@@ -28,19 +28,50 @@ void check_forcing(const ConceptualForcing& f) {
 
 }  // namespace
 
+double snow_step(double& pack, double precipitation, double temperature, double snowfall,
+                 double melt_factor) {
+  const double p = precipitation;
+  const double snow =
+      std::isnan(snowfall) ? (temperature < 0 ? p : 0) : std::clamp(snowfall, 0.0, p);
+  pack += snow;
+  const double melt = std::min(pack, melt_factor * std::max(temperature, 0.0));
+  pack -= melt;
+  return p - snow + melt;
+}
+
 std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor) {
   if (f.temperature.empty()) return f.precipitation;
   std::vector<double> out(f.precipitation.size());
   double pack = 0;
-  for (size_t t = 0; t < out.size(); ++t) {
-    const double p = f.precipitation[t], temp = f.temperature[t];
-    const double snow = f.snowfall.empty() ? (temp < 0 ? p : 0) : std::clamp(f.snowfall[t], 0.0, p);
-    pack += snow;
-    const double melt = std::min(pack, melt_factor * std::max(temp, 0.0));
-    pack -= melt;
-    out[t] = p - snow + melt;
-  }
+  for (size_t t = 0; t < out.size(); ++t)
+    out[t] = snow_step(pack, f.precipitation[t], f.temperature[t],
+                       f.snowfall.empty() ? NAN : f.snowfall[t], melt_factor);
   return out;
+}
+
+ConceptualState initial_conceptual_state(const ConceptualModel& m) {
+  return {initial_gr4j_state(m.gr4j), 0};
+}
+
+std::vector<double> run_conceptual_states(const ConceptualModel& m, const ConceptualForcing& f,
+                                          const ConceptualState& start,
+                                          std::vector<ConceptualState>& states) {
+  check_forcing(f);
+  const size_t n = f.precipitation.size();
+  std::vector<double> q(n);
+  states.assign(n, {});
+  ConceptualState now = start;
+  for (size_t t = 0; t < n; ++t) {
+    const double water = f.temperature.empty()
+                             ? f.precipitation[t]
+                             : snow_step(now.snow_pack, f.precipitation[t], f.temperature[t],
+                                         f.snowfall.empty() ? NAN : f.snowfall[t], m.melt_factor);
+    Gr4jRun day = run_gr4j(m.gr4j, {water}, {f.evaporation[t]}, &now.gr4j);
+    q[t] = day.discharge[0];
+    now.gr4j = std::move(day.end);
+    states[t] = now;
+  }
+  return q;
 }
 
 std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f) {

@@ -143,7 +143,10 @@ InputSource parse_input(const Reader& r, const json& j, const std::string& key) 
     r.only_keys(j, key, {"camels", "basin", "forcing"});
     s.kind = InputSource::Kind::camels;
     s.path = r.path_of(r.require<std::string>(j, key, "camels"));
-    s.basin = r.require<std::string>(j, key, "basin");
+    if (!j.contains("basin")) r.fail(key + "basin", "missing");
+    // Gauge ids are names: 12010000 written without quotes is the same gauge.
+    s.basin = j.at("basin").is_number_integer() ? std::to_string(j.at("basin").get<int64_t>())
+                                                : r.require<std::string>(j, key, "basin");
     s.forcing = r.get<std::string>(j, key, "forcing", "daymet");
   } else if (j.contains("grid")) {
     r.only_keys(j, key, {"grid", "variable", "basin", "name", "first_date"});
@@ -151,6 +154,11 @@ InputSource parse_input(const Reader& r, const json& j, const std::string& key) 
     s.grid.path = r.path_of(r.require<std::string>(j, key, "grid"));
     s.grid.variable = r.get<std::string>(j, key, "variable", "");
     s.grid.first_date = r.get<std::string>(j, key, "first_date", "");
+    if (!s.grid.first_date.empty()) try {
+        parse_date(s.grid.first_date);
+      } catch (const std::invalid_argument& e) {
+        r.fail(key + "first_date", e.what());
+      }
     s.shape = r.path_of(r.require<std::string>(j, key, "basin"));
     s.name = r.get<std::string>(j, key, "name", s.grid.variable);
     if (s.name.empty()) r.fail(key + "name", "missing (the series' name)");
@@ -201,10 +209,42 @@ ModelSettings parse_model(const Reader& r, const json& j) {
 }
 
 void check_periods(const Reader& r, const HydrologyConfig& c) {
-  if (c.validation.first <= c.train.last && c.train.first <= c.validation.last)
-    r.fail("periods", "train and validation overlap");
-  if (c.test.first <= c.train.last && c.train.first <= c.test.last)
-    r.fail("periods", "train and test overlap");
+  auto overlap = [](const Period& a, const Period& b) {
+    return a.first <= b.last && b.first <= a.last;
+  };
+  if (overlap(c.train, c.validation)) r.fail("periods", "train and validation overlap");
+  if (overlap(c.train, c.test)) r.fail("periods", "train and test overlap");
+  // Early stopping on test days would score the test period on the weights chosen with it.
+  if (overlap(c.validation, c.test)) r.fail("periods", "validation and test overlap");
+}
+
+Gr4jInputs parse_gr4j(const Reader& r, const json& g) {
+  r.only_keys(g, "gr4j", {"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
+  const std::string k = "gr4j.";
+  Gr4jInputs in{r.names(g, k, "precipitation"), r.get<std::string>(g, k, "evaporation", ""),
+                r.names(g, k, "temperature"), r.get<std::string>(g, k, "snowfall", ""),
+                r.get<double>(g, k, "latitude", 0)};
+  if (g.empty()) return in;  // no GR4J baseline
+  if (in.precipitation.empty() || in.evaporation.empty())
+    r.fail("gr4j", "needs precipitation and evaporation");
+  if (!in.snowfall.empty() && in.temperature.empty())
+    r.fail("gr4j.snowfall", "needs gr4j.temperature (snow melts by degree-days)");
+  if (in.evaporation == "oudin" && (in.temperature.empty() || !g.contains("latitude")))
+    r.fail("gr4j.evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
+  if (std::abs(in.latitude) > 90) r.fail("gr4j.latitude", "must be within -90..90");
+  return in;
+}
+
+// Days ahead, each once, in increasing order.
+std::vector<int64_t> parse_lead_times(const Reader& r, const json& j) {
+  std::vector<int64_t> leads = r.get<std::vector<int64_t>>(j, "", "lead_times", {1});
+  if (leads.empty()) r.fail("lead_times", "must name at least one lead time");
+  for (int64_t l : leads)
+    if (l < 1 || l > 366) r.fail("lead_times", "must be days ahead, 1 to 366");
+  std::sort(leads.begin(), leads.end());
+  if (std::adjacent_find(leads.begin(), leads.end()) != leads.end())
+    r.fail("lead_times", "names a lead time twice");
+  return leads;
 }
 
 }  // namespace
@@ -229,14 +269,7 @@ HydrologyConfig parse_config(const json& j, const std::string& base_dir, const s
   c.discharge = r.get<std::string>(j, "", "discharge", c.discharge);
   c.forcings = r.names(j, "", "forcings");
   if (c.forcings.empty()) r.fail("forcings", "must name at least one forcing variable");
-  const json g = j.value("gr4j", json::object());
-  r.only_keys(g, "gr4j", {"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
-  c.gr4j = {r.names(g, "gr4j.", "precipitation"), r.get<std::string>(g, "gr4j.", "evaporation", ""),
-            r.names(g, "gr4j.", "temperature"), r.get<std::string>(g, "gr4j.", "snowfall", ""),
-            r.get<double>(g, "gr4j.", "latitude", 0)};
-  if (c.gr4j.evaporation == "oudin" && (c.gr4j.temperature.empty() || !g.contains("latitude")))
-    r.fail("gr4j.evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
-  if (std::abs(c.gr4j.latitude) > 90) r.fail("gr4j.latitude", "must be within -90..90");
+  c.gr4j = parse_gr4j(r, j.value("gr4j", json::object()));
   if (!j.contains("periods")) r.fail("periods", "missing");
   const json& p = j.at("periods");
   r.only_keys(p, "periods", {"train", "validation", "test"});
@@ -248,10 +281,7 @@ HydrologyConfig parse_config(const json& j, const std::string& base_dir, const s
     if (j.contains("lead_times")) r.fail("lead_times", "only forecasting has lead times");
     c.lead_times = {0};
   } else {
-    c.lead_times = r.get<std::vector<int64_t>>(j, "", "lead_times", {1});
-    if (c.lead_times.empty()) r.fail("lead_times", "must name at least one lead time");
-    for (int64_t l : c.lead_times)
-      if (l < 1 || l > 366) r.fail("lead_times", "must be days ahead, 1 to 366");
+    c.lead_times = parse_lead_times(r, j);
   }
   c.model = parse_model(r, j.value("model", json::object()));
   c.json = j;
@@ -289,9 +319,13 @@ DailySeries read_input(const InputSource& s) {
     case InputSource::Kind::csv:
       return read_csv_series(s.path, s.csv);
     case InputSource::Kind::camels:
-      return read_camels_basin(s.path, s.basin, s.forcing.empty() ? "daymet" : s.forcing);
+      return read_camels_basin(s.path, s.basin, s.forcing);
     case InputSource::Kind::grid:
-      return to_daily_series(basin_average(s.grid, s.shape), s.name);
+      try {
+        return to_daily_series(basin_average(s.grid, s.shape), s.name);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(s.grid.path + ": " + e.what());
+      }
   }
   return {};
 }
@@ -299,10 +333,10 @@ DailySeries read_input(const InputSource& s) {
 void require_variable(const HydrologyConfig& c, const DailySeries& s, const std::string& name,
                       const std::string& role) {
   if (s.has(name)) return;
-  std::string there;
-  for (const auto& [k, v] : s.variables) there += (there.empty() ? "" : ", ") + k;
+  std::vector<std::string> there;
+  for (const auto& [k, v] : s.variables) there.push_back(k);
   throw std::runtime_error(c.path + ": " + role + " '" + name +
-                           "' is in none of the inputs (they have: " + there + ")");
+                           "' is in none of the inputs (they have: " + list_names(there) + ")");
 }
 
 void require_covered(const HydrologyConfig& c, const DailySeries& s, const Period& p,
@@ -311,6 +345,15 @@ void require_covered(const HydrologyConfig& c, const DailySeries& s, const Perio
     throw std::runtime_error(c.path + ": the " + name + " period " + format_date(p.first) + " to " +
                              format_date(p.last) + " lies outside the data (" +
                              format_date(s.first) + " to " + format_date(s.last()) + ")");
+}
+
+// Infinite values are not measurements (NaN is missing and stays).
+void check_finite(const HydrologyConfig& c, const DailySeries& s) {
+  for (const auto& [name, v] : s.variables)
+    for (size_t i = 0; i < v.values.size(); ++i)
+      if (std::isinf(v.values[i]))
+        throw std::runtime_error(c.path + ": '" + name + "' is infinite on " +
+                                 format_date(s.first + Day(i)));
 }
 
 // Discharge without stated units, or below zero (an undeclared missing-value marker such as
@@ -329,7 +372,7 @@ void check_discharge(const HydrologyConfig& c, Day first, const Variable& q) {
 
 }  // namespace
 
-DailySeries load_inputs(const HydrologyConfig& c) {
+DailySeries load_inputs(const HydrologyConfig& c, DataUse use) {
   DailySeries all;
   for (const InputSource& s : c.inputs) {
     DailySeries one = read_input(s);
@@ -340,15 +383,18 @@ DailySeries load_inputs(const HydrologyConfig& c) {
   }
   require_variable(c, all, c.discharge, "discharge");
   for (const std::string& f : c.forcings) require_variable(c, all, f, "forcing");
-  for (const auto& v : {c.gr4j.precipitation, c.gr4j.temperature})
-    for (const std::string& f : v) require_variable(c, all, f, "gr4j input");
-  for (const std::string& f : {c.gr4j.evaporation, c.gr4j.snowfall})
-    if (!f.empty() && f != "oudin") require_variable(c, all, f, "gr4j input");
+  check_finite(c, all);
   Variable& q = all.variables.at(c.discharge);
   check_discharge(c, all.first, q);
-  require_covered(c, all, c.train, "train");
-  require_covered(c, all, c.validation, "validation");
-  require_covered(c, all, c.test, "test");
+  if (use == DataUse::training) {
+    for (const auto& v : {c.gr4j.precipitation, c.gr4j.temperature})
+      for (const std::string& f : v) require_variable(c, all, f, "gr4j input");
+    for (const std::string& f : {c.gr4j.evaporation, c.gr4j.snowfall})
+      if (!f.empty() && f != "oudin") require_variable(c, all, f, "gr4j input");
+    require_covered(c, all, c.train, "train");
+    require_covered(c, all, c.validation, "validation");
+    require_covered(c, all, c.test, "test");
+  }
   try {
     convert_units(q, "mm/day", basin_area(c));
   } catch (const std::invalid_argument& e) {

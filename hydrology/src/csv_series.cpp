@@ -56,7 +56,7 @@ void find_dates(const std::string& path, const CsvMapping& m, Layout& l) {
   if (l.year < 0 || l.month < 0 || l.day < 0)
     fail(path, "no date column '" + m.date_column + "' nor '" + m.year_column + "', '" +
                    m.month_column + "', '" + m.day_column +
-                   "' columns (columns: " + join(l.header) + ")");
+                   "' columns (columns: " + list_names(l.header) + ")");
 }
 
 void find_variables(const std::string& path, const CsvMapping& m, Layout& l) {
@@ -64,7 +64,7 @@ void find_variables(const std::string& path, const CsvMapping& m, Layout& l) {
     const int c = column(l, header);
     if (c < 0)
       fail(path, "no column '" + header + "' for variable '" + name +
-                     "' (columns: " + join(l.header) + ")");
+                     "' (columns: " + list_names(l.header) + ")");
     l.variables.emplace_back(name, c);
   }
   if (!m.columns.empty()) return;

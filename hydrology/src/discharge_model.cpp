@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/units.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/init.hpp"
@@ -69,15 +70,10 @@ Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int
   return x;
 }
 
-double observed_at(const std::vector<double>& q, Day first, Day day) {
-  const int64_t i = day - first;
-  return i >= 0 && i < int64_t(q.size()) ? q[size_t(i)] : kNaN;
-}
-
 std::pair<double, double> mean_and_sd(const std::vector<double>& v, Day first, const Period& p) {
   double sum = 0, sq = 0, n = 0;
   for (Day d = p.first; d <= p.last; ++d) {
-    const double x = observed_at(v, first, d);
+    const double x = value_on(v, first, d);
     if (std::isnan(x)) continue;
     sum += x, sq += x * x, n += 1;
   }
@@ -135,7 +131,7 @@ std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vec
 double anchor(const DischargeModel& m, const std::vector<double>& q, Day first, Day issue) {
   if (m.config.mode == RunMode::forecasting)
     for (Day d = issue; d > issue - m.config.model.sequence_length; --d) {
-      const double v = observed_at(q, first, d);
+      const double v = value_on(q, first, d);
       if (!std::isnan(v)) return v;
     }
   return m.norm.target_mean;
@@ -166,7 +162,7 @@ std::vector<Day> issue_days_for(const HydrologyConfig& c, const DailySeries& s, 
   for (Day t = p.first - hi; t <= p.last - lo; ++t) {
     bool any = false;
     for (int64_t l : c.lead_times)
-      any = any || (p.contains(t + l) && !std::isnan(observed_at(q, s.first, t + l)));
+      any = any || (p.contains(t + l) && !std::isnan(value_on(q, s.first, t + l)));
     if (any) days.push_back(t);
   }
   return days;
@@ -183,11 +179,30 @@ double mean_nse(const HydrologyConfig& c, const DailySeries& s, const Period& p,
       const Day target = f.issue_days[i] + f.leads[l];
       if (!p.contains(target)) continue;
       sim.push_back(f.mean(i, l));
-      obs.push_back(observed_at(q, s.first, target));
+      obs.push_back(value_on(q, s.first, target));
     }
-    total += nash_sutcliffe(sim, obs);
+    total += skill_scores(sim, obs).nse;
   }
   return total / double(f.leads.size());
+}
+
+// Training needs discharge to learn from and validation discharge that varies, or no epoch
+// could be told from another.
+void require_scorable(const HydrologyConfig& c, const DailySeries& s, const Period& p,
+                      const std::string& name) {
+  const std::vector<double>& q = s.at(c.discharge);
+  double lo = INFINITY, hi = -INFINITY;
+  int64_t n = 0;
+  for (Day d = p.first; d <= p.last; ++d) {
+    const double v = value_on(q, s.first, d);
+    if (std::isnan(v)) continue;
+    lo = std::min(lo, v), hi = std::max(hi, v), ++n;
+  }
+  if (n < 2 || !(hi > lo))
+    throw std::runtime_error(c.path + ": the " + name + " period " + format_date(p.first) + " to " +
+                             format_date(p.last) + " has " + std::to_string(n) +
+                             " days of observed discharge" + (n >= 2 ? ", all equal" : "") +
+                             "; it needs at least 2 that differ");
 }
 
 struct Targets {
@@ -205,7 +220,7 @@ Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* is
     const double a = anchor(m, q, s.first, issues[b]);
     for (int64_t l = 0; l < leads; ++l) {
       const Day day = issues[b] + c.lead_times[size_t(l)];
-      const double v = c.train.contains(day) ? observed_at(q, s.first, day) : kNaN;
+      const double v = c.train.contains(day) ? value_on(q, s.first, day) : kNaN;
       if (std::isnan(v)) continue;
       for (int64_t k = 0; k < members; ++k) {
         const int64_t i = b * members * leads + k * leads + l;
@@ -215,6 +230,26 @@ Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* is
     }
   }
   return t;
+}
+
+// The model's inputs of `s`, in the units of the training data: normalisation statistics are
+// in those units.
+DailySeries in_model_units(const DischargeModel& m, const DailySeries& s) {
+  DailySeries out{s.first, s.days, {}};
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    const std::string& name = m.inputs[k];
+    if (!s.has(name)) throw std::runtime_error("the data lacks the model's input '" + name + "'");
+    Variable v = s.variable(name);
+    const std::string& want = k < m.input_units.size() ? m.input_units[k] : "";
+    try {
+      if (!want.empty() && !v.units.empty() && v.units != want) convert_units(v, want);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error("input '" + name + "' is in " + v.units +
+                               " but the model was trained on " + want + ": " + e.what());
+    }
+    out.variables[name] = std::move(v);
+  }
+  return out;
 }
 
 std::vector<Tensor> copy_weights(Module& net) {
@@ -279,15 +314,14 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
   DischargeModel m;
   m.config = c;
   m.inputs = model_inputs(c);
+  for (const std::string& name : m.inputs) m.input_units.push_back(s.variable(name).units);
   m.norm = normalisation(c, s, m.inputs);
   m.network = build_network(c.model, 2 * int64_t(m.inputs.size()), int64_t(c.lead_times.size()));
   const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
   std::vector<Day> samples = issue_days_for(c, s, c.train);
   const std::vector<Day> validation = issue_days_for(c, s, c.validation);
-  if (samples.empty())
-    throw std::runtime_error(c.path + ": no observed discharge in the training period");
-  if (validation.empty())
-    throw std::runtime_error(c.path + ": no observed discharge in the validation period");
+  require_scorable(c, s, c.train, "training");
+  require_scorable(c, s, c.validation, "validation");
   auto opt = make_adam({});
   std::mt19937_64 rng(c.model.seed);
   std::vector<Tensor> best;
@@ -316,9 +350,8 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
 
 EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
                                    const std::vector<Day>& issue_days) {
-  for (const std::string& name : m.inputs)
-    if (!s.has(name)) throw std::runtime_error("the data lacks the model's input '" + name + "'");
-  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
+  const DailySeries data = in_model_units(m, s);
+  const InputMatrix inputs = input_matrix(data, m.inputs, m.norm);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
   return to_forecast(m, s, issue_days, raw);
@@ -328,6 +361,7 @@ void save_discharge_model(const std::string& path, DischargeModel& m) {
   nlohmann::json meta = {{"kind", kKind},
                          {"config", m.config.json},
                          {"inputs", m.inputs},
+                         {"input_units", m.input_units},
                          {"mean", m.norm.mean},
                          {"sd", m.norm.sd},
                          {"target_mean", m.norm.target_mean},
@@ -357,6 +391,7 @@ DischargeModel load_discharge_model(const std::string& path) {
   try {
     m.config = parse_config(meta.at("config"), "/", "model " + path);
     m.inputs = meta.at("inputs").get<std::vector<std::string>>();
+    m.input_units = meta.value("input_units", std::vector<std::string>(m.inputs.size()));
     m.norm = {meta.at("mean").get<std::vector<double>>(), meta.at("sd").get<std::vector<double>>(),
               meta.at("target_mean").get<double>(), meta.at("target_sd").get<double>()};
     m.epochs = meta.at("epochs").get<int>();

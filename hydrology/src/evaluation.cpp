@@ -12,58 +12,47 @@
 namespace tessera::hydrology {
 namespace {
 
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 const char* mode_name(RunMode m) {
   return m == RunMode::simulation ? "simulation" : "forecasting";
 }
 
-double value_at(const std::vector<double>& v, Day first, Day day) {
-  const int64_t i = day - first;
-  return i >= 0 && i < int64_t(v.size()) ? v[size_t(i)] : kNaN;
-}
-
-// Each method's value for every (issue, lead) of the forecast.
-using MethodValues = std::map<std::string, std::vector<double>>;
+// The observation and each method's value for every (issue, lead) of the forecast.
+struct MethodValues {
+  std::vector<double> observed;
+  std::map<std::string, std::vector<double>> methods;
+};
 
 MethodValues method_values(DischargeModel& m, const DailySeries& s, const EnsembleForecast& f) {
   const HydrologyConfig& c = m.config;
   const std::vector<double>& q = s.at(c.discharge);
+  const bool forecasting = c.mode == RunMode::forecasting;
   const auto clim = discharge_climatology(c, s);
-  std::vector<double> gr4j;
-  if (m.baseline) gr4j = baseline_discharge(*m.baseline, c, s);
+  std::vector<double> gr4j;  // simulation: per day of the series; forecasting: per (issue, lead)
+  if (m.baseline)
+    gr4j = forecasting ? baseline_forecasts(*m.baseline, c, s, f.issue_days)
+                       : baseline_discharge(*m.baseline, c, s);
   MethodValues v;
   for (size_t i = 0; i < f.issue_days.size(); ++i)
     for (size_t l = 0; l < f.leads.size(); ++l) {
       const Day t = f.issue_days[i], target = t + f.leads[l];
-      v["observed"].push_back(value_at(q, s.first, target));
-      v["network"].push_back(f.mean(i, l));
-      v["climatology"].push_back(clim[size_t(day_of_year(target))]);
-      if (c.mode == RunMode::forecasting) v["persistence"].push_back(value_at(q, s.first, t));
-      if (m.baseline) v["gr4j"].push_back(value_at(gr4j, s.first, target));
+      v.observed.push_back(value_on(q, s.first, target));
+      v.methods["network"].push_back(f.mean(i, l));
+      v.methods["climatology"].push_back(clim[size_t(day_of_year(target))]);
+      if (forecasting) v.methods["persistence"].push_back(value_on(q, s.first, t));
+      if (m.baseline)
+        v.methods["gr4j"].push_back(forecasting ? gr4j[i * f.leads.size() + l]
+                                                : value_on(gr4j, s.first, target));
     }
   return v;
 }
 
 }  // namespace
 
-Scores score(const std::vector<double>& sim, const std::vector<double>& obs) {
-  Scores s;
-  const KlingGupta k = kling_gupta(sim, obs);
-  s.nse = nash_sutcliffe(sim, obs);
-  s.kge = k.kge, s.r = k.r, s.alpha = k.alpha, s.beta = k.beta;
-  s.percent_bias = percent_bias(sim, obs);
-  s.peak_flow_error = peak_flow_error(sim, obs);
-  for (size_t i = 0; i < sim.size(); ++i) s.days += !std::isnan(sim[i]) && !std::isnan(obs[i]);
-  return s;
-}
-
 Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
                               const std::string& period_name) {
   const HydrologyConfig& c = m.config;
   std::vector<Day> issues;
-  const int64_t longest = *std::max_element(c.lead_times.begin(), c.lead_times.end());
-  for (Day t = p.first - longest; t <= p.last; ++t) issues.push_back(t);
+  for (Day t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
   const EnsembleForecast f = predict_discharge(m, s, issues);
   const MethodValues v = method_values(m, s, f);
   Evaluation e{period_name, p, c.mode, {}};
@@ -73,8 +62,8 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
     std::vector<size_t> rows;
     for (size_t i = 0; i < f.issue_days.size(); ++i) {
       const size_t row = i * leads + l;
-      bool ok = p.contains(f.issue_days[i] + f.leads[l]);
-      for (const auto& [name, values] : v) ok = ok && !std::isnan(values[row]);
+      bool ok = p.contains(f.issue_days[i] + f.leads[l]) && !std::isnan(v.observed[row]);
+      for (const auto& [name, values] : v.methods) ok = ok && !std::isnan(values[row]);
       if (ok) rows.push_back(row);
     }
     if (rows.size() < 2)
@@ -82,11 +71,10 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
                                period_name + " period " + format_date(p.first) + " to " +
                                format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
     LeadEvaluation le{f.leads[l], {}};
-    for (const auto& [name, values] : v) {
-      if (name == "observed") continue;
+    for (const auto& [name, values] : v.methods) {
       std::vector<double> sim, obs;
-      for (size_t row : rows) sim.push_back(values[row]), obs.push_back(v.at("observed")[row]);
-      le.methods[name] = score(sim, obs);
+      for (size_t row : rows) sim.push_back(values[row]), obs.push_back(v.observed[row]);
+      le.methods[name] = skill_scores(sim, obs);
     }
     e.leads.push_back(le);
   }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tessera/hydrology/units.hpp"
+
 namespace tessera::hydrology {
 
 std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s, Day as_of) {
@@ -23,7 +25,7 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
 
 std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2) {
   const bool m3s = basin_area_km2 > 0;
-  const double to_m3s = basin_area_km2 / 86.4;  // mm/day over the basin -> m3/s
+  const double to_m3s = m3s ? 1 / unit_conversion("m3/s", "mm/day", basin_area_km2).scale : 0;
   std::string out = "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day";
   out += m3s ? ",discharge_m3s,low_m3s,high_m3s\n" : "\n";
   char line[256];

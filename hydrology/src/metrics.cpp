@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -84,6 +85,33 @@ double peak_flow_error(const std::vector<double>& sim, const std::vector<double>
   for (size_t i = 0; i < n; ++i) ds += s[i], dobs += o[i];
   if (dobs == 0) throw std::invalid_argument("peak_flow_error: the highest observations are zero");
   return 100 * (ds - dobs) / dobs;
+}
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+template <typename F, typename T>
+T or_fallback(F f, T fallback) {
+  try {
+    return f();
+  } catch (const std::invalid_argument&) {
+    return fallback;
+  }
+}
+
+}  // namespace
+
+Scores skill_scores(const std::vector<double>& sim, const std::vector<double>& obs) {
+  Scores s;
+  const KlingGupta k =
+      or_fallback([&] { return kling_gupta(sim, obs); }, KlingGupta{kNaN, kNaN, kNaN, kNaN});
+  s.nse = or_fallback([&] { return nash_sutcliffe(sim, obs); }, kNaN);
+  s.kge = k.kge, s.r = k.r, s.alpha = k.alpha, s.beta = k.beta;
+  s.percent_bias = or_fallback([&] { return percent_bias(sim, obs); }, kNaN);
+  s.peak_flow_error = or_fallback([&] { return peak_flow_error(sim, obs); }, kNaN);
+  for (size_t i = 0; i < sim.size(); ++i) s.days += !std::isnan(sim[i]) && !std::isnan(obs[i]);
+  return s;
 }
 
 }  // namespace tessera::hydrology

@@ -216,7 +216,7 @@ DailySeries read_netcdf_series(const std::string& path, const std::vector<std::s
     if (std::find(present.begin(), present.end(), name) == present.end() ||
         nc_inq_varid(f.id, name.c_str(), &var) != NC_NOERR)
       fail(path, "no variable '" + name + "' on the time dimension '" + f.dim_name(time_dim) +
-                     "' (variables: " + join(present) + ")");
+                     "' (variables: " + list_names(present) + ")");
     r.variables[name] = read_variable(f, var, time_dim, station, missing_values);
     by_station = by_station || f.dims(var).size() == 2;
   }

@@ -65,7 +65,9 @@ bool parse_number(std::string_view text, double& value) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return false;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size();
+  // "inf" and "nan" parse too, but are not measurements: an infinite forcing would turn every
+  // normalised input into NaN.
+  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(value);
 }
 
 bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out) {
@@ -90,12 +92,6 @@ std::vector<Line> lines_of(std::string_view text) {
     at = end + 1;
   }
   return lines;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
 }
 
 namespace {

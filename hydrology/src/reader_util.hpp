@@ -37,9 +37,6 @@ struct Line {
 };
 std::vector<Line> lines_of(std::string_view text);
 
-// Names joined by ", " (for messages listing what a file has).
-std::string join(const std::vector<std::string>& names);
-
 // Rows read in file order; `where` says where each came from (a line or time index) so that
 // errors can point at it.
 struct Records {

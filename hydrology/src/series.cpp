@@ -31,9 +31,9 @@ int digits(const std::string& text, size_t at, size_t n) {
 }
 
 std::string names_of(const DailySeries& s) {
-  std::string names;
-  for (const auto& [name, v] : s.variables) names += (names.empty() ? "" : ", ") + name;
-  return names.empty() ? "none" : names;
+  std::vector<std::string> names;
+  for (const auto& [name, v] : s.variables) names.push_back(name);
+  return list_names(names);
 }
 
 }  // namespace
@@ -126,6 +126,17 @@ void merge_into(DailySeries& a, const DailySeries& b) {
   DailySeries merged = slice(a, first, last);
   for (auto& [name, v] : slice(b, first, last).variables) merged.variables[name] = std::move(v);
   a = std::move(merged);
+}
+
+double value_on(const std::vector<double>& v, Day first, Day day) {
+  const int64_t i = day - first;
+  return i >= 0 && i < int64_t(v.size()) ? v[size_t(i)] : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
 }
 
 }  // namespace tessera::hydrology

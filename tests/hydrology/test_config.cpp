@@ -91,6 +91,15 @@ TEST_F(Config, JsonReadsTheSameAsYaml) {
   EXPECT_EQ(a.json, b.json);
 }
 
+TEST_F(Config, LeadTimesAreSortedAndGaugeNumbersAreNames) {
+  std::string y = kYaml;
+  y.replace(y.find("lead_times: [1, 3]"), 18, "lead_times: [3, 1, 2]");
+  y.replace(y.find("basin: 01022500"), 15, "basin: 12010000");
+  const HydrologyConfig c = read_config(write("run.yaml", y));
+  EXPECT_EQ(c.lead_times, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(c.inputs[1].basin, "12010000");
+}
+
 TEST_F(Config, SimulationHasLeadZero) {
   std::string y = kYaml;
   y.replace(y.find("mode: forecasting"), 17, "mode: simulation");
@@ -122,6 +131,17 @@ TEST_F(Config, MistakesAreNamed) {
             std::string::npos);
   EXPECT_NE(error_of("inputs: [unclosed").find("not valid YAML"), std::string::npos);
   EXPECT_NE(error_of(with("evaporation: pet", "evaporation: oudin")).find("gr4j.latitude"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(with("validation: [1991-01-01, 2000-12-31]", "validation: [1991-01-01, 2001-06-30]"))
+          .find("validation and test overlap"),
+      std::string::npos);
+  EXPECT_NE(error_of(with("lead_times: [1, 3]", "lead_times: [3, 1, 3]")).find("twice"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(with("evaporation: pet, ", "")).find("gr4j: needs precipitation and evaporation"),
+      std::string::npos);
+  EXPECT_NE(error_of(with("temperature: [tmin, tmax]", "snowfall: snow")).find("gr4j.snowfall"),
             std::string::npos);
   try {
     read_config(path("none.yaml"));

@@ -7,6 +7,7 @@
 
 #include "temp_dir.hpp"
 #include "tessera/data/catchment.hpp"
+#include "tessera/hydrology/baselines.hpp"
 #include "tessera/hydrology/evaluation.hpp"
 #include "tessera/hydrology/forecast.hpp"
 #include "tessera/hydrology/metrics.hpp"
@@ -116,6 +117,22 @@ TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
   EXPECT_THROW(forecast_as_of(m, s, s.last() + 1), std::runtime_error);
 }
 
+TEST(DischargeModel, DataInOtherUnitsIsConverted) {
+  DischargeModel& m = trained();
+  ASSERT_EQ(m.input_units[2], "degC");  // tmin, as the generated catchment states it
+  const DailySeries s = catchment();
+  DailySeries kelvin = s;
+  for (const char* t : {"tmin", "tmax"}) {
+    for (double& v : kelvin.variables.at(t).values) v += 273.15;
+    kelvin.variables.at(t).units = "K";
+  }
+  const Day as_of = parse_date("1987-04-01");
+  EXPECT_NEAR(forecast_as_of(m, kelvin, as_of)[0].discharge,
+              forecast_as_of(m, s, as_of)[0].discharge, 1e-6);
+  kelvin.variables.at("tmin").units = "furlongs";
+  EXPECT_THROW(forecast_as_of(m, kelvin, as_of), std::runtime_error);
+}
+
 TEST(DischargeModel, MissingInputsAreFlaggedNotUsed) {
   DischargeModel& m = trained();
   DailySeries s = catchment();
@@ -163,6 +180,37 @@ TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
   EXPECT_NEAR(j.at("leads")[1].at("methods").at("persistence").at("nse").get<double>(), p.nse,
               1e-12);
   EXPECT_NE(to_markdown(e).find("| 2 | persistence |"), std::string::npos);
+}
+
+// GR4J's forecasts start from its state on the issue day and read no later data either.
+TEST(Gr4jForecast, StartsFromTheIssueDayAndReadsNothingAfterIt) {
+  HydrologyConfig c = small_config("forecasting");
+  c.gr4j = {{"rain", "snow"}, "pet", {"tmin", "tmax"}, "snow", 0};
+  const DailySeries s = catchment();
+  const ConceptualModel m{{320, 0.3, 80, 1.8}, 2.5, 0};
+  const std::vector<Day> issues = {parse_date("1987-03-01"), parse_date("1987-05-20")};
+  const std::vector<double> base = baseline_forecasts(m, c, s, issues);
+  ASSERT_EQ(base.size(), 4u);
+  DailySeries later = s;
+  for (auto& [name, v] : later.variables)
+    for (int64_t i = issues[1] - s.first + 1; i < s.days; ++i) v.values[size_t(i)] = 50;
+  EXPECT_EQ(baseline_forecasts(m, c, later, issues), base);
+  // Day by day from the recorded state equals the whole run.
+  const ConceptualForcing f = conceptual_forcing(c, s);
+  std::vector<ConceptualState> states;
+  const std::vector<double> stepped =
+      run_conceptual_states(m, f, initial_conceptual_state(m), states);
+  const std::vector<double> whole = run_conceptual(m, f);
+  for (size_t i = 0; i < whole.size(); ++i) ASSERT_NEAR(stepped[i], whole[i], 1e-9) << i;
+  // With no rain ahead the forecast recedes from the state's own discharge.
+  EXPECT_LT(base[3], base[2] + 1e-9);
+}
+
+TEST(Scores, UndefinedScoresAreNaN) {
+  const Scores s = skill_scores({1, 2, 3}, {2, 2, 2});  // observations without variance
+  EXPECT_TRUE(std::isnan(s.nse));
+  EXPECT_NEAR(s.percent_bias, 0, 1e-12);
+  EXPECT_EQ(s.days, 3);
 }
 
 TEST(EnsembleForecast, MeanAndQuantilesOfTheMembers) {

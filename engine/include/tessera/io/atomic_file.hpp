@@ -16,6 +16,7 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   const std::string& temp_path() const { return temp_; }
+  const std::string& final_path() const { return final_; }
   void commit();
 
  private:

@@ -23,11 +23,19 @@ ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries
 ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& s,
                                    int evaluations = 4000);
 
-// Simulated discharge over the whole series, mm/day.
+// Simulated discharge over the whole series, mm/day: the baseline of simulation mode.
 std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
                                        const DailySeries& s);
 
-// Day-of-year climatology of the discharge over the training period.
+// GR4J's forecasts at the config's lead times from each issue day, [issue][lead] in mm/day:
+// its state at the end of the issue day, then no precipitation and the training period's
+// day-of-year temperature and evaporation. Like the network it reads nothing after the issue
+// day (there are no weather forecasts to give it). NaN for issue days outside the series.
+std::vector<double> baseline_forecasts(const ConceptualModel& m, const HydrologyConfig& c,
+                                       const DailySeries& s, const std::vector<Day>& issues);
+
+// Day-of-year climatology of the discharge over the training period; days of the year the
+// training period never saw take its overall mean.
 std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const DailySeries& s);
 
 }  // namespace tessera::hydrology

@@ -30,7 +30,27 @@ struct ConceptualModel {
 // melt_factor * max(T, 0). Without temperatures, the precipitation itself.
 std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor);
 
+// One day of the snow routine: `snowfall` NaN means "split precipitation at 0 degC". Updates
+// the pack (mm) and returns the water reaching the ground.
+double snow_step(double& pack, double precipitation, double temperature, double snowfall,
+                 double melt_factor);
+
+// Everything the model carries from one day to the next.
+struct ConceptualState {
+  Gr4jState gr4j;
+  double snow_pack = 0;  // mm of water
+};
+
 std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f);
+
+// The same run, day by day from `start`, recording the state after each day in `states` (one
+// per day): where forecasts start from. Equal to run_conceptual from the initial state.
+std::vector<double> run_conceptual_states(const ConceptualModel& m, const ConceptualForcing& f,
+                                          const ConceptualState& start,
+                                          std::vector<ConceptualState>& states);
+
+// The state run_conceptual starts from.
+ConceptualState initial_conceptual_state(const ConceptualModel& m);
 
 // GR4J's four parameters (and the melt factor, in [0, 10]) by DDS on the NSE, as
 // calibrate_gr4j. Missing forcing (NaN) is an error: fill gaps first (fill_gaps).

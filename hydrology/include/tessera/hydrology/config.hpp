@@ -89,7 +89,7 @@ struct HydrologyConfig {
   std::string path;  // the file read, for messages
   RunMode mode = RunMode::forecasting;
   std::vector<InputSource> inputs;
-  double basin_area_km2 = 0;  // 0: from the inputs (CAMELS attributes, a basin polygon)
+  double basin_area_km2 = 0;  // 0: from the inputs' attributes (CAMELS)
   std::string discharge = "qobs";
   std::vector<std::string> forcings;
   Gr4jInputs gr4j;
@@ -106,10 +106,14 @@ HydrologyConfig read_config(const std::string& path);
 HydrologyConfig parse_config(const nlohmann::json& j, const std::string& base_dir,
                              const std::string& what = "config");
 
+// What the data is loaded for: training and evaluation need the periods inside the data and
+// GR4J's inputs; a forecast needs only the network's inputs.
+enum class DataUse { training, forecast };
+
 // Reads every input, merges them into one daily table and converts the discharge to mm/day
-// (with basin_area_km2, or the area a CAMELS or polygon input states). Throws when a named
-// variable is absent or the periods lie outside the data.
-DailySeries load_inputs(const HydrologyConfig& c);
+// (with basin_area_km2, or the area CAMELS attributes state). Throws when a named variable is
+// absent, a value is infinite, or (for training) the periods lie outside the data.
+DailySeries load_inputs(const HydrologyConfig& c, DataUse use = DataUse::training);
 
 // The basin area used for unit conversion: the config's, else the inputs'; 0 when unknown.
 double basin_area(const HydrologyConfig& c);

@@ -35,7 +35,9 @@ struct Normalisation {
 
 struct DischargeModel {
   HydrologyConfig config;
-  std::vector<std::string> inputs;  // variables read, in channel order
+  std::vector<std::string> inputs;       // variables read, in channel order
+  std::vector<std::string> input_units;  // as in the training data ("" unknown): data given to
+                                         // the model later is converted to them
   Normalisation norm;
   std::unique_ptr<Module> network;  // [N, 2 * inputs, T] -> [N, members * leads], normalised
   int epochs = 0;                   // trained
@@ -76,7 +78,8 @@ struct EnsembleForecast {
 };
 
 // For each issue day, the prediction from the window of inputs ending on it (days outside the
-// series read as missing). Nothing after an issue day is read.
+// series read as missing). Nothing after an issue day is read. Inputs in other units than the
+// training data's are converted (K to degC, ...); throws when they cannot be.
 EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
                                    const std::vector<Day>& issue_days);
 

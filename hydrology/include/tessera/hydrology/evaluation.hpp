@@ -8,17 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/hydrology/discharge_model.hpp"
+#include "tessera/hydrology/metrics.hpp"
 
 namespace tessera::hydrology {
-
-struct Scores {
-  double nse = 0, kge = 0, r = 0, alpha = 0, beta = 0;
-  double percent_bias = 0, peak_flow_error = 0;  // percent
-  int64_t days = 0;                              // scored
-};
-
-// All scores of sim against obs (NaN in either leaves the day out).
-Scores score(const std::vector<double>& sim, const std::vector<double>& obs);
 
 struct LeadEvaluation {
   int64_t lead = 0;
@@ -34,8 +26,9 @@ struct Evaluation {
 
 // Every method is scored on the same target days: those in `p` where the observation and every
 // method's value exist. Persistence needs observed discharge, so simulation runs leave it out;
-// GR4J appears when the model carries a calibrated baseline. GR4J is run with the observed
-// forcing up to the target day, as simulation models are.
+// GR4J appears when the model carries a calibrated baseline: in simulation mode its run over
+// the observed weather, in forecasting mode its forecast from the issue day (baselines.hpp),
+// which like the network reads nothing after the issue day.
 Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
                               const std::string& period_name);
 

@@ -1,6 +1,7 @@
 #pragma once
 // Skill scores of simulated against observed discharge. Days where either value is missing
 // (NaN) are left out of every score.
+#include <cstdint>
 #include <vector>
 
 namespace tessera::hydrology {
@@ -25,5 +26,16 @@ double percent_bias(const std::vector<double>& sim, const std::vector<double>& o
 // simulated and observed each sorted on their own (default the top 2%).
 double peak_flow_error(const std::vector<double>& sim, const std::vector<double>& obs,
                        double fraction = 0.02);
+
+struct Scores {
+  double nse = 0, kge = 0, r = 0, alpha = 0, beta = 0;
+  double percent_bias = 0, peak_flow_error = 0;  // percent
+  int64_t days = 0;                              // scored
+};
+
+// Every score above. A score the days do not define (fewer than 2, observations without
+// variance, no flow to compare against) is NaN rather than an error, so the others still
+// stand; a dry test period of an intermittent river has a bias but no NSE.
+Scores skill_scores(const std::vector<double>& sim, const std::vector<double>& obs);
 
 }  // namespace tessera::hydrology

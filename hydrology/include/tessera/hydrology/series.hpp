@@ -19,13 +19,14 @@ struct CivilDate {
   int year = 1970, month = 1, day = 1;
 };
 
+// Day number of a calendar date, and back.
 Day day_of(const CivilDate& date);
 CivilDate civil_date(Day day);
 // "YYYY-MM-DD" (also "YYYY-MM-DDThh:mm..." with the time ignored); throws std::invalid_argument
 // naming the text.
 Day parse_date(const std::string& text);
-std::string format_date(Day day);
-int day_of_year(Day day);  // 1..366
+std::string format_date(Day day);  // "YYYY-MM-DD"
+int day_of_year(Day day);          // 1..366
 
 struct Variable {
   std::vector<double> values;  // NaN = missing
@@ -50,5 +51,11 @@ void merge_into(DailySeries& a, const DailySeries& b);
 
 // Days from..to inclusive (NaN outside the series' own range).
 DailySeries slice(const DailySeries& s, Day from, Day to);
+
+// v[day - first], NaN outside v.
+double value_on(const std::vector<double>& v, Day first, Day day);
+
+// "a, b, c" ("none" when empty), for messages that list what there is.
+std::string list_names(const std::vector<std::string>& names);
 
 }  // namespace tessera::hydrology
