@@ -102,9 +102,15 @@ void train(const TrainOptions& o) {
   std::optional<ConceptualModel> baseline;
   if (has_gr4j_inputs(c)) {
     baseline = calibrate_baseline(c, s, o.gr4j_runs);
+    const ConceptualModel& b = *baseline;
     std::cout << "GR4J" << (c.gr4j.temperature.empty() ? "" : " + snow") << " calibrated on "
-              << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3)
-              << baseline->nse << std::defaultfloat << "\n";
+              << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3) << b.nse
+              << std::setprecision(2) << " (x1 " << b.gr4j.x1 << ", x2 " << b.gr4j.x2 << ", x3 "
+              << b.gr4j.x3 << ", x4 " << b.gr4j.x4;
+    if (!c.gr4j.temperature.empty())
+      std::cout << ", melt " << b.snow.melt_factor << " mm/degC/day above " << b.snow.threshold
+                << " degC";
+    std::cout << ")" << std::defaultfloat << "\n";
   }
   std::vector<std::string> leads;
   for (int64_t d : c.lead_times) leads.push_back(std::to_string(d));

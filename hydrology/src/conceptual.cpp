@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "dds.hpp"
+#include "gr4j_search.hpp"
 #include "tessera/hydrology/metrics.hpp"
 
 namespace tessera::hydrology {
@@ -29,23 +29,24 @@ void check_forcing(const ConceptualForcing& f) {
 }  // namespace
 
 double snow_step(double& pack, double precipitation, double temperature, double snowfall,
-                 double melt_factor) {
+                 const SnowParams& params) {
   const double p = precipitation;
-  const double snow =
-      std::isnan(snowfall) ? (temperature < 0 ? p : 0) : std::clamp(snowfall, 0.0, p);
+  const double snow = std::isnan(snowfall) ? (temperature < params.threshold ? p : 0)
+                                           : std::clamp(snowfall, 0.0, p);
   pack += snow;
-  const double melt = std::min(pack, melt_factor * std::max(temperature, 0.0));
+  const double melt =
+      std::min(pack, params.melt_factor * std::max(temperature - params.threshold, 0.0));
   pack -= melt;
   return p - snow + melt;
 }
 
-std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor) {
+std::vector<double> liquid_water(const ConceptualForcing& f, const SnowParams& snow) {
   if (f.temperature.empty()) return f.precipitation;
   std::vector<double> out(f.precipitation.size());
   double pack = 0;
   for (size_t t = 0; t < out.size(); ++t)
     out[t] = snow_step(pack, f.precipitation[t], f.temperature[t],
-                       f.snowfall.empty() ? NAN : f.snowfall[t], melt_factor);
+                       f.snowfall.empty() ? NAN : f.snowfall[t], snow);
   return out;
 }
 
@@ -65,7 +66,7 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
     const double water = f.temperature.empty()
                              ? f.precipitation[t]
                              : snow_step(now.snow_pack, f.precipitation[t], f.temperature[t],
-                                         f.snowfall.empty() ? NAN : f.snowfall[t], m.melt_factor);
+                                         f.snowfall.empty() ? NAN : f.snowfall[t], m.snow);
     Gr4jRun day = run_gr4j(m.gr4j, {water}, {f.evaporation[t]}, &now.gr4j);
     q[t] = day.discharge[0];
     now.gr4j = std::move(day.end);
@@ -76,7 +77,7 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
 
 std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f) {
   check_forcing(f);
-  return run_gr4j(m.gr4j, liquid_water(f, m.melt_factor), f.evaporation).discharge;
+  return run_gr4j(m.gr4j, liquid_water(f, m.snow), f.evaporation).discharge;
 }
 
 ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
@@ -85,7 +86,7 @@ ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
   check_forcing(f);
   if (f.temperature.empty()) {
     const Calibration c = calibrate_gr4j(f.precipitation, f.evaporation, observed, o);
-    return {c.params, 0, c.nse};
+    return {c.params, {}, c.nse};
   }
   if (observed.size() != f.precipitation.size() || o.warmup < 0 ||
       size_t(o.warmup) + 2 > observed.size())
@@ -94,15 +95,14 @@ ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
                                 " forced, warm-up " + std::to_string(o.warmup));
   const std::vector<double> scored(observed.begin() + o.warmup, observed.end());
   auto score = [&](const std::vector<double>& x) {
-    const Gr4jRun r = run_gr4j({x[0], x[1], x[2], x[3]}, liquid_water(f, x[4]), f.evaporation);
+    const Gr4jRun r = run_gr4j(gr4j_from_search(x), liquid_water(f, {x[4], x[5]}), f.evaporation);
     return nash_sutcliffe({r.discharge.begin() + o.warmup, r.discharge.end()}, scored);
   };
   ConceptualModel m;
-  const std::vector<double> best =
-      dds_maximize({{1, -10, 1, 0.5, 0}, {3000, 5, 1000, 10, 10}, {350, 0, 90, 1.7, 3}},
-                   o.evaluations, o.seed, score, &m.nse);
-  m.gr4j = {best[0], best[1], best[2], best[3]};
-  m.melt_factor = best[4];
+  const std::vector<double> best = dds_maximize(gr4j_search_box({{0, -3}, {10, 3}, {3, 0}}),
+                                                o.evaluations, o.seed, score, &m.nse);
+  m.gr4j = gr4j_from_search(best);
+  m.snow = {best[4], best[5]};
   return m;
 }
 

@@ -23,11 +23,11 @@ std::vector<double> dds_maximize(const SearchBox& box, int evaluations, uint64_t
   for (int i = 1; i < n; ++i) {
     // Perturb each parameter with a probability that shrinks as the budget is spent: a global
     // search first, a local one at the end.
-    const double keep = 1 - std::log(double(i)) / std::log(double(n));
+    const double perturb = 1 - std::log(double(i)) / std::log(double(n));
     std::vector<double> x = best;
     bool moved = false;
     for (size_t k = 0; k < dims; ++k) {
-      if (u(rng) < keep) continue;
+      if (u(rng) >= perturb) continue;
       moved = true;
       const double lo = box.lo[k], hi = box.hi[k];
       x[k] += 0.2 * (hi - lo) * g(rng);

@@ -374,7 +374,8 @@ void save_discharge_model(const std::string& path, DischargeModel& m) {
                     {"x2", b.gr4j.x2},
                     {"x3", b.gr4j.x3},
                     {"x4", b.gr4j.x4},
-                    {"melt_factor", b.melt_factor},
+                    {"melt_factor", b.snow.melt_factor},
+                    {"melt_threshold", b.snow.threshold},
                     {"nse", b.nse}};
   }
   save_checkpoint(path, *m.network, nullptr, m.epochs, meta);
@@ -398,10 +399,11 @@ DischargeModel load_discharge_model(const std::string& path) {
     m.validation_nse = meta.at("validation_nse").get<double>();
     if (meta.contains("gr4j")) {
       const nlohmann::json& g = meta.at("gr4j");
-      m.baseline = ConceptualModel{{g.at("x1").get<double>(), g.at("x2").get<double>(),
-                                    g.at("x3").get<double>(), g.at("x4").get<double>()},
-                                   g.at("melt_factor").get<double>(),
-                                   g.at("nse").get<double>()};
+      m.baseline =
+          ConceptualModel{{g.at("x1").get<double>(), g.at("x2").get<double>(),
+                           g.at("x3").get<double>(), g.at("x4").get<double>()},
+                          {g.at("melt_factor").get<double>(), g.value("melt_threshold", 0.0)},
+                          g.at("nse").get<double>()};
     }
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": discharge model metadata is damaged: " + e.what());

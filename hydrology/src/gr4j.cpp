@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "dds.hpp"
+#include "gr4j_search.hpp"
 #include "tessera/hydrology/metrics.hpp"
 
 namespace tessera::hydrology {
@@ -113,14 +113,13 @@ Calibration calibrate_gr4j(const std::vector<double>& precip, const std::vector<
     throw std::invalid_argument("calibrate_gr4j: the warm-up leaves fewer than 2 days to score");
   const std::vector<double> scored(observed.begin() + o.warmup, observed.end());
   auto score = [&](const std::vector<double>& x) {
-    const Gr4jRun r = run_gr4j({x[0], x[1], x[2], x[3]}, precip, pet);
+    const Gr4jRun r = run_gr4j(gr4j_from_search(x), precip, pet);
     return nash_sutcliffe({r.discharge.begin() + o.warmup, r.discharge.end()}, scored);
   };
   Calibration c;
   const std::vector<double> best =
-      dds_maximize({{1, -10, 1, 0.5}, {3000, 5, 1000, 10}, {350, 0, 90, 1.7}}, o.evaluations,
-                   o.seed, score, &c.nse);
-  c.params = {best[0], best[1], best[2], best[3]};
+      dds_maximize(gr4j_search_box(), o.evaluations, o.seed, score, &c.nse);
+  c.params = gr4j_from_search(best);
   return c;
 }
 

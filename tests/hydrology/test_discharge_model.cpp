@@ -81,13 +81,14 @@ class DischargeModelFiles : public TempDirTest {};
 
 TEST_F(DischargeModelFiles, ReloadedModelPredictsTheSame) {
   DischargeModel& m = trained();
-  m.baseline = ConceptualModel{{300, 0.1, 70, 2}, 2.0, 0.9};
+  m.baseline = ConceptualModel{{300, 0.1, 70, 2}, {2.0, -0.5}, 0.9};
   save_discharge_model(path("m.h5"), m);
   DischargeModel back = load_discharge_model(path("m.h5"));
   EXPECT_EQ(back.inputs, m.inputs);
   EXPECT_EQ(back.norm.sd, m.norm.sd);
   ASSERT_TRUE(back.baseline.has_value());
   EXPECT_EQ(back.baseline->gr4j.x3, 70);
+  EXPECT_EQ(back.baseline->snow.threshold, -0.5);
   EXPECT_EQ(back.config.json, m.config.json);
   const DailySeries s = catchment();
   const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
@@ -187,7 +188,7 @@ TEST(Gr4jForecast, StartsFromTheIssueDayAndReadsNothingAfterIt) {
   HydrologyConfig c = small_config("forecasting");
   c.gr4j = {{"rain", "snow"}, "pet", {"tmin", "tmax"}, "snow", 0};
   const DailySeries s = catchment();
-  const ConceptualModel m{{320, 0.3, 80, 1.8}, 2.5, 0};
+  const ConceptualModel m{{320, 0.3, 80, 1.8}, {2.5, 0}, 0};
   const std::vector<Day> issues = {parse_date("1987-03-01"), parse_date("1987-05-20")};
   const std::vector<double> base = baseline_forecasts(m, c, s, issues);
   ASSERT_EQ(base.size(), 4u);

@@ -18,7 +18,7 @@ struct CatchmentOptions {
   double area_km2 = 1000;
   double noise = 0.05;    // relative standard deviation of the discharge noise
   double missing = 0.01;  // share of discharge days missing from the gauge record
-  hydrology::ConceptualModel truth{{320, 0.3, 80, 1.8}, 2.5, 0};
+  hydrology::ConceptualModel truth{{320, 0.3, 80, 1.8}, {2.5, 0}, 0};
   uint64_t seed = 0;
 };
 

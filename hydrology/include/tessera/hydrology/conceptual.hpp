@@ -20,20 +20,26 @@ struct ConceptualForcing {
                                       // precipitation on days below 0 degC
 };
 
+// The degree-day snow routine (used only with temperatures).
+struct SnowParams {
+  double melt_factor = 0;  // mm / degC / day
+  double threshold = 0;    // degC: snow falls below it (unless snowfall is given), melts above
+};
+
 struct ConceptualModel {
   Gr4jParams gr4j;
-  double melt_factor = 0;  // mm / degC / day (used only with temperatures)
-  double nse = 0;          // on the calibration days
+  SnowParams snow;
+  double nse = 0;  // on the calibration days
 };
 
 // Rain plus snowmelt reaching the ground each day: snow builds a pack that melts at
-// melt_factor * max(T, 0). Without temperatures, the precipitation itself.
-std::vector<double> liquid_water(const ConceptualForcing& f, double melt_factor);
+// melt_factor * max(T - threshold, 0). Without temperatures, the precipitation itself.
+std::vector<double> liquid_water(const ConceptualForcing& f, const SnowParams& snow);
 
-// One day of the snow routine: `snowfall` NaN means "split precipitation at 0 degC". Updates
-// the pack (mm) and returns the water reaching the ground.
+// One day of the snow routine: `snowfall` NaN means "split precipitation at the threshold".
+// Updates the pack (mm) and returns the water reaching the ground.
 double snow_step(double& pack, double precipitation, double temperature, double snowfall,
-                 double melt_factor);
+                 const SnowParams& snow);
 
 // Everything the model carries from one day to the next.
 struct ConceptualState {
@@ -52,8 +58,9 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
 // The state run_conceptual starts from.
 ConceptualState initial_conceptual_state(const ConceptualModel& m);
 
-// GR4J's four parameters (and the melt factor, in [0, 10]) by DDS on the NSE, as
-// calibrate_gr4j. Missing forcing (NaN) is an error: fill gaps first (fill_gaps).
+// GR4J's four parameters (and the melt factor in [0, 10] mm/degC/day and threshold in [-3, 3]
+// degC) by DDS on the NSE, as calibrate_gr4j. Missing forcing (NaN) is an error: fill gaps first
+// (fill_gaps).
 ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
                                      const std::vector<double>& observed,
                                      const CalibrationOptions& o = {});

@@ -50,7 +50,8 @@ struct Calibration {
 };
 
 // Maximises the Nash-Sutcliffe efficiency against `observed` (NaN = missing) by Dynamically
-// Dimensioned Search (Tolson and Shoemaker 2007) over x1 in [1, 3000], x2 in [-10, 5],
+// Dimensioned Search (Tolson and Shoemaker 2007; x1 and x3 by their logarithms) over
+// x1 in [1, 3000], x2 in [-10, 5],
 // x3 in [1, 1000], x4 in [0.5, 10].
 Calibration calibrate_gr4j(const std::vector<double>& precip, const std::vector<double>& pet,
                            const std::vector<double>& observed, const CalibrationOptions& o = {});
