@@ -207,17 +207,26 @@ void require_scorable(const HydrologyConfig& c, const DailySeries& s, const Peri
 
 struct Targets {
   Tensor value, mask;  // [B, members * leads]: discharge less the anchor over the training
-                       // standard deviation, and 1 where observed
+                       // standard deviation, and 1 where observed and drawn for the member
 };
 
-Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* issues,
-                    int64_t count) {
+// Each member learns from its own random share of every batch (kBagged of it), as in bagging:
+// members that differ only in their initial weights agree too closely for their spread to
+// mean much.
+constexpr double kBagged = 0.75;
+
+Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* issues, int64_t count,
+                    std::mt19937_64& rng) {
+  std::bernoulli_distribution drawn(kBagged);
   const HydrologyConfig& c = m.config;
   const std::vector<double>& q = s.at(c.discharge);
   const int64_t leads = int64_t(c.lead_times.size()), members = c.model.ensemble;
   Targets t{Tensor::zeros({count, members * leads}), Tensor::zeros({count, members * leads})};
   for (int64_t b = 0; b < count; ++b) {
     const double a = anchor(m, q, s.first, issues[b]);
+    std::vector<bool> member_draws(size_t(members), true);  // one member alone learns from all
+    if (members > 1)
+      for (int64_t k = 0; k < members; ++k) member_draws[size_t(k)] = drawn(rng);
     for (int64_t l = 0; l < leads; ++l) {
       const Day day = issues[b] + c.lead_times[size_t(l)];
       const double v = c.train.contains(day) ? value_on(q, s.first, day) : kNaN;
@@ -225,7 +234,7 @@ Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* is
       for (int64_t k = 0; k < members; ++k) {
         const int64_t i = b * members * leads + k * leads + l;
         t.value.data()[i] = float((v - a) / m.norm.target_sd);
-        t.mask.data()[i] = 1.f;
+        t.mask.data()[i] = member_draws[size_t(k)] ? 1.f : 0.f;
       }
     }
   }
@@ -275,7 +284,7 @@ double train_epoch(DischargeModel& m, Optimizer& opt, const InputMatrix& inputs,
   for (int64_t i = 0; i < n; i += o.batch, ++batches) {
     const int64_t b = std::min(o.batch, n - i);
     const Tensor x = input_windows(inputs, samples.data() + i, b, o.sequence_length);
-    const Targets t = targets_for(m, s, samples.data() + i, b);
+    const Targets t = targets_for(m, s, samples.data() + i, b, rng);
     loss_sum += train_step(*m.network, opt, float(o.lr), x,
                            [&](const Tensor& y) { return mse_loss(y, t.value, {.mask = t.mask}); });
   }

@@ -46,6 +46,18 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Ensemb
   return v;
 }
 
+double band_coverage(const EnsembleForecast& f, const std::vector<double>& observed,
+                     const std::vector<size_t>& rows) {
+  const size_t leads = f.leads.size();
+  double inside = 0;
+  for (size_t row : rows) {
+    const size_t i = row / leads, l = row % leads;
+    const double q = observed[row];
+    inside += q >= f.quantile(i, l, 0.1) && q <= f.quantile(i, l, 0.9);
+  }
+  return rows.empty() ? NAN : inside / double(rows.size());
+}
+
 }  // namespace
 
 Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
@@ -70,7 +82,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
       throw std::runtime_error(c.path + ": fewer than 2 days with observed discharge in the " +
                                period_name + " period " + format_date(p.first) + " to " +
                                format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
-    LeadEvaluation le{f.leads[l], {}};
+    LeadEvaluation le{f.leads[l], {}, band_coverage(f, v.observed, rows)};
     for (const auto& [name, values] : v.methods) {
       std::vector<double> sim, obs;
       for (size_t row : rows) sim.push_back(values[row]), obs.push_back(v.observed[row]);
@@ -95,7 +107,9 @@ nlohmann::json to_json(const Evaluation& e) {
                        {"percent_bias", number(s.percent_bias)},
                        {"peak_flow_error", number(s.peak_flow_error)},
                        {"days", s.days}};
-    leads.push_back({{"lead_days", le.lead}, {"methods", methods}});
+    leads.push_back({{"lead_days", le.lead},
+                     {"methods", methods},
+                     {"network_band_coverage", number(le.band_coverage)}});
   }
   return {{"period", e.period_name},
           {"first_day", format_date(e.period.first)},
@@ -124,6 +138,15 @@ std::string to_markdown(const Evaluation& e) {
                     s.peak_flow_error, (long long)s.days);
       out += line;
     }
+  out +=
+      "\nShare of observations inside the network's 10th-90th percentile band (0.8 when it is "
+      "calibrated):";
+  for (const LeadEvaluation& le : e.leads) {
+    std::snprintf(line, sizeof line, "%s %.2f at lead %lld", &le == &e.leads.front() ? "" : ",",
+                  le.band_coverage, (long long)le.lead);
+    out += line;
+  }
+  out += ".\n";
   return out;
 }
 

@@ -176,6 +176,18 @@ TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
   EXPECT_EQ(p.days, int64_t(obs.size()));
   EXPECT_NEAR(p.nse, nash_sutcliffe(sim, obs), 1e-12);
   EXPECT_NEAR(p.kge, kling_gupta(sim, obs).kge, 1e-12);
+  // The band coverage at lead 1, counted here from the ensemble's own forecasts.
+  std::vector<Day> issues;
+  for (Day t = m.config.test.first - 1; t < m.config.test.last; ++t) issues.push_back(t);
+  const EnsembleForecast f = predict_discharge(m, s, issues);
+  double inside = 0, scored = 0;
+  for (size_t i = 0; i < issues.size(); ++i) {
+    const double now = q[size_t(issues[i] - s.first)], then = q[size_t(issues[i] + 1 - s.first)];
+    if (std::isnan(now) || std::isnan(then)) continue;
+    scored += 1;
+    inside += then >= f.quantile(i, 0, 0.1) && then <= f.quantile(i, 0, 0.9);
+  }
+  EXPECT_NEAR(e.leads[0].band_coverage, inside / scored, 1e-12);
   const nlohmann::json j = to_json(e);
   EXPECT_EQ(j.at("leads")[1].at("lead_days"), 2);
   EXPECT_NEAR(j.at("leads")[1].at("methods").at("persistence").at("nse").get<double>(), p.nse,

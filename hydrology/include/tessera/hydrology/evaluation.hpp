@@ -15,6 +15,9 @@ namespace tessera::hydrology {
 struct LeadEvaluation {
   int64_t lead = 0;
   std::map<std::string, Scores> methods;  // network, gr4j, persistence, climatology
+  // Share of the observations inside the network's 10th-90th percentile band: 0.8 when the
+  // band is calibrated, less when it is too narrow.
+  double band_coverage = 0;
 };
 
 struct Evaluation {
