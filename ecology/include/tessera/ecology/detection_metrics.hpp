@@ -1,0 +1,35 @@
+#pragma once
+// Detection and counting scores against ground truth, as the COCO evaluation computes them:
+// per class and IoU threshold, detections in decreasing score are matched greedily to the
+// unmatched truth box of the same image they overlap most (IoU >= threshold); average precision
+// is the area under the precision envelope sampled at 101 recall points; mAP averages over
+// classes with truth (and over IoU 0.50:0.05:0.95 for mAP@0.5:0.95).
+#include <map>
+#include <vector>
+
+#include "tessera/ecology/annotations.hpp"
+
+namespace tessera::ecology {
+
+// Intersection over union of two boxes (0 when either is empty).
+double iou(const Box& a, const Box& b);
+
+// Average precision of one class at one IoU threshold.
+double average_precision(const std::vector<Annotation>& truth,
+                         const std::vector<Annotation>& detections, double iou_threshold);
+
+struct DetectionScores {
+  double map50 = 0, map50_95 = 0;
+  std::map<int64_t, double> ap50;  // per category with truth
+  // At score >= score_threshold and IoU 0.5, over all classes:
+  double precision = 0, recall = 0;
+  int64_t true_positives = 0, false_positives = 0, false_negatives = 0;
+  // Counts per (image, class): detections at score >= score_threshold against truth.
+  double count_mae = 0;             // mean absolute error per image and class
+  double count_relative_error = 0;  // sum |detected - true| / sum true
+};
+
+DetectionScores score_detections(const Dataset& truth, const std::vector<Annotation>& detections,
+                                 double score_threshold = 0.5);
+
+}  // namespace tessera::ecology

@@ -1,0 +1,125 @@
+#include "tessera/ecology/detection_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace tessera::ecology {
+namespace {
+
+struct Matches {
+  std::vector<double> scores;  // every detection, in decreasing score
+  std::vector<bool> hit;       // whether it matched a truth box
+  int64_t truth = 0;
+};
+
+// Greedy COCO matching of one class at one IoU threshold over all images.
+Matches match(const std::vector<Annotation>& truth, std::vector<Annotation> detections,
+              double threshold) {
+  std::stable_sort(detections.begin(), detections.end(),
+                   [](const Annotation& a, const Annotation& b) { return a.score > b.score; });
+  std::vector<bool> used(truth.size(), false);
+  Matches m{{}, {}, int64_t(truth.size())};
+  for (const Annotation& d : detections) {
+    double best = threshold;
+    int64_t found = -1;
+    for (size_t t = 0; t < truth.size(); ++t) {
+      if (used[t] || truth[t].image_id != d.image_id) continue;
+      const double o = iou(d.box, truth[t].box);
+      if (o >= best) best = o, found = int64_t(t);
+    }
+    if (found >= 0) used[size_t(found)] = true;
+    m.scores.push_back(d.score);
+    m.hit.push_back(found >= 0);
+  }
+  return m;
+}
+
+std::vector<Annotation> of_class(const std::vector<Annotation>& v, int64_t category) {
+  std::vector<Annotation> out;
+  for (const Annotation& a : v)
+    if (a.category_id == category) out.push_back(a);
+  return out;
+}
+
+}  // namespace
+
+double iou(const Box& a, const Box& b) {
+  const double w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const double h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const double inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+double average_precision(const std::vector<Annotation>& truth,
+                         const std::vector<Annotation>& detections, double iou_threshold) {
+  const Matches m = match(truth, detections, iou_threshold);
+  if (m.truth == 0) return NAN;
+  const size_t n = m.hit.size();
+  std::vector<double> precision(n), recall(n);
+  double tp = 0;
+  for (size_t i = 0; i < n; ++i) {
+    tp += m.hit[i];
+    precision[i] = tp / double(i + 1);
+    recall[i] = tp / double(m.truth);
+  }
+  // The envelope: precision at a recall is the best precision at that recall or beyond.
+  for (size_t i = n; i-- > 1;) precision[i - 1] = std::max(precision[i - 1], precision[i]);
+  double sum = 0;
+  for (int k = 0; k <= 100; ++k) {
+    const double r = k / 100.0;
+    const auto it = std::lower_bound(recall.begin(), recall.end(), r - 1e-12);
+    if (it != recall.end()) sum += precision[size_t(it - recall.begin())];
+  }
+  return sum / 101;
+}
+
+DetectionScores score_detections(const Dataset& truth, const std::vector<Annotation>& detections,
+                                 double score_threshold) {
+  DetectionScores s;
+  std::set<int64_t> classes;
+  for (const Annotation& a : truth.annotations) classes.insert(a.category_id);
+  double sum50 = 0, sum_all = 0;
+  for (int64_t c : classes) {
+    const auto t = of_class(truth.annotations, c), d = of_class(detections, c);
+    s.ap50[c] = average_precision(t, d, 0.5);
+    sum50 += s.ap50[c];
+    double over_thresholds = 0;
+    for (int k = 0; k < 10; ++k) over_thresholds += average_precision(t, d, 0.5 + 0.05 * k);
+    sum_all += over_thresholds / 10;
+  }
+  if (!classes.empty()) s.map50 = sum50 / double(classes.size());
+  if (!classes.empty()) s.map50_95 = sum_all / double(classes.size());
+
+  std::vector<Annotation> kept;
+  for (const Annotation& d : detections)
+    if (d.score >= score_threshold) kept.push_back(d);
+  for (int64_t c : classes) {
+    const Matches m = match(of_class(truth.annotations, c), of_class(kept, c), 0.5);
+    const int64_t tp = std::count(m.hit.begin(), m.hit.end(), true);
+    s.true_positives += tp;
+    s.false_positives += int64_t(m.hit.size()) - tp;
+    s.false_negatives += m.truth - tp;
+  }
+  // Detections of classes without truth are false positives too.
+  for (const Annotation& d : kept) s.false_positives += !classes.count(d.category_id);
+  const double tp = double(s.true_positives);
+  s.precision = tp + double(s.false_positives) > 0 ? tp / (tp + double(s.false_positives)) : 0;
+  s.recall = tp + double(s.false_negatives) > 0 ? tp / (tp + double(s.false_negatives)) : 0;
+
+  double abs_error = 0, total = 0, cells = 0;
+  for (const ImageInfo& im : truth.images)
+    for (int64_t c : classes) {
+      double n_true = 0, n_found = 0;
+      for (const Annotation& a : truth.annotations)
+        n_true += a.image_id == im.id && a.category_id == c;
+      for (const Annotation& a : kept) n_found += a.image_id == im.id && a.category_id == c;
+      abs_error += std::abs(n_found - n_true), total += n_true, cells += 1;
+    }
+  s.count_mae = cells > 0 ? abs_error / cells : 0;
+  s.count_relative_error = total > 0 ? abs_error / total : 0;
+  return s;
+}
+
+}  // namespace tessera::ecology
