@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_of.hpp"
 #include "temp_dir.hpp"
 #include "tessera/ecology/annotations.hpp"
 
@@ -22,13 +23,7 @@ class Annotations : public TempDirTest {
   }
   // The message of the error reading `name` as COCO ("" and a failure when there is none).
   std::string coco_error(const std::string& text) {
-    try {
-      read_coco(write("bad.json", text));
-    } catch (const std::runtime_error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no error for " << text;
-    return "";
+    return tessera::testing::error_of([&] { read_coco(write("bad.json", text)); });
   }
 };
 

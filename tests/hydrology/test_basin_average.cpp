@@ -12,6 +12,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "error_of.hpp"
 #include "temp_dir.hpp"
 #include "tessera/hydrology/readers.hpp"
 
@@ -28,18 +29,7 @@ double degree_cell_km2(double lat_top, double lat_bottom) {
   return R * R * rad * std::abs(std::sin(lat_top * rad) - std::sin(lat_bottom * rad));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::runtime_error";
-  return "";
-}
-
-#define EXPECT_HAS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (text) << "'"
+using tessera::testing::error_of;
 
 constexpr double nodata = -9999;
 

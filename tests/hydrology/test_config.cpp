@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "error_of.hpp"
 #include "temp_dir.hpp"
 #include "tessera/hydrology/config.hpp"
 
@@ -21,13 +22,7 @@ class Config : public TempDirTest {
   }
   // The message of the error reading `text` as a YAML config.
   std::string error_of(const std::string& text) {
-    try {
-      read_config(write("bad.yaml", text));
-    } catch (const std::runtime_error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no error for:\n" << text;
-    return "";
+    return tessera::testing::error_of([&] { read_config(write("bad.yaml", text)); });
   }
 };
 
@@ -143,12 +138,7 @@ TEST_F(Config, MistakesAreNamed) {
       std::string::npos);
   EXPECT_NE(error_of(with("temperature: [tmin, tmax]", "snowfall: snow")).find("gr4j.snowfall"),
             std::string::npos);
-  try {
-    read_config(path("none.yaml"));
-    ADD_FAILURE();
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos);
-  }
+  EXPECT_HAS(tessera::testing::error_of([&] { read_config(path("none.yaml")); }), "no such file");
 }
 
 // A gridded forcing named in a config arrives in the series as its basin average, beside a

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "error_of.hpp"
 #include "temp_dir.hpp"
 #include "tessera/hydrology/readers.hpp"
 
@@ -17,20 +18,7 @@ namespace {
 
 using tessera::testing::TempDirTest;
 
-// The message of the std::runtime_error `f` throws ("" and a test failure when it does not).
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::runtime_error";
-  return "";
-}
-
-#define EXPECT_HAS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "'" << (text) << "'"
+using tessera::testing::error_of;
 
 class Csv : public TempDirTest {
  protected:
