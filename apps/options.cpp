@@ -1,7 +1,6 @@
 #include "options.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "tessera/io/atomic_file.hpp"
@@ -28,12 +27,7 @@ std::size_t parse_bytes(const std::string& text, const std::string& option) {
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  AtomicFile out(path);
-  std::ofstream f(out.temp_path());
-  f << text;
-  f.close();
-  if (!f) throw std::runtime_error("cannot write " + path);
-  out.commit();
+  write_atomically(path, text);
 }
 
 std::string OutputSet::temp_for(const std::string& path) {
@@ -46,11 +40,7 @@ std::string OutputSet::temp_for(const std::string& path) {
 }
 
 void OutputSet::add_text(const std::string& path, const std::string& text) {
-  const std::string temp = temp_for(path);
-  std::ofstream f(temp);
-  f << text;
-  f.close();
-  if (!f) throw std::runtime_error("cannot write " + path);
+  write_bytes(temp_for(path), text, path);
 }
 
 void OutputSet::commit() {

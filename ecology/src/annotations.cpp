@@ -33,15 +33,6 @@ json read_json(const std::string& path) {
   }
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  AtomicFile out(path);
-  std::ofstream f(out.temp_path());
-  f << text;
-  f.close();
-  if (!f) fail(path, "cannot write");
-  out.commit();
-}
-
 template <typename T>
 T field(const std::string& path, const json& entry, const char* key, const std::string& where) {
   if (!entry.is_object() || !entry.contains(key)) fail(path, where + " has no '" + key + "'");
@@ -159,7 +150,7 @@ void write_coco(const std::string& path, const Dataset& d) {
                            {"area", a.box.width * a.box.height},
                            {"iscrowd", 0}});
   }
-  write_file(
+  write_atomically(
       path,
       json{{"images", images}, {"categories", categories}, {"annotations", annotations}}.dump(1) +
           "\n");
@@ -187,7 +178,7 @@ void write_coco_results(const std::string& path, const std::vector<Annotation>& 
                    {"category_id", a.category_id},
                    {"bbox", coco_bbox(a.box)},
                    {"score", a.score}});
-  write_file(path, out.dump(1) + "\n");
+  write_atomically(path, out.dump(1) + "\n");
 }
 
 Dataset read_yolo(const std::string& folder, const std::vector<ImageInfo>& images) {
@@ -239,7 +230,7 @@ void write_yolo(const std::string& folder, const Dataset& d) {
     class_of[categories[k].id] = int64_t(k);
     names += categories[k].name + "\n";
   }
-  write_file((fs::path(folder) / "classes.txt").string(), names);
+  write_atomically((fs::path(folder) / "classes.txt").string(), names);
   for (const ImageInfo& im : d.images) {
     std::ostringstream out;
     out.precision(8);
@@ -254,7 +245,8 @@ void write_yolo(const std::string& folder, const Dataset& d) {
           << (a.box.y + a.box.height / 2) / H << ' ' << a.box.width / W << ' ' << a.box.height / H
           << '\n';
     }
-    write_file((fs::path(folder) / fs::path(im.file_name).stem()).string() + ".txt", out.str());
+    write_atomically((fs::path(folder) / fs::path(im.file_name).stem()).string() + ".txt",
+                     out.str());
   }
 }
 

@@ -1,6 +1,5 @@
 #include "tessera/formats/png.hpp"
 
-#include <cstdio>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
@@ -20,12 +19,7 @@ void write_rgb_png(const std::string& path, int width, int height,
   cv::cvtColor(in, bgr, cv::COLOR_RGB2BGR);
   std::vector<uchar> png;
   if (!cv::imencode(".png", bgr, png)) throw std::runtime_error("could not encode " + path);
-  AtomicFile out(path);
-  std::FILE* f = std::fopen(out.temp_path().c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot write " + path);
-  const bool ok = std::fwrite(png.data(), 1, png.size(), f) == png.size();
-  if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + path);
-  out.commit();
+  write_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
 }
 
 }  // namespace tessera

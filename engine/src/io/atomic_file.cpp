@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -36,6 +37,19 @@ void AtomicFile::commit() {
   fs::rename(temp_, final_, ec);
   if (ec) throw std::runtime_error("cannot write '" + final_ + "': " + ec.message());
   committed_ = true;
+}
+
+void write_bytes(const std::string& file, std::string_view bytes, const std::string& name) {
+  std::ofstream f(file, std::ios::binary);
+  f.write(bytes.data(), std::streamsize(bytes.size()));
+  f.close();
+  if (!f) throw std::runtime_error("cannot write '" + name + "'");
+}
+
+void write_atomically(const std::string& path, std::string_view bytes) {
+  AtomicFile out(path);
+  write_bytes(out.temp_path(), bytes, path);
+  out.commit();
 }
 
 }  // namespace tessera

@@ -5,6 +5,7 @@
 //   write_everything(out.temp_path());
 //   out.commit();          // renames into place; without it the destructor removes the temp
 #include <string>
+#include <string_view>
 
 namespace tessera {
 
@@ -23,5 +24,12 @@ class AtomicFile {
   std::string final_, temp_;
   bool committed_ = false;
 };
+
+// Writes `bytes` to `file` as they are; throws naming `name` (the file the user asked for, when
+// `file` is its temporary) when it cannot.
+void write_bytes(const std::string& file, std::string_view bytes, const std::string& name);
+
+// Writes `bytes` to `path` whole or not at all, through an AtomicFile.
+void write_atomically(const std::string& path, std::string_view bytes);
 
 }  // namespace tessera
