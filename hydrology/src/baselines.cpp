@@ -23,21 +23,16 @@ std::vector<double> in_units(const DailySeries& s, const std::string& name,
   return v.values;
 }
 
-std::vector<double> gaps_filled(const HydrologyConfig& c, const DailySeries& s,
-                                std::vector<double> v, int64_t* filled) {
-  int64_t n = 0;
-  v = fill_gaps(v, s.first, day_of_year_climatology(v, s.first, c.train.first, c.train.last), &n);
-  if (filled) *filled += n;
-  return v;
-}
-
-// Sum (or mean) of the named variables, day by day.
+// Sum (or mean) of the named variables, day by day, each with its gaps filled from its
+// training-period day-of-year climatology.
 std::vector<double> combined(const HydrologyConfig& c, const DailySeries& s,
                              const std::vector<std::string>& names, const std::string& units,
-                             bool mean, int64_t* filled) {
+                             bool mean) {
   std::vector<double> out(size_t(s.days), 0.0);
   for (const std::string& name : names) {
-    const std::vector<double> v = gaps_filled(c, s, in_units(s, name, units), filled);
+    const std::vector<double> raw = in_units(s, name, units);
+    const std::vector<double> v =
+        fill_gaps(raw, s.first, day_of_year_climatology(raw, s.first, c.train.first, c.train.last));
     for (size_t i = 0; i < out.size(); ++i) out[i] += v[i];
   }
   if (mean)
@@ -51,20 +46,16 @@ bool has_gr4j_inputs(const HydrologyConfig& c) {
   return !c.gr4j.precipitation.empty() && !c.gr4j.evaporation.empty();
 }
 
-ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s,
-                                     int64_t* filled) {
+ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s) {
   if (!has_gr4j_inputs(c))
     throw std::runtime_error(c.path + ": gr4j needs precipitation and evaporation");
-  if (filled) *filled = 0;
   ConceptualForcing f;
-  f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false, filled);
-  if (!c.gr4j.temperature.empty())
-    f.temperature = combined(c, s, c.gr4j.temperature, "degC", true, filled);
+  f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false);
+  if (!c.gr4j.temperature.empty()) f.temperature = combined(c, s, c.gr4j.temperature, "degC", true);
   f.evaporation = c.gr4j.evaporation == "oudin"
                       ? oudin_pet(f.temperature, s.first, c.gr4j.latitude)
-                      : combined(c, s, {c.gr4j.evaporation}, "mm/day", false, filled);
-  if (!c.gr4j.snowfall.empty())
-    f.snowfall = combined(c, s, {c.gr4j.snowfall}, "mm/day", false, filled);
+                      : combined(c, s, {c.gr4j.evaporation}, "mm/day", false);
+  if (!c.gr4j.snowfall.empty()) f.snowfall = combined(c, s, {c.gr4j.snowfall}, "mm/day", false);
   for (double& p : f.precipitation) p = std::max(p, 0.0);
   for (double& e : f.evaporation) e = std::max(e, 0.0);
   return f;

@@ -14,9 +14,8 @@ namespace tessera::hydrology {
 bool has_gr4j_inputs(const HydrologyConfig& c);
 
 // GR4J's forcing over the whole series in mm/day and degC, converted where the units say so;
-// gaps filled from the training period's day-of-year climatology (counted in *filled).
-ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s,
-                                     int64_t* filled = nullptr);
+// gaps filled from the training period's day-of-year climatology.
+ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s);
 
 // Calibrated on the training period (run from the start of the series; the first year of the
 // run is not scored).
