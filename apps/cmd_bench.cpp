@@ -54,6 +54,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_tiling_command(*bench);
   add_bench_kfac_command(*bench);
   add_bench_connectomics_command(*bench);
+  add_bench_ecology_command(*bench);
 }
 
 }  // namespace tessera::app

@@ -10,10 +10,12 @@ void add_demo_command(CLI::App& app);
 void add_domain_commands(CLI::App& app);
 void add_connectomics_command(CLI::App& app);
 void add_hydrology_command(CLI::App& app);
+void add_ecology_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_bench_tiling_command(CLI::App& bench);
 void add_bench_kfac_command(CLI::App& bench);
 void add_bench_connectomics_command(CLI::App& bench);
+void add_bench_ecology_command(CLI::App& bench);
 
 }  // namespace tessera::app

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   tessera::app::add_infer_command(app);
   tessera::app::add_connectomics_command(app);
   tessera::app::add_hydrology_command(app);
+  tessera::app::add_ecology_command(app);
   tessera::app::add_domain_commands(app);
   try {
     app.parse(argc, argv);

@@ -122,4 +122,22 @@ DetectionScores score_detections(const Dataset& truth, const std::vector<Annotat
   return s;
 }
 
+nlohmann::json scores_json(const DetectionScores& s, const std::vector<Category>& categories,
+                           double score_threshold) {
+  nlohmann::json ap = nlohmann::json::object();
+  for (const Category& c : categories)
+    if (s.ap50.count(c.id)) ap[c.name] = s.ap50.at(c.id);
+  return {{"map50", s.map50},
+          {"map50_95", s.map50_95},
+          {"ap50_per_category", ap},
+          {"score_threshold", score_threshold},
+          {"precision", s.precision},
+          {"recall", s.recall},
+          {"true_positives", s.true_positives},
+          {"false_positives", s.false_positives},
+          {"false_negatives", s.false_negatives},
+          {"count_mae", s.count_mae},
+          {"count_relative_error", s.count_relative_error}};
+}
+
 }  // namespace tessera::ecology

@@ -5,9 +5,9 @@
 namespace tessera::ecology {
 
 Status status() {
-  return {
-      false,
-      "trap images: detector, tiled detection, counting, COCO / YOLO I/O, mAP; not yet available"};
+  return {true,
+          "trap photographs: centre-heatmap detector, tiled detection, counts per night and trap, "
+          "COCO / YOLO, mAP"};
 }
 
 std::string library_versions() {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "format_common.hpp"
+#include "tessera/formats/file_order.hpp"
 #include "tessera/formats/volume_io.hpp"
 
 namespace tessera::formats {
@@ -17,42 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_slice_image(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  for (const char* e : {".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm"})
-    if (ext == e) return true;
-  return false;
-}
-
-// Names compared with runs of digits as numbers: "s2.tif" < "s10.tif".
-bool natural_less(const std::string& a, const std::string& b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
-      size_t ei = i, ej = j;
-      while (ei < a.size() && std::isdigit((unsigned char)a[ei])) ++ei;
-      while (ej < b.size() && std::isdigit((unsigned char)b[ej])) ++ej;
-      const std::string na = a.substr(i, ei - i), nb = b.substr(j, ej - j);
-      const std::string ta = na.substr(std::min(na.find_first_not_of('0'), na.size())),
-                        tb = nb.substr(std::min(nb.find_first_not_of('0'), nb.size()));
-      if (ta.size() != tb.size()) return ta.size() < tb.size();
-      if (ta != tb) return ta < tb;
-      i = ei, j = ej;
-    } else {
-      if (a[i] != b[j]) return a[i] < b[j];
-      ++i, ++j;
-    }
-  }
-  return a.size() - i < b.size() - j;
-}
-
 class SliceFolderSource final : public VolumeSource {
  public:
   explicit SliceFolderSource(const std::string& dir) : dir_(dir) {
     for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_regular_file() && is_slice_image(e.path())) files_.push_back(e.path().string());
+      if (e.is_regular_file() && is_image_file(e.path())) files_.push_back(e.path().string());
     if (files_.empty())
       throw std::runtime_error("'" + dir +
                                "': a folder of slices, but it holds no image files "

@@ -97,6 +97,21 @@ TEST_P(ElementwiseLoss, SoftmaxCrossEntropyGradient) {
                        label_shape);
 }
 
+TEST_P(ElementwiseLoss, CentreFocalGradient) {
+  // Gaussian-like targets in [0, 0.9) with a few exact centres of 1.
+  const Shape s = GetParam();
+  Tensor t = random_tensor(s, 3, 0.f, 0.9f);
+  for (int64_t i = 0; i < t.numel(); i += 7) t.data()[i] = 1.f;
+  Tensor x = random_tensor(s, 8, -2.f, 2.f);
+  for (const LossOptions& o :
+       {LossOptions{}, LossOptions{.weight = {}, .mask = random_mask(s, 9)}}) {
+    const LossResult r = centre_focal_loss(x, t, o);
+    ASSERT_TRUE(std::isfinite(r.value));
+    expect_gradient_close("centre_focal " + to_string(s), x, r.grad,
+                          [&] { return double(centre_focal_loss(x, t, o).value); });
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, ElementwiseLoss, ::testing::Values(k2d, k3d),
                          [](const auto& info) { return info.param.size() == 4 ? "2D" : "3D"; });
 
@@ -133,6 +148,19 @@ TEST(Loss, BceValue) {
   const LossResult big =
       bce_with_logits_loss(Tensor::from_vector(s, {100, -100}), Tensor::from_vector(s, {1, 1}));
   EXPECT_NEAR(big.value, 50.0, 1e-4);
+}
+
+TEST(Loss, CentreFocalValue) {
+  // A centre at logit 0 (p = 1/2) and a background element of target 0.5 at logit 0:
+  // (1/2)^2 log 2 + (1/2)^4 (1/2)^2 log 2, over one centre.
+  const Shape s = {1, 1, 1, 3};
+  const LossResult r =
+      centre_focal_loss(Tensor::from_vector(s, {0, 0, -100}), Tensor::from_vector(s, {1, 0.5f, 0}));
+  EXPECT_NEAR(r.value, (0.25 + 1.0 / 64) * std::log(2.0), 1e-6);
+  // With no centre the sum is divided by 1, not 0.
+  const LossResult none = centre_focal_loss(Tensor::from_vector({1, 1, 1, 1}, {0}),
+                                            Tensor::from_vector({1, 1, 1, 1}, {0}));
+  EXPECT_NEAR(none.value, 0.25 * std::log(2.0), 1e-6);
 }
 
 TEST(Loss, SoftmaxCrossEntropyValue) {

@@ -128,6 +128,49 @@ LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target, cons
   });
 }
 
+LossResult centre_focal_loss(const Tensor& logits, const Tensor& target, const LossOptions& o,
+                             float alpha, float beta) {
+  const char* op = "centre_focal_loss";
+  check_shape(op, "target", target, logits.shape());
+  if (o.weight.defined()) throw std::invalid_argument(std::string(op) + ": takes no weight");
+  const Tensor z = logits.to_plain(), t = target.to_plain();
+  check_no_nan(op, t);
+  const ElementScale scale(op, o, logits.shape());
+  const int64_t n = z.numel();
+  const float *zp = z.data(), *tp = t.data();
+  double centres = 0;
+#pragma omp parallel for reduction(+ : centres) schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    if (tp[i] == 1.f) centres += scale.mask(i);
+  const double denom = std::max(1.0, centres);
+
+  LossResult r{0.f, Tensor::zeros(logits.shape())};
+  float* g = r.grad.data();
+  double sum = 0;
+#pragma omp parallel for reduction(+ : sum) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    if (scale.mask(i) == 0) continue;
+    const double x = zp[i], p = sigmoid(x);
+    // log p and log(1 - p) from softplus, exact for large |z|.
+    const double log_p = -(std::max(-x, 0.0) + std::log1p(std::exp(-std::abs(x))));
+    const double log_q = log_p - x;
+    double loss, dloss;
+    if (tp[i] == 1.f) {
+      const double q_a = std::pow(1 - p, double(alpha));
+      loss = -q_a * log_p;
+      dloss = alpha * p * q_a * log_p - q_a * (1 - p);
+    } else {
+      const double w = std::pow(1 - double(tp[i]), double(beta)), p_a = std::pow(p, double(alpha));
+      loss = -w * p_a * log_q;
+      dloss = w * p_a * (p - alpha * (1 - p) * log_q);
+    }
+    sum += loss;
+    g[i] = float(dloss / denom);
+  }
+  r.value = float(sum / denom);
+  return r;
+}
+
 LossResult softmax_cross_entropy_loss(const Tensor& logits, const Tensor& labels,
                                       const LossOptions& o) {
   const char* op = "softmax_cross_entropy_loss";

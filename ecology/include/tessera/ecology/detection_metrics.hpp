@@ -5,6 +5,8 @@
 // is the area under the precision envelope sampled at 101 recall points; mAP averages over
 // classes with truth (and over IoU 0.50:0.05:0.95 for mAP@0.5:0.95).
 #include <map>
+
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "tessera/ecology/annotations.hpp"
@@ -28,6 +30,10 @@ struct DetectionScores {
   double count_mae = 0;             // mean absolute error per image and class
   double count_relative_error = 0;  // sum |detected - true| / sum true
 };
+
+// The scores as `tessera ecology evaluate` reports them, AP per category by name.
+nlohmann::json scores_json(const DetectionScores& s, const std::vector<Category>& categories,
+                           double score_threshold);
 
 DetectionScores score_detections(const Dataset& truth, const std::vector<Annotation>& detections,
                                  double score_threshold = 0.5);

@@ -25,6 +25,12 @@ LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target,
 // weight / mask, when given, are [N,1,*S].
 LossResult softmax_cross_entropy_loss(const Tensor& logits, const Tensor& labels,
                                       const LossOptions& o = {});
+// Penalty-reduced focal loss on heatmap logits (CenterNet, Zhou et al. 2019): where the
+// target is 1 (an object's centre) -(1-p)^alpha log p, elsewhere -(1-t)^beta p^alpha log(1-p),
+// p = sigmoid(z); summed and divided by the number of centres (at least 1), so that images with
+// many objects do not drown the rest. Mask excludes elements; weight is not supported.
+LossResult centre_focal_loss(const Tensor& logits, const Tensor& target, const LossOptions& o = {},
+                             float alpha = 2.f, float beta = 4.f);
 // Soft Dice on sigmoid(logits) against target in [0,1], per (sample, channel), averaged:
 // 1 - (2 sum(p t) + smooth) / (sum p + sum t + smooth). Mask excludes elements.
 LossResult dice_loss(const Tensor& logits, const Tensor& target, const LossOptions& o = {},

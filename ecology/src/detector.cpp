@@ -1,0 +1,357 @@
+#include "tessera/ecology/detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "tessera/ecology/photos.hpp"
+#include "tessera/io/checkpoint.hpp"
+#include "tessera/nn/unet.hpp"
+#include "tessera/ops/loss.hpp"
+#include "tessera/train/trainer.hpp"
+
+namespace tessera::ecology {
+
+namespace {
+
+// A photo as the network reads it: regions of the 8-bit BGR image, normalised, as
+// [1, 3, h, w] floats, so that tiles never need the whole photo in floats.
+class PhotoSource final : public VolumeSource {
+ public:
+  PhotoSource(const cv::Mat& bgr, const Detector& d) : bgr_(bgr), d_(d) {
+    info_.channels = 3;
+    info_.size = {bgr.rows, bgr.cols};
+    info_.description = "8-bit BGR photo";
+  }
+  const VolumeInfo& info() const override { return info_; }
+  Tensor read(const Region& r) override {
+    const int64_t h = r.size[0], w = r.size[1];
+    Tensor t = Tensor::empty({1, 3, h, w});
+    for (int64_t c = 0; c < 3; ++c) {
+      const float scale = float(1 / d_.sd[size_t(c)]), shift = float(-d_.mean[size_t(c)]) * scale;
+      for (int64_t y = 0; y < h; ++y) {
+        const uint8_t* row = bgr_.ptr<uint8_t>(int(r.origin[0] + y)) + 3 * r.origin[1];
+        float* out = t.data() + (c * h + y) * w;
+        for (int64_t x = 0; x < w; ++x) out[x] = float(row[3 * x + c]) * scale + shift;
+      }
+    }
+    return t;
+  }
+
+ private:
+  const cv::Mat& bgr_;
+  const Detector& d_;
+  VolumeInfo info_;
+};
+
+// Hands the executor's rows to a collector the caller keeps.
+class ForwardingSink final : public VolumeSink {
+ public:
+  explicit ForwardingSink(CentreCollector& c) : c_(c) {}
+  void write(const Region& r, const Tensor& data) override { c_.write(r, data); }
+  void commit() override {}
+
+ private:
+  CentreCollector& c_;
+};
+
+void check_photo(const cv::Mat& bgr) {
+  if (bgr.empty() || bgr.type() != CV_8UC3)
+    throw std::invalid_argument("a photo must be 8-bit with 3 channels (BGR)");
+}
+
+std::array<std::array<double, 3>, 2> channel_statistics(const std::vector<TrainingPhoto>& photos) {
+  std::array<double, 3> sum{}, sq{};
+  double n = 0;
+  for (const TrainingPhoto& p : photos) {
+    const cv::Scalar m = cv::mean(p.bgr);
+    cv::Mat f;
+    p.bgr.convertTo(f, CV_64FC3);
+    const cv::Scalar s2 = cv::mean(f.mul(f));
+    for (size_t c = 0; c < 3; ++c) sum[c] += m[int(c)], sq[c] += s2[int(c)];
+    n += 1;
+  }
+  std::array<double, 3> mean{}, sd{};
+  for (size_t c = 0; c < 3; ++c) {
+    mean[c] = sum[c] / n;
+    sd[c] = std::sqrt(std::max(1.0, sq[c] / n - mean[c] * mean[c]));
+  }
+  return {mean, sd};
+}
+
+struct Batch {
+  Tensor input, heat, size, size_mask;
+};
+
+// Random crops, flipped, transposed and brightness-jittered, with their targets.
+class CropSampler {
+ public:
+  CropSampler(const std::vector<TrainingPhoto>& photos, const Detector& d, int64_t patch,
+              double object_crops, uint64_t seed)
+      : photos_(photos), d_(d), patch_(patch), object_crops_(object_crops), rng_(seed) {}
+
+  Batch next(int64_t n) {
+    const int64_t classes = int64_t(d_.categories.size()), p = patch_;
+    Batch b{Tensor::empty({n, 3, p, p}), Tensor::empty({n, classes, p, p}),
+            Tensor::empty({n, 2, p, p}), Tensor::empty({n, 2, p, p})};
+    for (int64_t i = 0; i < n; ++i) {
+      const auto [x, t] = one();
+      std::copy_n(x.data(), x.numel(), b.input.data() + i * x.numel());
+      std::copy_n(t.heat.data(), t.heat.numel(), b.heat.data() + i * t.heat.numel());
+      std::copy_n(t.size.data(), t.size.numel(), b.size.data() + i * t.size.numel());
+      std::copy_n(t.size_mask.data(), t.size_mask.numel(),
+                  b.size_mask.data() + i * t.size_mask.numel());
+    }
+    return b;
+  }
+
+ private:
+  std::pair<Tensor, CentreTargets> one() {
+    std::uniform_real_distribution<double> u(0, 1);
+    const TrainingPhoto& photo = photos_[size_t(u(rng_) * double(photos_.size())) % photos_.size()];
+    const int64_t p = patch_, H = photo.bgr.rows, W = photo.bgr.cols;
+    int64_t x0 = int64_t(u(rng_) * double(W - p + 1)), y0 = int64_t(u(rng_) * double(H - p + 1));
+    if (!photo.boxes.empty() && u(rng_) < object_crops_) {
+      const CentreBox& b =
+          photo.boxes[size_t(u(rng_) * double(photo.boxes.size())) % photo.boxes.size()];
+      x0 = int64_t(b.cx - double(p) * u(rng_)), y0 = int64_t(b.cy - double(p) * u(rng_));
+    }
+    x0 = std::clamp<int64_t>(x0, 0, W - p), y0 = std::clamp<int64_t>(y0, 0, H - p);
+    const bool flip_x = u(rng_) < 0.5, flip_y = u(rng_) < 0.5, transpose = u(rng_) < 0.5;
+    const double gain = 0.8 + 0.4 * u(rng_), offset = 0.4 * (u(rng_) - 0.5);
+
+    // Output pixel (y, x) reads crop pixel (sy, sx): flips first, then the transpose.
+    Tensor x = Tensor::empty({1, 3, p, p});
+    for (int64_t y = 0; y < p; ++y)
+      for (int64_t xx = 0; xx < p; ++xx) {
+        int64_t sy = transpose ? xx : y, sx = transpose ? y : xx;
+        if (flip_y) sy = p - 1 - sy;
+        if (flip_x) sx = p - 1 - sx;
+        const uint8_t* px = photo.bgr.ptr<uint8_t>(int(y0 + sy)) + 3 * (x0 + sx);
+        for (size_t c = 0; c < 3; ++c)
+          x.data()[(int64_t(c) * p + y) * p + xx] =
+              float(((px[c] - d_.mean[c]) / d_.sd[c]) * gain + offset);
+      }
+    std::vector<CentreBox> boxes;
+    for (CentreBox b : photo.boxes) {
+      b.cx -= double(x0), b.cy -= double(y0);
+      if (b.cx + b.width / 2 < 0 || b.cy + b.height / 2 < 0 || b.cx - b.width / 2 > double(p) ||
+          b.cy - b.height / 2 > double(p))
+        continue;
+      // Pixel i maps to p - 1 - i, so a continuous coordinate c maps to p - c.
+      if (flip_x) b.cx = double(p) - b.cx;
+      if (flip_y) b.cy = double(p) - b.cy;
+      if (transpose) std::swap(b.cx, b.cy), std::swap(b.width, b.height);
+      boxes.push_back(b);
+    }
+    return {x, centre_targets(boxes, int64_t(d_.categories.size()), p, p)};
+  }
+
+  const std::vector<TrainingPhoto>& photos_;
+  const Detector& d_;
+  int64_t patch_;
+  double object_crops_;
+  std::mt19937_64 rng_;
+};
+
+// Channels [from, from + n) of [N, C, H, W].
+Tensor channels(const Tensor& t, int64_t from, int64_t n) {
+  const int64_t N = t.dim(0), C = t.dim(1), plane = t.dim(2) * t.dim(3);
+  Tensor out = Tensor::empty({N, n, t.dim(2), t.dim(3)});
+  for (int64_t i = 0; i < N; ++i)
+    std::copy_n(t.data() + (i * C + from) * plane, n * plane, out.data() + i * n * plane);
+  return out;
+}
+
+void put_channels(Tensor& t, int64_t from, const Tensor& part) {
+  const int64_t N = t.dim(0), C = t.dim(1), n = part.dim(1), plane = t.dim(2) * t.dim(3);
+  for (int64_t i = 0; i < N; ++i)
+    std::copy_n(part.data() + i * n * plane, n * plane, t.data() + (i * C + from) * plane);
+}
+
+// Focal loss on the heat channels plus L1 on log sizes near centres.
+LossResult detector_loss(const Tensor& prediction, const Batch& b) {
+  const Tensor pred = prediction.to_plain();
+  const int64_t classes = b.heat.dim(1);
+  const LossResult heat = centre_focal_loss(channels(pred, 0, classes), b.heat);
+  const LossResult size =
+      l1_loss(channels(pred, classes, 2), b.size, {.weight = {}, .mask = b.size_mask});
+  LossResult r{heat.value + size.value, Tensor::empty(pred.shape())};
+  put_channels(r.grad, 0, heat.grad);
+  put_channels(r.grad, classes, size.grad);
+  return r;
+}
+
+// Output biases: heat at a prior of 0.1 (as CenterNet, so the focal loss starts calm) and sizes
+// at the training boxes' mean.
+void initialise_head(Module& unet, int64_t classes, const std::vector<TrainingPhoto>& photos) {
+  double log_w = 0, log_h = 0, n = 0;
+  for (const TrainingPhoto& p : photos)
+    for (const CentreBox& b : p.boxes) log_w += std::log(b.width), log_h += std::log(b.height), ++n;
+  if (n > 0) log_w /= n, log_h /= n;
+  Param* bias = unet.parameters().back();
+  if (bias->value.numel() != classes + 2)
+    throw std::logic_error("detector: the U-Net's last parameter is not its output bias");
+  float* v = bias->value.data();
+  for (int64_t c = 0; c < classes; ++c) v[c] = float(-std::log(9.0));
+  v[classes] = float(log_w), v[classes + 1] = float(log_h);
+}
+
+}  // namespace
+
+double count_threshold(const Dataset& truth, const std::vector<Annotation>& detections) {
+  std::map<std::pair<int64_t, int64_t>, int64_t> true_count;
+  for (const Annotation& a : truth.annotations) ++true_count[{a.image_id, a.category_id}];
+  double best = 0.5, best_error = -1;
+  for (int k = 95; k >= 5; --k) {
+    const double t = k / 100.0;
+    std::map<std::pair<int64_t, int64_t>, int64_t> count = true_count;
+    for (auto& [key, c] : count) c = -c;
+    for (const Annotation& d : detections)
+      if (d.score >= t) ++count[{d.image_id, d.category_id}];
+    double error = 0;
+    for (const auto& [key, c] : count) error += double(std::abs(c));
+    if (best_error < 0 || error < best_error) best = t, best_error = error;
+  }
+  return best;
+}
+
+std::vector<Category> annotated_categories(const Dataset& d) {
+  std::vector<Category> out;
+  for (const Category& c : d.categories)
+    if (std::any_of(d.annotations.begin(), d.annotations.end(),
+                    [&](const Annotation& a) { return a.category_id == c.id; }))
+      out.push_back(c);
+  std::sort(out.begin(), out.end(),
+            [](const Category& a, const Category& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<TrainingPhoto> training_photos(const Dataset& d, const std::string& folder) {
+  std::map<int64_t, size_t> index_of_image, class_of_category;
+  const std::vector<Category> categories = annotated_categories(d);
+  for (size_t c = 0; c < categories.size(); ++c) class_of_category[categories[c].id] = c;
+  std::vector<TrainingPhoto> photos;
+  for (const ImageInfo& info : d.images) {
+    index_of_image[info.id] = photos.size();
+    photos.push_back({read_annotated_photo(folder, info), {}});
+  }
+  for (const Annotation& a : d.annotations)
+    photos[index_of_image.at(a.image_id)].boxes.push_back(
+        {.cx = a.box.x + a.box.width / 2,
+         .cy = a.box.y + a.box.height / 2,
+         .width = a.box.width,
+         .height = a.box.height,
+         .cls = int64_t(class_of_category.at(a.category_id))});
+  return photos;
+}
+
+Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Category> categories,
+                        const DetectorTrainOptions& o) {
+  if (photos.empty()) throw std::invalid_argument("no training photos");
+  if (categories.empty()) throw std::invalid_argument("the annotations name no categories");
+  int64_t patch = o.patch;
+  const int64_t stride = int64_t(1) << (o.channels.size() - 1);
+  for (const TrainingPhoto& p : photos) {
+    check_photo(p.bgr);
+    patch = std::min<int64_t>(patch, std::min(p.bgr.rows, p.bgr.cols));
+  }
+  patch = patch / stride * stride;
+  if (patch < stride)
+    throw std::invalid_argument("training photos are smaller than the network's stride (" +
+                                std::to_string(stride) + " px)");
+  Detector d;
+  d.categories = std::move(categories);
+  const auto statistics = channel_statistics(photos);
+  d.mean = statistics[0], d.sd = statistics[1];
+  const int64_t classes = int64_t(d.categories.size());
+  d.unet = make_unet({.dims = 2,
+                      .in_channels = 3,
+                      .out_channels = classes + 2,
+                      .channels = o.channels,
+                      .seed = o.seed + 1});
+  initialise_head(*d.unet, classes, photos);
+  auto opt = make_optimizer(o.optimizer, "");
+  const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
+  CropSampler sampler(photos, d, patch, o.object_crops, o.seed * 7919 + 17);
+  for (int step = 0; step < o.steps; ++step) {
+    const Batch b = sampler.next(o.batch);
+    const float loss = train_step(*d.unet, *opt, float(lr), b.input,
+                                  [&](const Tensor& y) { return detector_loss(y, b); });
+    if (o.progress && (step % 25 == 0 || step + 1 == o.steps)) o.progress(step, loss);
+  }
+  d.steps = o.steps;
+
+  // The threshold for counts, on the first training photos.
+  Dataset truth;
+  std::vector<Annotation> detections;
+  const size_t n = std::min(photos.size(), size_t(std::max(0, o.calibration_photos)));
+  for (size_t i = 0; i < n; ++i) {
+    truth.images.push_back({int64_t(i), "", photos[i].bgr.cols, photos[i].bgr.rows});
+    for (const CentreBox& b : photos[i].boxes)
+      truth.annotations.push_back(
+          {.image_id = int64_t(i),
+           .category_id = d.categories[size_t(b.cls)].id,
+           .box = {b.cx - b.width / 2, b.cy - b.height / 2, b.width, b.height}});
+    for (Annotation& a : detect_photo(d, photos[i].bgr, int64_t(i))) detections.push_back(a);
+  }
+  if (n > 0) d.score_threshold = count_threshold(truth, detections);
+  return d;
+}
+
+void save_detector(const std::string& path, Detector& d) {
+  nlohmann::json categories = nlohmann::json::array();
+  for (const Category& c : d.categories) categories.push_back({{"id", c.id}, {"name", c.name}});
+  save_checkpoint(path, *d.unet, nullptr, d.steps,
+                  {{"task", "ecology_detector"},
+                   {"categories", categories},
+                   {"bgr_mean", d.mean},
+                   {"bgr_sd", d.sd},
+                   {"score_threshold", d.score_threshold}});
+}
+
+Detector load_detector(const std::string& path) {
+  Checkpoint ck = load_checkpoint(path);
+  if (ck.metadata.value("task", "") != "ecology_detector")
+    throw std::runtime_error(path +
+                             " is not an insect detector (train one with tessera ecology train)");
+  Detector d;
+  d.unet = std::move(ck.model);
+  d.steps = ck.step;
+  for (const auto& c : ck.metadata.at("categories"))
+    d.categories.push_back({c.at("id").get<int64_t>(), c.at("name").get<std::string>()});
+  d.mean = ck.metadata.at("bgr_mean").get<std::array<double, 3>>();
+  d.sd = ck.metadata.at("bgr_sd").get<std::array<double, 3>>();
+  d.score_threshold = ck.metadata.at("score_threshold").get<double>();
+  return d;
+}
+
+std::vector<Annotation> detect_photo(Detector& d, const cv::Mat& bgr, int64_t image_id,
+                                     const DetectOptions& o) {
+  check_photo(bgr);
+  const int64_t classes = int64_t(d.categories.size());
+  PhotoSource source(bgr, d);
+  std::vector<Annotation> boxes;
+  if (o.whole) {
+    const Tensor x = source.read(Region::whole(source.info().size));
+    boxes = decode_centres(run_whole(*d.unet, x).to_plain(), image_id, o.decode);
+  } else {
+    CentreCollector collector(classes, source.info().size, o.decode.min_score);
+    run_tiled(
+        *d.unet, source,
+        [&](int64_t channels) -> std::unique_ptr<VolumeSink> {
+          if (channels != classes + 2)
+            throw std::runtime_error("the detector's network gives " + std::to_string(channels) +
+                                     " channels for " + std::to_string(classes) + " classes");
+          return std::make_unique<ForwardingSink>(collector);
+        },
+        o.tile);
+    boxes = collector.detections(image_id, o.decode);
+  }
+  for (Annotation& b : boxes) b.category_id = d.categories[size_t(b.category_id)].id;
+  return boxes;
+}
+
+}  // namespace tessera::ecology

@@ -1,0 +1,38 @@
+#include "tessera/formats/file_order.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tessera::formats {
+
+bool is_image_file(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  for (const char* e : {".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm"})
+    if (ext == e) return true;
+  return false;
+}
+
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && std::isdigit((unsigned char)a[ei])) ++ei;
+      while (ej < b.size() && std::isdigit((unsigned char)b[ej])) ++ej;
+      const std::string na = a.substr(i, ei - i), nb = b.substr(j, ej - j);
+      const std::string ta = na.substr(std::min(na.find_first_not_of('0'), na.size())),
+                        tb = nb.substr(std::min(nb.find_first_not_of('0'), nb.size()));
+      if (ta.size() != tb.size()) return ta.size() < tb.size();
+      if (ta != tb) return ta < tb;
+      i = ei, j = ej;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i, ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+}  // namespace tessera::formats
