@@ -129,7 +129,20 @@ case "$mode" in
       --plot "$hy/forecast.png"
     step_done
 
-    for group in materials ecology video; do
+    step "ecology: generated trap photographs, the insect detector, counts per night and trap"
+    ec=build/demo_ecology
+    "$tessera" ecology synth --output "$ec/train" --photos 8 --seed 1
+    "$tessera" ecology synth --output "$ec/nights" --photos 8 --seed 2
+    "$tessera" ecology train --images "$ec/train" --annotations "$ec/train/annotations.json" \
+      --output "$ec/insects.h5" --steps 400 --patch 96 --channels 8,16,32,64 --calibration-photos 4
+    "$tessera" ecology detect --model "$ec/insects.h5" --images "$ec/nights" --output "$ec/found"
+    "$tessera" ecology count --model "$ec/insects.h5" --images "$ec/nights" --output "$ec/counts" \
+      --name-pattern 'trap{trap}_{yyyy}{mm}{dd}_{HH}{MM}'
+    "$tessera" ecology evaluate --annotations "$ec/nights/annotations.json" --images "$ec/nights" \
+      --model "$ec/insects.h5" --output "$ec/scores.json"
+    step_done
+
+    for group in materials video; do
       step "tessera $group --help"
       "$tessera" "$group" --help
       step_done

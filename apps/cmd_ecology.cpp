@@ -1,10 +1,12 @@
 // tessera ecology: insects on trap photographs. synth (generated photos with boxes), train
 // (centre-heatmap detector), detect (tiled; COCO results, CSV, annotated JPEGs), count (per
 // photo and class, per night and trap), evaluate (mAP, precision / recall, count error).
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -145,6 +147,7 @@ void train(const TrainOptions& o) {
 struct DetectOptions {
   std::string model, images, output, annotations, max_memory = "1G";
   double min_score = 0.05;
+  int64_t max_detections = 3000;
   double threshold = -1;  // < 0: the model's
   bool annotated = true, whole = false;
 };
@@ -163,9 +166,11 @@ DetectionRun run_detector(const DetectOptions& o) {
   for (ImageInfo& info : r.images) {
     const cv::Mat bgr = read_annotated_photo(o.images, info);
     info.width = bgr.cols, info.height = bgr.rows;
-    const auto boxes = detect_photo(
-        r.detector, bgr, info.id,
-        {.decode = {.min_score = o.min_score}, .tile = {.max_memory = budget}, .whole = o.whole});
+    const auto boxes =
+        detect_photo(r.detector, bgr, info.id,
+                     {.decode = {.min_score = o.min_score, .max_detections = o.max_detections},
+                      .tile = {.max_memory = budget},
+                      .whole = o.whole});
     const auto counted = std::count_if(boxes.begin(), boxes.end(),
                                        [&](const Annotation& a) { return a.score >= r.threshold; });
     std::cout << "  " << info.file_name << ": " << counted << " insects" << std::endl;
@@ -174,42 +179,92 @@ DetectionRun run_detector(const DetectOptions& o) {
   return r;
 }
 
-// The annotated photos go to a staging folder that replaces <output>/annotated at the end, so
-// a failure leaves the previous run's folder, not half of this one.
-void write_annotated(const DetectOptions& o, const DetectionRun& r, const fs::path& folder) {
-  const fs::path staging = folder.string() + ".partial";
-  fs::remove_all(staging);
+// A folder built under a temporary name and swapped in for `target` by commit(); without
+// commit it is removed, so a failed run leaves the previous folder, not half of this one.
+class StagedFolder {
+ public:
+  explicit StagedFolder(fs::path target) : target_(std::move(target)) {
+    staging_ = target_.string() + ".partial";
+    fs::remove_all(staging_);
+    fs::create_directories(staging_);
+  }
+  ~StagedFolder() {
+    std::error_code ignored;
+    if (!staging_.empty()) fs::remove_all(staging_, ignored);
+  }
+  const fs::path& path() const { return staging_; }
+  void commit() {
+    fs::remove_all(target_);
+    fs::rename(staging_, target_);
+    staging_.clear();
+  }
+
+ private:
+  fs::path target_, staging_;
+};
+
+// Each photo with its boxes, as JPEG under the photo's own name (".jpg" added to other types,
+// so that a.png and a.jpg stay two files).
+void draw_photos(const DetectOptions& o, const DetectionRun& r, const fs::path& folder) {
   std::map<int64_t, std::vector<Annotation>> by_image;
   for (const Annotation& a : r.detections) by_image[a.image_id].push_back(a);
   for (const ImageInfo& info : r.images) {
     const cv::Mat drawn =
         draw_detections(read_photo((fs::path(o.images) / info.file_name).string()),
                         by_image[info.id], r.detector.categories, r.threshold);
-    fs::path file = staging / info.file_name;
-    file.replace_extension(".jpg");
+    std::string ext = fs::path(info.file_name).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    const fs::path file =
+        folder / (info.file_name + (ext == ".jpg" || ext == ".jpeg" ? "" : ".jpg"));
     fs::create_directories(file.parent_path());
     if (!cv::imwrite(file.string(), drawn, {cv::IMWRITE_JPEG_QUALITY, 90}))
       throw std::runtime_error(file.string() + ": cannot write");
   }
-  fs::remove_all(folder);
-  fs::rename(staging, folder);
+}
+
+// Outputs inside the photo folder would be read as photos by the next run.
+void check_output_outside(const std::string& output, const std::string& images) {
+  const fs::path out = fs::weakly_canonical(output), in = fs::weakly_canonical(images);
+  const auto [end, _] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
+  if (end == in.end())
+    throw std::invalid_argument("--output " + output + " is inside --images " + images +
+                                "; its pictures would be counted as photos next time");
 }
 
 void detect(const DetectOptions& o) {
   const fs::path dir(o.output);
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw std::runtime_error(o.output + ": exists and is not a folder");
+  check_output_outside(o.output, o.images);
   const DetectionRun r = run_detector(o);
   fs::create_directories(dir);
+  std::optional<StagedFolder> drawn;
+  if (o.annotated) {
+    drawn.emplace(dir / "annotated");
+    draw_photos(o, r, drawn->path());
+  }
   OutputSet out;
   write_coco_results(out.temp_for((dir / "detections.json").string()), r.detections);
   out.add_text((dir / "detections.csv").string(),
                detections_csv(r.images, r.detector.categories, r.detections));
-  if (o.annotated) write_annotated(o, r, dir / "annotated");
+  out.add_text((dir / "photos.json").string(),
+               detection_photos_json({{r.images, r.detector.categories, {}}, r.threshold}));
   out.commit();
+  if (drawn)
+    drawn->commit();
+  else
+    fs::remove_all(dir / "annotated");  // a previous run's pictures would not match
   std::cout << r.detections.size() << " boxes on " << r.images.size() << " photos -> "
-            << (dir / "detections.json").string() << ", detections.csv"
+            << (dir / "detections.json").string() << ", detections.csv, photos.json"
             << (o.annotated ? ", annotated/" : "") << "\n";
+}
+
+// `--model` to detect now, or `--detections` from an earlier run: exactly one.
+void check_one_source(const char* command, const DetectOptions& d, const std::string& detections) {
+  if (d.model.empty() == detections.empty())
+    throw std::invalid_argument(std::string(command) +
+                                " needs --model (to detect) or --detections (from detect), "
+                                "not both");
 }
 
 // ---- count ----
@@ -221,35 +276,44 @@ struct CountOptions {
 };
 
 void count(const CountOptions& o) {
-  if (o.detect.model.empty() == o.detections.empty())
-    throw std::invalid_argument(
-        "count needs --model (to detect) or --detections (a CSV from "
-        "detect), not both");
+  check_one_source("count", o.detect, o.detections);
   const std::optional<FileNamePattern> pattern =
       o.pattern.empty() ? std::nullopt : std::optional(FileNamePattern(o.pattern));
   const std::optional<CaptureTable> table =
       o.metadata.empty() ? std::nullopt : std::optional(CaptureTable::read_csv(o.metadata));
+  const CaptureSources sources{table ? &*table : nullptr, pattern ? &*pattern : nullptr, o.exif};
+
+  // The photos and their capture times first: a bad date fails before any detection work.
   std::vector<ImageInfo> images;
   std::vector<Category> categories;
-  std::vector<Annotation> detections;
   double threshold = o.detect.threshold;
+  const fs::path run(o.detections);
   if (!o.detections.empty()) {
-    detections = read_detections_csv(o.detections, images, categories);
-    for (const std::string& file : list_photos(o.detect.images)) {
-      const bool listed = std::any_of(images.begin(), images.end(),
-                                      [&](const ImageInfo& i) { return i.file_name == file; });
-      if (!listed) images.push_back({images.empty() ? 1 : images.back().id + 1, file, 0, 0});
-    }
-    if (threshold < 0) threshold = 0.5;
+    DetectionPhotos p = read_detection_photos((run / "photos.json").string());
+    images = p.photos.images, categories = p.photos.categories;
+    if (threshold < 0) threshold = p.score_threshold;
   } else {
-    DetectionRun r = run_detector(o.detect);
-    images = r.images, categories = r.detector.categories, detections = r.detections;
-    threshold = r.threshold;
+    images = photo_list(o.detect.images, o.detect.annotations);
   }
   std::vector<CaptureInfo> captures;
-  const CaptureSources sources{table ? &*table : nullptr, pattern ? &*pattern : nullptr, o.exif};
-  for (const ImageInfo& i : images)
+  for (const ImageInfo& i : images) {
+    if (!fs::is_regular_file(fs::path(o.detect.images) / i.file_name))
+      throw std::runtime_error("photo " + i.file_name + " of " + o.detections +
+                               " is not under --images " + o.detect.images);
     captures.push_back(capture_info(o.detect.images, i.file_name, sources));
+  }
+  if ((pattern || table) &&
+      std::none_of(captures.begin(), captures.end(),
+                   [](const CaptureInfo& c) { return c.time || !c.trap.empty(); }))
+    std::cerr << "warning: neither --name-pattern nor --metadata matched any photo\n";
+
+  std::vector<Annotation> detections;
+  if (!o.detections.empty()) {
+    detections = read_coco_results((run / "detections.json").string());
+  } else {
+    DetectionRun r = run_detector(o.detect);
+    categories = r.detector.categories, detections = r.detections, threshold = r.threshold;
+  }
   const auto per_image = count_per_image(images, categories, captures, detections, threshold);
   const auto per_night = count_per_night(per_image);
   const fs::path dir(o.output);
@@ -272,15 +336,16 @@ struct EvaluateOptions {
 };
 
 void evaluate(const EvaluateOptions& o) {
-  if (o.detect.model.empty() == o.detections.empty())
-    throw std::invalid_argument(
-        "evaluate needs --model (to detect) or --detections (COCO results JSON), not both");
+  check_one_source("evaluate", o.detect, o.detections);
   const Dataset truth = read_annotations(o.detect.annotations, o.detect.images);
   std::vector<Annotation> detections;
   double threshold = o.detect.threshold;
   if (!o.detections.empty()) {
     detections = read_coco_results(o.detections);
-    if (threshold < 0) threshold = 0.5;
+    // The threshold of the run that wrote them, when its photos.json is beside them.
+    const fs::path photos = fs::path(o.detections).parent_path() / "photos.json";
+    if (threshold < 0)
+      threshold = fs::exists(photos) ? read_detection_photos(photos.string()).score_threshold : 0.5;
   } else {
     DetectionRun r = run_detector(o.detect);
     detections = r.detections;
@@ -297,11 +362,15 @@ void add_detect_options(CLI::App* c, DetectOptions& d) {
   c->add_option("--images", d.images, "folder of photos (searched recursively)")->required();
   c->add_option("--max-memory", d.max_memory, "memory budget for the network's tiles, e.g. 2G")
       ->capture_default_str();
+  c->add_option("--max-detections", d.max_detections, "per photo, the best scoring")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
+      ->capture_default_str();
   c->add_option("--min-score", d.min_score, "scores below are never detections")
       ->check(CLI::Range(0.001, 0.999))
       ->capture_default_str();
   c->add_option("--score-threshold", d.threshold,
-                "detections counted and drawn from this score (default: the model's)")
+                "detections counted and drawn from this score (default: the model's, or "
+                "the detect run's)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_flag("--whole", d.whole, "run each photo in one piece instead of by tiles");
 }
@@ -355,13 +424,7 @@ void add_ecology_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", to->seed, "random seed")->capture_default_str();
   add_training_options(cmd, to->training);
-  cmd->callback([to] {
-    const int64_t stride = int64_t(1) << (to->channels.size() - 1);
-    if (to->patch % stride)
-      throw std::invalid_argument("--patch must be a multiple of " + std::to_string(stride) +
-                                  " for " + std::to_string(to->channels.size()) + " levels");
-    train(*to);
-  });
+  cmd->callback([to] { train(*to); });
 
   cmd = group->add_subcommand("detect", "Boxes on photos, by tiles: COCO results, CSV, JPEGs");
   auto dop = std::make_shared<DetectOptions>();
@@ -371,7 +434,9 @@ void add_ecology_command(CLI::App& app) {
   add_detect_options(cmd, *dop);
   cmd->add_option("--annotations", dop->annotations,
                   "take the photos and their image ids from these annotations");
-  cmd->add_option("--output", dop->output, "folder for detections.json, .csv and annotated/")
+  cmd->add_option("--output", dop->output,
+                  "folder for detections.json (COCO results), detections.csv, photos.json and "
+                  "annotated/")
       ->required();
   cmd->add_flag("!--no-annotated", dop->annotated, "do not draw the boxes on copies of the photos");
   cmd->callback([dop] { detect(*dop); });
@@ -380,7 +445,8 @@ void add_ecology_command(CLI::App& app) {
   auto co = std::make_shared<CountOptions>();
   cmd->add_option("--model", co->detect.model, "detect with this checkpoint")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--detections", co->detections, "or count a detections.csv from detect");
+  cmd->add_option("--detections", co->detections,
+                  "or count what detect wrote to this folder (detections.json, photos.json)");
   add_detect_options(cmd, co->detect);
   cmd->add_option("--output", co->output,
                   "folder for counts_per_image.csv and counts_per_night.csv")
@@ -397,7 +463,8 @@ void add_ecology_command(CLI::App& app) {
       ->required();
   cmd->add_option("--model", eo->detect.model, "detect with this checkpoint")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--detections", eo->detections, "or score COCO results JSON");
+  cmd->add_option("--detections", eo->detections,
+                  "or score COCO results JSON (detect's detections.json, run with --annotations)");
   add_detect_options(cmd, eo->detect);
   cmd->add_option("--output", eo->output, "write the scores here as JSON");
   cmd->callback([eo] { evaluate(*eo); });

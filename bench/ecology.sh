@@ -3,8 +3,8 @@
 # connected-components baseline on the 60 sticky-trap photos of ../shared/data (every fifth
 # photo in name order held out: trained on 48, scored on 12; each method's settings chosen on
 # the 48); (2) speed and peak memory of `ecology detect` on the held-out 2048 x 1536 photos,
-# tiled within two memory budgets, each run its own process. Writes bench/results/ecology.md and
-# ecology_detections.jpg.
+# tiled within two memory budgets and whole, each run its own process. Writes
+# bench/results/ecology.md and ecology_detections.jpg.
 #   bench/ecology.sh           (about 20 minutes on 2 cores; STEPS=... to train longer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,8 @@ for name, keep in (("train", lambda k: k % 5 != 4), ("test", lambda k: k % 5 == 
     ids = {im["id"] for im in part}
     out = dict(d, images=part, annotations=[a for a in d["annotations"] if a["image_id"] in ids])
     json.dump(out, open(os.path.join(tmp, name + ".json"), "w"))
+    with open(os.path.join(tmp, name + ".count"), "w") as f:
+        f.write(f"{len(part)} {len(out['annotations'])}\n")
     if name == "test":
         for im in part:
             os.symlink(os.path.abspath(os.path.join(data, im["file_name"])),
@@ -60,6 +62,9 @@ read -r d3_s d3_kib < <(timed "$TESSERA" ecology detect --model "$tmp/insects.h5
 first=$(ls "$tmp/drawn/annotated" | head -1)
 cp "$tmp/drawn/annotated/$first" "$RESULTS/ecology_detections.jpg"
 photos=$(ls "$tmp/test_photos" | wc -l)
+read -r train_photos train_insects <"$tmp/train.count"
+read -r test_photos test_insects <"$tmp/test.count"
+size=$(python3 -c "import json; i=json.load(open('$tmp/test.json'))['images'][0]; print(f\"{i['width']} x {i['height']}\")")
 
 row() {  # method json -> a table row
   python3 - "$1" "$2" <<'PY'
@@ -76,8 +81,8 @@ PY
   echo
   echo "## Real data: sticky-trap photos (../shared/data/ecology/sticky_traps)"
   echo
-  echo "Trained on 48 photos (4117 insects), scored on the 12 held out (every fifth by file name,"
-  echo "1147 insects). Detector: centre-heatmap U-Net (16-128 channels), $STEPS steps of 8 crops of"
+  echo "Trained on $train_photos photos ($train_insects insects), scored on the $test_photos held out (every fifth"
+  echo "by file name, $test_insects insects). Detector: centre-heatmap U-Net (16-128 channels), $STEPS steps of 8 crops of"
   echo "128 px, $(awk -v s="$t_s" 'BEGIN { printf "%.0f", s / 60 }') min of training (peak RSS"
   echo "$(awk -v k="$t_kib" 'BEGIN { printf "%.0f", k / 1024 }') MiB). Counts, precision and recall at each method's score threshold,"
   echo "chosen on the training photos; the baseline's minimum area too ($(python3 -c "import json; print(json.load(open('$tmp/baseline.json'))['min_area'])") px)."
@@ -89,7 +94,7 @@ PY
   echo
   echo "A held-out photo with its detections: [ecology_detections.jpg](ecology_detections.jpg)."
   echo
-  echo "## Speed and memory: \`ecology detect\` on the $photos held-out 1536 x 2048 photos"
+  echo "## Speed and memory: \`ecology detect\` on the $photos held-out $size photos"
   echo
   echo "Each run is one process: model load, JPEG decoding, the network, decoding and the"
   echo "detection files."

@@ -80,7 +80,7 @@ const char* placeholder_regex(const std::string& name) {
   return nullptr;
 }
 
-// The index of the column named by one of `names`, or -1; two such columns are an error.
+// "a/./b.jpg" and "a/b.jpg" name one photo.
 std::string normal_path(const std::string& p) {
   return fs::path(p).lexically_normal().generic_string();
 }
@@ -240,7 +240,16 @@ std::optional<CaptureInfo> CaptureTable::find(const std::string& relative_path) 
   if (auto it = by_file_.find(want); it != by_file_.end()) return it->second;
   auto named = by_name_.find(base_name(want));
   if (named == by_name_.end()) return std::nullopt;
-  const std::vector<std::string>& files = named->second;
+  // A row and a photo agree when one path ends the other ("north/IMG_1.jpg" and
+  // "night1/north/IMG_1.jpg", or a bare "IMG_1.jpg"); "trapA/IMG_1.jpg" is not "trapB/IMG_1.jpg".
+  auto ends = [](const fs::path& longer, const fs::path& shorter) {
+    std::vector<fs::path> a(longer.begin(), longer.end()), b(shorter.begin(), shorter.end());
+    return b.size() <= a.size() && std::equal(b.rbegin(), b.rend(), a.rbegin());
+  };
+  std::vector<std::string> files;
+  for (const std::string& f : named->second)
+    if (ends(f, want) || ends(want, f)) files.push_back(f);
+  if (files.empty()) return std::nullopt;
   if (files.size() > 1)
     throw std::runtime_error(path_ + ": rows '" + files[0] + "' and '" + files[1] +
                              "' could both be image '" + want +

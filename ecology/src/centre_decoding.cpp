@@ -28,7 +28,10 @@ std::vector<Annotation> non_max_suppression(std::vector<Annotation> boxes, doubl
 }
 
 CentreCollector::CentreCollector(int64_t classes, const Shape& size, double min_score)
-    : classes_(classes), height_(size.at(0)), width_(size.at(1)), min_score_(min_score) {
+    : classes_(classes),
+      height_(size.size() == 2 ? size[0] : 0),
+      width_(size.size() == 2 ? size[1] : 0),
+      min_score_(min_score) {
   if (size.size() != 2) throw std::invalid_argument("CentreCollector: needs a 2D image size");
 }
 
@@ -88,6 +91,8 @@ std::vector<Annotation> CentreCollector::detections(int64_t image_id,
     if (a.box.y != b.box.y) return a.box.y < b.box.y;
     return a.box.x < b.box.x;
   });
+  // Suppression is quadratic in the peaks; far more than can be kept are not worth comparing.
+  if (int64_t(peaks.size()) > 4 * o.max_detections) peaks.resize(size_t(4 * o.max_detections));
   std::vector<Annotation> kept = non_max_suppression(std::move(peaks), o.nms_iou);
   if (int64_t(kept.size()) > o.max_detections) kept.resize(size_t(o.max_detections));
   return kept;

@@ -8,8 +8,6 @@
 #include "csv_table.hpp"
 
 namespace tessera::ecology {
-namespace {}  // namespace
-
 std::vector<ImageCount> count_per_image(const std::vector<ImageInfo>& images,
                                         const std::vector<Category>& categories,
                                         const std::vector<CaptureInfo>& captures,

@@ -1,10 +1,12 @@
 #include "tessera/ecology/detection_files.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "csv_table.hpp"
@@ -28,46 +30,30 @@ std::string detections_csv(const std::vector<ImageInfo>& images,
   return out.str();
 }
 
-std::vector<Annotation> read_detections_csv(const std::string& path, std::vector<ImageInfo>& images,
-                                            std::vector<Category>& categories) {
-  const CsvTable t = read_csv_table(path);
-  const char* names[] = {"file", "image_id", "category_id", "category", "score",
-                         "x",    "y",        "width",       "height"};
-  int col[9];
-  for (int k = 0; k < 9; ++k) {
-    col[k] = t.column({names[k]});
-    if (col[k] < 0) fail_at(path, 1, std::string("no '") + names[k] + "' column");
-  }
-  std::map<int64_t, std::string> file_of;
-  std::map<int64_t, std::string> category_of;
-  std::vector<Annotation> out;
-  for (const CsvRow& r : t.rows) {
-    auto number = [&](int k) {
-      const std::string& s = r.cells[size_t(col[k])];
-      size_t used = 0;
-      double v = NAN;
-      try {
-        v = std::stod(s, &used);
-      } catch (const std::exception&) {
-      }
-      if (used != s.size() || !std::isfinite(v))
-        fail_at(path, r.line, std::string(names[k]) + " '" + s + "' is not a number");
-      return v;
-    };
-    Annotation a{.image_id = int64_t(number(1)),
-                 .category_id = int64_t(number(2)),
-                 .box = {number(5), number(6), number(7), number(8)},
-                 .score = number(4)};
-    if (!(a.box.width > 0 && a.box.height > 0)) fail_at(path, r.line, "a box without area");
-    const std::string& file = r.cells[size_t(col[0])];
-    if (auto [it, fresh] = file_of.emplace(a.image_id, file); !fresh && it->second != file)
-      fail_at(path, r.line, "image_id " + std::to_string(a.image_id) + " names two files");
-    category_of.emplace(a.category_id, r.cells[size_t(col[3])]);
-    out.push_back(a);
-  }
-  for (const auto& [id, file] : file_of) images.push_back({id, file, 0, 0});
-  for (const auto& [id, name] : category_of) categories.push_back({id, name});
-  return out;
+std::string detection_photos_json(const DetectionPhotos& p) {
+  nlohmann::json images = nlohmann::json::array(), categories = nlohmann::json::array();
+  for (const ImageInfo& im : p.photos.images)
+    images.push_back(
+        {{"id", im.id}, {"file_name", im.file_name}, {"width", im.width}, {"height", im.height}});
+  for (const Category& c : p.photos.categories)
+    categories.push_back({{"id", c.id}, {"name", c.name}});
+  return nlohmann::json{{"score_threshold", p.score_threshold},
+                        {"images", images},
+                        {"categories", categories},
+                        {"annotations", nlohmann::json::array()}}
+             .dump(1) +
+         "\n";
+}
+
+DetectionPhotos read_detection_photos(const std::string& path) {
+  DetectionPhotos p{read_coco(path), 0.5};
+  std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  const auto t = j.find("score_threshold");
+  if (t == j.end() || !t->is_number() || !(t->get<double>() >= 0 && t->get<double>() <= 1))
+    throw std::runtime_error(path + ": no score_threshold in [0, 1] (not written by detect?)");
+  p.score_threshold = t->get<double>();
+  return p;
 }
 
 cv::Mat draw_detections(const cv::Mat& bgr, const std::vector<Annotation>& detections,

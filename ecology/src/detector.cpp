@@ -16,6 +16,11 @@ namespace tessera::ecology {
 
 namespace {
 
+// One channel value as the network reads it: standardised with the training photos' statistics.
+float normalised(uint8_t value, const Detector& d, size_t channel) {
+  return float((double(value) - d.mean[channel]) / d.sd[channel]);
+}
+
 // A photo as the network reads it: regions of the 8-bit BGR image, normalised, as
 // [1, 3, h, w] floats, so that tiles never need the whole photo in floats.
 class PhotoSource final : public VolumeSource {
@@ -29,14 +34,12 @@ class PhotoSource final : public VolumeSource {
   Tensor read(const Region& r) override {
     const int64_t h = r.size[0], w = r.size[1];
     Tensor t = Tensor::empty({1, 3, h, w});
-    for (int64_t c = 0; c < 3; ++c) {
-      const float scale = float(1 / d_.sd[size_t(c)]), shift = float(-d_.mean[size_t(c)]) * scale;
+    for (int64_t c = 0; c < 3; ++c)
       for (int64_t y = 0; y < h; ++y) {
         const uint8_t* row = bgr_.ptr<uint8_t>(int(r.origin[0] + y)) + 3 * r.origin[1];
         float* out = t.data() + (c * h + y) * w;
-        for (int64_t x = 0; x < w; ++x) out[x] = float(row[3 * x + c]) * scale + shift;
+        for (int64_t x = 0; x < w; ++x) out[x] = normalised(row[3 * x + c], d_, size_t(c));
       }
-    }
     return t;
   }
 
@@ -131,12 +134,13 @@ class CropSampler {
         if (flip_x) sx = p - 1 - sx;
         const uint8_t* px = photo.bgr.ptr<uint8_t>(int(y0 + sy)) + 3 * (x0 + sx);
         for (size_t c = 0; c < 3; ++c)
-          x.data()[(int64_t(c) * p + y) * p + xx] =
-              float(((px[c] - d_.mean[c]) / d_.sd[c]) * gain + offset);
+          x.data()[(int64_t(c) * p + y) * p + xx] = float(normalised(px[c], d_, c) * gain + offset);
       }
     std::vector<CentreBox> boxes;
     for (CentreBox b : photo.boxes) {
-      b.cx -= double(x0), b.cy -= double(y0);
+      // On the centre of its centre pixel, so that a flip (c -> p - c) moves that pixel to
+      // its mirror image: floor(p - c) is p - 1 - floor(c) only for c off the integers.
+      b.cx = std::floor(b.cx) + 0.5 - double(x0), b.cy = std::floor(b.cy) + 0.5 - double(y0);
       if (b.cx + b.width / 2 < 0 || b.cy + b.height / 2 < 0 || b.cx - b.width / 2 > double(p) ||
           b.cy - b.height / 2 > double(p))
         continue;
@@ -236,7 +240,7 @@ std::vector<TrainingPhoto> training_photos(const Dataset& d, const std::string& 
   std::vector<TrainingPhoto> photos;
   for (const ImageInfo& info : d.images) {
     index_of_image[info.id] = photos.size();
-    photos.push_back({read_annotated_photo(folder, info), {}});
+    photos.push_back({read_annotated_photo(folder, info), {}, info.file_name});
   }
   for (const Annotation& a : d.annotations)
     photos[index_of_image.at(a.image_id)].boxes.push_back(
@@ -252,16 +256,18 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
                         const DetectorTrainOptions& o) {
   if (photos.empty()) throw std::invalid_argument("no training photos");
   if (categories.empty()) throw std::invalid_argument("the annotations name no categories");
-  int64_t patch = o.patch;
-  const int64_t stride = int64_t(1) << (o.channels.size() - 1);
+  const int64_t stride = int64_t(1) << (o.channels.size() - 1), patch = o.patch;
+  if (patch < stride || patch % stride)
+    throw std::invalid_argument("patch " + std::to_string(patch) + " must be a multiple of " +
+                                std::to_string(stride) + " for " +
+                                std::to_string(o.channels.size()) + " levels");
   for (const TrainingPhoto& p : photos) {
     check_photo(p.bgr);
-    patch = std::min<int64_t>(patch, std::min(p.bgr.rows, p.bgr.cols));
+    if (p.bgr.rows < patch || p.bgr.cols < patch)
+      throw std::invalid_argument("photo " + p.name + " (" + std::to_string(p.bgr.cols) + "x" +
+                                  std::to_string(p.bgr.rows) + ") is smaller than the " +
+                                  std::to_string(patch) + " px training crops; lower --patch");
   }
-  patch = patch / stride * stride;
-  if (patch < stride)
-    throw std::invalid_argument("training photos are smaller than the network's stride (" +
-                                std::to_string(stride) + " px)");
   Detector d;
   d.categories = std::move(categories);
   const auto statistics = channel_statistics(photos);

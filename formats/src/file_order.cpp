@@ -32,7 +32,8 @@ bool natural_less(const std::string& a, const std::string& b) {
       ++i, ++j;
     }
   }
-  return a.size() - i < b.size() - j;
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;  // "a01" and "a1": still one order, whatever the folder's
 }
 
 }  // namespace tessera::formats

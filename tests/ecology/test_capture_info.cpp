@@ -170,11 +170,14 @@ TEST_F(Table, MatchesByPathThenByUniqueBaseName) {
                                                       "file,trap\n"
                                                       "night1/north/IMG_1.jpg,n\n"
                                                       "a/IMG_2.jpg,a\n"
-                                                      "b/IMG_2.jpg,b\n"));
+                                                      "b/IMG_2.jpg,b\n"
+                                                      "IMG_3.jpg,bare\n"));
   EXPECT_EQ(t.find("north/IMG_1.jpg")->trap, "n");  // the only IMG_1.jpg
   EXPECT_EQ(t.find("./north/../north/IMG_1.jpg")->trap, "n");
   EXPECT_EQ(t.find("b/IMG_2.jpg")->trap, "b");
-  EXPECT_HAS(error_of([&] { t.find("c/IMG_2.jpg"); }), "could both be image 'c/IMG_2.jpg'");
+  EXPECT_EQ(t.find("x/IMG_3.jpg")->trap, "bare");  // a bare name fits any folder
+  EXPECT_FALSE(t.find("c/IMG_2.jpg"));             // another trap's folder: not a/ nor b/
+  EXPECT_HAS(error_of([&] { t.find("IMG_2.jpg"); }), "could both be image 'IMG_2.jpg'");
 }
 
 TEST_F(Table, ErrorsNameFileAndLine) {

@@ -101,33 +101,27 @@ TEST_F(DetectorFiles, ReloadedModelDetectsTheSame) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].score, b[i].score);
 }
 
-TEST_F(DetectorFiles, DetectionsCsvReadsBack) {
-  const std::vector<ImageInfo> images = {{4, "night 1/a,b.jpg", 10, 10}, {9, "c.jpg", 10, 10}};
+TEST_F(DetectorFiles, DetectionCsvAndPhotoListReadBack) {
+  const std::vector<ImageInfo> images = {{4, "night 1/a,b.jpg", 10, 12}, {9, "c.jpg", 10, 10}};
   const std::vector<Category> categories = {{1, "moth"}, {3, "fly \"big\""}};
   const std::vector<Annotation> dets = {
-      {.image_id = 4, .category_id = 3, .box = {1.25, 2, 3, 4}, .score = 0.875},
-      {.image_id = 9, .category_id = 1, .box = {0, 0, 1, 1}, .score = 0.5}};
-  { std::ofstream(path("d.csv")) << detections_csv(images, categories, dets); }
-  std::vector<ImageInfo> im;
-  std::vector<Category> cat;
-  const auto back = read_detections_csv(path("d.csv"), im, cat);
-  ASSERT_EQ(back.size(), 2u);
-  EXPECT_EQ(back[0].image_id, 4);
-  EXPECT_EQ(back[0].category_id, 3);
-  EXPECT_EQ(back[0].box.x, 1.25);
-  EXPECT_EQ(back[0].score, 0.875);
-  ASSERT_EQ(im.size(), 2u);
-  EXPECT_EQ(im[0].file_name, "night 1/a,b.jpg");
-  ASSERT_EQ(cat.size(), 2u);
-  EXPECT_EQ(cat[1].name, "fly \"big\"");
+      {.image_id = 4, .category_id = 3, .box = {1.25, 2, 3, 4}, .score = 0.875}};
+  EXPECT_EQ(detections_csv(images, categories, dets),
+            "file,image_id,category_id,category,score,x,y,width,height\n"
+            "\"night 1/a,b.jpg\",4,3,\"fly \"\"big\"\"\",0.875,1.25,2,3,4\n");
 
-  std::ofstream(path("bad.csv")) << "file,image_id,category_id,category,score,x,y,width,height\n"
-                                 << "a.jpg,1,1,moth,high,0,0,1,1\n";
-  EXPECT_HAS(error_of([&] { read_detections_csv(path("bad.csv"), im, cat); }),
-             "bad.csv:2: score 'high' is not a number");
-  std::ofstream(path("cols.csv")) << "file,score\na.jpg,1\n";
-  EXPECT_HAS(error_of([&] { read_detections_csv(path("cols.csv"), im, cat); }),
-             "cols.csv:1: no 'image_id' column");
+  std::ofstream(path("photos.json")) << detection_photos_json({{images, categories, {}}, 0.375});
+  const DetectionPhotos back = read_detection_photos(path("photos.json"));
+  EXPECT_EQ(back.score_threshold, 0.375);
+  ASSERT_EQ(back.photos.images.size(), 2u);  // the photo without detections too
+  EXPECT_EQ(back.photos.images[0].file_name, "night 1/a,b.jpg");
+  EXPECT_EQ(back.photos.images[0].height, 12);
+  ASSERT_EQ(back.photos.categories.size(), 2u);
+  EXPECT_EQ(back.photos.categories[1].name, "fly \"big\"");
+
+  std::ofstream(path("plain.json")) << "{\"images\": [], \"categories\": []}";
+  EXPECT_HAS(error_of([&] { read_detection_photos(path("plain.json")); }),
+             "plain.json: no score_threshold in [0, 1]");
 }
 
 TEST(Detector, CountThresholdReproducesTheTrueCounts) {
@@ -148,8 +142,12 @@ TEST(Detector, RefusesBadTrainingInput) {
   EXPECT_HAS(error_of([&] {
                train_detector({tiny}, {{0, "x"}}, {.steps = 1});
              }),
-             "smaller than the network's stride");
-  const TrainingPhoto grey{cv::Mat(64, 64, CV_8UC1, cv::Scalar(0)), {}};
+             "(4x4) is smaller than the 256 px training crops; lower --patch");
+  EXPECT_HAS(error_of([&] {
+               train_detector({tiny}, {{0, "x"}}, {.patch = 100, .steps = 1});
+             }),
+             "patch 100 must be a multiple of 8 for 4 levels");
+  const TrainingPhoto grey{cv::Mat(300, 300, CV_8UC1, cv::Scalar(0)), {}};
   EXPECT_HAS(error_of([&] {
                train_detector({grey}, {{0, "x"}}, {.steps = 1});
              }),

@@ -72,8 +72,8 @@ class CaptureTable {
  public:
   static CaptureTable read_csv(const std::string& path);
   // The row naming `relative_path` (as under the images folder, with extension); else the one
-  // row whose file has the same base name. Throws std::runtime_error when several rows share
-  // that base name and none names the path itself.
+  // row whose path ends it or is ended by it ("IMG_1.jpg", "night1/north/IMG_1.jpg" for
+  // "north/IMG_1.jpg"). Throws std::runtime_error when several rows could be the photo.
   std::optional<CaptureInfo> find(const std::string& relative_path) const;
 
  private:

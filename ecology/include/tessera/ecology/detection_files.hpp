@@ -1,7 +1,7 @@
 #pragma once
-// What `tessera ecology detect` leaves for people and other programs besides COCO results: a
-// CSV of boxes that names each photo's file (so it stands on its own), read back by `count`,
-// and the photo with its boxes drawn for a quick look.
+// What `tessera ecology detect` leaves besides COCO results: a CSV of boxes that names each
+// photo's file (so it stands on its own in a spreadsheet), the list of photos the run covered,
+// and each photo with its boxes drawn for a quick look.
 #include <string>
 #include <vector>
 
@@ -16,10 +16,16 @@ std::string detections_csv(const std::vector<ImageInfo>& images,
                            const std::vector<Category>& categories,
                            const std::vector<Annotation>& detections);
 
-// Reads detections_csv's output; `images` gets the files it names (ids as written). Throws
-// with the file and line of anything malformed.
-std::vector<Annotation> read_detections_csv(const std::string& path, std::vector<ImageInfo>& images,
-                                            std::vector<Category>& categories);
+// What a detect run covered, for `count` and `evaluate` to read back with its detections.json:
+// the photos (ids, files, sizes; those with no detection too), the categories, and the score
+// threshold detections were counted at. A COCO dataset without annotations plus
+// "score_threshold", so COCO readers open it as well.
+struct DetectionPhotos {
+  Dataset photos;  // images and categories
+  double score_threshold = 0.5;
+};
+std::string detection_photos_json(const DetectionPhotos& p);
+DetectionPhotos read_detection_photos(const std::string& path);
 
 // A copy of the photo with the boxes scoring at least `score_threshold` drawn, one colour per
 // category, and the count per category written in the top-left corner.

@@ -7,7 +7,7 @@
 // size in bounded memory, with the same detections as a whole-photo run.
 //
 //   Detector d = train_detector(photos, categories, {.steps = 2000});
-//   save_detector("insects.ckpt", d);
+//   save_detector("insects.h5", d);
 //   auto boxes = detect_photo(d, cv::imread("trap.jpg"), /*image_id=*/1, {});
 #include <array>
 #include <functional>
@@ -28,10 +28,11 @@ namespace tessera::ecology {
 struct TrainingPhoto {
   cv::Mat bgr;                   // 8-bit, 3 channels
   std::vector<CentreBox> boxes;  // pixels of the photo, class indices
+  std::string name{};            // for messages
 };
 
 struct DetectorTrainOptions {
-  int64_t patch = 256;  // crop edge (a multiple of 2^(levels - 1))
+  int64_t patch = 256;  // crop edge (a multiple of 2^(levels - 1)); no photo may be smaller
   int64_t batch = 8;
   int steps = 2000;
   std::vector<int64_t> channels = {16, 32, 64, 128};
