@@ -95,8 +95,9 @@ void synth(const SynthOptions& o) {
   }
   write_coco(out.temp_for((dir / "annotations.json").string()), d);
   out.commit();
+  write_yolo((dir / "labels").string(), d);  // the same boxes as YOLO labels
   std::cout << o.photos << " synthetic trap photos with " << d.annotations.size() << " insects -> "
-            << (dir / "annotations.json").string() << "\n";
+            << (dir / "annotations.json").string() << ", labels/ (YOLO)\n";
 }
 
 // ---- train ----
@@ -214,8 +215,11 @@ void draw_photos(const DetectOptions& o, const DetectionRun& r, const fs::path& 
                         by_image[info.id], r.detector.categories, r.threshold);
     std::string ext = fs::path(info.file_name).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    // A name from annotations may climb out ("../x.jpg"); its drawing stays in the folder.
+    fs::path name = fs::path(info.file_name).lexically_normal();
+    if (name.is_absolute() || *name.begin() == "..") name = name.filename();
     const fs::path file =
-        folder / (info.file_name + (ext == ".jpg" || ext == ".jpeg" ? "" : ".jpg"));
+        folder / (name.string() + (ext == ".jpg" || ext == ".jpeg" ? "" : ".jpg"));
     fs::create_directories(file.parent_path());
     if (!cv::imwrite(file.string(), drawn, {cv::IMWRITE_JPEG_QUALITY, 90}))
       throw std::runtime_error(file.string() + ": cannot write");

@@ -59,8 +59,9 @@ read -r d2_s d2_kib < <(timed "$TESSERA" ecology detect --model "$tmp/insects.h5
 read -r d3_s d3_kib < <(timed "$TESSERA" ecology detect --model "$tmp/insects.h5" --images "$tmp/test_photos" \
   --output "$tmp/det3" --whole --no-annotated)
 "$TESSERA" ecology detect --model "$tmp/insects.h5" --images "$tmp/test_photos" --output "$tmp/drawn" >/dev/null
-first=$(ls "$tmp/drawn/annotated" | head -1)
-cp "$tmp/drawn/annotated/$first" "$RESULTS/ecology_detections.jpg"
+first=$(find "$tmp/drawn/annotated" -name '*.jpg' | sort | head -1)
+[[ -n $first ]] || { echo "error: detect drew no photos" >&2; exit 1; }
+cp "$first" "$RESULTS/ecology_detections.jpg"
 photos=$(ls "$tmp/test_photos" | wc -l)
 read -r train_photos train_insects <"$tmp/train.count"
 read -r test_photos test_insects <"$tmp/test.count"

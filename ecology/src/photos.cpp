@@ -17,7 +17,8 @@ std::vector<std::string> list_photos(const std::string& folder) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(folder))
     if (e.is_regular_file() && formats::is_image_file(e.path()))
-      out.push_back(fs::relative(e.path(), folder).generic_string());
+      // Lexically: a photo linked in from elsewhere keeps its name here.
+      out.push_back(e.path().lexically_relative(folder).generic_string());
   if (out.empty())
     throw std::runtime_error(folder +
                              ": holds no photos (jpg, jpeg, png, tif, tiff, bmp, pgm, ppm)");

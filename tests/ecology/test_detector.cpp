@@ -3,7 +3,10 @@
 // read back.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "error_of.hpp"
 #include "temp_dir.hpp"
@@ -11,6 +14,7 @@
 #include "tessera/ecology/detection_files.hpp"
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/detector.hpp"
+#include "tessera/ecology/photos.hpp"
 
 namespace tessera::ecology {
 namespace {
@@ -122,6 +126,23 @@ TEST_F(DetectorFiles, DetectionCsvAndPhotoListReadBack) {
   std::ofstream(path("plain.json")) << "{\"images\": [], \"categories\": []}";
   EXPECT_HAS(error_of([&] { read_detection_photos(path("plain.json")); }),
              "plain.json: no score_threshold in [0, 1]");
+}
+
+TEST_F(DetectorFiles, PhotosInNaturalOrderLinkedPhotosKeepTheirNames) {
+  namespace fs = std::filesystem;
+  const cv::Mat img(8, 8, CV_8UC3, cv::Scalar(0, 200, 200));
+  fs::create_directories(path("elsewhere"));
+  fs::create_directories(path("night/trap2"));
+  cv::imwrite(path("elsewhere/x.jpg"), img);
+  cv::imwrite(path("night/img10.png"), img);
+  cv::imwrite(path("night/img2.png"), img);
+  cv::imwrite(path("night/trap2/a.JPG"), img);
+  std::ofstream(path("night/notes.txt")) << "not a photo";
+  fs::create_symlink(path("elsewhere/x.jpg"), path("night/linked.jpg"));
+  EXPECT_EQ(list_photos(path("night")),
+            (std::vector<std::string>{"img2.png", "img10.png", "linked.jpg", "trap2/a.JPG"}));
+  EXPECT_HAS(error_of([&] { list_photos(path("elsewhere/none")); }), "no such folder of photos");
+  EXPECT_HAS(error_of([&] { list_photos(path("night/trap2/../../night2")); }), "no such folder");
 }
 
 TEST(Detector, CountThresholdReproducesTheTrueCounts) {
