@@ -131,10 +131,11 @@ case "$mode" in
 
     step "ecology: generated trap photographs, the insect detector, counts per night and trap"
     ec=build/demo_ecology
-    "$tessera" ecology synth --output "$ec/train" --photos 8 --seed 1
-    "$tessera" ecology synth --output "$ec/nights" --photos 8 --seed 2
+    synth=(--photos 8 --size 768,576 --insects 40 --insect-size 14,30 --kinds fly,beetle)
+    "$tessera" ecology synth --output "$ec/train" "${synth[@]}" --seed 1
+    "$tessera" ecology synth --output "$ec/nights" "${synth[@]}" --seed 2
     "$tessera" ecology train --images "$ec/train" --annotations "$ec/train/annotations.json" \
-      --output "$ec/insects.h5" --steps 400 --patch 96 --channels 8,16,32,64 --calibration-photos 4
+      --output "$ec/insects.h5" --steps 2000 --patch 64 --batch 4 --channels 8,16,32 --lr 0.003
     "$tessera" ecology detect --model "$ec/insects.h5" --images "$ec/nights" --output "$ec/found"
     "$tessera" ecology count --model "$ec/insects.h5" --images "$ec/nights" --output "$ec/counts" \
       --name-pattern 'trap{trap}_{yyyy}{mm}{dd}_{HH}{MM}'

@@ -64,12 +64,21 @@ struct SynthOptions {
   int photos = 8;
   std::vector<int> size = {1024, 768};
   int insects = 60;
+  std::vector<double> insect_size = {14, 60};
+  std::vector<std::string> kinds = {"moth", "fly", "beetle"};
   uint64_t seed = 0;
 };
 
 void synth(const SynthOptions& o) {
+  if (o.insect_size[0] > o.insect_size[1])
+    throw std::invalid_argument("--insect-size: the smallest is larger than the largest");
+  std::vector<int> kinds;
+  std::vector<Category> categories;
+  for (const Category& c : data::trap_categories())
+    if (std::find(o.kinds.begin(), o.kinds.end(), c.name) != o.kinds.end())
+      kinds.push_back(int(c.id)), categories.push_back(c);
   Dataset d;
-  d.categories = data::trap_categories();
+  d.categories = categories;
   const fs::path dir(o.output);
   fs::create_directories(dir);
   OutputSet out;
@@ -77,6 +86,9 @@ void synth(const SynthOptions& o) {
     const data::TrapPhoto p = data::make_trap_photo({.width = o.size[0],
                                                      .height = o.size[1],
                                                      .insects = o.insects,
+                                                     .min_size = o.insect_size[0],
+                                                     .max_size = o.insect_size[1],
+                                                     .categories = kinds,
                                                      .seed = o.seed * 1000 + uint64_t(k)});
     // Two traps photographed at 22:00 and at 03:00 the next morning, night after night, named
     // as camera scripts often do, so that `count --name-pattern` has nights to find.
@@ -398,6 +410,15 @@ void add_ecology_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--insects", so->insects, "insects per photo")
       ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  cmd->add_option("--insect-size", so->insect_size, "smallest,largest insect length, px")
+      ->delimiter(',')
+      ->expected(2)
+      ->check(CLI::Range(4.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--kinds", so->kinds, "insects drawn: moth, fly, beetle")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"moth", "fly", "beetle"}))
       ->capture_default_str();
   cmd->add_option("--seed", so->seed, "random seed")->capture_default_str();
   cmd->callback([so] { synth(*so); });
