@@ -172,8 +172,9 @@ struct DetectionRun {
   double threshold = 0;
 };
 
-DetectionRun run_detector(const DetectOptions& o) {
-  DetectionRun r{load_detector(o.model), photo_list(o.images, o.annotations), {}, 0};
+// Detects on `photos` (from --images), printing the count of each.
+DetectionRun run_detector(const DetectOptions& o, std::vector<ImageInfo> photos) {
+  DetectionRun r{load_detector(o.model), std::move(photos), {}, 0};
   r.threshold = o.threshold >= 0 ? o.threshold : r.detector.score_threshold;
   const std::size_t budget = parse_bytes(o.max_memory, "--max-memory");
   for (ImageInfo& info : r.images) {
@@ -191,30 +192,6 @@ DetectionRun run_detector(const DetectOptions& o) {
   }
   return r;
 }
-
-// A folder built under a temporary name and swapped in for `target` by commit(); without
-// commit it is removed, so a failed run leaves the previous folder, not half of this one.
-class StagedFolder {
- public:
-  explicit StagedFolder(fs::path target) : target_(std::move(target)) {
-    staging_ = target_.string() + ".partial";
-    fs::remove_all(staging_);
-    fs::create_directories(staging_);
-  }
-  ~StagedFolder() {
-    std::error_code ignored;
-    if (!staging_.empty()) fs::remove_all(staging_, ignored);
-  }
-  const fs::path& path() const { return staging_; }
-  void commit() {
-    fs::remove_all(target_);
-    fs::rename(staging_, target_);
-    staging_.clear();
-  }
-
- private:
-  fs::path target_, staging_;
-};
 
 // Each photo with its boxes, as JPEG under the photo's own name (".jpg" added to other types,
 // so that a.png and a.jpg stay two files).
@@ -252,12 +229,12 @@ void detect(const DetectOptions& o) {
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw std::runtime_error(o.output + ": exists and is not a folder");
   check_output_outside(o.output, o.images);
-  const DetectionRun r = run_detector(o);
+  const DetectionRun r = run_detector(o, photo_list(o.images, o.annotations));
   fs::create_directories(dir);
-  std::optional<StagedFolder> drawn;
+  std::optional<AtomicFolder> drawn;
   if (o.annotated) {
-    drawn.emplace(dir / "annotated");
-    draw_photos(o, r, drawn->path());
+    drawn.emplace((dir / "annotated").string());
+    draw_photos(o, r, drawn->temp_path());
   }
   OutputSet out;
   write_coco_results(out.temp_for((dir / "detections.json").string()), r.detections);
@@ -327,7 +304,7 @@ void count(const CountOptions& o) {
   if (!o.detections.empty()) {
     detections = read_coco_results((run / "detections.json").string());
   } else {
-    DetectionRun r = run_detector(o.detect);
+    DetectionRun r = run_detector(o.detect, images);
     categories = r.detector.categories, detections = r.detections, threshold = r.threshold;
   }
   const auto per_image = count_per_image(images, categories, captures, detections, threshold);
@@ -363,7 +340,7 @@ void evaluate(const EvaluateOptions& o) {
     if (threshold < 0)
       threshold = fs::exists(photos) ? read_detection_photos(photos.string()).score_threshold : 0.5;
   } else {
-    DetectionRun r = run_detector(o.detect);
+    DetectionRun r = run_detector(o.detect, truth.images);
     detections = r.detections;
     threshold = r.threshold;
   }

@@ -11,6 +11,7 @@
 #include "tessera/nn/layers.hpp"
 #include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
+#include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"
 
 namespace tessera::connectomics {
@@ -122,17 +123,6 @@ class CropSampler {
   bool can_transpose_ = false;
 };
 
-// Stacks samples along N.
-Tensor stack(const std::vector<Tensor>& xs) {
-  Shape s = xs.front().shape();
-  s[0] = int64_t(xs.size());
-  Tensor out = Tensor::empty(s);
-  const int64_t per = xs.front().numel();
-  for (size_t i = 0; i < xs.size(); ++i)
-    std::copy_n(xs[i].data(), per, out.data() + int64_t(i) * per);
-  return out;
-}
-
 }  // namespace
 
 AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labels,
@@ -174,7 +164,7 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
       Sample s = sampler.next();
       xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
     }
-    const Tensor x = stack(xs), t = stack(ts), mk = stack(ms);
+    const Tensor x = concat(xs, 0), t = concat(ts, 0), mk = concat(ms, 0);
     const float loss = train_step(
         *unet, *opt, float(lr), x,
         [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); }, sync.get());

@@ -75,6 +75,23 @@ double average_precision(const std::vector<Annotation>& truth,
   return sum / 101;
 }
 
+CountError count_error(const Dataset& truth, const std::vector<Annotation>& detections,
+                       double score_threshold, const std::set<int64_t>& categories) {
+  std::map<std::pair<int64_t, int64_t>, double> surplus;  // (image, category) -> found - true
+  for (const Annotation& a : truth.annotations) surplus[{a.image_id, a.category_id}] -= 1;
+  for (const Annotation& d : detections)
+    if (d.score >= score_threshold) surplus[{d.image_id, d.category_id}] += 1;
+  CountError e;
+  for (const ImageInfo& im : truth.images)
+    for (int64_t c : categories) {
+      const auto it = surplus.find({im.id, c});
+      if (it != surplus.end()) e.absolute += std::abs(it->second);
+      e.cells += 1;
+    }
+  for (const Annotation& a : truth.annotations) e.truth += categories.count(a.category_id);
+  return e;
+}
+
 DetectionScores score_detections(const Dataset& truth, const std::vector<Annotation>& detections,
                                  double score_threshold) {
   DetectionScores s;
@@ -108,17 +125,9 @@ DetectionScores score_detections(const Dataset& truth, const std::vector<Annotat
   s.precision = tp + double(s.false_positives) > 0 ? tp / (tp + double(s.false_positives)) : 0;
   s.recall = tp + double(s.false_negatives) > 0 ? tp / (tp + double(s.false_negatives)) : 0;
 
-  double abs_error = 0, total = 0, cells = 0;
-  for (const ImageInfo& im : truth.images)
-    for (int64_t c : classes) {
-      double n_true = 0, n_found = 0;
-      for (const Annotation& a : truth.annotations)
-        n_true += a.image_id == im.id && a.category_id == c;
-      for (const Annotation& a : kept) n_found += a.image_id == im.id && a.category_id == c;
-      abs_error += std::abs(n_found - n_true), total += n_true, cells += 1;
-    }
-  s.count_mae = cells > 0 ? abs_error / cells : 0;
-  s.count_relative_error = total > 0 ? abs_error / total : 0;
+  const CountError e = count_error(truth, detections, score_threshold, classes);
+  s.count_mae = e.cells > 0 ? e.absolute / e.cells : 0;
+  s.count_relative_error = e.truth > 0 ? e.absolute / e.truth : 0;
   return s;
 }
 

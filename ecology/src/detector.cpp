@@ -4,12 +4,15 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <stdexcept>
 
+#include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/photos.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
+#include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"
 
 namespace tessera::ecology {
@@ -96,18 +99,15 @@ class CropSampler {
       : photos_(photos), d_(d), patch_(patch), object_crops_(object_crops), rng_(seed) {}
 
   Batch next(int64_t n) {
-    const int64_t classes = int64_t(d_.categories.size()), p = patch_;
-    Batch b{Tensor::empty({n, 3, p, p}), Tensor::empty({n, classes, p, p}),
-            Tensor::empty({n, 2, p, p}), Tensor::empty({n, 2, p, p})};
+    std::vector<Tensor> input, heat, size, size_mask;
     for (int64_t i = 0; i < n; ++i) {
-      const auto [x, t] = one();
-      std::copy_n(x.data(), x.numel(), b.input.data() + i * x.numel());
-      std::copy_n(t.heat.data(), t.heat.numel(), b.heat.data() + i * t.heat.numel());
-      std::copy_n(t.size.data(), t.size.numel(), b.size.data() + i * t.size.numel());
-      std::copy_n(t.size_mask.data(), t.size_mask.numel(),
-                  b.size_mask.data() + i * t.size_mask.numel());
+      auto [x, t] = one();
+      input.push_back(std::move(x));
+      heat.push_back(std::move(t.heat));
+      size.push_back(std::move(t.size));
+      size_mask.push_back(std::move(t.size_mask));
     }
-    return b;
+    return {concat(input, 0), concat(heat, 0), concat(size, 0), concat(size_mask, 0)};
   }
 
  private:
@@ -160,32 +160,14 @@ class CropSampler {
   std::mt19937_64 rng_;
 };
 
-// Channels [from, from + n) of [N, C, H, W].
-Tensor channels(const Tensor& t, int64_t from, int64_t n) {
-  const int64_t N = t.dim(0), C = t.dim(1), plane = t.dim(2) * t.dim(3);
-  Tensor out = Tensor::empty({N, n, t.dim(2), t.dim(3)});
-  for (int64_t i = 0; i < N; ++i)
-    std::copy_n(t.data() + (i * C + from) * plane, n * plane, out.data() + i * n * plane);
-  return out;
-}
-
-void put_channels(Tensor& t, int64_t from, const Tensor& part) {
-  const int64_t N = t.dim(0), C = t.dim(1), n = part.dim(1), plane = t.dim(2) * t.dim(3);
-  for (int64_t i = 0; i < N; ++i)
-    std::copy_n(part.data() + i * n * plane, n * plane, t.data() + (i * C + from) * plane);
-}
-
 // Focal loss on the heat channels plus L1 on log sizes near centres.
 LossResult detector_loss(const Tensor& prediction, const Batch& b) {
   const Tensor pred = prediction.to_plain();
-  const int64_t classes = b.heat.dim(1);
-  const LossResult heat = centre_focal_loss(channels(pred, 0, classes), b.heat);
-  const LossResult size =
-      l1_loss(channels(pred, classes, 2), b.size, {.weight = {}, .mask = b.size_mask});
-  LossResult r{heat.value + size.value, Tensor::empty(pred.shape())};
-  put_channels(r.grad, 0, heat.grad);
-  put_channels(r.grad, classes, size.grad);
-  return r;
+  const int64_t n = pred.dim(0), classes = b.heat.dim(1), h = pred.dim(2), w = pred.dim(3);
+  const LossResult heat = centre_focal_loss(crop(pred, {0, 0, 0, 0}, {n, classes, h, w}), b.heat);
+  const LossResult size = l1_loss(crop(pred, {0, classes, 0, 0}, {n, 2, h, w}), b.size,
+                                  {.weight = {}, .mask = b.size_mask});
+  return {heat.value + size.value, concat({heat.grad, size.grad}, 1)};
 }
 
 // Output biases: heat at a prior of 0.1 (as CenterNet, so the focal loss starts calm) and sizes
@@ -206,17 +188,15 @@ void initialise_head(Module& unet, int64_t classes, const std::vector<TrainingPh
 }  // namespace
 
 double count_threshold(const Dataset& truth, const std::vector<Annotation>& detections) {
-  std::map<std::pair<int64_t, int64_t>, int64_t> true_count;
-  for (const Annotation& a : truth.annotations) ++true_count[{a.image_id, a.category_id}];
+  // Every category that has a box or a detection: detections of a category absent from these
+  // photos are miscounts too.
+  std::set<int64_t> categories;
+  for (const Annotation& a : truth.annotations) categories.insert(a.category_id);
+  for (const Annotation& d : detections) categories.insert(d.category_id);
   double best = 0.5, best_error = -1;
   for (int k = 95; k >= 5; --k) {
     const double t = k / 100.0;
-    std::map<std::pair<int64_t, int64_t>, int64_t> count = true_count;
-    for (auto& [key, c] : count) c = -c;
-    for (const Annotation& d : detections)
-      if (d.score >= t) ++count[{d.image_id, d.category_id}];
-    double error = 0;
-    for (const auto& [key, c] : count) error += double(std::abs(c));
+    const double error = count_error(truth, detections, t, categories).absolute;
     if (best_error < 0 || error < best_error) best = t, best_error = error;
   }
   return best;

@@ -11,6 +11,7 @@
 #include "format_common.hpp"
 #include "tessera/formats/file_order.hpp"
 #include "tessera/formats/volume_io.hpp"
+#include "tessera/io/atomic_file.hpp"
 
 namespace tessera::formats {
 
@@ -70,24 +71,12 @@ class SliceFolderSource final : public VolumeSource {
 class SliceFolderSink final : public VolumeSink {
  public:
   SliceFolderSink(const std::string& dir, const VolumeInfo& like, int64_t channels, DType type)
-      : final_(fs::path(dir).lexically_normal()), like_(like), channels_(channels), type_(type) {
-    if (final_.filename().empty()) final_ = final_.parent_path();
-    if (like.size.size() != 3)
-      throw std::invalid_argument("'" + dir + "': a folder of slices holds a 3D volume, not " +
-                                  to_string(like.size));
-    temp_ = final_.string() + ".partial";
-    fs::remove_all(temp_);
-    fs::create_directories(temp_);
-  }
-  ~SliceFolderSink() override {
-    std::error_code ec;
-    if (!committed_) fs::remove_all(temp_, ec);
-  }
+      : folder_(checked_folder(dir, like)), like_(like), channels_(channels), type_(type) {}
 
   void write(const Region& region, const Tensor& data) override {
     const VolumeInfo info{.channels = channels_, .size = like_.size};
-    require_inside(info, region, final_.string());
-    require_data(info, region, data, final_.string());
+    require_inside(info, region, folder_.final_path());
+    require_data(info, region, data, folder_.final_path());
     const Tensor t = data.to_plain();
     const int64_t d = region.size[0], h = region.size[1], w = region.size[2];
     const Region plane{{region.origin[1], region.origin[2]}, {h, w}};
@@ -101,16 +90,11 @@ class SliceFolderSink final : public VolumeSink {
 
   void commit() override {
     if (int64_t(slices_.size()) != like_.size[0])
-      throw std::runtime_error("'" + final_.string() + "': only " + std::to_string(slices_.size()) +
-                               " of " + std::to_string(like_.size[0]) + " slices were written");
+      throw std::runtime_error("'" + folder_.final_path() + "': only " +
+                               std::to_string(slices_.size()) + " of " +
+                               std::to_string(like_.size[0]) + " slices were written");
     for (auto& [z, sink] : slices_) sink->commit();
-    // Replace the folder: the old one goes only once the new one is complete.
-    const fs::path old = final_.string() + ".old";
-    fs::remove_all(old);
-    if (fs::exists(final_)) fs::rename(final_, old);
-    fs::rename(temp_, final_);
-    fs::remove_all(old);
-    committed_ = true;
+    folder_.commit();
   }
 
  private:
@@ -122,17 +106,24 @@ class SliceFolderSink final : public VolumeSink {
     VolumeInfo plane{.channels = channels_, .size = {like_.size[1], like_.size[2]}};
     if (like_.spacing.size() == 3) plane.spacing = {like_.spacing[1], like_.spacing[2]};
     return *slices_
-                .emplace(z, create_tiff((fs::path(temp_) / name).string(), plane, channels_, type_))
+                .emplace(z, create_tiff((fs::path(folder_.temp_path()) / name).string(), plane,
+                                        channels_, type_))
                 .first->second;
   }
 
-  fs::path final_;
-  std::string temp_;
+  // Checked before the folder is made, so a wrong shape leaves nothing behind.
+  static const std::string& checked_folder(const std::string& dir, const VolumeInfo& like) {
+    if (like.size.size() != 3)
+      throw std::invalid_argument("'" + dir + "': a folder of slices holds a 3D volume, not " +
+                                  to_string(like.size));
+    return dir;
+  }
+
+  AtomicFolder folder_;
   VolumeInfo like_;
   int64_t channels_;
   DType type_;
   std::map<int64_t, std::unique_ptr<VolumeSink>> slices_;
-  bool committed_ = false;
 };
 
 }  // namespace

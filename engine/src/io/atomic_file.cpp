@@ -39,6 +39,31 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
+AtomicFolder::AtomicFolder(const std::string& final_path) {
+  fs::path p = fs::path(final_path).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();  // "out/" names the folder "out"
+  final_ = p.string();
+  temp_ = final_ + ".partial";
+  fs::remove_all(temp_);
+  fs::create_directories(temp_);
+}
+
+AtomicFolder::~AtomicFolder() {
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove_all(temp_, ec);
+  }
+}
+
+void AtomicFolder::commit() {
+  const std::string old = final_ + ".old";
+  fs::remove_all(old);
+  if (fs::exists(final_)) fs::rename(final_, old);
+  fs::rename(temp_, final_);
+  fs::remove_all(old);
+  committed_ = true;
+}
+
 void write_bytes(const std::string& file, std::string_view bytes, const std::string& name) {
   std::ofstream f(file, std::ios::binary);
   f.write(bytes.data(), std::streamsize(bytes.size()));

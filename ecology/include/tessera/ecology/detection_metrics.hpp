@@ -5,6 +5,7 @@
 // is the area under the precision envelope sampled at 101 recall points; mAP averages over
 // classes with truth (and over IoU 0.50:0.05:0.95 for mAP@0.5:0.95).
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -30,6 +31,16 @@ struct DetectionScores {
   double count_mae = 0;             // mean absolute error per image and class
   double count_relative_error = 0;  // sum |detected - true| / sum true
 };
+
+// Counting errors over every photo of `truth` and every category of `categories`: the
+// detections scoring at least `score_threshold` against the true boxes, per (photo, category).
+struct CountError {
+  double absolute = 0;  // sum |detected - true|
+  double truth = 0;     // sum true
+  double cells = 0;     // photos x categories
+};
+CountError count_error(const Dataset& truth, const std::vector<Annotation>& detections,
+                       double score_threshold, const std::set<int64_t>& categories);
 
 // The scores as `tessera ecology evaluate` reports them, AP per category by name.
 nlohmann::json scores_json(const DetectionScores& s, const std::vector<Category>& categories,
