@@ -11,7 +11,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include "tessera/hydrology/units.hpp"
-#include "tessera/io/json_settings.hpp"
 
 namespace tessera::hydrology {
 namespace {

@@ -268,18 +268,18 @@ std::unique_ptr<Optimizer> make_kfac(const KfacOptions& o) {
 }
 
 KfacOptions read_kfac_options(const nlohmann::json& config) {
-  check_keys(config, "kfac",
-             {"momentum", "weight_decay", "damping", "pi_damping", "kl_clip", "stat_decay",
-              "factor_interval", "inverse_interval"});
+  const Settings s(config, "optimizer kfac");
+  s.only({"type", "momentum", "weight_decay", "damping", "pi_damping", "kl_clip", "stat_decay",
+          "factor_interval", "inverse_interval"});
   KfacOptions o;
-  read(config, "momentum", o.momentum);
-  read(config, "weight_decay", o.weight_decay);
-  read(config, "damping", o.damping);
-  read(config, "pi_damping", o.pi_damping);
-  read(config, "kl_clip", o.kl_clip);
-  read(config, "stat_decay", o.stat_decay);
-  read(config, "factor_interval", o.factor_interval);
-  read(config, "inverse_interval", o.inverse_interval);
+  s.read("momentum", o.momentum);
+  s.read("weight_decay", o.weight_decay);
+  s.read("damping", o.damping);
+  s.read("pi_damping", o.pi_damping);
+  s.read("kl_clip", o.kl_clip);
+  s.read("stat_decay", o.stat_decay);
+  s.read("factor_interval", o.factor_interval);
+  s.read("inverse_interval", o.inverse_interval);
   return o;
 }
 

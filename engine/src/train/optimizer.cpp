@@ -65,17 +65,6 @@ void check_range(const char* what, double v, double lo, double hi, bool hi_open)
                                 std::to_string(hi) + (hi_open ? ")" : "]"));
 }
 
-void check_keys(const nlohmann::json& config, const std::string& type,
-                const std::vector<std::string>& known) {
-  for (const auto& [key, value] : config.items()) {
-    if (key == "type" || std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw std::invalid_argument("unknown optimizer setting '" + key + "' for " + type +
-                                "; known: " + list);
-  }
-}
-
 namespace {
 
 class Sgd final : public Optimizer {
@@ -175,20 +164,22 @@ std::unique_ptr<Optimizer> make_optimizer(const nlohmann::json& config) {
     throw std::invalid_argument("optimizer config needs a \"type\" string: " + config.dump());
   const std::string type = config["type"];
   if (type == "sgd") {
-    check_keys(config, type, {"momentum", "weight_decay", "nesterov"});
+    const Settings s(config, "optimizer sgd");
+    s.only({"type", "momentum", "weight_decay", "nesterov"});
     SgdOptions o;
-    read(config, "momentum", o.momentum);
-    read(config, "weight_decay", o.weight_decay);
-    read(config, "nesterov", o.nesterov);
+    s.read("momentum", o.momentum);
+    s.read("weight_decay", o.weight_decay);
+    s.read("nesterov", o.nesterov);
     return make_sgd(o);
   }
   if (type == "adam" || type == "adamw") {
-    check_keys(config, type, {"beta1", "beta2", "eps", "weight_decay"});
+    const Settings s(config, "optimizer " + type);
+    s.only({"type", "beta1", "beta2", "eps", "weight_decay"});
     AdamOptions o{.decoupled = type == "adamw"};
-    read(config, "beta1", o.beta1);
-    read(config, "beta2", o.beta2);
-    read(config, "eps", o.eps);
-    read(config, "weight_decay", o.weight_decay);
+    s.read("beta1", o.beta1);
+    s.read("beta2", o.beta2);
+    s.read("eps", o.eps);
+    s.read("weight_decay", o.weight_decay);
     return make_adam(o);
   }
   if (type == "kfac") return make_kfac(read_kfac_options(config));

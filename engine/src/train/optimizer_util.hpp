@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tessera/io/json_settings.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/train/kfac.hpp"
 #include "tessera/train/optimizer.hpp"
 
@@ -20,11 +20,6 @@ Tensor plain_grad(const Param& p);
 
 // Throws unless lo <= v <= hi (v < hi when hi_open).
 void check_range(const char* what, double v, double lo, double hi, bool hi_open);
-
-// Throws for a key of `config` (other than "type") that `known` does not list: a misspelt
-// setting must not fall back to its default unnoticed.
-void check_keys(const nlohmann::json& config, const std::string& type,
-                const std::vector<std::string>& known);
 
 // w -= lr * v, v = momentum * v + (grad + weight_decay * w) (Nesterov: the look-ahead form);
 // `velocity` is the momentum buffer, nullptr for plain SGD.

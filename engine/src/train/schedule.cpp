@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tessera/io/json_settings.hpp"
+#include "tessera/io/settings.hpp"
 
 namespace tessera {
 namespace {
@@ -73,23 +73,18 @@ nlohmann::json LrSchedule::to_json() const {
 LrSchedule LrSchedule::from_json(const nlohmann::json& j) {
   if (!j.is_object())
     throw std::invalid_argument("learning-rate schedule must be a JSON object: " + j.dump());
-  static const std::vector<std::string> known = {
-      "kind", "base_lr", "warmup_steps", "step_size", "gamma", "total_steps", "min_lr"};
-  for (const auto& [key, v] : j.items())
-    if (std::find(known.begin(), known.end(), key) == known.end())
-      throw std::invalid_argument("unknown learning-rate schedule setting '" + key +
-                                  "'; known: kind, base_lr, warmup_steps, step_size, gamma, "
-                                  "total_steps, min_lr");
+  const Settings in(j, kWhat);
+  in.only({"kind", "base_lr", "warmup_steps", "step_size", "gamma", "total_steps", "min_lr"});
   LrSchedule s;
   std::string kind = kind_name(s.kind);
-  read(j, "kind", kind, kWhat);
+  in.read("kind", kind);
   s.kind = parse_kind(kind);
-  read(j, "base_lr", s.base_lr, kWhat);
-  read(j, "warmup_steps", s.warmup_steps, kWhat);
-  read(j, "step_size", s.step_size, kWhat);
-  read(j, "gamma", s.gamma, kWhat);
-  read(j, "total_steps", s.total_steps, kWhat);
-  read(j, "min_lr", s.min_lr, kWhat);
+  in.read("base_lr", s.base_lr);
+  in.read("warmup_steps", s.warmup_steps);
+  in.read("step_size", s.step_size);
+  in.read("gamma", s.gamma);
+  in.read("total_steps", s.total_steps);
+  in.read("min_lr", s.min_lr);
   validate(s);
   return s;
 }
