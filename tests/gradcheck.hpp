@@ -32,12 +32,10 @@ inline double dot(const Tensor& a, const Tensor& b) {
   return s;
 }
 
-// The same tensor in oneDNN's 8-channel blocked layout (nChw8c / nCdhw8c), as convolutions
-// produce it: ops must give the same results on it as on plain tensors.
+// The same tensor in the 8-channel blocked layout (nChw8c / nCdhw8c) convolutions produce on
+// the CPU: ops must give the same results on it as on plain tensors.
 inline Tensor blocked8(const Tensor& x) {
-  using tag = dnnl::memory::format_tag;
-  const tag t = x.ndim() == 4 ? tag::nChw8c : tag::nCdhw8c;
-  return x.to_layout(dnnl::memory::desc(x.shape(), dnnl::memory::data_type::f32, t));
+  return x.to_layout(Layout::channel_blocked(x.shape(), 8));
 }
 
 // Element-wise |a - b| <= tol, any layouts.

@@ -115,7 +115,7 @@ void check_blocked(const Shape& shape) {
   const Tensor xb = blocked8(x);
   for (Activation a : kAll) {
     const Tensor y = activation_forward(x, a, kAlpha), yb = activation_forward(xb, a, kAlpha);
-    EXPECT_EQ(yb.desc(), xb.desc()) << to_string(a) << " should keep the blocked layout";
+    EXPECT_EQ(yb.layout(), xb.layout()) << to_string(a) << " should keep the blocked layout";
     expect_close(yb, y);
     const Tensor dx = activation_backward(x, y, dy, a, kAlpha);
     expect_close(activation_backward(xb, yb, dy, a, kAlpha), dx);  // plain dy

@@ -64,19 +64,19 @@ void check_blocked(const Shape& shape) {
   // Results take the first operand's layout, whatever the second's.
   for (const Tensor& second : {b, bb}) {
     const Tensor sum = add(ab, second), prod = multiply(ab, second);
-    EXPECT_EQ(sum.desc(), ab.desc());
-    EXPECT_EQ(prod.desc(), ab.desc());
+    EXPECT_EQ(sum.layout(), ab.layout());
+    EXPECT_EQ(prod.layout(), ab.layout());
     expect_close(sum, add(a, b));
     expect_close(prod, multiply(a, b));
   }
   EXPECT_TRUE(add(a, bb).is_plain());
   expect_close(add(a, bb), add(a, b));
   const Tensor sc = scale(ab, 1.5f);
-  EXPECT_EQ(sc.desc(), ab.desc());
+  EXPECT_EQ(sc.layout(), ab.layout());
   expect_close(sc, scale(a, 1.5f));
   Tensor acc = ab.clone();
   add_inplace(acc, b);
-  EXPECT_EQ(acc.desc(), ab.desc()) << "acc keeps its layout";
+  EXPECT_EQ(acc.layout(), ab.layout()) << "acc keeps its layout";
   expect_close(acc, add(a, b));
 }
 

@@ -232,8 +232,7 @@ TEST(Loss, BlockedLayoutInput) {
   // Convolutions hand over blocked layouts; losses must read them like plain ones.
   const Shape s = {2, 8, 3, 3};
   const Tensor x = random_tensor(s, 11), t = random_tensor(s, 12, 0.f, 1.f);
-  const Tensor xb = x.to_layout(
-      dnnl::memory::desc(s, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw8c));
+  const Tensor xb = x.to_layout(Layout::channel_blocked(s, 8));
   ASSERT_FALSE(xb.is_plain());
   const LossResult plain = bce_with_logits_loss(x, t), blocked = bce_with_logits_loss(xb, t);
   EXPECT_EQ(plain.value, blocked.value);

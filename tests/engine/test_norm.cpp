@@ -143,7 +143,7 @@ void check_bn_blocked(const Shape& shape) {
   const Tensor xb = blocked8(p.x);
   const NormStats plain = batch_norm_forward_train(p.x, p.gamma, p.beta, kEps);
   const NormStats blk = batch_norm_forward_train(xb, p.gamma, p.beta, kEps);
-  EXPECT_EQ(blk.y.desc(), xb.desc()) << "output should keep the input's blocked layout";
+  EXPECT_EQ(blk.y.layout(), xb.layout()) << "output should keep the input's blocked layout";
   expect_close(blk.y, plain.y);
   expect_close(blk.mean, plain.mean);
   expect_close(blk.variance, plain.variance);
@@ -155,7 +155,7 @@ void check_bn_blocked(const Shape& shape) {
   for (const Tensor& dyb : {dy, blocked8(dy)}) {
     const NormGrads gb =
         batch_norm_backward(xb, dyb, p.gamma, p.beta, blk.mean, blk.variance, kEps);
-    EXPECT_EQ(gb.dx.desc(), xb.desc());
+    EXPECT_EQ(gb.dx.layout(), xb.layout());
     expect_close(gb.dx, gp.dx);
     expect_close(gb.dgamma, gp.dgamma, 1e-4f);
     expect_close(gb.dbeta, gp.dbeta, 1e-4f);
@@ -228,7 +228,7 @@ void check_gn_blocked(const Shape& shape, int64_t groups) {
   const Tensor xb = blocked8(p.x);
   const NormStats plain = group_norm_forward(p.x, p.gamma, p.beta, groups, kEps);
   const NormStats blk = group_norm_forward(xb, p.gamma, p.beta, groups, kEps);
-  EXPECT_EQ(blk.y.desc(), xb.desc()) << "output should keep the input's blocked layout";
+  EXPECT_EQ(blk.y.layout(), xb.layout()) << "output should keep the input's blocked layout";
   expect_close(blk.y, plain.y);
   expect_close(blk.mean, plain.mean);
   const Tensor dy = random_tensor(shape, 6);
@@ -236,7 +236,7 @@ void check_gn_blocked(const Shape& shape, int64_t groups) {
       group_norm_backward(p.x, dy, p.gamma, plain.mean, plain.variance, groups, kEps);
   const NormGrads gb =
       group_norm_backward(xb, blocked8(dy), p.gamma, blk.mean, blk.variance, groups, kEps);
-  EXPECT_EQ(gb.dx.desc(), xb.desc());
+  EXPECT_EQ(gb.dx.layout(), xb.layout());
   expect_close(gb.dx, gp.dx);
   expect_close(gb.dgamma, gp.dgamma, 1e-4f);
   expect_close(gb.dbeta, gp.dbeta, 1e-4f);

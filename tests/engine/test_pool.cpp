@@ -79,7 +79,7 @@ void check_gradient(const Shape& shape, const PoolParams& p) {
   Tensor x = p.kind == PoolKind::max ? distinct_tensor(shape, 3) : random_tensor(shape, 3);
   PoolResult fwd = pool_forward(x, p, true);
   const Tensor r = random_tensor(fwd.y.shape(), 11);
-  const Tensor dx = pool_backward(r, fwd.workspace, x.desc(), p);
+  const Tensor dx = pool_backward(r, fwd.workspace, x.layout(), p);
   expect_gradient_close("pool dx", x, dx, [&] { return dot(r, pool_forward(x, p, true).y); });
 }
 
@@ -140,15 +140,15 @@ void check_blocked(const Shape& shape, const PoolParams& p) {
   const Tensor x = distinct_tensor(shape, 5);
   const Tensor xb = blocked8(x);
   const PoolResult plain = pool_forward(x, p, true), blk = pool_forward(xb, p, true);
-  EXPECT_EQ(blk.y.desc().dims(), plain.y.desc().dims());
+  EXPECT_EQ(blk.y.layout().dims, plain.y.layout().dims);
   EXPECT_FALSE(blk.y.is_plain()) << "output should keep the blocked layout";
   expect_close(blk.y, plain.y);
   const Tensor dy = random_tensor(plain.y.shape(), 9);
-  expect_close(pool_backward(dy, blk.workspace, xb.desc(), p),
-               pool_backward(dy, plain.workspace, x.desc(), p), 1e-5f);
+  expect_close(pool_backward(dy, blk.workspace, xb.layout(), p),
+               pool_backward(dy, plain.workspace, x.layout(), p), 1e-5f);
   // dy in the blocked output layout is accepted as well.
-  expect_close(pool_backward(blk.y.clone(), blk.workspace, xb.desc(), p),
-               pool_backward(plain.y, plain.workspace, x.desc(), p), 1e-5f);
+  expect_close(pool_backward(blk.y.clone(), blk.workspace, xb.layout(), p),
+               pool_backward(plain.y, plain.workspace, x.layout(), p), 1e-5f);
 }
 
 TEST(Pool, BlockedInput2D) {
@@ -167,11 +167,11 @@ TEST(Pool, RejectsBadArguments) {
   EXPECT_THROW(pool_forward(x, params(PoolKind::avg, 3, 2, 1, 2), true), std::invalid_argument);
   const Tensor x2 = Tensor::zeros({2, 3, 4, 4});
   const PoolParams p = params(PoolKind::max, 2, 2, 2, 0);
-  EXPECT_THROW(pool_backward(Tensor::zeros({2, 3, 2, 2}), Tensor(), x2.desc(), p),
+  EXPECT_THROW(pool_backward(Tensor::zeros({2, 3, 2, 2}), Tensor(), x2.layout(), p),
                std::invalid_argument);  // max pooling without its workspace
-  EXPECT_THROW(
-      pool_backward(Tensor::zeros({2, 3, 3, 3}), pool_forward(x2, p, true).workspace, x2.desc(), p),
-      std::invalid_argument);  // dy of the wrong shape
+  EXPECT_THROW(pool_backward(Tensor::zeros({2, 3, 3, 3}), pool_forward(x2, p, true).workspace,
+                             x2.layout(), p),
+               std::invalid_argument);  // dy of the wrong shape
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(Resample, LinearKnownValues3D) {
 void check_gradient(const Shape& shape, UpsampleMode mode, const Shape& scale) {
   Tensor x = random_tensor(shape, 1);
   const Tensor r = random_tensor(upsample_forward(x, mode, scale).shape(), 2);
-  const Tensor dx = upsample_backward(r, x.desc(), mode, scale);
+  const Tensor dx = upsample_backward(r, x.layout(), mode, scale);
   expect_gradient_close("upsample dx", x, dx,
                         [&] { return dot(r, upsample_forward(x, mode, scale)); });
 }
@@ -82,11 +82,11 @@ void check_blocked(const Shape& shape, const Shape& scale) {
     EXPECT_FALSE(yb.is_plain()) << "output should keep the blocked layout";
     expect_close(yb, y);
     const Tensor dy = random_tensor(y.shape(), 4);
-    const Tensor dx = upsample_backward(dy, x.desc(), mode, scale);
-    const Tensor dxb = upsample_backward(blocked8(dy), xb.desc(), mode, scale);
-    EXPECT_EQ(dxb.desc(), xb.desc());
+    const Tensor dx = upsample_backward(dy, x.layout(), mode, scale);
+    const Tensor dxb = upsample_backward(blocked8(dy), xb.layout(), mode, scale);
+    EXPECT_EQ(dxb.layout(), xb.layout());
     expect_close(dxb, dx);
-    expect_close(upsample_backward(dy, xb.desc(), mode, scale), dx);  // plain dy
+    expect_close(upsample_backward(dy, xb.layout(), mode, scale), dx);  // plain dy
   }
 }
 
@@ -102,7 +102,7 @@ TEST(Resample, RejectsBadArguments) {
   EXPECT_THROW(upsample_forward(x, UpsampleMode::nearest, {2, 2, 2}), std::invalid_argument);
   EXPECT_THROW(upsample_forward(x, UpsampleMode::linear, {0, 2}), std::invalid_argument);
   EXPECT_THROW(
-      upsample_backward(Tensor::zeros({2, 3, 8, 7}), x.desc(), UpsampleMode::linear, {2, 2}),
+      upsample_backward(Tensor::zeros({2, 3, 8, 7}), x.layout(), UpsampleMode::linear, {2, 2}),
       std::invalid_argument);
 }
 

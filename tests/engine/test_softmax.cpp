@@ -75,7 +75,7 @@ void check_blocked(const Shape& shape) {
   const Tensor x = random_tensor(shape, 4, -3.f, 3.f), dy = random_tensor(shape, 5);
   const Tensor xb = blocked8(x);
   const Tensor y = softmax_forward(x), yb = softmax_forward(xb);
-  EXPECT_EQ(yb.desc(), xb.desc()) << "output should keep the blocked layout";
+  EXPECT_EQ(yb.layout(), xb.layout()) << "output should keep the blocked layout";
   expect_close(yb, y);
   const Tensor dx = softmax_backward(y, dy);
   expect_close(softmax_backward(yb, blocked8(dy)), dx);

@@ -1,19 +1,13 @@
-#include "tessera/ops/activation.hpp"
-
 #include <stdexcept>
-#include <utility>
 
-#include "tessera/ops/dnnl_util.hpp"
+#include "backend.hpp"
+#include "dnnl_util.hpp"
 
-namespace tessera {
+namespace tessera::cpu {
 namespace {
 
 using dnnl::memory;
-
-constexpr std::pair<Activation, const char*> kNames[] = {
-    {Activation::identity, "identity"},     {Activation::relu, "relu"},
-    {Activation::leaky_relu, "leaky_relu"}, {Activation::elu, "elu"},
-    {Activation::sigmoid, "sigmoid"},       {Activation::tanh, "tanh"}};
+namespace du = dnnl_util;
 
 dnnl::algorithm algorithm_of(Activation a, float alpha) {
   const bool dst = activation_backward_uses_output(a, alpha);
@@ -33,98 +27,46 @@ dnnl::algorithm algorithm_of(Activation a, float alpha) {
   throw std::logic_error("activation " + to_string(a) + " has no oneDNN eltwise algorithm");
 }
 
-// Plain relu ignores alpha, so a stray value cannot turn it into a leaky relu.
-float alpha_of(Activation a, float alpha) {
-  return a == Activation::leaky_relu || a == Activation::elu ? alpha : 0.f;
-}
-
 // Forward pd on layout `md`; backward re-fetches it as its hint.
-const dnnl_util::Cached<dnnl::eltwise_forward>& forward_entry(const memory::desc& md, Activation a,
-                                                              float alpha) {
-  dnnl_util::Key key("activation_fwd");
+const du::Cached<dnnl::eltwise_forward>& forward_entry(const memory::desc& md, Activation a,
+                                                       float alpha) {
+  du::Key key("activation_fwd");
   key.add(md).add(int64_t(a)).add(double(alpha));
-  return dnnl_util::cached<dnnl::eltwise_forward>(key, [&] {
+  return du::cached<dnnl::eltwise_forward>(key, [&] {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(a, alpha), md,
                                   alpha);
-    return dnnl::eltwise_forward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
+    return dnnl::eltwise_forward::primitive_desc(d, du::default_attr(), du::engine());
   });
 }
 
-const dnnl_util::Cached<dnnl::eltwise_backward>& backward_entry(const memory::desc& md,
-                                                                Activation a, float alpha) {
-  dnnl_util::Key key("activation_bwd");
+const du::Cached<dnnl::eltwise_backward>& backward_entry(const memory::desc& md, Activation a,
+                                                         float alpha) {
+  du::Key key("activation_bwd");
   key.add(md).add(int64_t(a)).add(double(alpha));
-  return dnnl_util::cached<dnnl::eltwise_backward>(key, [&] {
+  return du::cached<dnnl::eltwise_backward>(key, [&] {
     dnnl::eltwise_backward::desc d(algorithm_of(a, alpha), md, md, alpha);
-    return dnnl::eltwise_backward::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+    return dnnl::eltwise_backward::primitive_desc(d, du::default_attr(), du::engine(),
                                                   forward_entry(md, a, alpha).pd);
   });
 }
 
 }  // namespace
 
-// Differentiating from the output lets the input be freed as soon as the forward pass has
-// used it: for ReLU after batch norm, that is one activation tensor less per layer.
-// A negative slope would make the output ambiguous about the input's sign.
-bool activation_backward_uses_output(Activation a, float alpha) {
-  switch (a) {
-    case Activation::sigmoid:
-    case Activation::tanh:
-    case Activation::relu:
-      return true;
-    case Activation::leaky_relu:
-    case Activation::elu:
-      return alpha >= 0.f;
-    case Activation::identity:
-      break;
-  }
-  return false;
-}
-
-Activation activation_from_string(const std::string& name) {
-  std::string known;
-  for (const auto& [a, n] : kNames) {
-    if (name == n) return a;
-    known += std::string(known.empty() ? "" : ", ") + n;
-  }
-  throw std::invalid_argument("unknown activation '" + name + "' (known: " + known + ")");
-}
-
-std::string to_string(Activation a) {
-  for (const auto& [k, n] : kNames)
-    if (k == a) return n;
-  return "activation#" + std::to_string(int(a));
-}
-
-Tensor activation_forward(const Tensor& x, Activation a, float alpha) {
-  if (!x.defined()) throw std::invalid_argument(to_string(a) + ": undefined input");
-  if (a == Activation::identity) return x.clone();
-  alpha = alpha_of(a, alpha);
-  const auto& e = forward_entry(x.desc(), a, alpha);
-  Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+Tensor CpuBackend::activation_forward(const Tensor& x, Activation a, float alpha) {
+  const auto& e = forward_entry(du::desc_of(x), a, alpha);
+  Tensor y = du::make_tensor(e.pd.dst_desc());
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)}, {DNNL_ARG_DST, du::memory_of(y)}});
   return y;
 }
 
-Tensor activation_backward(const Tensor& x, const Tensor& y, const Tensor& dy, Activation a,
-                           float alpha) {
-  const std::string what = to_string(a) + " backward";
-  if (!dy.defined()) throw std::invalid_argument(what + ": undefined dy");
-  if (a == Activation::identity) return dy.clone();
-  alpha = alpha_of(a, alpha);
-  const bool use_y = activation_backward_uses_output(a, alpha);
-  const Tensor& from = use_y ? y : x;
-  if (!from.defined())
-    throw std::invalid_argument(what + ": needs the forward " + (use_y ? "output y" : "input x"));
-  if (from.shape() != dy.shape())
-    throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) + " does not match " +
-                                (use_y ? "y " : "x ") + to_string(from.shape()));
-  const auto& e = backward_entry(from.desc(), a, alpha);
-  Tensor dx(e.pd.diff_src_desc());
-  dnnl_util::execute(e, {{use_y ? DNNL_ARG_DST : DNNL_ARG_SRC, from.memory()},
-                         {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
+Tensor CpuBackend::activation_backward(const Tensor& from, bool from_output, const Tensor& dy,
+                                       Activation a, float alpha) {
+  const auto& e = backward_entry(du::desc_of(from), a, alpha);
+  Tensor dx = du::make_tensor(e.pd.diff_src_desc());
+  du::execute(e, {{from_output ? DNNL_ARG_DST : DNNL_ARG_SRC, du::memory_of(from)},
+                  {DNNL_ARG_DIFF_DST, du::in_layout(dy, e.pd.diff_dst_desc()).memory},
+                  {DNNL_ARG_DIFF_SRC, du::memory_of(dx)}});
   return dx;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

@@ -1,13 +1,11 @@
 // Convolution and transposed convolution share one implementation, templated on the oneDNN
 // primitive family; linear layers use inner product. Weights and biases stay plain (the
 // optimizer updates them in place); activations keep whatever layout the primitive prefers.
-#include "tessera/ops/conv.hpp"
+#include "../ops/conv_geometry.hpp"
+#include "backend.hpp"
+#include "dnnl_util.hpp"
 
-#include <stdexcept>
-
-#include "tessera/ops/dnnl_util.hpp"
-
-namespace tessera {
+namespace tessera::cpu {
 
 using dnnl::memory;
 using dnnl::prop_kind;
@@ -15,56 +13,15 @@ namespace du = dnnl_util;
 
 namespace {
 
+// oneDNN's conventions: dilation 0 is dense.
 struct Geometry {
-  memory::dims stride, dilate, pad_l, pad_r;  // oneDNN conventions: dilation 0 = dense
+  memory::dims stride, dilate, pad_l, pad_r;
 };
 
-Shape or_default(const Shape& v, size_t n, int64_t def, const char* what) {
-  if (v.empty()) return Shape(n, def);
-  if (v.size() != n)
-    throw std::invalid_argument(std::string("convolution: ") + what + " has " +
-                                std::to_string(v.size()) + " values for " + std::to_string(n) +
-                                " spatial dims");
-  return v;
-}
-
-Geometry geometry_of(const ConvParams& p, size_t sd, bool transposed) {
-  Geometry g;
-  g.stride = or_default(p.stride, sd, 1, "stride");
-  g.pad_l = or_default(p.padding, sd, 0, "padding");
-  Shape dil = or_default(p.dilation, sd, 1, "dilation");
-  Shape outpad = or_default(p.output_padding, sd, 0, "output_padding");
-  g.pad_r = g.pad_l;
-  for (size_t i = 0; i < sd; ++i) {
-    if (g.stride[i] < 1 || dil[i] < 1 || g.pad_l[i] < 0)
-      throw std::invalid_argument("convolution: stride and dilation must be >= 1, padding >= 0");
-    g.dilate.push_back(dil[i] - 1);
-    // The far-edge padding shrinks by output_padding, which grows a transposed output.
-    if (transposed) g.pad_r[i] -= outpad[i];
-  }
-  return g;
-}
-
-void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
-                    int64_t groups, bool transposed) {
-  const int sd = x.spatial_dims();
-  if (sd < 1 || sd > 3)
-    throw std::invalid_argument(std::string(op) + ": input " + to_string(x.shape()) +
-                                " must be [N,C,W], [N,C,H,W] or [N,C,D,H,W]");
-  if (w.ndim() != x.ndim())
-    throw std::invalid_argument(std::string(op) + ": weights " + to_string(w.shape()) +
-                                " do not match input " + to_string(x.shape()));
-  if (groups < 1 || x.dim(1) % groups != 0 || w.dim(0) % groups != 0)
-    throw std::invalid_argument(std::string(op) + ": channels not divisible by groups " +
-                                std::to_string(groups));
-  if (w.dim(1) * groups != x.dim(1))
-    throw std::invalid_argument(std::string(op) + ": weights " + to_string(w.shape()) + " expect " +
-                                std::to_string(w.dim(1) * groups) + " input channels, input " +
-                                to_string(x.shape()) + " has " + std::to_string(x.dim(1)));
-  if (b.defined() && (b.ndim() != 1 || b.dim(0) != w.dim(0)))
-    throw std::invalid_argument(std::string(op) + ": bias " + to_string(b.shape()) + " must be [" +
-                                std::to_string(w.dim(0)) + "]");
-  (void)transposed;
+Geometry dnnl_geometry(const ConvGeometry& g) {
+  Geometry d{g.stride, {}, g.pad_begin, g.pad_end};
+  for (int64_t v : g.dilation) d.dilate.push_back(v - 1);
+  return d;
 }
 
 // Weights [Co, Ci/g, *K] seen by oneDNN as [g, Co/g, Ci/g, *K] when grouped (same bytes).
@@ -73,21 +30,6 @@ memory::dims weight_dims(const Shape& w, int64_t groups) {
   memory::dims d = {groups, w[0] / groups};
   d.insert(d.end(), w.begin() + 1, w.end());
   return d;
-}
-
-Shape output_dims(const Shape& x, const Shape& w, const Geometry& g, bool transposed) {
-  Shape out = {x[0], w[0]};
-  for (size_t i = 2; i < x.size(); ++i) {
-    const int64_t k = (w[i] - 1) * (g.dilate[i - 2] + 1) + 1;
-    const int64_t s = g.stride[i - 2];
-    const int64_t pads = g.pad_l[i - 2] + g.pad_r[i - 2];
-    const int64_t o = transposed ? (x[i] - 1) * s - pads + k : (x[i] + pads - k) / s + 1;
-    if (o < 1 || (!transposed && x[i] + pads < k))
-      throw std::invalid_argument("convolution: input " + to_string(x) +
-                                  " is smaller than kernel " + to_string(w) + " allows");
-    out.push_back(o);
-  }
-  return out;
 }
 
 // The oneDNN types of one primitive family.
@@ -118,12 +60,10 @@ struct Problem {
   Geometry g;
 
   Problem(const Tensor& xt, const Tensor& wt, bool bias, const ConvParams& p)
-      : x(xt.shape()),
-        w(wt.shape()),
-        groups(p.groups),
-        has_bias(bias),
-        g(geometry_of(p, xt.shape().size() - 2, F::transposed)) {
-    y = output_dims(x, w, g, F::transposed);
+      : x(xt.shape()), w(wt.shape()), groups(p.groups), has_bias(bias) {
+    const ConvGeometry cg = conv_geometry(p, x.size() - 2, F::transposed);
+    g = dnnl_geometry(cg);
+    y = conv_output_dims(x, w, cg, F::transposed);
   }
 
   du::Key key(const char* stage) const {
@@ -133,7 +73,7 @@ struct Problem {
     return k;
   }
 
-  memory::desc bias_md() const { return has_bias ? plain_desc({w[0]}) : memory::desc(); }
+  memory::desc bias_md() const { return has_bias ? du::plain_desc({w[0]}) : memory::desc(); }
 
   // The forward primitive; backward re-fetches it as its hint.
   const du::Cached<typename F::Fwd>& forward() const {
@@ -148,15 +88,15 @@ struct Problem {
 
 template <typename F>
 Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
-  check_operands(F::name, x, w, b, p.groups, F::transposed);
   const Problem<F> pr(x, w, b.defined(), p);
   const auto& e = pr.forward();
-  Tensor src = x.to_layout(e.pd.src_desc());
-  Tensor wts = w.reshape(weight_dims(w.shape(), p.groups)).to_layout(e.pd.weights_desc());
-  Tensor y(e.pd.dst_desc());
+  const du::Operand src = du::in_layout(x, e.pd.src_desc());
+  const du::Operand wts =
+      du::in_layout(w.reshape(weight_dims(w.shape(), p.groups)), e.pd.weights_desc());
+  Tensor y = du::make_tensor(e.pd.dst_desc());
   std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, src.memory()}, {DNNL_ARG_WEIGHTS, wts.memory()}, {DNNL_ARG_DST, y.memory()}};
-  if (b.defined()) args.insert({DNNL_ARG_BIAS, b.memory()});
+      {DNNL_ARG_SRC, src.memory}, {DNNL_ARG_WEIGHTS, wts.memory}, {DNNL_ARG_DST, du::memory_of(y)}};
+  if (b.defined()) args.insert({DNNL_ARG_BIAS, du::memory_of(b)});
   du::execute(e, args);
   return y;
 }
@@ -170,12 +110,13 @@ Tensor backward_data(const Problem<F>& pr, const Tensor& w, const Tensor& dy) {
     return
         typename F::BwdData::primitive_desc(d, du::default_attr(), du::engine(), pr.forward().pd);
   });
-  Tensor ddst = dy.to_layout(e.pd.diff_dst_desc());
-  Tensor wts = w.reshape(weight_dims(pr.w, pr.groups)).to_layout(e.pd.weights_desc());
-  Tensor dx(e.pd.diff_src_desc());
-  du::execute(e, {{DNNL_ARG_DIFF_DST, ddst.memory()},
-                  {DNNL_ARG_WEIGHTS, wts.memory()},
-                  {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  const du::Operand ddst = du::in_layout(dy, e.pd.diff_dst_desc());
+  const du::Operand wts =
+      du::in_layout(w.reshape(weight_dims(pr.w, pr.groups)), e.pd.weights_desc());
+  Tensor dx = du::make_tensor(e.pd.diff_src_desc());
+  du::execute(e, {{DNNL_ARG_DIFF_DST, ddst.memory},
+                  {DNNL_ARG_WEIGHTS, wts.memory},
+                  {DNNL_ARG_DIFF_SRC, du::memory_of(dx)}});
   return dx;
 }
 
@@ -188,15 +129,15 @@ void backward_weights(const Problem<F>& pr, const Tensor& x, const Tensor& dy, C
     return typename F::BwdWeights::primitive_desc(d, du::default_attr(), du::engine(),
                                                   pr.forward().pd);
   });
-  Tensor src = x.to_layout(e.pd.src_desc());
-  Tensor ddst = dy.to_layout(e.pd.diff_dst_desc());
-  Tensor dw(e.pd.diff_weights_desc());
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src.memory()},
-                                          {DNNL_ARG_DIFF_DST, ddst.memory()},
-                                          {DNNL_ARG_DIFF_WEIGHTS, dw.memory()}};
+  const du::Operand src = du::in_layout(x, e.pd.src_desc());
+  const du::Operand ddst = du::in_layout(dy, e.pd.diff_dst_desc());
+  Tensor dw = du::make_tensor(e.pd.diff_weights_desc());
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src.memory},
+                                          {DNNL_ARG_DIFF_DST, ddst.memory},
+                                          {DNNL_ARG_DIFF_WEIGHTS, du::memory_of(dw)}};
   if (pr.has_bias) {
     out.db = Tensor::empty({pr.w[0]});
-    args.insert({DNNL_ARG_DIFF_BIAS, out.db.memory()});
+    args.insert({DNNL_ARG_DIFF_BIAS, du::memory_of(out.db)});
   }
   du::execute(e, args);
   out.dw = dw.to_plain().reshape(pr.w);
@@ -205,12 +146,7 @@ void backward_weights(const Problem<F>& pr, const Tensor& x, const Tensor& dy, C
 template <typename F>
 ConvGrads backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvParams& p,
                    bool has_bias, bool need_dx) {
-  check_operands(F::name, x, w, Tensor(), p.groups, F::transposed);
   const Problem<F> pr(x, w, has_bias, p);
-  if (dy.shape() != pr.y)
-    throw std::invalid_argument(std::string(F::name) + " backward: gradient " +
-                                to_string(dy.shape()) + " does not match output " +
-                                to_string(pr.y));
   ConvGrads g;
   if (need_dx) g.dx = backward_data(pr, w, dy);
   backward_weights(pr, x, dy, g);
@@ -219,30 +155,23 @@ ConvGrads backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Con
 
 }  // namespace
 
-Shape conv_output_shape(const Shape& x, const Shape& w, const ConvParams& p) {
-  return output_dims(x, w, geometry_of(p, x.size() - 2, false), false);
-}
-
-Shape conv_transpose_output_shape(const Shape& x, const Shape& w, const ConvParams& p) {
-  return output_dims(x, w, geometry_of(p, x.size() - 2, true), true);
-}
-
-Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
+Tensor CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                const ConvParams& p) {
   return forward<ConvFamily>(x, w, b, p);
 }
 
-ConvGrads conv_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvParams& p,
-                        bool has_bias, bool need_dx) {
+ConvGrads CpuBackend::conv_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
+                                    const ConvParams& p, bool has_bias, bool need_dx) {
   return backward<ConvFamily>(x, w, dy, p, has_bias, need_dx);
 }
 
-Tensor conv_transpose_forward(const Tensor& x, const Tensor& w, const Tensor& b,
-                              const ConvParams& p) {
+Tensor CpuBackend::conv_transpose_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                          const ConvParams& p) {
   return forward<DeconvFamily>(x, w, b, p);
 }
 
-ConvGrads conv_transpose_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
-                                  const ConvParams& p, bool has_bias, bool need_dx) {
+ConvGrads CpuBackend::conv_transpose_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
+                                              const ConvParams& p, bool has_bias, bool need_dx) {
   return backward<DeconvFamily>(x, w, dy, p, has_bias, need_dx);
 }
 
@@ -260,8 +189,9 @@ struct LinearEntry {
 const LinearEntry& linear_entry(int64_t n, int64_t f, int64_t o, bool bias) {
   static du::Cache<LinearEntry> cache;
   return cache.get(du::Key("linear").add(n).add(f).add(o).add(int64_t{bias}), [&] {
-    const memory::desc x = plain_desc({n, f}), w = plain_desc({o, f}), y = plain_desc({n, o});
-    const memory::desc b = bias ? plain_desc({o}) : memory::desc();
+    const memory::desc x = du::plain_desc({n, f}), w = du::plain_desc({o, f}),
+                       y = du::plain_desc({n, o});
+    const memory::desc b = bias ? du::plain_desc({o}) : memory::desc();
     dnnl::inner_product_forward::primitive_desc fwd({prop_kind::forward_training, x, w, b, y},
                                                     du::default_attr(), du::engine());
     dnnl::inner_product_backward_data::primitive_desc bd({x, w, y}, du::default_attr(),
@@ -274,63 +204,39 @@ const LinearEntry& linear_entry(int64_t n, int64_t f, int64_t o, bool bias) {
   });
 }
 
-Tensor flatten(const Tensor& x) {
-  if (x.ndim() < 2)
-    throw std::invalid_argument("linear: input " + to_string(x.shape()) + " needs a batch dim");
-  return x.reshape({x.dim(0), x.numel() / x.dim(0)});
-}
-
-void check_linear(const Tensor& x2, const Tensor& w, bool bias, const Tensor& b) {
-  if (w.ndim() != 2 || w.dim(1) != x2.dim(1))
-    throw std::invalid_argument("linear: weights " + to_string(w.shape()) + " do not take " +
-                                std::to_string(x2.dim(1)) + " input features");
-  if (bias && b.defined() && b.shape() != Shape{w.dim(0)})
-    throw std::invalid_argument("linear: bias " + to_string(b.shape()) + " must be [" +
-                                std::to_string(w.dim(0)) + "]");
-}
-
 }  // namespace
 
-Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
-  const Tensor x2 = flatten(x);
-  check_linear(x2, w, b.defined(), b);
-  const auto& e = linear_entry(x2.dim(0), x2.dim(1), w.dim(0), b.defined());
-  Tensor y = Tensor::empty({x2.dim(0), w.dim(0)});
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, x2.memory()}, {DNNL_ARG_WEIGHTS, w.memory()}, {DNNL_ARG_DST, y.memory()}};
-  if (b.defined()) args.insert({DNNL_ARG_BIAS, b.memory()});
+Tensor CpuBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const auto& e = linear_entry(x.dim(0), x.dim(1), w.dim(0), b.defined());
+  Tensor y = Tensor::empty({x.dim(0), w.dim(0)});
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, du::memory_of(x)},
+                                          {DNNL_ARG_WEIGHTS, du::memory_of(w)},
+                                          {DNNL_ARG_DST, du::memory_of(y)}};
+  if (b.defined()) args.insert({DNNL_ARG_BIAS, du::memory_of(b)});
   du::execute(e.fwd, args);
   return y;
 }
 
-ConvGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, bool has_bias,
-                          bool need_dx) {
-  const Tensor x2 = flatten(x);
-  check_linear(x2, w, false, Tensor());
-  if (dy.shape() != Shape{x2.dim(0), w.dim(0)})
-    throw std::invalid_argument("linear backward: gradient " + to_string(dy.shape()) +
-                                " does not match output [" + std::to_string(x2.dim(0)) + "," +
-                                std::to_string(w.dim(0)) + "]");
-  const auto& e = linear_entry(x2.dim(0), x2.dim(1), w.dim(0), has_bias);
-  const Tensor g = dy.to_plain();
+ConvGrads CpuBackend::linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
+                                      bool has_bias, bool need_dx) {
+  const auto& e = linear_entry(x.dim(0), x.dim(1), w.dim(0), has_bias);
   ConvGrads out;
   if (need_dx) {
-    Tensor dx = Tensor::empty(x2.shape());
-    du::execute(e.bwd_data, {{DNNL_ARG_DIFF_DST, g.memory()},
-                             {DNNL_ARG_WEIGHTS, w.memory()},
-                             {DNNL_ARG_DIFF_SRC, dx.memory()}});
-    out.dx = dx.reshape(x.shape());
+    out.dx = Tensor::empty(x.shape());
+    du::execute(e.bwd_data, {{DNNL_ARG_DIFF_DST, du::memory_of(dy)},
+                             {DNNL_ARG_WEIGHTS, du::memory_of(w)},
+                             {DNNL_ARG_DIFF_SRC, du::memory_of(out.dx)}});
   }
   out.dw = Tensor::empty(w.shape());
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x2.memory()},
-                                          {DNNL_ARG_DIFF_DST, g.memory()},
-                                          {DNNL_ARG_DIFF_WEIGHTS, out.dw.memory()}};
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, du::memory_of(x)},
+                                          {DNNL_ARG_DIFF_DST, du::memory_of(dy)},
+                                          {DNNL_ARG_DIFF_WEIGHTS, du::memory_of(out.dw)}};
   if (has_bias) {
     out.db = Tensor::empty({w.dim(0)});
-    args.insert({DNNL_ARG_DIFF_BIAS, out.db.memory()});
+    args.insert({DNNL_ARG_DIFF_BIAS, du::memory_of(out.db)});
   }
   du::execute(e.bwd_weights, args);
   return out;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

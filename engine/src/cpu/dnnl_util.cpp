@@ -1,6 +1,8 @@
-#include "tessera/ops/dnnl_util.hpp"
+#include "dnnl_util.hpp"
 
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 
 namespace tessera::dnnl_util {
 
@@ -14,6 +16,126 @@ dnnl::engine& engine() {
 dnnl::stream& stream() {
   static dnnl::stream s(engine());
   return s;
+}
+
+namespace {
+
+memory::data_type dnnl_type(DataType t) {
+  switch (t) {
+    case DataType::f32:
+      return memory::data_type::f32;
+    case DataType::bf16:
+      return memory::data_type::bf16;
+    case DataType::f16:
+      return memory::data_type::f16;
+    case DataType::s32:
+      return memory::data_type::s32;
+    case DataType::s8:
+      return memory::data_type::s8;
+    case DataType::u8:
+      return memory::data_type::u8;
+  }
+  throw std::logic_error("unknown data type");
+}
+
+DataType tessera_type(memory::data_type t) {
+  switch (t) {
+    case memory::data_type::f32:
+      return DataType::f32;
+    case memory::data_type::bf16:
+      return DataType::bf16;
+    case memory::data_type::f16:
+      return DataType::f16;
+    case memory::data_type::s32:
+      return DataType::s32;
+    case memory::data_type::s8:
+      return DataType::s8;
+    case memory::data_type::u8:
+      return DataType::u8;
+    default:
+      break;
+  }
+  throw std::logic_error("oneDNN data type " + std::to_string(int(t)) + " has no tessera twin");
+}
+
+}  // namespace
+
+memory::desc desc_of(const Layout& l) {
+  dnnl_memory_desc_t d{};
+  d.ndims = int(l.dims.size());
+  if (d.ndims > DNNL_MAX_NDIMS || l.padded_dims.size() != l.dims.size() ||
+      l.strides.size() != l.dims.size() || l.blocks.size() > size_t(DNNL_MAX_NDIMS))
+    throw std::invalid_argument("layout " + to_string(l) + " is malformed");
+  d.data_type = static_cast<dnnl_data_type_t>(dnnl_type(l.dtype));
+  d.format_kind = dnnl_blocked;
+  auto& b = d.format_desc.blocking;
+  for (int i = 0; i < d.ndims; ++i) {
+    d.dims[i] = l.dims[size_t(i)];
+    d.padded_dims[i] = l.padded_dims[size_t(i)];
+    b.strides[i] = l.strides[size_t(i)];
+  }
+  b.inner_nblks = int(l.blocks.size());
+  for (size_t i = 0; i < l.blocks.size(); ++i) {
+    b.inner_blks[i] = l.blocks[i].size;
+    b.inner_idxs[i] = l.blocks[i].dim;
+  }
+  return memory::desc(d);
+}
+
+Layout layout_of(const memory::desc& md) {
+  const dnnl_memory_desc_t& d = md.data;
+  if (d.format_kind != dnnl_blocked)
+    throw std::logic_error("a oneDNN memory format (kind " + std::to_string(int(d.format_kind)) +
+                           ") that a tensor layout cannot state");
+  Layout l;
+  l.dtype = tessera_type(md.data_type());
+  const auto& b = d.format_desc.blocking;
+  for (int i = 0; i < d.ndims; ++i) {
+    if (d.padded_offsets[i] != 0)
+      throw std::logic_error("a oneDNN view (padded offsets) cannot be a tensor layout");
+    l.dims.push_back(d.dims[i]);
+    l.padded_dims.push_back(d.padded_dims[i]);
+    l.strides.push_back(b.strides[i]);
+  }
+  for (int i = 0; i < b.inner_nblks; ++i)
+    l.blocks.push_back({int(b.inner_idxs[i]), b.inner_blks[i]});
+  if (d.offset0 != 0 || d.extra.flags != 0 || l.bytes() != md.get_size())
+    throw std::logic_error("oneDNN layout of " + std::to_string(md.get_size()) + " bytes read as " +
+                           to_string(l) + " (" + std::to_string(l.bytes()) + " bytes)");
+  return l;
+}
+
+memory::desc desc_of(const Tensor& t) {
+  return desc_of(t.layout());
+}
+
+memory::desc plain_desc(const Shape& shape, memory::data_type dt) {
+  return memory::desc(shape, dt, plain_tag(static_cast<int>(shape.size())));
+}
+
+memory memory_of(const Tensor& t) {
+  return memory(desc_of(t), engine(), t.raw());
+}
+
+Tensor make_tensor(const memory::desc& md) {
+  return Tensor(layout_of(md), Device::cpu());
+}
+
+Tensor make_zeros(const memory::desc& md) {
+  return Tensor::zeros(layout_of(md), Device::cpu());
+}
+
+Tensor to_desc(const Tensor& t, const memory::desc& md) {
+  return t.to_layout(layout_of(md));
+}
+
+Operand in_layout(const Tensor& t, const memory::desc& md) {
+  const memory own = memory_of(t);
+  if (own.get_desc() == md) return {own, nullptr};
+  auto copy = std::make_shared<Buffer>(md.get_size(), Device::cpu());
+  const memory m(md, engine(), copy->data());
+  reorder(own, m);
+  return {m, copy};
 }
 
 dnnl::primitive_attr default_attr() {
@@ -61,10 +183,10 @@ Key& Key::add(double v) {
 
 void execute(const dnnl::primitive& prim, const memory::desc& scratchpad_md,
              std::unordered_map<int, memory> args) {
-  Tensor scratch;
+  std::optional<Buffer> scratch;
   if (scratchpad_md.get_size() > 0) {
-    scratch = Tensor(scratchpad_md);
-    args.insert({DNNL_ARG_SCRATCHPAD, scratch.memory()});
+    scratch.emplace(scratchpad_md.get_size(), Device::cpu());
+    args.insert({DNNL_ARG_SCRATCHPAD, memory(scratchpad_md, engine(), scratch->data())});
   }
   prim.execute(stream(), args);
   stream().wait();

@@ -1,8 +1,7 @@
-#include "tessera/ops/dropout.hpp"
+// Dropout masks from a counter-based hash: the mask depends only on (seed, element index).
+#include "backend.hpp"
 
-#include <stdexcept>
-
-namespace tessera {
+namespace tessera::cpu {
 namespace {
 
 // splitmix64's finaliser: a strong 64-bit mix, cheap enough to run once per element.
@@ -20,10 +19,7 @@ float uniform(uint64_t stream, int64_t index) {
 
 }  // namespace
 
-DropoutResult dropout_forward(const Tensor& x, float p, uint64_t seed) {
-  if (!x.defined()) throw std::invalid_argument("dropout: undefined input");
-  if (!(p >= 0.f && p < 1.f))
-    throw std::invalid_argument("dropout: probability " + std::to_string(p) + " must be in [0, 1)");
+DropoutResult CpuBackend::dropout_forward(const Tensor& x, float p, uint64_t seed) {
   const Tensor xp = x.to_plain();
   DropoutResult r{Tensor::empty(x.shape()), Tensor::empty(x.shape())};
   const float keep_scale = 1.f / (1.f - p);
@@ -38,16 +34,11 @@ DropoutResult dropout_forward(const Tensor& x, float p, uint64_t seed) {
     mask[i] = uniform(stream, i) < p ? 0.f : keep_scale;
     out[i] = in[i] * mask[i];
   }
-  r.y = r.y.to_layout(x.desc());
+  r.y = r.y.to_layout(x.layout());
   return r;
 }
 
-Tensor dropout_backward(const Tensor& dy, const Tensor& mask) {
-  if (!dy.defined() || !mask.defined())
-    throw std::invalid_argument("dropout backward: undefined dy or mask");
-  if (dy.shape() != mask.shape())
-    throw std::invalid_argument("dropout backward: dy " + to_string(dy.shape()) + " and mask " +
-                                to_string(mask.shape()) + " differ in shape");
+Tensor CpuBackend::dropout_backward(const Tensor& dy, const Tensor& mask) {
   const Tensor dyp = dy.to_plain(), mp = mask.to_plain();
   Tensor dx = Tensor::empty(dy.shape());
   const float* g = dyp.data();
@@ -56,7 +47,7 @@ Tensor dropout_backward(const Tensor& dy, const Tensor& mask) {
   const int64_t n = dy.numel();
 #pragma omp parallel for
   for (int64_t i = 0; i < n; ++i) out[i] = g[i] * m[i];
-  return dx.to_layout(dy.desc());
+  return dx.to_layout(dy.layout());
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

@@ -1,11 +1,12 @@
-#include "tessera/ops/kron_factors.hpp"
-
+// K-FAC's factors from patches: blocks of im2col rows folded into a Gram matrix by sgemm.
 #include <algorithm>
 #include <stdexcept>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-namespace tessera {
+#include "backend.hpp"
+
+namespace tessera::cpu {
 
 namespace {
 
@@ -21,12 +22,10 @@ void add_gram(const float* p, int64_t rows, int64_t m, float alpha, float* c) {
 
 }  // namespace
 
-Tensor patch_covariance(const Tensor& x_in, const Shape& kernel, const ConvParams& p, bool bias) {
+Tensor CpuBackend::patch_covariance(const Tensor& x_in, const Shape& kernel, const ConvParams& p,
+                                    bool bias) {
   const Tensor x = x_in.to_plain();
   const size_t sd = kernel.size();
-  if (x.ndim() != int(sd) + 2)
-    throw std::invalid_argument("patch_covariance: input " + to_string(x.shape()) + " for a " +
-                                std::to_string(sd) + "-d kernel");
   const int64_t n = x.dim(0), c = x.dim(1);
   const Shape in(x.shape().begin() + 2, x.shape().end());
   Shape w_shape = {1, c};
@@ -81,9 +80,8 @@ Tensor patch_covariance(const Tensor& x_in, const Shape& kernel, const ConvParam
   return cov;
 }
 
-Tensor output_gradient_covariance(const Tensor& dy_in) {
+Tensor CpuBackend::output_gradient_covariance(const Tensor& dy_in) {
   const Tensor dy = dy_in.to_plain();
-  if (dy.ndim() < 2) throw std::invalid_argument("output_gradient_covariance: dy is not [N,C,...]");
   const int64_t n = dy.dim(0), co = dy.dim(1), positions = dy.numel() / (n * co);
   Tensor cov = Tensor::zeros({co, co});
   // Each sample's dy is a row-major [Co, positions] matrix M: G += N * M M^T.
@@ -97,4 +95,4 @@ Tensor output_gradient_covariance(const Tensor& dy_in) {
   return cov;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

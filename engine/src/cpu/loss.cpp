@@ -1,5 +1,3 @@
-#include "tessera/ops/loss.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,17 +6,13 @@
 #include <utility>
 #include <vector>
 
+#include "backend.hpp"
+
 // Losses run once per step on one output, so they are plain OpenMP loops over row-major data
 // rather than oneDNN primitives. Sums are accumulated in double with schedule(static), which
 // makes every result deterministic for a fixed thread count.
-namespace tessera {
+namespace tessera::cpu {
 namespace {
-
-void check_shape(const char* op, const char* what, const Tensor& t, const Shape& expected) {
-  if (t.shape() != expected)
-    throw std::invalid_argument(std::string(op) + ": " + what + " shape " + to_string(t.shape()) +
-                                " does not match " + to_string(expected));
-}
 
 // Index of the first element of [0, n) for which `bad(i)` holds, or -1.
 template <typename Pred>
@@ -42,14 +36,12 @@ void check_no_nan(const char* op, const Tensor& target) {
 // the denominator of the documented reduction (the element count when there is no mask).
 class ElementScale {
  public:
-  ElementScale(const char* op, const LossOptions& o, const Shape& shape) {
+  explicit ElementScale(const LossOptions& o) {
     if (o.weight.defined()) {
-      check_shape(op, "weight", o.weight, shape);
       weight_ = o.weight.to_plain();
       w_ = weight_.data();
     }
     if (o.mask.defined()) {
-      check_shape(op, "mask", o.mask, shape);
       mask_ = o.mask.to_plain();
       m_ = mask_.data();
     }
@@ -74,10 +66,9 @@ class ElementScale {
 template <typename Term>
 LossResult elementwise_loss(const char* op, const Tensor& pred, const Tensor& target,
                             const LossOptions& o, Term term) {
-  check_shape(op, "target", target, pred.shape());
   const Tensor p = pred.to_plain(), t = target.to_plain();
   check_no_nan(op, t);
-  const ElementScale scale(op, o, pred.shape());
+  const ElementScale scale(o);
   const int64_t n = p.numel();
   LossResult r{0.f, Tensor::zeros(pred.shape())};
   const double denom = scale.mask_sum(n);
@@ -107,35 +98,34 @@ double sigmoid(double z) {
 
 }  // namespace
 
-LossResult mse_loss(const Tensor& pred, const Tensor& target, const LossOptions& o) {
+LossResult CpuBackend::mse_loss(const Tensor& pred, const Tensor& target, const LossOptions& o) {
   return elementwise_loss("mse_loss", pred, target, o, [](double p, double t) {
     const double d = p - t;
     return std::pair{d * d, 2 * d};
   });
 }
 
-LossResult l1_loss(const Tensor& pred, const Tensor& target, const LossOptions& o) {
+LossResult CpuBackend::l1_loss(const Tensor& pred, const Tensor& target, const LossOptions& o) {
   return elementwise_loss("l1_loss", pred, target, o, [](double p, double t) {
     const double d = p - t;
     return std::pair{std::abs(d), double((d > 0) - (d < 0))};  // subgradient 0 at the kink
   });
 }
 
-LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target, const LossOptions& o) {
+LossResult CpuBackend::bce_with_logits_loss(const Tensor& logits, const Tensor& target,
+                                            const LossOptions& o) {
   return elementwise_loss("bce_with_logits_loss", logits, target, o, [](double z, double t) {
     const double loss = std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::abs(z)));
     return std::pair{loss, sigmoid(z) - t};
   });
 }
 
-LossResult centre_focal_loss(const Tensor& logits, const Tensor& target, const LossOptions& o,
-                             float alpha, float beta) {
+LossResult CpuBackend::centre_focal_loss(const Tensor& logits, const Tensor& target,
+                                         const LossOptions& o, float alpha, float beta) {
   const char* op = "centre_focal_loss";
-  check_shape(op, "target", target, logits.shape());
-  if (o.weight.defined()) throw std::invalid_argument(std::string(op) + ": takes no weight");
   const Tensor z = logits.to_plain(), t = target.to_plain();
   check_no_nan(op, t);
-  const ElementScale scale(op, o, logits.shape());
+  const ElementScale scale(o);
   const int64_t n = z.numel();
   const float *zp = z.data(), *tp = t.data();
   double centres = 0;
@@ -171,17 +161,11 @@ LossResult centre_focal_loss(const Tensor& logits, const Tensor& target, const L
   return r;
 }
 
-LossResult softmax_cross_entropy_loss(const Tensor& logits, const Tensor& labels,
-                                      const LossOptions& o) {
+LossResult CpuBackend::softmax_cross_entropy_loss(const Tensor& logits, const Tensor& labels,
+                                                  const LossOptions& o) {
   const char* op = "softmax_cross_entropy_loss";
-  if (logits.ndim() < 2)
-    throw std::invalid_argument(std::string(op) + ": logits " + to_string(logits.shape()) +
-                                " need a channel axis");
-  Shape label_shape = logits.shape();
-  label_shape[1] = 1;
-  check_shape(op, "labels", labels, label_shape);
   const Tensor z = logits.to_plain(), y = labels.to_plain();
-  const ElementScale scale(op, o, label_shape);
+  const ElementScale scale(o);
 
   const int64_t C = logits.dim(1), pixels = y.numel(), S = pixels / logits.dim(0);
   const float* yp = y.data();
@@ -227,17 +211,13 @@ LossResult softmax_cross_entropy_loss(const Tensor& logits, const Tensor& labels
   return r;
 }
 
-LossResult dice_loss(const Tensor& logits, const Tensor& target, const LossOptions& o,
-                     float smooth) {
+LossResult CpuBackend::dice_loss(const Tensor& logits, const Tensor& target, const LossOptions& o,
+                                 float smooth) {
   const char* op = "dice_loss";
-  if (logits.ndim() < 2)
-    throw std::invalid_argument(std::string(op) + ": logits " + to_string(logits.shape()) +
-                                " need a channel axis");
-  check_shape(op, "target", target, logits.shape());
   const Tensor z = logits.to_plain(), t = target.to_plain();
   check_no_nan(op, t);
   // Weight and mask scale each element's share of the three sums (a weighted soft Dice).
-  const ElementScale scale(op, o, logits.shape());
+  const ElementScale scale(o);
 
   const int64_t pairs = logits.dim(0) * logits.dim(1), S = logits.numel() / pairs;
   const float *zp = z.data(), *tp = t.data();
@@ -280,4 +260,4 @@ LossResult dice_loss(const Tensor& logits, const Tensor& target, const LossOptio
   return r;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

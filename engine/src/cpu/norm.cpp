@@ -1,36 +1,16 @@
-#include "tessera/ops/norm.hpp"
-
+// Batch norm on oneDNN's batch_normalization; group norm on layer_normalization over rows.
 #include <cmath>
-#include <stdexcept>
 #include <vector>
 
-#include "tessera/ops/dnnl_util.hpp"
+#include "backend.hpp"
+#include "dnnl_util.hpp"
 
-namespace tessera {
+namespace tessera::cpu {
 namespace {
 
 using dnnl::memory;
 using dnnl::normalization_flags;
-
-void check_input(const std::string& what, const Tensor& x) {
-  if (!x.defined()) throw std::invalid_argument(what + ": undefined input");
-  if (x.ndim() < 2 || x.ndim() > 5)
-    throw std::invalid_argument(what + ": input " + to_string(x.shape()) +
-                                " must be [N,C] or [N,C,*S] with 1 to 3 spatial dims");
-}
-
-void check_vector(const std::string& what, const char* name, const Tensor& t, int64_t n) {
-  if (!t.defined() || t.shape() != Shape{n})
-    throw std::invalid_argument(what + ": " + name + " must have shape [" + std::to_string(n) +
-                                "], got " + (t.defined() ? to_string(t.shape()) : "undefined"));
-}
-
-void check_same_shape(const std::string& what, const Tensor& x, const Tensor& dy) {
-  if (!dy.defined() || dy.shape() != x.shape())
-    throw std::invalid_argument(what + ": dy " +
-                                (dy.defined() ? to_string(dy.shape()) : "undefined") +
-                                " must have the shape of x " + to_string(x.shape()));
-}
+namespace du = dnnl_util;
 
 // ---------------------------------------------------------------------------------------------
 // Batch norm: oneDNN batch_normalization with separate scale and shift, on any layout.
@@ -42,25 +22,24 @@ using BnBwd = dnnl::batch_normalization_backward;
 using LnFwd = dnnl::layer_normalization_forward;
 using LnBwd = dnnl::layer_normalization_backward;
 
-const dnnl_util::Cached<BnFwd>& bn_forward_entry(const memory::desc& x_md, float eps,
-                                                 bool training) {
-  dnnl_util::Key key("bn_fwd");
+const du::Cached<BnFwd>& bn_forward_entry(const memory::desc& x_md, float eps, bool training) {
+  du::Key key("bn_fwd");
   key.add(x_md).add(double(eps)).add(int64_t(training));
-  return dnnl_util::cached<BnFwd>(key, [&] {
+  return du::cached<BnFwd>(key, [&] {
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const auto flags = training ? kAffine : kAffine | normalization_flags::use_global_stats;
     BnFwd::desc d(prop, x_md, eps, flags);
-    return BnFwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
+    return BnFwd::primitive_desc(d, du::default_attr(), du::engine());
   });
 }
 
-const dnnl_util::Cached<BnBwd>& bn_backward_entry(const memory::desc& x_md, float eps) {
-  dnnl_util::Key key("bn_bwd");
+const du::Cached<BnBwd>& bn_backward_entry(const memory::desc& x_md, float eps) {
+  du::Key key("bn_bwd");
   key.add(x_md).add(double(eps));
-  return dnnl_util::cached<BnBwd>(key, [&] {
+  return du::cached<BnBwd>(key, [&] {
     BnBwd::desc d(dnnl::prop_kind::backward, x_md, x_md, eps, kAffine);
-    return BnBwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
+    return BnBwd::primitive_desc(d, du::default_attr(), du::engine(),
                                  bn_forward_entry(x_md, eps, /*training=*/true).pd);
   });
 }
@@ -75,33 +54,27 @@ struct GroupDims {
   int64_t cols() const { return c / groups * spatial; }
 };
 
-GroupDims group_dims(const std::string& what, const Tensor& x, int64_t groups) {
-  check_input(what, x);
-  if (groups < 1 || x.dim(1) % groups != 0)
-    throw std::invalid_argument(what + ": " + std::to_string(x.dim(1)) + " channels of input " +
-                                to_string(x.shape()) + " are not divisible into " +
-                                std::to_string(groups) + " groups");
+GroupDims group_dims(const Tensor& x, int64_t groups) {
   return {x.dim(0), x.dim(1), groups, x.numel() / (x.dim(0) * x.dim(1))};
 }
 
-const dnnl_util::Cached<LnFwd>& ln_forward_entry(const GroupDims& g, float eps) {
-  const memory::desc rows_md = plain_desc({g.rows(), g.cols()});
-  dnnl_util::Key key("gn_ln_fwd");
+const du::Cached<LnFwd>& ln_forward_entry(const GroupDims& g, float eps) {
+  const memory::desc rows_md = du::plain_desc({g.rows(), g.cols()});
+  du::Key key("gn_ln_fwd");
   key.add(rows_md).add(double(eps));
-  return dnnl_util::cached<LnFwd>(key, [&] {
+  return du::cached<LnFwd>(key, [&] {
     LnFwd::desc d(dnnl::prop_kind::forward_training, rows_md, eps, normalization_flags::none);
-    return LnFwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine());
+    return LnFwd::primitive_desc(d, du::default_attr(), du::engine());
   });
 }
 
-const dnnl_util::Cached<LnBwd>& ln_backward_entry(const GroupDims& g, float eps) {
-  const memory::desc rows_md = plain_desc({g.rows(), g.cols()});
-  dnnl_util::Key key("gn_ln_bwd");
+const du::Cached<LnBwd>& ln_backward_entry(const GroupDims& g, float eps) {
+  const memory::desc rows_md = du::plain_desc({g.rows(), g.cols()});
+  du::Key key("gn_ln_bwd");
   key.add(rows_md).add(double(eps));
-  return dnnl_util::cached<LnBwd>(key, [&] {
+  return du::cached<LnBwd>(key, [&] {
     LnBwd::desc d(dnnl::prop_kind::backward_data, rows_md, rows_md, eps, normalization_flags::none);
-    return LnBwd::primitive_desc(d, dnnl_util::default_attr(), dnnl_util::engine(),
-                                 ln_forward_entry(g, eps).pd);
+    return LnBwd::primitive_desc(d, du::default_attr(), du::engine(), ln_forward_entry(g, eps).pd);
   });
 }
 
@@ -149,94 +122,77 @@ void affine_backward(const float* x, const float* dy, const float* gamma, const 
 
 }  // namespace
 
-NormStats batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                   float eps) {
-  const std::string what = "batch norm";
-  check_input(what, x);
-  check_vector(what, "gamma", gamma, x.dim(1));
-  check_vector(what, "beta", beta, x.dim(1));
-  const auto& e = bn_forward_entry(x.desc(), eps, /*training=*/true);
-  NormStats r{Tensor(e.pd.dst_desc()), Tensor(e.pd.mean_desc()), Tensor(e.pd.variance_desc())};
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
-                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                         {DNNL_ARG_DST, r.y.memory()},
-                         {DNNL_ARG_MEAN, r.mean.memory()},
-                         {DNNL_ARG_VARIANCE, r.variance.memory()}});
+NormStats CpuBackend::batch_norm_forward_train(const Tensor& x, const Tensor& gamma,
+                                               const Tensor& beta, float eps) {
+  const auto& e = bn_forward_entry(du::desc_of(x), eps, /*training=*/true);
+  NormStats r{du::make_tensor(e.pd.dst_desc()), du::make_tensor(e.pd.mean_desc()),
+              du::make_tensor(e.pd.variance_desc())};
+  const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
+                  {DNNL_ARG_SCALE, du::memory_of(scale)},
+                  {DNNL_ARG_SHIFT, du::memory_of(shift)},
+                  {DNNL_ARG_DST, du::memory_of(r.y)},
+                  {DNNL_ARG_MEAN, du::memory_of(r.mean)},
+                  {DNNL_ARG_VARIANCE, du::memory_of(r.variance)}});
   return r;
 }
 
-Tensor batch_norm_forward_infer(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                const Tensor& mean, const Tensor& variance, float eps) {
-  const std::string what = "batch norm (inference)";
-  check_input(what, x);
-  for (auto [name, t] :
-       {std::pair{"gamma", &gamma}, {"beta", &beta}, {"mean", &mean}, {"variance", &variance}})
-    check_vector(what, name, *t, x.dim(1));
-  const auto& e = bn_forward_entry(x.desc(), eps, /*training=*/false);
-  Tensor y(e.pd.dst_desc());
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
-                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                         {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
-                         {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
-                         {DNNL_ARG_DST, y.memory()}});
+Tensor CpuBackend::batch_norm_forward_infer(const Tensor& x, const Tensor& gamma,
+                                            const Tensor& beta, const Tensor& mean,
+                                            const Tensor& variance, float eps) {
+  const auto& e = bn_forward_entry(du::desc_of(x), eps, /*training=*/false);
+  Tensor y = du::make_tensor(e.pd.dst_desc());
+  const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
+                  {DNNL_ARG_SCALE, du::memory_of(scale)},
+                  {DNNL_ARG_SHIFT, du::memory_of(shift)},
+                  {DNNL_ARG_MEAN, du::in_layout(mean, e.pd.mean_desc()).memory},
+                  {DNNL_ARG_VARIANCE, du::in_layout(variance, e.pd.variance_desc()).memory},
+                  {DNNL_ARG_DST, du::memory_of(y)}});
   return y;
 }
 
-NormGrads batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
-                              const Tensor& beta, const Tensor& mean, const Tensor& variance,
-                              float eps) {
-  const std::string what = "batch norm backward";
-  check_input(what, x);
-  check_same_shape(what, x, dy);
-  for (auto [name, t] :
-       {std::pair{"gamma", &gamma}, {"beta", &beta}, {"mean", &mean}, {"variance", &variance}})
-    check_vector(what, name, *t, x.dim(1));
-  const auto& e = bn_backward_entry(x.desc(), eps);
-  NormGrads g{Tensor(e.pd.diff_src_desc()), Tensor::empty({x.dim(1)}), Tensor::empty({x.dim(1)})};
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, x.memory()},
-                         {DNNL_ARG_DIFF_DST, dy.to_layout(e.pd.diff_dst_desc()).memory()},
-                         {DNNL_ARG_SCALE, gamma.to_plain().memory()},
-                         // beta does not enter the gradients, but oneDNN 2.6 refuses to run
-                         // without it once the primitive has use_shift.
-                         {DNNL_ARG_SHIFT, beta.to_plain().memory()},
-                         {DNNL_ARG_MEAN, mean.to_layout(e.pd.mean_desc()).memory()},
-                         {DNNL_ARG_VARIANCE, variance.to_layout(e.pd.variance_desc()).memory()},
-                         {DNNL_ARG_DIFF_SRC, g.dx.memory()},
-                         {DNNL_ARG_DIFF_SCALE, g.dgamma.memory()},
-                         {DNNL_ARG_DIFF_SHIFT, g.dbeta.memory()}});
+NormGrads CpuBackend::batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                          const Tensor& beta, const Tensor& mean,
+                                          const Tensor& variance, float eps) {
+  const auto& e = bn_backward_entry(du::desc_of(x), eps);
+  NormGrads g{du::make_tensor(e.pd.diff_src_desc()), Tensor::empty({x.dim(1)}),
+              Tensor::empty({x.dim(1)})};
+  const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
+                  {DNNL_ARG_DIFF_DST, du::in_layout(dy, e.pd.diff_dst_desc()).memory},
+                  {DNNL_ARG_SCALE, du::memory_of(scale)},
+                  // beta does not enter the gradients, but oneDNN 2.6 refuses to run
+                  // without it once the primitive has use_shift.
+                  {DNNL_ARG_SHIFT, du::memory_of(shift)},
+                  {DNNL_ARG_MEAN, du::in_layout(mean, e.pd.mean_desc()).memory},
+                  {DNNL_ARG_VARIANCE, du::in_layout(variance, e.pd.variance_desc()).memory},
+                  {DNNL_ARG_DIFF_SRC, du::memory_of(g.dx)},
+                  {DNNL_ARG_DIFF_SCALE, du::memory_of(g.dgamma)},
+                  {DNNL_ARG_DIFF_SHIFT, du::memory_of(g.dbeta)}});
   return g;
 }
 
-NormStats group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                             int64_t groups, float eps) {
-  const std::string what = "group norm";
-  const GroupDims g = group_dims(what, x, groups);
-  check_vector(what, "gamma", gamma, g.c);
-  check_vector(what, "beta", beta, g.c);
+NormStats CpuBackend::group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                         int64_t groups, float eps) {
+  const GroupDims g = group_dims(x, groups);
   const auto& e = ln_forward_entry(g, eps);
   Tensor rows = x.to_plain().reshape({g.rows(), g.cols()});
-  Tensor y(e.pd.dst_desc());
-  NormStats r{Tensor(), Tensor(e.pd.mean_desc()), Tensor(e.pd.variance_desc())};
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, rows.memory()},
-                         {DNNL_ARG_DST, y.memory()},
-                         {DNNL_ARG_MEAN, r.mean.memory()},
-                         {DNNL_ARG_VARIANCE, r.variance.memory()}});
+  Tensor y = du::make_tensor(e.pd.dst_desc());
+  NormStats r{Tensor(), du::make_tensor(e.pd.mean_desc()), du::make_tensor(e.pd.variance_desc())};
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(rows)},
+                  {DNNL_ARG_DST, du::memory_of(y)},
+                  {DNNL_ARG_MEAN, du::memory_of(r.mean)},
+                  {DNNL_ARG_VARIANCE, du::memory_of(r.variance)}});
   apply_affine(y.data(), gamma.to_plain().data(), beta.to_plain().data(), g);
-  r.y = y.reshape(x.shape()).to_layout(x.desc());
+  r.y = y.reshape(x.shape()).to_layout(x.layout());
   return r;
 }
 
-NormGrads group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
-                              const Tensor& mean, const Tensor& variance, int64_t groups,
-                              float eps) {
-  const std::string what = "group norm backward";
-  const GroupDims g = group_dims(what, x, groups);
-  check_same_shape(what, x, dy);
-  check_vector(what, "gamma", gamma, g.c);
-  check_vector(what, "mean", mean, g.rows());
-  check_vector(what, "variance", variance, g.rows());
+NormGrads CpuBackend::group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                          const Tensor& mean, const Tensor& variance,
+                                          int64_t groups, float eps) {
+  const GroupDims g = group_dims(x, groups);
   const auto& e = ln_backward_entry(g, eps);
   const Tensor xp = x.to_plain(), mean_p = mean.to_plain(), var_p = variance.to_plain();
   NormGrads r{Tensor(), Tensor::empty({g.c}), Tensor::empty({g.c})};
@@ -244,13 +200,14 @@ NormGrads group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& g
   affine_backward(xp.data(), dy.to_plain().data(), gamma.to_plain().data(), mean_p.data(),
                   var_p.data(), eps, g, dxhat.data(), r.dgamma.data(), r.dbeta.data());
   Tensor dx = Tensor::empty({g.rows(), g.cols()});
-  dnnl_util::execute(e, {{DNNL_ARG_SRC, xp.reshape({g.rows(), g.cols()}).memory()},
-                         {DNNL_ARG_MEAN, mean_p.memory()},
-                         {DNNL_ARG_VARIANCE, var_p.memory()},
-                         {DNNL_ARG_DIFF_DST, dxhat.memory()},
-                         {DNNL_ARG_DIFF_SRC, dx.memory()}});
-  r.dx = dx.reshape(x.shape()).to_layout(x.desc());
+  const Tensor x_rows = xp.reshape({g.rows(), g.cols()});
+  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x_rows)},
+                  {DNNL_ARG_MEAN, du::memory_of(mean_p)},
+                  {DNNL_ARG_VARIANCE, du::memory_of(var_p)},
+                  {DNNL_ARG_DIFF_DST, du::memory_of(dxhat)},
+                  {DNNL_ARG_DIFF_SRC, du::memory_of(dx)}});
+  r.dx = dx.reshape(x.shape()).to_layout(x.layout());
   return r;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

@@ -1,23 +1,15 @@
-#include "tessera/ops/shape_ops.hpp"
-
-#include <stdexcept>
+// Concatenation, crops and permutations as oneDNN reorders between views of the same bytes.
 #include <utility>
 
-#include "tessera/ops/dnnl_util.hpp"
+#include "backend.hpp"
+#include "dnnl_util.hpp"
 
-namespace tessera {
+namespace tessera::cpu {
 namespace {
 
 using dnnl::memory;
 using tag = memory::format_tag;
-
-int checked_axis(const std::string& what, int axis, int ndim) {
-  const int a = axis < 0 ? axis + ndim : axis;
-  if (a < 0 || a >= ndim)
-    throw std::invalid_argument(what + ": axis " + std::to_string(axis) +
-                                " is out of range for rank " + std::to_string(ndim));
-  return a;
-}
+namespace du = dnnl_util;
 
 // A descriptor of `dims` in the same layout as `md` (plain, channels-last or channel-blocked),
 // or plain when `md` is none of those (e.g. a view).
@@ -29,7 +21,7 @@ memory::desc layout_like(const memory::desc& md, const memory::dims& dims) {
   for (const auto& [t, ndims] : candidates)
     if (ndims == md.data.ndims && memory::desc(md.dims(), md.data_type(), t) == md)
       return memory::desc(dims, md.data_type(), t);
-  return plain_desc(dims, md.data_type());
+  return du::plain_desc(dims, md.data_type());
 }
 
 // Whether the box (dims at offsets) is a valid view of `md`: blocked layouts cannot be cut
@@ -39,49 +31,39 @@ bool can_view(const memory::desc& md, const memory::dims& dims, const memory::di
 }
 
 memory view(const Tensor& t, const memory::dims& dims, const memory::dims& offsets) {
-  return memory(t.desc().submemory_desc(dims, offsets), dnnl_util::engine(), t.raw());
+  return memory(du::desc_of(t).submemory_desc(dims, offsets), du::engine(), t.raw());
 }
 
 // The box of `src` as a new tensor in src's layout; `src` must allow the view.
 Tensor extract(const Tensor& src, const Shape& dims, const Shape& offsets) {
-  Tensor out(layout_like(src.desc(), dims));
-  dnnl_util::reorder(view(src, dims, offsets), out.memory());
+  Tensor out = du::make_tensor(layout_like(du::desc_of(src), dims));
+  du::reorder(view(src, dims, offsets), du::memory_of(out));
   return out;
-}
-
-void check_box(const std::string& what, const Shape& outer, const Shape& offsets,
-               const Shape& inner) {
-  bool ok = offsets.size() == outer.size() && inner.size() == outer.size();
-  for (size_t i = 0; ok && i < outer.size(); ++i)
-    ok = offsets[i] >= 0 && inner[i] > 0 && offsets[i] + inner[i] <= outer[i];
-  if (!ok)
-    throw std::invalid_argument(what + ": box " + to_string(inner) + " at offsets " +
-                                to_string(offsets) + " does not fit in " + to_string(outer));
 }
 
 dnnl::concat::primitive_desc concat_pd(const std::vector<memory::desc>& mds, int axis) {
   memory::dims dims = mds[0].dims();
   dims[axis] = 0;
   for (const auto& md : mds) dims[axis] += md.dims()[axis];
-  return dnnl::concat::primitive_desc(dnnl_util::any_desc(dims), axis, mds, dnnl_util::engine(),
-                                      dnnl_util::default_attr());
+  return dnnl::concat::primitive_desc(du::any_desc(dims), axis, mds, du::engine(),
+                                      du::default_attr());
 }
 
 // The pd's source layouts are the inputs' own, or plain where those could not be concatenated.
-const dnnl_util::Cached<dnnl::concat>& concat_entry(const std::vector<Tensor>& xs, int axis) {
-  dnnl_util::Key key("concat");
+const du::Cached<dnnl::concat>& concat_entry(const std::vector<Tensor>& xs, int axis) {
+  du::Key key("concat");
   key.add(int64_t(axis));
   std::vector<memory::desc> mds;
   for (const auto& x : xs) {
-    key.add(x.desc());
-    mds.push_back(x.desc());
+    mds.push_back(du::desc_of(x));
+    key.add(mds.back());
   }
-  return dnnl_util::cached<dnnl::concat>(key, [&] {
+  return du::cached<dnnl::concat>(key, [&] {
     try {
       return concat_pd(mds, axis);
     } catch (const dnnl::error&) {
       // Blocked inputs whose sizes along the axis are not block multiples (C=3 in nChw8c).
-      for (auto& md : mds) md = plain_desc(md.dims());
+      for (auto& md : mds) md = du::plain_desc(md.dims());
       return concat_pd(mds, axis);
     }
   });
@@ -89,43 +71,23 @@ const dnnl_util::Cached<dnnl::concat>& concat_entry(const std::vector<Tensor>& x
 
 }  // namespace
 
-Tensor concat(const std::vector<Tensor>& xs, int axis) {
-  if (xs.empty()) throw std::invalid_argument("concat: no inputs");
-  for (const auto& x : xs)
-    if (!x.defined()) throw std::invalid_argument("concat: undefined input");
-  const int a = checked_axis("concat", axis, xs[0].ndim());
-  for (const auto& x : xs) {
-    Shape s0 = xs[0].shape(), s = x.shape();
-    if (s.size() == s0.size()) s0[a] = s[a];
-    if (s != s0)
-      throw std::invalid_argument("concat: input " + to_string(x.shape()) + " differs from " +
-                                  to_string(xs[0].shape()) + " outside axis " + std::to_string(a));
-  }
+Tensor CpuBackend::concat(const std::vector<Tensor>& xs, int a) {
   const auto& e = concat_entry(xs, a);
-  Tensor y(e.pd.dst_desc());
-  std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.memory()}};
-  std::vector<Tensor> keep;  // plain copies must outlive the execution
+  Tensor y = du::make_tensor(e.pd.dst_desc());
+  std::unordered_map<int, memory> args{{DNNL_ARG_DST, du::memory_of(y)}};
+  std::vector<du::Operand> keep;  // plain copies must outlive the execution
   for (size_t i = 0; i < xs.size(); ++i) {
-    keep.push_back(xs[i].to_layout(e.pd.src_desc(int(i))));
-    args.insert({DNNL_ARG_MULTIPLE_SRC + int(i), keep.back().memory()});
+    keep.push_back(du::in_layout(xs[i], e.pd.src_desc(int(i))));
+    args.insert({DNNL_ARG_MULTIPLE_SRC + int(i), keep.back().memory});
   }
-  dnnl_util::execute(e, std::move(args));
+  du::execute(e, std::move(args));
   return y;
 }
 
-std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>& sizes, int axis) {
-  if (!dy.defined()) throw std::invalid_argument("concat backward: undefined dy");
-  const int a = checked_axis("concat backward", axis, dy.ndim());
-  int64_t total = 0;
-  for (auto s : sizes) {
-    if (s <= 0) throw std::invalid_argument("concat backward: sizes must be positive");
-    total += s;
-  }
-  if (sizes.empty() || total != dy.dim(a))
-    throw std::invalid_argument("concat backward: sizes add up to " + std::to_string(total) +
-                                " but dy " + to_string(dy.shape()) + " has " +
-                                std::to_string(dy.dim(a)) + " along axis " + std::to_string(a));
+std::vector<Tensor> CpuBackend::concat_backward(const Tensor& dy, const std::vector<int64_t>& sizes,
+                                                int a) {
   // Slice boxes: all of dy but `sizes[i]` along the axis, one after another.
+  const memory::desc dy_md = du::desc_of(dy);
   std::vector<Shape> dims(sizes.size(), dy.shape()), offsets(sizes.size(), Shape(dy.ndim(), 0));
   bool viewable = true;
   int64_t start = 0;
@@ -133,7 +95,7 @@ std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>
     dims[i][a] = sizes[i];
     offsets[i][a] = start;
     start += sizes[i];
-    viewable = viewable && can_view(dy.desc(), dims[i], offsets[i]);
+    viewable = viewable && can_view(dy_md, dims[i], offsets[i]);
   }
   const Tensor src = viewable ? dy : dy.to_plain();
   std::vector<Tensor> dxs;
@@ -141,19 +103,32 @@ std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>
   return dxs;
 }
 
-Tensor crop(const Tensor& x, const Shape& offsets, const Shape& shape) {
-  if (!x.defined()) throw std::invalid_argument("crop: undefined input");
-  check_box("crop", x.shape(), offsets, shape);
-  return extract(can_view(x.desc(), shape, offsets) ? x : x.to_plain(), shape, offsets);
+Tensor CpuBackend::crop(const Tensor& x, const Shape& offsets, const Shape& shape) {
+  return extract(can_view(du::desc_of(x), shape, offsets) ? x : x.to_plain(), shape, offsets);
 }
 
-Tensor crop_backward(const Tensor& dy, const Shape& x_shape, const Shape& offsets) {
-  if (!dy.defined()) throw std::invalid_argument("crop backward: undefined dy");
-  check_box("crop backward", x_shape, offsets, dy.shape());
-  Tensor dx = Tensor::zeros_like(layout_like(dy.desc(), x_shape));
-  if (!can_view(dx.desc(), dy.shape(), offsets)) dx = Tensor::zeros(x_shape);
-  dnnl_util::reorder(dy.memory(), view(dx, dy.shape(), offsets));
+Tensor CpuBackend::crop_backward(const Tensor& dy, const Shape& x_shape, const Shape& offsets) {
+  Tensor dx = du::make_zeros(layout_like(du::desc_of(dy), x_shape));
+  if (!can_view(du::desc_of(dx), dy.shape(), offsets)) dx = Tensor::zeros(x_shape);
+  du::reorder(du::memory_of(dy), view(dx, dy.shape(), offsets));
   return dx;
 }
 
-}  // namespace tessera
+// One reorder from a strided view of the plain input (its axes read in the new order) into the
+// plain output.
+Tensor CpuBackend::permute(const Tensor& x, const std::vector<int>& order) {
+  const Tensor p = x.to_plain();
+  const Shape strides = Layout::plain(p.shape()).strides;
+  memory::dims dims, view_strides;
+  for (int axis : order) {
+    dims.push_back(p.dim(axis));
+    view_strides.push_back(strides[size_t(axis)]);
+  }
+  Tensor out = Tensor::empty(dims);
+  const memory view(memory::desc(dims, memory::data_type::f32, view_strides), du::engine(),
+                    p.raw());
+  du::reorder(view, du::memory_of(out));
+  return out;
+}
+
+}  // namespace tessera::cpu

@@ -1,12 +1,9 @@
 // Space-to-depth is a pure permutation, done as one oneDNN reorder between two views of the
 // same bytes: the input seen as [N, C, (f)^d, *S/f] through strides, and the plain output.
-#include "tessera/ops/space_to_depth.hpp"
+#include "backend.hpp"
+#include "dnnl_util.hpp"
 
-#include <stdexcept>
-
-#include "tessera/ops/dnnl_util.hpp"
-
-namespace tessera {
+namespace tessera::cpu {
 
 namespace {
 
@@ -35,19 +32,8 @@ BlockView block_view(const Shape& big, int64_t f) {
   return v;
 }
 
-void check(const Shape& big, int64_t f, const char* op) {
-  if (big.size() < 3 || big.size() > 5)
-    throw std::invalid_argument(std::string(op) +
-                                ": input must be [N,C,W], [N,C,H,W] or [N,C,D,H,W]");
-  if (f < 1) throw std::invalid_argument(std::string(op) + ": factor must be >= 1");
-  for (size_t i = 2; i < big.size(); ++i)
-    if (big[i] % f != 0)
-      throw std::invalid_argument(std::string(op) + ": spatial size " + to_string(big) +
-                                  " is not a multiple of the factor " + std::to_string(f));
-}
-
 // Copies between the plain big tensor and the plain small one through the block view.
-void permute(const Tensor& big, const Tensor& small, int64_t f, bool to_small) {
+void permute_blocks(const Tensor& big, const Tensor& small, int64_t f, bool to_small) {
   const BlockView v = block_view(big.shape(), f);
   const memory::desc view_md(v.dims, memory::data_type::f32, v.strides);
   const memory::desc small_md(v.dims, memory::data_type::f32,
@@ -71,30 +57,25 @@ Shape small_shape(const Shape& big, int64_t f) {
 
 }  // namespace
 
-Tensor space_to_depth(const Tensor& x, int64_t factor) {
-  check(x.shape(), factor, "space_to_depth");
+Tensor CpuBackend::space_to_depth(const Tensor& x, int64_t factor) {
   const Tensor big = x.to_plain();
   Tensor small = Tensor::empty(small_shape(big.shape(), factor));
-  permute(big, small, factor, true);
+  permute_blocks(big, small, factor, true);
   return small;
 }
 
-Tensor depth_to_space(const Tensor& y, int64_t factor) {
-  if (factor < 1) throw std::invalid_argument("depth_to_space: factor must be >= 1");
+Tensor CpuBackend::depth_to_space(const Tensor& y, int64_t factor) {
   Shape big_shape = y.shape();
   int64_t block = 1;
   for (size_t i = 2; i < big_shape.size(); ++i) {
     big_shape[i] *= factor;
     block *= factor;
   }
-  if (big_shape.size() < 3 || y.dim(1) % block != 0)
-    throw std::invalid_argument("depth_to_space: channels of " + to_string(y.shape()) +
-                                " are not a multiple of " + std::to_string(block));
   big_shape[1] /= block;
   const Tensor small = y.to_plain();
   Tensor big = Tensor::empty(big_shape);
-  permute(big, small, factor, false);
+  permute_blocks(big, small, factor, false);
   return big;
 }
 
-}  // namespace tessera
+}  // namespace tessera::cpu

@@ -155,15 +155,15 @@ Geometry Pool::geometry() const {
 Tensor Pool::forward_one(const Tensor& x, Mode mode) {
   PoolResult r = pool_forward(x, p_, keeps_for_backward(mode));
   if (keeps_for_backward(mode)) {
-    x_md_ = x.desc();
+    x_layout_ = x.layout();
     ws_ = r.workspace;
   }
   return r.y;
 }
 
 Tensor Pool::backward_input(const Tensor& dy) {
-  require_saved(x_md_.get_size() > 0, type());
-  Tensor dx = pool_backward(dy, ws_, x_md_, p_);
+  require_saved(!x_layout_.dims.empty(), type());
+  Tensor dx = pool_backward(dy, ws_, x_layout_, p_);
   ws_ = Tensor();
   return dx;
 }
@@ -177,13 +177,13 @@ nlohmann::json Upsample::config() const {
 }
 
 Tensor Upsample::forward_one(const Tensor& x, Mode mode) {
-  if (keeps_for_backward(mode)) x_md_ = x.desc();
+  if (keeps_for_backward(mode)) x_layout_ = x.layout();
   return upsample_forward(x, mode_, scale_);
 }
 
 Tensor Upsample::backward_input(const Tensor& dy) {
-  require_saved(x_md_.get_size() > 0, type());
-  return upsample_backward(dy, x_md_, mode_, scale_);
+  require_saved(!x_layout_.dims.empty(), type());
+  return upsample_backward(dy, x_layout_, mode_, scale_);
 }
 
 }  // namespace tessera

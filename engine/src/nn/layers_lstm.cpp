@@ -1,11 +1,10 @@
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include "layer_util.hpp"
 #include "tessera/nn/init.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/ops/dnnl_util.hpp"
+#include "tessera/ops/shape_ops.hpp"
 
 namespace tessera {
 namespace {
@@ -13,26 +12,13 @@ namespace {
 using detail::add_param;
 using detail::make_param;
 
-// [N,C,T] <-> [T,N,C]: one reorder between the plain layout and a strided view of the other.
-dnnl::memory::desc time_major_view(int64_t n, int64_t c, int64_t t) {
-  return dnnl::memory::desc({t, n, c}, dnnl::memory::data_type::f32, {1, c * t, t});
-}
-
+// [N,C,T] <-> [T,N,C]: the network's layout and oneDNN's time-major one.
 Tensor to_time_major(const Tensor& x) {
-  const Tensor p = x.to_plain();
-  const int64_t n = p.dim(0), c = p.dim(1), t = p.dim(2);
-  Tensor out = Tensor::empty({t, n, c});
-  dnnl::memory view(time_major_view(n, c, t), dnnl_util::engine(), p.raw());
-  dnnl_util::reorder(view, out.memory());
-  return out;
+  return permute(x, {2, 0, 1});
 }
 
 Tensor from_time_major(const Tensor& y) {
-  const int64_t t = y.dim(0), n = y.dim(1), c = y.dim(2);
-  Tensor out = Tensor::empty({n, c, t});
-  dnnl::memory view(time_major_view(n, c, t), dnnl_util::engine(), out.raw());
-  dnnl_util::reorder(y.memory(), view);
-  return out;
+  return permute(y, {1, 2, 0});
 }
 
 }  // namespace
@@ -78,9 +64,7 @@ Tensor Lstm::forward_one(const Tensor& x, Mode mode) {
   if (keeps_for_backward(mode)) x_ = xt, run_ = r;
   if (o_.return_sequence) return from_time_major(r.y);
   const int64_t t = xt.dim(0), n = xt.dim(1), h = o_.hidden_size;
-  Tensor last = Tensor::empty({n, h});
-  std::memcpy(last.data(), r.y.data() + (t - 1) * n * h, sizeof(float) * size_t(n * h));
-  return last;
+  return crop(r.y, {t - 1, 0, 0}, {1, n, h}).reshape({n, h});
 }
 
 Tensor Lstm::backward_input(const Tensor& dy) {
@@ -95,8 +79,7 @@ Tensor Lstm::backward_input(const Tensor& dy) {
       throw std::invalid_argument("lstm backward: gradient " + to_string(dy.shape()) +
                                   " does not match the output [" + std::to_string(n) + "," +
                                   std::to_string(h) + "]");
-    dy_t = Tensor::zeros({t, n, h});
-    std::memcpy(dy_t.data() + (t - 1) * n * h, dy.to_plain().data(), sizeof(float) * size_t(n * h));
+    dy_t = crop_backward(dy.reshape({1, n, h}), {t, n, h}, {t - 1, 0, 0});
   }
   LstmGrads g = lstm_backward(x_, run_, weights(), dy_t);
   w_input_.grad = g.d_input;

@@ -11,7 +11,9 @@
 #include "tessera/dist/communicator.hpp"
 #include "tessera/nn/kron_factored.hpp"
 #include "tessera/nn/module.hpp"
+#include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/linalg.hpp"
+#include "tessera/ops/shape_ops.hpp"
 
 namespace tessera {
 
@@ -30,36 +32,22 @@ std::string g_key(KroneckerFactored& k) {
 Tensor gradient_matrix(KroneckerFactored& k) {
   const Tensor gw = plain_grad(k.kron_weight());
   if (!gw.defined()) return {};
-  const int64_t co = gw.dim(0), dw = gw.numel() / co;
+  const int64_t co = gw.dim(0);
+  const Tensor w = gw.reshape({co, gw.numel() / co});
   const Param* b = k.kron_bias();
-  const Tensor gb = b ? plain_grad(*b) : Tensor();
-  if (b && !gb.defined()) return {};
-  const int64_t d = dw + (b ? 1 : 0);
-  Tensor m = Tensor::empty({co, d});
-  for (int64_t i = 0; i < co; ++i) {
-    std::copy(gw.data() + i * dw, gw.data() + (i + 1) * dw, m.data() + i * d);
-    if (b) m.data()[i * d + dw] = gb.data()[i];
-  }
-  return m;
+  if (!b) return w;
+  const Tensor gb = plain_grad(*b);
+  if (!gb.defined()) return {};
+  return concat({w, gb.reshape({co, 1})}, 1);
 }
 
-// The inverse of gradient_matrix: the weight's and the bias's parts of m, scaled by `scale`.
-std::pair<Tensor, Tensor> split_matrix(KroneckerFactored& k, const Tensor& m, float scale) {
+// The inverse of gradient_matrix: the weight's and the bias's parts of m, times `factor`.
+std::pair<Tensor, Tensor> split_matrix(KroneckerFactored& k, const Tensor& m, float factor) {
   const Shape& ws = k.kron_weight().value.shape();
-  const int64_t co = m.dim(0), d = m.dim(1), dw = product(ws) / co;
-  Tensor w = Tensor::empty(ws), b;
-  if (k.kron_bias()) b = Tensor::empty({co});
-  for (int64_t i = 0; i < co; ++i) {
-    for (int64_t j = 0; j < dw; ++j) w.data()[i * dw + j] = scale * m.data()[i * d + j];
-    if (b.defined()) b.data()[i] = scale * m.data()[i * d + dw];
-  }
-  return {w, b};
-}
-
-double dot(const Tensor& a, const Tensor& b) {
-  double s = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) s += double(a.data()[i]) * b.data()[i];
-  return s;
+  const int64_t co = m.dim(0), dw = product(ws) / co;
+  const Tensor w = scale(crop(m, {0, 0}, {co, dw}), factor).reshape(ws);
+  if (!k.kron_bias()) return {w, Tensor()};
+  return {w, scale(crop(m, {0, dw}, {co, 1}), factor).reshape({co})};
 }
 
 // Mean of the (clamped) eigenvalues: the trace over the size.
@@ -129,8 +117,8 @@ class Kfac final : public Optimizer {
       auto it = natural.find(p);
       const Tensor g = it != natural.end() ? it->second : plain_grad(*p);
       if (!g.defined()) continue;  // no gradient (frozen or unused): left as is
-      sgd_update(*p, g, lr, sgd,
-                 o_.momentum == 0.f ? nullptr : &state_tensor(p->name + "/momentum", p->value));
+      sgd_step(*p, g, lr, sgd,
+               o_.momentum == 0.f ? nullptr : &state_tensor(p->name + "/momentum", p->value));
     }
     ++steps_;
   }
@@ -181,8 +169,7 @@ class Kfac final : public Optimizer {
     }
     Tensor& avg = state_tensor(key, batch);
     const float d = o_.stat_decay;
-    for (int64_t i = 0; i < avg.numel(); ++i)
-      avg.data()[i] = d * avg.data()[i] + (1 - d) * batch.data()[i];
+    avg = add(scale(avg, d), scale(batch, 1 - d));
   }
 
   bool eigen_missing() const {
@@ -242,13 +229,11 @@ class Kfac final : public Optimizer {
     }
     const double root = std::sqrt(double(o_.damping));
     const double damp_a = root * pi, damp_g = root / pi;
-    Tensor v = matmul(matmul(eg.vectors, m, true, false), ea.vectors);
-    const int64_t co = v.dim(0), d = v.dim(1);
-    for (int64_t i = 0; i < co; ++i)
-      for (int64_t j = 0; j < d; ++j)
-        v.data()[i * d + j] =
-            float(v.data()[i * d + j] / ((std::max(0.f, eg.values[size_t(i)]) + damp_g) *
-                                         (std::max(0.f, ea.values[size_t(j)]) + damp_a)));
+    std::vector<double> rows, cols;
+    for (float g : eg.values) rows.push_back(std::max(0.f, g) + damp_g);
+    for (float a : ea.values) cols.push_back(std::max(0.f, a) + damp_a);
+    const Tensor v =
+        divide_outer(matmul(matmul(eg.vectors, m, true, false), ea.vectors), rows, cols);
     return matmul(matmul(eg.vectors, v), ea.vectors, false, true);
   }
 
@@ -267,8 +252,7 @@ std::unique_ptr<Optimizer> make_kfac(const KfacOptions& o) {
   return std::make_unique<Kfac>(o);
 }
 
-KfacOptions read_kfac_options(const nlohmann::json& config) {
-  const Settings s(config, "optimizer kfac");
+KfacOptions read_kfac_options(const Settings& s) {
   s.only({"type", "momentum", "weight_decay", "damping", "pi_damping", "kl_clip", "stat_decay",
           "factor_interval", "inverse_interval"});
   KfacOptions o;

@@ -1,5 +1,5 @@
 #pragma once
-// What the optimizers share: reading and checking settings, the SGD update.
+// What the optimizers share: reading and checking settings, the SGD step.
 #include <string>
 #include <vector>
 
@@ -21,11 +21,13 @@ Tensor plain_grad(const Param& p);
 // Throws unless lo <= v <= hi (v < hi when hi_open).
 void check_range(const char* what, double v, double lo, double hi, bool hi_open);
 
-// w -= lr * v, v = momentum * v + (grad + weight_decay * w) (Nesterov: the look-ahead form);
+// One SGD step of `p` (ops/update.hpp) with weight decay where the parameter takes it;
 // `velocity` is the momentum buffer, nullptr for plain SGD.
-void sgd_update(Param& p, const Tensor& grad, float lr, const SgdOptions& o, Tensor* velocity);
+void sgd_step(Param& p, const Tensor& grad, float lr, const SgdOptions& o, Tensor* velocity);
 
-// The "kfac" config's settings, checked.
-KfacOptions read_kfac_options(const nlohmann::json& config);
+// Each optimizer's settings, checked, read next to where it writes them (config()).
+SgdOptions read_sgd_options(const Settings& s);
+AdamOptions read_adam_options(const Settings& s, bool decoupled);
+KfacOptions read_kfac_options(const Settings& s);
 
 }  // namespace tessera

@@ -64,7 +64,7 @@ class Pool final : public UnaryModule {
 
  private:
   PoolParams p_;
-  dnnl::memory::desc x_md_;
+  Layout x_layout_;  // of the last train-mode input
   Tensor ws_;
 };
 
@@ -189,7 +189,7 @@ class Upsample final : public UnaryModule {
  private:
   UpsampleMode mode_;
   Shape scale_;
-  dnnl::memory::desc x_md_;
+  Layout x_layout_;  // of the last train-mode input
 };
 
 // Inverted dropout in train mode, identity in eval. The mask of each call depends on the seed

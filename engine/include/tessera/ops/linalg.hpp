@@ -19,4 +19,12 @@ struct SymmetricEigen {
 // in double). Throws when a is not square or LAPACK does not converge.
 SymmetricEigen symmetric_eigen(const Tensor& a);
 
+// sum(a * b) over all elements of two tensors of one shape, accumulated in double in order.
+double dot(const Tensor& a, const Tensor& b);
+
+// m [r, c] -> y[i][j] = m[i][j] / (rows[i] * cols[j]), in double: K-FAC's step in the factors'
+// eigenbases, each row and column divided by its damped eigenvalue.
+Tensor divide_outer(const Tensor& m, const std::vector<double>& rows,
+                    const std::vector<double>& cols);
+
 }  // namespace tessera

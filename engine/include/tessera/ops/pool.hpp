@@ -20,8 +20,8 @@ struct PoolResult {
 
 // x [N,C,*S] -> y [N,C,*S'], S' = (S + 2p - K) / s + 1
 PoolResult pool_forward(const Tensor& x, const PoolParams& p, bool training);
-// dy [N,C,*S'] -> dx with the shape and layout descriptor `x_md` of the forward input
-Tensor pool_backward(const Tensor& dy, const Tensor& workspace, const dnnl::memory::desc& x_md,
+// dy [N,C,*S'] -> dx in the layout `x_layout` of the forward input (its shape and layout)
+Tensor pool_backward(const Tensor& dy, const Tensor& workspace, const Layout& x_layout,
                      const PoolParams& p);
 
 }  // namespace tessera

@@ -8,8 +8,8 @@ enum class UpsampleMode { nearest, linear };
 
 // x [N,C,*S] -> [N,C,*S*scale]; scale per spatial dim
 Tensor upsample_forward(const Tensor& x, UpsampleMode mode, const Shape& scale);
-// dy [N,C,*S*scale] -> dx with descriptor `x_md`
-Tensor upsample_backward(const Tensor& dy, const dnnl::memory::desc& x_md, UpsampleMode mode,
+// dy [N,C,*S*scale] -> dx in the layout `x_layout` of the forward input
+Tensor upsample_backward(const Tensor& dy, const Layout& x_layout, UpsampleMode mode,
                          const Shape& scale);
 
 }  // namespace tessera

@@ -1,8 +1,9 @@
 #pragma once
 // Tensor: dense float32 data of shape [N,C,W] (1D), [N,C,H,W] (2D), [N,C,D,H,W] (3D) or [N,F]
-// (features). The logical shape is always in that order; the physical layout is a oneDNN
-// memory descriptor, so convolutions can hand blocked layouts (nChw8c) to the next op without
-// a reorder. `data()` is only for plain (row-major) tensors; `to_plain()` gives one.
+// (features), on a Device. The logical shape is always in that order; the physical order is a
+// Layout, so convolutions can hand blocked layouts (nChw8c) to the next op without a reorder.
+// `data()` is only for plain tensors in host memory; `to_plain()` and `to(Device::cpu())` give
+// one.
 //
 //   Tensor x = Tensor::zeros({4, 1, 256, 256});
 //   x.data()[0] = 1.f;
@@ -15,60 +16,56 @@
 #include <string>
 #include <vector>
 
-#include <dnnl.hpp>
-
+#include "tessera/tensor/device.hpp"
+#include "tessera/tensor/layout.hpp"
 #include "tessera/tensor/memory.hpp"
 
 namespace tessera {
 
-using Shape = std::vector<int64_t>;
-
-std::string to_string(const Shape& shape);
-int64_t product(const Shape& shape);
-// Plain row-major descriptor of the given shape.
-dnnl::memory::desc plain_desc(const Shape& shape,
-                              dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
-
 class Tensor {
  public:
   Tensor() = default;
-  // Uninitialised tensor of descriptor `md` (any layout, any data type).
-  explicit Tensor(const dnnl::memory::desc& md);
+  // Uninitialised tensor of `layout` (any layout, any data type) on `device`.
+  explicit Tensor(const Layout& layout, Device device = Device::cpu());
 
-  static Tensor empty(const Shape& shape);
-  static Tensor zeros(const Shape& shape);
-  static Tensor full(const Shape& shape, float value);
-  static Tensor from_vector(const Shape& shape, const std::vector<float>& values);
-  // Zero-filled tensor with the layout of `md`.
-  static Tensor zeros_like(const dnnl::memory::desc& md);
+  static Tensor empty(const Shape& shape, Device device = Device::cpu());
+  static Tensor zeros(const Shape& shape, Device device = Device::cpu());
+  static Tensor full(const Shape& shape, float value, Device device = Device::cpu());
+  static Tensor from_vector(const Shape& shape, const std::vector<float>& values);  // host
+  // Zero-filled tensor of `layout`, padding included.
+  static Tensor zeros(const Layout& layout, Device device = Device::cpu());
+  // A tensor over memory the caller owns and keeps alive while the tensor is used (no copy).
+  static Tensor borrow(void* data, const Layout& layout, Device device);
 
   bool defined() const { return buffer_ != nullptr; }
-  const Shape& shape() const { return shape_; }
-  int64_t dim(int i) const { return shape_.at(static_cast<size_t>(i < 0 ? i + ndim() : i)); }
-  int ndim() const { return static_cast<int>(shape_.size()); }
+  const Shape& shape() const { return layout_.dims; }
+  const Layout& layout() const { return layout_; }
+  Device device() const { return buffer_ ? buffer_->device() : Device::cpu(); }
+  int64_t dim(int i) const { return shape().at(static_cast<size_t>(i < 0 ? i + ndim() : i)); }
+  int ndim() const { return static_cast<int>(shape().size()); }
   int spatial_dims() const { return ndim() - 2; }
-  int64_t numel() const { return product(shape_); }
-  std::size_t bytes() const { return md_.get_size(); }
-  const dnnl::memory::desc& desc() const { return md_; }
-  bool is_plain() const;
+  int64_t numel() const { return product(shape()); }
+  std::size_t bytes() const { return layout_.bytes(); }
+  bool is_plain() const { return plain_; }
 
+  // Host, plain, float32 only; throws a clear error otherwise.
   float* data();
   const float* data() const;
+  // The buffer's address on its device, any layout: for backends.
   void* raw() const { return buffer_ ? buffer_->data() : nullptr; }
-  dnnl::memory memory() const;
 
-  Tensor to_plain() const;                               // self when already plain
-  Tensor to_layout(const dnnl::memory::desc& md) const;  // self when already in `md`
+  Tensor to(Device device) const;                // self when already there
+  Tensor to_plain() const;                       // self when already plain
+  Tensor to_layout(const Layout& layout) const;  // self when already in `layout`
   Tensor clone() const;
   Tensor reshape(const Shape& shape) const;  // plain only, shares the buffer
-  std::vector<float> to_vector() const;
-  void fill(float value);             // plain only
-  void copy_from(const Tensor& src);  // same shape; any layouts
+  std::vector<float> to_vector() const;      // from any device and layout
+  void fill(float value);                    // plain only
+  void copy_from(const Tensor& src);         // same shape and device; any layouts
 
  private:
-  Shape shape_;
-  dnnl::memory::desc md_;
-  bool plain_ = false;  // md_ is the row-major layout of shape_ (checked once: data() is hot)
+  Layout layout_;
+  bool plain_ = false;  // layout_ is row-major (checked once: data() is hot)
   std::shared_ptr<Buffer> buffer_;
 };
 

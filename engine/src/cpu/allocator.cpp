@@ -1,4 +1,5 @@
-#include "tessera/tensor/memory.hpp"
+// The CPU's tracking allocator: small blocks from aligned_alloc, large ones mapped and cached.
+#include "backend.hpp"
 
 #include <sys/mman.h>
 
@@ -12,13 +13,12 @@
 #include <new>
 #include <unordered_map>
 
-namespace tessera {
+namespace tessera::cpu {
 namespace {
-// Process-wide counters: the one piece of global state the engine keeps besides caches.
-std::atomic<std::size_t> g_current{0};
-std::atomic<std::size_t> g_peak{0};
-std::atomic<std::size_t> g_count{0};
-std::atomic<std::size_t> g_high_water{0};  // like g_peak, but never reset
+// Bytes live in CPU buffers now, and the most ever live at once (reset only by
+// release_cached_memory): the bound of the block cache. Part of the cache's state.
+std::atomic<std::size_t> g_live{0};
+std::atomic<std::size_t> g_high_water{0};
 
 void raise(std::atomic<std::size_t>& mark, std::size_t now) {
   std::size_t seen = mark.load();
@@ -113,36 +113,26 @@ std::size_t rounded_size(std::size_t bytes) {
 }
 }  // namespace
 
-MemoryStats memory_stats() {
-  return {g_current.load(), g_peak.load(), g_count.load()};
+void* CpuBackend::allocate(std::size_t bytes) {
+  const std::size_t size = rounded_size(bytes);
+  void* data = size >= kLargeBytes ? block_cache().take(size) : std::aligned_alloc(64, size);
+  if (!data) throw std::bad_alloc();
+  raise(g_high_water, g_live += bytes);
+  return data;
 }
 
-void reset_peak_memory() {
-  g_peak.store(g_current.load());
+void CpuBackend::deallocate(void* data, std::size_t bytes) {
+  g_live -= bytes;
+  const std::size_t size = rounded_size(bytes);
+  if (size >= kLargeBytes)
+    block_cache().give(data, size, std::max(g_high_water.load(), kMinCacheBytes));
+  else
+    std::free(data);
 }
 
-void release_cached_memory() {
-  g_high_water.store(g_current.load());
+void CpuBackend::release_cached_memory() {
+  g_high_water.store(g_live.load());
   block_cache().trim(0);
 }
 
-Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
-  const std::size_t size = rounded_size(bytes);
-  data_ = size >= kLargeBytes ? block_cache().take(size) : std::aligned_alloc(64, size);
-  if (!data_) throw std::bad_alloc();
-  const std::size_t now = g_current += bytes_;
-  raise(g_peak, now);
-  raise(g_high_water, now);
-  ++g_count;
-}
-
-Buffer::~Buffer() {
-  const std::size_t size = rounded_size(bytes_);
-  if (size >= kLargeBytes)
-    block_cache().give(data_, size, std::max(g_high_water.load(), kMinCacheBytes));
-  else
-    std::free(data_);
-  g_current -= bytes_;
-}
-
-}  // namespace tessera
+}  // namespace tessera::cpu

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "backends.hpp"
+#include "../dist/backends.hpp"
 
 namespace tessera {
 

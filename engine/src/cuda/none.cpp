@@ -3,9 +3,16 @@
 
 namespace tessera {
 
+class Backend;
+
+Backend* cuda_backend(int) {
+  return nullptr;
+}
+
 bool cuda_built() {
   return false;
 }
+
 std::string cuda_summary() {
   return "not built (configure with a CUDA toolkit and cuDNN)";
 }

@@ -1,7 +1,8 @@
 #pragma once
-// The oneDNN adapter, written once: the CPU engine and stream, a cache of primitives keyed by
-// everything that defines them, user-mode scratchpads drawn from the tracking allocator, and
-// reorders that run only when layouts differ.
+// The oneDNN adapter, written once and private to the CPU backend: the CPU engine and stream,
+// Layout <-> memory descriptor, a cache of primitives keyed by everything that defines them,
+// user-mode scratchpads drawn from the tracking allocator, and reorders that run only when
+// layouts differ.
 #include <functional>
 #include <mutex>
 #include <string>
@@ -16,6 +17,32 @@ namespace tessera::dnnl_util {
 
 dnnl::engine& engine();
 dnnl::stream& stream();
+
+// ---- tensors as oneDNN sees them ----
+
+// The descriptor of `layout`, and back. layout_of throws for formats a Layout cannot state
+// (oneDNN's packed RNN weights); those stay inside one op as an Operand.
+dnnl::memory::desc desc_of(const Layout& layout);
+Layout layout_of(const dnnl::memory::desc& md);
+dnnl::memory::desc desc_of(const Tensor& t);
+// Plain row-major descriptor of `shape`.
+dnnl::memory::desc plain_desc(const Shape& shape,
+                              dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// The tensor's bytes as oneDNN memory in its own layout.
+dnnl::memory memory_of(const Tensor& t);
+// An uninitialised CPU tensor of layout `md`, and a zero-filled one.
+Tensor make_tensor(const dnnl::memory::desc& md);
+Tensor make_zeros(const dnnl::memory::desc& md);
+// `t` in layout `md` (itself when already in it): for results that leave the op.
+Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md);
+
+// A tensor's data in the layout a primitive asks for: its own memory when the layouts agree,
+// else a reordered copy the Operand keeps alive. Any oneDNN format, packed ones included.
+struct Operand {
+  dnnl::memory memory;
+  std::shared_ptr<Buffer> copy;
+};
+Operand in_layout(const Tensor& t, const dnnl::memory::desc& md);
 
 // Attributes every tessera primitive uses: scratchpad memory owned by the caller.
 dnnl::primitive_attr default_attr();
