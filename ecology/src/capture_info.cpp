@@ -1,32 +1,22 @@
 #include "tessera/ecology/capture_info.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <stdexcept>
 
 #include <libexif/exif-data.h>
 
-#include "csv_table.hpp"
+#include "tessera/formats/calendar.hpp"
+#include "tessera/formats/csv_table.hpp"
 
 namespace tessera::ecology {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_leap(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-int days_in_month(int year, int month) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : days[month - 1];
-}
 
 // What is wrong with t, or "" when it is a real date and clock time.
 std::string invalid_part(const CaptureTime& t) {
@@ -36,7 +26,7 @@ std::string invalid_part(const CaptureTime& t) {
   };
   if (t.year < 1 || t.year > 9999) return range("year", t.year, 1, 9999);
   if (t.month < 1 || t.month > 12) return range("month", t.month, 1, 12);
-  const int last = days_in_month(t.year, t.month);
+  const int last = formats::days_in_month(t.year, t.month);
   if (t.day < 1 || t.day > last) return range("day", t.day, 1, last);
   if (t.hour < 0 || t.hour > 23) return range("hour", t.hour, 0, 23);
   if (t.minute < 0 || t.minute > 59) return range("minute", t.minute, 0, 59);
@@ -47,12 +37,6 @@ std::string invalid_part(const CaptureTime& t) {
 std::string two(int v) {
   char s[16];
   std::snprintf(s, sizeof s, "%02d", v);
-  return s;
-}
-
-std::string date_string(int year, int month, int day) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%04d-%02d-%02d", year, month, day);
   return s;
 }
 
@@ -92,15 +76,14 @@ std::string base_name(const std::string& p) {
 }  // namespace
 
 std::string night_of(const CaptureTime& t) {
-  if (t.hour >= 12) return date_string(t.year, t.month, t.day);
-  if (t.day > 1) return date_string(t.year, t.month, t.day - 1);
-  if (t.month > 1) return date_string(t.year, t.month - 1, days_in_month(t.year, t.month - 1));
-  return date_string(t.year - 1, 12, 31);
+  const formats::CivilDate date{t.year, t.month, t.day};
+  return t.hour >= 12 ? formats::format_date(date)
+                      : formats::format_date(formats::day_of(date) - 1);
 }
 
 std::string to_string(const CaptureTime& t) {
-  return date_string(t.year, t.month, t.day) + "T" + two(t.hour) + ":" + two(t.minute) + ":" +
-         two(t.second);
+  return formats::format_date({t.year, t.month, t.day}) + "T" + two(t.hour) + ":" + two(t.minute) +
+         ":" + two(t.second);
 }
 
 CaptureTime parse_capture_time(const std::string& text) {
@@ -207,26 +190,26 @@ std::optional<CaptureInfo> FileNamePattern::match(
 }
 
 CaptureTable CaptureTable::read_csv(const std::string& path) {
-  const CsvTable csv = read_csv_table(path);
+  const formats::CsvTable csv = formats::read_csv_table(path);
   const int file_col = csv.column({"file", "image", "file_name"});
   const int trap_col = csv.column({"trap"});
   const int time_col = csv.column({"time", "datetime", "captured"});
-  if (file_col < 0) fail_at(path, 1, "no 'file' column (or 'image', 'file_name')");
+  if (file_col < 0) csv.fail(csv.header_line, "no 'file' column (or 'image', 'file_name')");
   CaptureTable table;
   table.path_ = path;
-  std::map<std::string, int> line_of;  // file -> the line naming it
-  for (const CsvRow& row : csv.rows) {
+  std::map<std::string, int64_t> line_of;  // file -> the line naming it
+  for (const formats::CsvRow& row : csv.rows) {
     const std::string file = normal_path(row.cells[size_t(file_col)]);
-    if (row.cells[size_t(file_col)].empty()) fail_at(path, row.line, "no file name");
+    if (row.cells[size_t(file_col)].empty()) csv.fail(row.line, "no file name");
     if (auto [it, fresh] = line_of.emplace(file, row.line); !fresh)
-      fail_at(path, row.line, "'" + file + "' is already on line " + std::to_string(it->second));
+      csv.fail(row.line, "'" + file + "' is already on line " + std::to_string(it->second));
     CaptureInfo info;
     if (trap_col >= 0) info.trap = row.cells[size_t(trap_col)];
     if (time_col >= 0 && !row.cells[size_t(time_col)].empty()) {
       try {
         info.time = parse_capture_time(row.cells[size_t(time_col)]);
       } catch (const std::invalid_argument& e) {
-        fail_at(path, row.line, e.what());
+        csv.fail(row.line, e.what());
       }
     }
     table.by_file_[file] = info;

@@ -5,9 +5,12 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "csv_table.hpp"
+#include "tessera/formats/csv_table.hpp"
 
 namespace tessera::ecology {
+
+using formats::csv_field;
+
 std::vector<ImageCount> count_per_image(const std::vector<ImageInfo>& images,
                                         const std::vector<Category>& categories,
                                         const std::vector<CaptureInfo>& captures,

@@ -9,9 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "csv_table.hpp"
+#include "tessera/formats/csv_table.hpp"
 
 namespace tessera::ecology {
+
+using formats::csv_field;
 
 std::string detections_csv(const std::vector<ImageInfo>& images,
                            const std::vector<Category>& categories,

@@ -1,42 +1,18 @@
 // GDAL rasters (GeoTIFF, VRT, Erdas .img, ASCII grids, ...): 2D, bands = channels. Both ways go
 // through RasterIO on the region only, so large rasters stream; GDAL converts any band type to
 // and from float (rounding and clamping for integer types).
-#include <cpl_error.h>
 #include <cpl_string.h>
 #include <gdal_priv.h>
 
 #include <cmath>
-#include <mutex>
 #include <stdexcept>
 
 #include "format_common.hpp"
+#include "tessera/formats/gdal_session.hpp"
 
 namespace tessera::formats {
 
 namespace {
-
-void register_drivers() {
-  static std::once_flag once;
-  std::call_once(once, [] { GDALAllRegister(); });
-}
-
-// GDAL reports problems through a handler that prints to stderr by default; here they become
-// exceptions instead, carrying CPLGetLastErrorMsg(). Scoped: the handler stack is per thread.
-class QuietErrors {
- public:
-  QuietErrors() {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-  }
-  ~QuietErrors() { CPLPopErrorHandler(); }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-};
-
-std::string gdal_message() {
-  const std::string msg = CPLGetLastErrorMsg();
-  return msg.empty() ? "unknown GDAL error" : one_line(msg);
-}
 
 GDALDataType gdal_type(DType t) {
   switch (t) {
@@ -63,11 +39,10 @@ CPLErr raster_io(GDALDataset& ds, GDALRWFlag flag, const Region& region, float* 
 class GdalSource final : public VolumeSource {
  public:
   explicit GdalSource(const std::string& path) : path_(path) {
-    register_drivers();
-    QuietErrors quiet;
+    GdalSession gdal;
     dataset_.reset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
     if (!dataset_)
-      throw std::runtime_error("'" + path + "': not a readable raster (" + gdal_message() + ")");
+      throw std::runtime_error("'" + path + "': not a readable raster" + GdalSession::reason());
     if (dataset_->GetRasterCount() < 1)
       throw std::runtime_error("'" + path + "': raster has no bands" + subdatasets());
     read_info();
@@ -78,10 +53,10 @@ class GdalSource final : public VolumeSource {
     require_inside(info_, region, path_);
     Tensor out = Tensor::empty(tensor_shape(info_.channels, region.size));
     if (region.empty()) return out;
-    QuietErrors quiet;
+    GdalSession gdal;
     if (raster_io(*dataset_, GF_Read, region, out.data()) != CE_None)
-      throw std::runtime_error("'" + path_ + "': cannot read region " + region.str() + " (" +
-                               gdal_message() + ")");
+      throw std::runtime_error("'" + path_ + "': cannot read region " + region.str() +
+                               GdalSession::reason());
     return out;
   }
 
@@ -125,8 +100,7 @@ class GdalSink final : public VolumeSink {
  public:
   GdalSink(const std::string& path, const VolumeInfo& like, int64_t channels, DType type)
       : path_(path), atomic_(path), info_{channels, like.size, like.spacing, "GeoTIFF"} {
-    register_drivers();
-    QuietErrors quiet;
+    GdalSession gdal;
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
     if (!driver) throw std::runtime_error("'" + path + "': GDAL has no GTiff driver");
     CPLStringList options;
@@ -137,7 +111,7 @@ class GdalSink final : public VolumeSink {
                                   static_cast<int>(like.size[0]), static_cast<int>(channels),
                                   gdal_type(type), options.List()));
     if (!dataset_)
-      throw std::runtime_error("'" + path + "': cannot create (" + gdal_message() + ")");
+      throw std::runtime_error("'" + path + "': cannot create" + GdalSession::reason());
     if (like.spacing.size() == 2) {
       double gt[6] = {0, like.spacing[1], 0, 0, 0, -like.spacing[0]};
       dataset_->SetGeoTransform(gt);
@@ -149,17 +123,17 @@ class GdalSink final : public VolumeSink {
     require_data(info_, region, data, path_);
     if (region.empty()) return;
     Tensor plain = data.to_plain();
-    QuietErrors quiet;
+    GdalSession gdal;
     if (raster_io(*dataset_, GF_Write, region, plain.data()) != CE_None)
-      throw std::runtime_error("'" + path_ + "': cannot write region " + region.str() + " (" +
-                               gdal_message() + ")");
+      throw std::runtime_error("'" + path_ + "': cannot write region " + region.str() +
+                               GdalSession::reason());
   }
 
   void commit() override {
-    QuietErrors quiet;
+    GdalSession gdal;
     dataset_.reset();  // closing flushes the cached blocks to the file
-    if (CPLGetLastErrorType() >= CE_Failure)
-      throw std::runtime_error("'" + path_ + "': cannot finish writing (" + gdal_message() + ")");
+    if (GdalSession::failed())
+      throw std::runtime_error("'" + path_ + "': cannot finish writing" + GdalSession::reason());
     atomic_.commit();
   }
 

@@ -10,16 +10,17 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <numeric>
 #include <stdexcept>
 
 #include "reader_util.hpp"
+#include "tessera/formats/gdal_session.hpp"
 #include "tessera/hydrology/readers.hpp"
 
 namespace tessera::hydrology {
 
 using namespace detail;
+using formats::GdalSession;
 
 namespace {
 
@@ -30,23 +31,6 @@ struct CloseDataset {
   void operator()(GDALDataset* d) const { GDALClose(d); }
 };
 using Dataset = std::unique_ptr<GDALDataset, CloseDataset>;
-
-// GDAL's own error printing off while a scope runs: failures become our exceptions, which
-// quote CPLGetLastErrorMsg().
-struct QuietGdal {
-  QuietGdal() {
-    static std::once_flag registered;
-    std::call_once(registered, [] { GDALAllRegister(); });
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-  }
-  ~QuietGdal() { CPLPopErrorHandler(); }
-};
-
-std::string gdal_message() {
-  const std::string m = CPLGetLastErrorMsg();
-  return m.empty() ? "" : " (" + m + ")";
-}
 
 Dataset open(const std::string& name, unsigned flags) {
   return Dataset(GDALDataset::FromHandle(
@@ -74,7 +58,7 @@ std::vector<std::string> netcdf_variables(GDALDataset& ds) {
 Dataset open_raster(const GridSource& src) {
   require_file(src.path);
   Dataset ds = open(src.path, GDAL_OF_RASTER);
-  if (!ds) fail(src.path, "not a raster GDAL can read" + gdal_message());
+  if (!ds) fail(src.path, "not a raster GDAL can read" + GdalSession::reason());
   if (std::string(ds->GetDriver()->GetDescription()) != "netCDF") {
     if (!src.variable.empty())
       fail(src.path, "variable '" + src.variable + "' asked of a file that is not NetCDF");
@@ -115,7 +99,7 @@ Grid open_grid(const GridSource& src) {
   Grid g;
   g.path = src.path;
   g.ds = open_raster(src);
-  if (!g.ds) fail(src.path, "cannot open variable '" + src.variable + "'" + gdal_message());
+  if (!g.ds) fail(src.path, "cannot open variable '" + src.variable + "'" + GdalSession::reason());
   if (g.ds->GetRasterCount() == 0) fail(src.path, "no raster bands");
   if (g.ds->GetGeoTransform(g.gt) != CE_None) fail(src.path, "no georeferencing (geotransform)");
   if (g.gt[2] != 0 || g.gt[4] != 0) fail(src.path, "rotated grids are not supported");
@@ -155,7 +139,7 @@ std::vector<double> read_window(GDALRasterBand& band, const std::string& path, i
   std::vector<double> v(size_t(cols) * size_t(rows));
   if (band.RasterIO(GF_Read, col0, row0, cols, rows, v.data(), cols, rows, GDT_Float64, 0, 0,
                     nullptr) != CE_None)
-    fail(path, "cannot read band " + std::to_string(band.GetBand()) + gdal_message());
+    fail(path, "cannot read band " + std::to_string(band.GetBand()) + GdalSession::reason());
   return v;
 }
 
@@ -194,7 +178,7 @@ std::vector<Geometry> read_polygons(const Grid& g, GDALDataset& ds, const std::s
       if (!from.IsSame(&g.srs, criterion))
         to_grid.reset(OGRCreateCoordinateTransformation(&from, &g.srs));
       if (!from.IsSame(&g.srs, criterion) && !to_grid)
-        fail(path, "no transformation to the grid's coordinate system" + gdal_message());
+        fail(path, "no transformation to the grid's coordinate system" + GdalSession::reason());
     }
     for (const auto& feature : *layer) {
       const OGRGeometry* geom = feature->GetGeometryRef();
@@ -253,7 +237,7 @@ void burn_strip(const Grid& g, const std::vector<OGRGeometryH>& handles, const W
   const std::vector<double> burn(handles.size(), 1.0);
   if (GDALRasterizeGeometries(mem.get(), 1, &band, int(handles.size()), handles.data(), nullptr,
                               nullptr, burn.data(), nullptr, nullptr, nullptr) != CE_None)
-    fail(path, "rasterizing the basin failed" + gdal_message());
+    fail(path, "rasterizing the basin failed" + GdalSession::reason());
   const std::vector<double> fine = read_window(*mem->GetRasterBand(1), path, 0, 0, fine_w, fine_h);
   for (int fr = 0; fr < fine_h; ++fr)
     for (int fc = 0; fc < fine_w; ++fc)
@@ -284,7 +268,7 @@ std::vector<double> cell_weights(const Grid& g, const std::string& basin) {
   } else if (Dataset mask = open(basin, GDAL_OF_RASTER)) {
     cover = mask_cover(g, *mask, basin);
   } else {
-    fail(basin, "neither polygons nor a raster mask GDAL can read" + gdal_message());
+    fail(basin, "neither polygons nor a raster mask GDAL can read" + GdalSession::reason());
   }
   const std::vector<double> area = row_areas_km2(g);
   for (size_t i = 0; i < cover.size(); ++i) cover[i] *= area[i / size_t(g.width)];
@@ -369,13 +353,13 @@ double band_average(const Grid& g, int b, const Window& win, const std::vector<d
 }  // namespace
 
 std::vector<double> basin_cell_weights(const GridSource& grid, const std::string& basin) {
-  const QuietGdal quiet;
+  const GdalSession gdal;
   const Grid g = open_grid(grid);
   return cell_weights(g, basin);
 }
 
 BasinAverage basin_average(const GridSource& grid, const std::string& basin) {
-  const QuietGdal quiet;
+  const GdalSession gdal;
   const Grid g = open_grid(grid);
   const std::vector<double> w = cell_weights(g, basin);
   BasinAverage out;

@@ -4,12 +4,14 @@
 #include <limits>
 
 #include "reader_util.hpp"
+#include "tessera/formats/csv_table.hpp"
 #include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/units.hpp"
 
 namespace tessera::hydrology {
 
 using namespace detail;
+using formats::fail_at;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,10 +34,6 @@ std::string find_file(const std::string& dir, const std::string& prefix, const s
   return *std::min_element(found.begin(), found.end());
 }
 
-std::string line_at(const Line& line) {
-  return "line " + std::to_string(line.number) + ": ";
-}
-
 // "prcp(mm/day)" -> name "prcp", units "mm/day".
 std::pair<std::string, std::string> name_and_units(std::string_view header) {
   const size_t open = header.find('(');
@@ -50,9 +48,9 @@ DailySeries read_forcing(const std::string& path) {
   const std::string text = read_text(path);
   const std::vector<Line> lines = lines_of(text);
   if (lines.size() < 4) fail(path, "too short for a CAMELS forcing file (no header)");
-  const std::vector<std::string_view> header = split(lines[3].text, ' ');
+  const std::vector<std::string_view> header = words(lines[3].text);
   if (header.size() < 5 || header[0] != "Year" || header[1] != "Mnth" || header[2] != "Day")
-    fail(path, line_at(lines[3]) + "expected a header 'Year Mnth Day Hr ...'");
+    fail_at(path, lines[3].number, "expected a header 'Year Mnth Day Hr ...'");
   Records r;
   std::vector<std::string> names;
   for (size_t c = 4; c < header.size(); ++c) {
@@ -61,18 +59,19 @@ DailySeries read_forcing(const std::string& path) {
     r.variables[name].units = units;
   }
   for (size_t i = 4; i < lines.size(); ++i) {
-    const std::vector<std::string_view> f = split(lines[i].text, ' ');
+    const std::vector<std::string_view> f = words(lines[i].text);
     Day day = 0;
     if (f.size() != header.size())
-      fail(path, line_at(lines[i]) + std::to_string(f.size()) + " fields, the header has " +
-                     std::to_string(header.size()));
-    if (!parse_civil(f[0], f[1], f[2], day)) fail(path, line_at(lines[i]) + "not a date");
+      fail_at(
+          path, lines[i].number,
+          std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
+    if (!parse_civil(f[0], f[1], f[2], day)) fail_at(path, lines[i].number, "not a date");
     r.days.push_back(day);
     r.where.push_back(lines[i].number);
     for (size_t c = 4; c < f.size(); ++c) {
       double v = 0;
       if (!parse_number(f[c], v))
-        fail(path, line_at(lines[i]) + "'" + std::string(f[c]) + "' is not a number");
+        fail_at(path, lines[i].number, "'" + std::string(f[c]) + "' is not a number");
       r.variables[names[c - 4]].values.push_back(v);
     }
   }
@@ -86,14 +85,14 @@ DailySeries read_streamflow(const std::string& path, const std::string& gauge_id
   Variable& q = r.variables["qobs_cfs"];
   q.units = "ft3/s";
   for (const Line& line : lines_of(text)) {
-    const std::vector<std::string_view> f = split(line.text, ' ');
+    const std::vector<std::string_view> f = words(line.text);
     Day day = 0;
     double v = 0;
     if (f.size() < 5 || f[0] != gauge_id)
-      fail(path, line_at(line) + "expected '" + gauge_id + " year month day discharge flag'");
-    if (!parse_civil(f[1], f[2], f[3], day)) fail(path, line_at(line) + "not a date");
+      fail_at(path, line.number, "expected '" + gauge_id + " year month day discharge flag'");
+    if (!parse_civil(f[1], f[2], f[3], day)) fail_at(path, line.number, "not a date");
     if (!parse_number(f[4], v))
-      fail(path, line_at(line) + "'" + std::string(f[4]) + "' is not a number");
+      fail_at(path, line.number, "'" + std::string(f[4]) + "' is not a number");
     r.days.push_back(day);
     r.where.push_back(line.number);
     q.values.push_back(v == streamflow_missing ? std::numeric_limits<double>::quiet_NaN() : v);
@@ -105,21 +104,15 @@ DailySeries read_streamflow(const std::string& path, const std::string& gauge_id
 
 double camels_basin_area(const std::string& root, const std::string& gauge_id) {
   const std::string path = root + "/camels_attributes_v2.0/camels_topo.txt";
-  const std::string text = read_text(path);
-  const std::vector<Line> lines = lines_of(text);
-  if (lines.empty()) fail(path, "empty file");
-  const std::vector<std::string_view> header = split(lines[0].text, ';');
-  const auto id_col = std::find(header.begin(), header.end(), "gauge_id") - header.begin();
-  const auto area_col = std::find(header.begin(), header.end(), "area_gages2") - header.begin();
-  if (id_col == ptrdiff_t(header.size()) || area_col == ptrdiff_t(header.size()))
-    fail(path, "no gauge_id or area_gages2 column");
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const std::vector<std::string_view> f = split(lines[i].text, ';');
-    if (f.size() != header.size() || f[size_t(id_col)] != gauge_id) continue;
+  const formats::CsvTable t = formats::parse_csv_table(read_text(path), path, {.delimiter = ';'});
+  const int id_col = t.column({"gauge_id"}), area_col = t.column({"area_gages2"});
+  if (id_col < 0 || area_col < 0) fail(path, "no gauge_id or area_gages2 column");
+  for (const formats::CsvRow& row : t.rows) {
+    if (row.cells[size_t(id_col)] != gauge_id) continue;
+    const std::string& text = row.cells[size_t(area_col)];
     double area = 0;
-    if (!parse_number(f[size_t(area_col)], area) || !(area > 0))
-      fail(path, line_at(lines[i]) + "area_gages2 '" + std::string(f[size_t(area_col)]) +
-                     "' is not a positive number");
+    if (!parse_number(text, area) || !(area > 0))
+      t.fail(row.line, "area_gages2 '" + text + "' is not a positive number");
     return area;
   }
   fail(path, "no gauge '" + gauge_id + "' (ids are compared as text, leading zeros included)");

@@ -4,19 +4,20 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include <yaml-cpp/yaml.h>
 
 #include "tessera/hydrology/units.hpp"
+#include "tessera/io/settings.hpp"
 
 namespace tessera::hydrology {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tessera::Settings;
 
 // YAML scalars become numbers or booleans when they read as such, except quoted ones and ids
 // with leading zeros (gauge "01022500" must stay a string).
@@ -73,226 +74,219 @@ json read_document(const std::string& path) {
   }
 }
 
-// Errors name the config and the setting: "config run.yaml: periods.train: ...".
-struct Reader {
-  std::string what;
-  std::string base_dir;
+// A path in the config, relative to the config's folder, made absolute.
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  return fs::absolute(fs::path(base_dir) / path).lexically_normal().string();
+}
 
-  [[noreturn]] void fail(const std::string& key, const std::string& msg) const {
-    throw std::runtime_error(what + ": " + key + ": " + msg);
-  }
-  void only_keys(const json& j, const std::string& key,
-                 const std::set<std::string>& allowed) const {
-    if (!j.is_object()) fail(key, "must be a mapping");
-    for (const auto& [k, v] : j.items())
-      if (!allowed.count(k)) fail(key.empty() ? k : key + "." + k, "unknown setting");
-  }
-  template <typename T>
-  T get(const json& j, const std::string& key, const std::string& name, T fallback) const {
-    if (!j.contains(name)) return fallback;
-    try {
-      return j.at(name).get<T>();
-    } catch (const json::exception&) {
-      fail(key + name, "has the wrong type: " + j.at(name).dump());
+void parse_netcdf(const Settings& in, const std::string& base_dir, InputSource& s) {
+  in.only({"netcdf", "variables", "station", "missing_values"});
+  s.kind = InputSource::Kind::netcdf;
+  s.path = resolve(base_dir, in.require<std::string>("netcdf"));
+  s.variables = in.names("variables");
+  in.read("station", s.station);
+  in.read("missing_values", s.missing_values);
+}
+
+void parse_csv(const Settings& in, const std::string& base_dir, InputSource& s) {
+  in.only({"csv", "date_column", "year_column", "month_column", "day_column", "columns", "units",
+           "missing_values", "delimiter"});
+  s.kind = InputSource::Kind::csv;
+  s.path = resolve(base_dir, in.require<std::string>("csv"));
+  CsvMapping& m = s.csv;
+  in.read("date_column", m.date_column);
+  in.read("year_column", m.year_column);
+  in.read("month_column", m.month_column);
+  in.read("day_column", m.day_column);
+  in.read("columns", m.columns);
+  in.read("units", m.units);
+  in.read("missing_values", m.missing_values);
+  const std::string d = in.get("delimiter", "");
+  if (d.size() > 1) in.fail("delimiter", "must be one character");
+  m.delimiter = d.empty() ? 0 : d[0];
+}
+
+void parse_camels(const Settings& in, const std::string& base_dir, InputSource& s) {
+  in.only({"camels", "basin", "forcing"});
+  s.kind = InputSource::Kind::camels;
+  s.path = resolve(base_dir, in.require<std::string>("camels"));
+  if (!in.has("basin")) in.fail("basin", "missing");
+  // Gauge ids are names: 12010000 written without quotes is the same gauge.
+  const json& basin = in.json().at("basin");
+  s.basin = basin.is_number_integer() ? std::to_string(basin.get<int64_t>())
+                                      : in.require<std::string>("basin");
+  s.forcing = in.get("forcing", "daymet");
+}
+
+void parse_grid(const Settings& in, const std::string& base_dir, InputSource& s) {
+  in.only({"grid", "variable", "basin", "name", "first_date"});
+  s.kind = InputSource::Kind::grid;
+  s.grid.path = resolve(base_dir, in.require<std::string>("grid"));
+  s.grid.variable = in.get("variable", "");
+  s.grid.first_date = in.get("first_date", "");
+  if (!s.grid.first_date.empty()) try {
+      parse_date(s.grid.first_date);
+    } catch (const std::invalid_argument& e) {
+      in.fail("first_date", e.what());
     }
-  }
-  template <typename T>
-  T require(const json& j, const std::string& key, const std::string& name) const {
-    if (!j.contains(name)) fail(key + name, "missing");
-    return get<T>(j, key, name, T{});
-  }
-  std::string path_of(const std::string& p) const {
-    return fs::absolute(fs::path(base_dir) / p).lexically_normal().string();
-  }
-  std::vector<std::string> names(const json& j, const std::string& key,
-                                 const std::string& name) const {
-    if (!j.contains(name)) return {};
-    if (j.at(name).is_string()) return {j.at(name).get<std::string>()};
-    return get<std::vector<std::string>>(j, key, name, {});
-  }
-};
+  s.shape = resolve(base_dir, in.require<std::string>("basin"));
+  s.name = in.get("name", s.grid.variable);
+  if (s.name.empty()) in.fail("name", "missing (the series' name)");
+}
 
-InputSource parse_input(const Reader& r, const json& j, const std::string& key) {
+InputSource parse_input(const Settings& in, const std::string& base_dir) {
   InputSource s;
-  if (j.contains("netcdf")) {
-    r.only_keys(j, key, {"netcdf", "variables", "station", "missing_values"});
-    s.kind = InputSource::Kind::netcdf;
-    s.path = r.path_of(r.require<std::string>(j, key, "netcdf"));
-    s.variables = r.names(j, key, "variables");
-    s.station = r.get<int64_t>(j, key, "station", 0);
-    s.missing_values = r.get<std::vector<double>>(j, key, "missing_values", {});
-  } else if (j.contains("csv")) {
-    r.only_keys(j, key,
-                {"csv", "date_column", "year_column", "month_column", "day_column", "columns",
-                 "units", "missing_values", "delimiter"});
-    s.kind = InputSource::Kind::csv;
-    s.path = r.path_of(r.require<std::string>(j, key, "csv"));
-    CsvMapping& m = s.csv;
-    m.date_column = r.get<std::string>(j, key, "date_column", m.date_column);
-    m.year_column = r.get<std::string>(j, key, "year_column", m.year_column);
-    m.month_column = r.get<std::string>(j, key, "month_column", m.month_column);
-    m.day_column = r.get<std::string>(j, key, "day_column", m.day_column);
-    m.columns = r.get<std::map<std::string, std::string>>(j, key, "columns", {});
-    m.units = r.get<std::map<std::string, std::string>>(j, key, "units", {});
-    m.missing_values = r.get<std::vector<double>>(j, key, "missing_values", {});
-    const std::string d = r.get<std::string>(j, key, "delimiter", "");
-    if (d.size() > 1) r.fail(key + "delimiter", "must be one character");
-    m.delimiter = d.empty() ? 0 : d[0];
-  } else if (j.contains("camels")) {
-    r.only_keys(j, key, {"camels", "basin", "forcing"});
-    s.kind = InputSource::Kind::camels;
-    s.path = r.path_of(r.require<std::string>(j, key, "camels"));
-    if (!j.contains("basin")) r.fail(key + "basin", "missing");
-    // Gauge ids are names: 12010000 written without quotes is the same gauge.
-    s.basin = j.at("basin").is_number_integer() ? std::to_string(j.at("basin").get<int64_t>())
-                                                : r.require<std::string>(j, key, "basin");
-    s.forcing = r.get<std::string>(j, key, "forcing", "daymet");
-  } else if (j.contains("grid")) {
-    r.only_keys(j, key, {"grid", "variable", "basin", "name", "first_date"});
-    s.kind = InputSource::Kind::grid;
-    s.grid.path = r.path_of(r.require<std::string>(j, key, "grid"));
-    s.grid.variable = r.get<std::string>(j, key, "variable", "");
-    s.grid.first_date = r.get<std::string>(j, key, "first_date", "");
-    if (!s.grid.first_date.empty()) try {
-        parse_date(s.grid.first_date);
-      } catch (const std::invalid_argument& e) {
-        r.fail(key + "first_date", e.what());
-      }
-    s.shape = r.path_of(r.require<std::string>(j, key, "basin"));
-    s.name = r.get<std::string>(j, key, "name", s.grid.variable);
-    if (s.name.empty()) r.fail(key + "name", "missing (the series' name)");
-  } else {
-    r.fail(key, "needs one of netcdf, csv, camels or grid");
-  }
+  if (in.has("netcdf"))
+    parse_netcdf(in, base_dir, s);
+  else if (in.has("csv"))
+    parse_csv(in, base_dir, s);
+  else if (in.has("camels"))
+    parse_camels(in, base_dir, s);
+  else if (in.has("grid"))
+    parse_grid(in, base_dir, s);
+  else
+    in.fail("", "needs one of netcdf, csv, camels or grid");
   return s;
 }
 
-Period parse_period(const Reader& r, const json& periods, const std::string& name) {
-  const std::string key = "periods." + name;
-  if (!periods.contains(name)) r.fail(key, "missing");
-  const auto v = r.get<std::vector<std::string>>(periods, "periods.", name, {});
-  if (v.size() != 2) r.fail(key, "must be [first day, last day]");
+Period parse_period(const Settings& periods, const std::string& name) {
+  const auto v = periods.require<std::vector<std::string>>(name);
+  if (v.size() != 2) periods.fail(name, "must be [first day, last day]");
   Period p;
   try {
     p = {parse_date(v[0]), parse_date(v[1])};
   } catch (const std::invalid_argument& e) {
-    r.fail(key, e.what());
+    periods.fail(name, e.what());
   }
-  if (p.last < p.first) r.fail(key, "ends before it starts");
+  if (p.last < p.first) periods.fail(name, "ends before it starts");
   return p;
 }
 
-ModelSettings parse_model(const Reader& r, const json& j) {
-  r.only_keys(j, "model",
-              {"sequence_length", "hidden", "ensemble", "epochs", "batch", "samples_per_epoch",
-               "patience", "lr", "dropout", "forget_bias", "seed"});
+ModelSettings parse_model(const Settings& s) {
+  s.only({"sequence_length", "hidden", "ensemble", "epochs", "batch", "samples_per_epoch",
+          "patience", "lr", "dropout", "forget_bias", "seed"});
   ModelSettings m;
-  const std::string k = "model.";
-  m.sequence_length = r.get<int64_t>(j, k, "sequence_length", m.sequence_length);
-  m.hidden = r.get<int64_t>(j, k, "hidden", m.hidden);
-  m.ensemble = r.get<int64_t>(j, k, "ensemble", m.ensemble);
-  m.epochs = r.get<int>(j, k, "epochs", m.epochs);
-  m.batch = r.get<int64_t>(j, k, "batch", m.batch);
-  m.samples_per_epoch = r.get<int64_t>(j, k, "samples_per_epoch", m.samples_per_epoch);
-  m.patience = r.get<int>(j, k, "patience", m.patience);
-  m.lr = r.get<double>(j, k, "lr", m.lr);
-  m.dropout = r.get<double>(j, k, "dropout", m.dropout);
-  m.forget_bias = r.get<double>(j, k, "forget_bias", m.forget_bias);
-  m.seed = r.get<uint64_t>(j, k, "seed", m.seed);
+  s.read("sequence_length", m.sequence_length);
+  s.read("hidden", m.hidden);
+  s.read("ensemble", m.ensemble);
+  s.read("epochs", m.epochs);
+  s.read("batch", m.batch);
+  s.read("samples_per_epoch", m.samples_per_epoch);
+  s.read("patience", m.patience);
+  s.read("lr", m.lr);
+  s.read("dropout", m.dropout);
+  s.read("forget_bias", m.forget_bias);
+  s.read("seed", m.seed);
   if (m.sequence_length < 1 || m.hidden < 1 || m.ensemble < 1 || m.epochs < 1 || m.batch < 1 ||
       m.samples_per_epoch < 0 || m.patience < 1)
-    r.fail("model", "sequence_length, hidden, ensemble, epochs, batch and patience must be >= 1");
-  if (!(m.lr > 0)) r.fail("model.lr", "must be > 0");
-  if (!(m.dropout >= 0 && m.dropout < 1)) r.fail("model.dropout", "must be in [0, 1)");
+    s.fail("", "sequence_length, hidden, ensemble, epochs, batch and patience must be >= 1");
+  if (!(m.lr > 0)) s.fail("lr", "must be > 0");
+  if (!(m.dropout >= 0 && m.dropout < 1)) s.fail("dropout", "must be in [0, 1)");
   return m;
 }
 
-void check_periods(const Reader& r, const HydrologyConfig& c) {
+void parse_periods(const Settings& top, HydrologyConfig& c) {
+  if (!top.has("periods")) top.fail("periods", "missing");
+  const Settings periods = top.child("periods");
+  periods.only({"train", "validation", "test"});
+  c.train = parse_period(periods, "train");
+  c.validation = parse_period(periods, "validation");
+  c.test = parse_period(periods, "test");
   auto overlap = [](const Period& a, const Period& b) {
     return a.first <= b.last && b.first <= a.last;
   };
-  if (overlap(c.train, c.validation)) r.fail("periods", "train and validation overlap");
-  if (overlap(c.train, c.test)) r.fail("periods", "train and test overlap");
+  if (overlap(c.train, c.validation)) top.fail("periods", "train and validation overlap");
+  if (overlap(c.train, c.test)) top.fail("periods", "train and test overlap");
   // Early stopping on test days would score the test period on the weights chosen with it.
-  if (overlap(c.validation, c.test)) r.fail("periods", "validation and test overlap");
+  if (overlap(c.validation, c.test)) top.fail("periods", "validation and test overlap");
 }
 
-Gr4jInputs parse_gr4j(const Reader& r, const json& g) {
-  r.only_keys(g, "gr4j", {"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
-  const std::string k = "gr4j.";
-  Gr4jInputs in{r.names(g, k, "precipitation"), r.get<std::string>(g, k, "evaporation", ""),
-                r.names(g, k, "temperature"), r.get<std::string>(g, k, "snowfall", ""),
-                r.get<double>(g, k, "latitude", 0)};
-  if (g.empty()) return in;  // no GR4J baseline
+Gr4jInputs parse_gr4j(const Settings& g) {
+  g.only({"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
+  Gr4jInputs in{g.names("precipitation"), g.get("evaporation", ""), g.names("temperature"),
+                g.get("snowfall", ""), g.get("latitude", 0.0)};
+  if (g.json().empty()) return in;  // no GR4J baseline
   if (in.precipitation.empty() || in.evaporation.empty())
-    r.fail("gr4j", "needs precipitation and evaporation");
+    g.fail("", "needs precipitation and evaporation");
   if (!in.snowfall.empty() && in.temperature.empty())
-    r.fail("gr4j.snowfall", "needs gr4j.temperature (snow melts by degree-days)");
-  if (in.evaporation == "oudin" && (in.temperature.empty() || !g.contains("latitude")))
-    r.fail("gr4j.evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
-  if (std::abs(in.latitude) > 90) r.fail("gr4j.latitude", "must be within -90..90");
+    g.fail("snowfall", "needs gr4j.temperature (snow melts by degree-days)");
+  if (in.evaporation == "oudin" && (in.temperature.empty() || !g.has("latitude")))
+    g.fail("evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
+  if (std::abs(in.latitude) > 90) g.fail("latitude", "must be within -90..90");
   return in;
 }
 
 // Days ahead, each once, in increasing order.
-std::vector<int64_t> parse_lead_times(const Reader& r, const json& j) {
-  std::vector<int64_t> leads = r.get<std::vector<int64_t>>(j, "", "lead_times", {1});
-  if (leads.empty()) r.fail("lead_times", "must name at least one lead time");
+std::vector<int64_t> parse_lead_times(const Settings& top) {
+  std::vector<int64_t> leads = top.get("lead_times", std::vector<int64_t>{1});
+  if (leads.empty()) top.fail("lead_times", "must name at least one lead time");
   for (int64_t l : leads)
-    if (l < 1 || l > 366) r.fail("lead_times", "must be days ahead, 1 to 366");
+    if (l < 1 || l > 366) top.fail("lead_times", "must be days ahead, 1 to 366");
   std::sort(leads.begin(), leads.end());
   if (std::adjacent_find(leads.begin(), leads.end()) != leads.end())
-    r.fail("lead_times", "names a lead time twice");
+    top.fail("lead_times", "names a lead time twice");
   return leads;
+}
+
+RunMode parse_mode(const Settings& top) {
+  const std::string mode = top.get("mode", "forecasting");
+  if (mode != "forecasting" && mode != "simulation")
+    top.fail("mode", "must be forecasting or simulation, not '" + mode + "'");
+  return mode == "simulation" ? RunMode::simulation : RunMode::forecasting;
+}
+
+// The config as read, its paths made absolute, so the copy stored in a checkpoint works from
+// anywhere.
+json with_absolute_paths(const json& j, const HydrologyConfig& c, const std::string& base_dir) {
+  json out = j;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    json& in = out["inputs"][i];
+    for (const char* k : {"netcdf", "csv", "camels", "grid", "basin"})
+      if (in.contains(k) &&
+          !(c.inputs[i].kind == InputSource::Kind::camels && std::string(k) == "basin"))
+        in[k] = resolve(base_dir, in[k].get<std::string>());
+  }
+  return out;
+}
+
+HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
+  top.only({"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
+            "lead_times", "model"});
+  HydrologyConfig c;
+  c.path = top.what();
+  c.mode = parse_mode(top);
+  const size_t inputs = top.size("inputs");
+  if (inputs == 0) top.fail("inputs", "must list at least one input");
+  for (size_t i = 0; i < inputs; ++i)
+    c.inputs.push_back(parse_input(top.element("inputs", i), base_dir));
+  c.basin_area_km2 = top.get("basin_area_km2", 0.0);
+  if (c.basin_area_km2 < 0) top.fail("basin_area_km2", "must be positive");
+  top.read("discharge", c.discharge);
+  c.forcings = top.names("forcings");
+  if (c.forcings.empty()) top.fail("forcings", "must name at least one forcing variable");
+  c.gr4j = parse_gr4j(top.child("gr4j"));
+  parse_periods(top, c);
+  if (c.mode == RunMode::simulation) {
+    if (top.has("lead_times")) top.fail("lead_times", "only forecasting has lead times");
+    c.lead_times = {0};
+  } else {
+    c.lead_times = parse_lead_times(top);
+  }
+  c.model = parse_model(top.child("model"));
+  c.json = with_absolute_paths(top.json(), c, base_dir);
+  return c;
 }
 
 }  // namespace
 
+// Settings name what is wrong as std::invalid_argument; a config is a file the user wrote, so its
+// errors are runtime_errors like those of the data files it names.
 HydrologyConfig parse_config(const json& j, const std::string& base_dir, const std::string& what) {
-  const Reader r{what, base_dir};
-  r.only_keys(j, "",
-              {"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
-               "lead_times", "model"});
-  HydrologyConfig c;
-  c.path = what;
-  const std::string mode = r.get<std::string>(j, "", "mode", "forecasting");
-  if (mode != "forecasting" && mode != "simulation")
-    r.fail("mode", "must be forecasting or simulation, not '" + mode + "'");
-  c.mode = mode == "simulation" ? RunMode::simulation : RunMode::forecasting;
-  if (!j.contains("inputs") || !j.at("inputs").is_array() || j.at("inputs").empty())
-    r.fail("inputs", "must list at least one input");
-  for (size_t i = 0; i < j.at("inputs").size(); ++i)
-    c.inputs.push_back(parse_input(r, j.at("inputs")[i], "inputs[" + std::to_string(i) + "]."));
-  c.basin_area_km2 = r.get<double>(j, "", "basin_area_km2", 0);
-  if (c.basin_area_km2 < 0) r.fail("basin_area_km2", "must be positive");
-  c.discharge = r.get<std::string>(j, "", "discharge", c.discharge);
-  c.forcings = r.names(j, "", "forcings");
-  if (c.forcings.empty()) r.fail("forcings", "must name at least one forcing variable");
-  c.gr4j = parse_gr4j(r, j.value("gr4j", json::object()));
-  if (!j.contains("periods")) r.fail("periods", "missing");
-  const json& p = j.at("periods");
-  r.only_keys(p, "periods", {"train", "validation", "test"});
-  c.train = parse_period(r, p, "train");
-  c.validation = parse_period(r, p, "validation");
-  c.test = parse_period(r, p, "test");
-  check_periods(r, c);
-  if (c.mode == RunMode::simulation) {
-    if (j.contains("lead_times")) r.fail("lead_times", "only forecasting has lead times");
-    c.lead_times = {0};
-  } else {
-    c.lead_times = parse_lead_times(r, j);
+  try {
+    return parse(Settings(j, what), base_dir);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
   }
-  c.model = parse_model(r, j.value("model", json::object()));
-  c.json = j;
-  // Paths made absolute, so the config stored in a checkpoint works from anywhere.
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    json& in = c.json["inputs"][i];
-    for (const char* k : {"netcdf", "csv", "camels", "grid", "basin"})
-      if (in.contains(k) &&
-          !(c.inputs[i].kind == InputSource::Kind::camels && std::string(k) == "basin"))
-        in[k] = r.path_of(in[k].get<std::string>());
-  }
-  return c;
 }
 
 HydrologyConfig read_config(const std::string& path) {

@@ -1,38 +1,22 @@
 // Generic delimited tables: a header row, dates as ISO text or year / month / day columns, one
-// column per variable. Quoted fields lose their quotes; delimiters inside quotes are not
-// supported (the tables read here are numbers and dates).
+// column per variable. Fields are read by formats' CSV reader (quoted fields may hold the
+// delimiter).
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "reader_util.hpp"
+#include "tessera/formats/csv_table.hpp"
 #include "tessera/hydrology/readers.hpp"
 
 namespace tessera::hydrology {
 
 using namespace detail;
+using formats::CsvRow;
+using formats::CsvTable;
 
 namespace {
-
-std::string_view unquote(std::string_view s) {
-  s = trim(s);
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
-}
-
-char detect_delimiter(const std::string& path, std::string_view header) {
-  const char candidates[] = {',', ';', '\t'};
-  char best = 0;
-  ptrdiff_t best_count = 0;
-  for (char c : candidates) {
-    const ptrdiff_t n = std::count(header.begin(), header.end(), c);
-    if (n > best_count) best = c, best_count = n;
-  }
-  if (best == 0) fail(path, "cannot tell the delimiter from the header (no ',', ';' or tab)");
-  return best;
-}
 
 // Which column holds what: the date (or year, month, day) and each variable.
 struct Layout {
@@ -74,82 +58,66 @@ void find_variables(const std::string& path, const CsvMapping& m, Layout& l) {
   if (l.variables.empty()) fail(path, "no columns besides the dates");
 }
 
-Layout layout_of(const std::string& path, const CsvMapping& m, std::string_view header_line,
-                 char delimiter) {
+Layout layout_of(const CsvTable& t, const CsvMapping& m) {
   Layout l;
-  for (std::string_view f : split(header_line, delimiter)) {
-    const std::string name(unquote(f));
-    if (column(l, name) >= 0) fail(path, "column '" + name + "' appears twice in the header");
+  for (const std::string& name : t.header) {
+    if (column(l, name) >= 0) fail(t.path, "column '" + name + "' appears twice in the header");
     l.header.push_back(name);
   }
-  find_dates(path, m, l);
-  find_variables(path, m, l);
+  find_dates(t.path, m, l);
+  find_variables(t.path, m, l);
   return l;
 }
 
-bool is_missing_marker(std::string_view s) {
+bool is_missing_marker(const std::string& s) {
   std::string lower;
   for (unsigned char c : s) lower += char(std::tolower(c));
   return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" || lower == "null";
 }
 
-double value_of(const std::string& path, const Line& line, const std::string& header,
-                std::string_view field, const std::vector<double>& missing) {
-  field = unquote(field);
+double value_of(const CsvTable& t, const CsvRow& row, int c, const std::vector<double>& missing) {
+  const std::string& field = row.cells[size_t(c)];
   double v = 0;
   if (is_missing_marker(field)) return std::numeric_limits<double>::quiet_NaN();
   if (!parse_number(field, v))
-    fail(path, "line " + std::to_string(line.number) + ", column '" + header + "': '" +
-                   std::string(field) + "' is not a number");
+    t.fail(row.line, "column '" + t.header[size_t(c)] + "': '" + field + "' is not a number");
   const bool marked = std::find(missing.begin(), missing.end(), v) != missing.end();
   return marked ? std::numeric_limits<double>::quiet_NaN() : v;
 }
 
-Day date_of(const std::string& path, const Line& line, const Layout& l,
-            const std::vector<std::string_view>& fields) {
-  const std::string where = "line " + std::to_string(line.number) + ": ";
+Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   if (l.date >= 0) {
     try {
-      return parse_date(std::string(unquote(fields[size_t(l.date)])));
+      return parse_date(row.cells[size_t(l.date)]);
     } catch (const std::invalid_argument& e) {
-      fail(path, where + e.what());
+      t.fail(row.line, e.what());
     }
   }
   Day day = 0;
-  const std::string_view y = unquote(fields[size_t(l.year)]), m = unquote(fields[size_t(l.month)]),
-                         d = unquote(fields[size_t(l.day)]);
+  const std::string &y = row.cells[size_t(l.year)], &m = row.cells[size_t(l.month)],
+                    &d = row.cells[size_t(l.day)];
   if (!parse_civil(y, m, d, day))
-    fail(path, where + "no such date (year, month, day): " + std::string(y) + ", " +
-                   std::string(m) + ", " + std::string(d));
+    t.fail(row.line, "no such date (year, month, day): " + y + ", " + m + ", " + d);
   return day;
 }
 
 }  // namespace
 
 DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
-  const std::string text = read_text(path);
-  const std::vector<Line> lines = lines_of(text);
-  if (lines.empty()) fail(path, "empty file");
-  const char delimiter =
-      mapping.delimiter ? mapping.delimiter : detect_delimiter(path, lines.front().text);
-  const Layout l = layout_of(path, mapping, lines.front().text, delimiter);
+  const CsvTable t =
+      formats::parse_csv_table(read_text(path), path, {.delimiter = mapping.delimiter});
+  const Layout l = layout_of(t, mapping);
   Records r;
   for (const auto& [name, c] : l.variables) r.variables[name].units = "";
   for (const auto& [name, units] : mapping.units) {
     if (!r.variables.count(name)) fail(path, "units given for '" + name + "', which is not read");
     r.variables[name].units = units;
   }
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const std::vector<std::string_view> fields = split(lines[i].text, delimiter);
-    if (fields.size() != l.header.size())
-      fail(path, "line " + std::to_string(lines[i].number) + " has " +
-                     std::to_string(fields.size()) + " fields, the header " +
-                     std::to_string(l.header.size()));
-    r.days.push_back(date_of(path, lines[i], l, fields));
-    r.where.push_back(lines[i].number);
+  for (const CsvRow& row : t.rows) {
+    r.days.push_back(date_of(t, row, l));
+    r.where.push_back(row.line);
     for (const auto& [name, c] : l.variables)
-      r.variables[name].values.push_back(
-          value_of(path, lines[i], l.header[size_t(c)], fields[size_t(c)], mapping.missing_values));
+      r.variables[name].values.push_back(value_of(t, row, c, mapping.missing_values));
   }
   return lay_out(path, r, "line");
 }

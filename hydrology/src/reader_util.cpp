@@ -38,24 +38,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::vector<std::string_view> split(std::string_view line, char delimiter) {
+std::vector<std::string_view> words(std::string_view line) {
   std::vector<std::string_view> fields;
-  if (delimiter == ' ') {
-    size_t at = 0;
-    while (true) {
-      at = line.find_first_not_of(" \t\r", at);
-      if (at == std::string_view::npos) break;
-      const size_t end = std::min(line.find_first_of(" \t\r", at), line.size());
-      fields.push_back(line.substr(at, end - at));
-      at = end;
-    }
-    return fields;
-  }
-  for (size_t at = 0;;) {
-    const size_t end = line.find(delimiter, at);
-    fields.push_back(trim(line.substr(at, end == std::string_view::npos ? end : end - at)));
-    if (end == std::string_view::npos) break;
-    at = end + 1;
+  size_t at = 0;
+  while (true) {
+    at = line.find_first_not_of(" \t\r", at);
+    if (at == std::string_view::npos) break;
+    const size_t end = std::min(line.find_first_of(" \t\r", at), line.size());
+    fields.push_back(line.substr(at, end - at));
+    at = end;
   }
   return fields;
 }
@@ -76,8 +67,9 @@ bool parse_civil(std::string_view year, std::string_view month, std::string_view
   if (!(std::abs(y) < 1e6 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return false;
   const CivilDate c{int(y), int(m), int(d)};
   if (y != c.year || m != c.month || d != c.day) return false;  // fractions
+  if (!formats::is_valid(c)) return false;                      // 31 April
   out = day_of(c);
-  return civil_date(out).day == c.day;  // 31 April comes back as 1 May
+  return true;
 }
 
 std::vector<Line> lines_of(std::string_view text) {
@@ -201,11 +193,9 @@ double reference_seconds(const std::string& path, const std::string& units, std:
     }
   }
   const double zone = ok ? zone_seconds(sc, ok) : 0;
-  const Day day = day_of({y, mo, d});
-  const CivilDate back = civil_date(day);  // differs when the month or day is out of range
-  if (!ok || back.year != y || back.month != mo || back.day != d)
+  if (!ok || !formats::is_valid({y, mo, d}))
     fail(path, "cannot read the reference date of time units '" + units + "'");
-  return double(day) * 86400 + h * 3600.0 + mi * 60.0 + sec - zone;
+  return double(day_of({y, mo, d})) * 86400 + h * 3600.0 + mi * 60.0 + sec - zone;
 }
 
 }  // namespace

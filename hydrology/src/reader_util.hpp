@@ -1,6 +1,6 @@
 #pragma once
 // What the series readers share: one-line errors naming the file, number and date parsing, CF
-// time units, and laying records out as consecutive days.
+// time units, and laying records out as consecutive days. Dates are formats' calendar.
 #include <map>
 #include <string>
 #include <string_view>
@@ -21,8 +21,9 @@ std::string read_text(const std::string& path);
 
 std::string_view trim(std::string_view s);
 
-// Splits on `delimiter`, or on runs of blanks and tabs when it is ' '.
-std::vector<std::string_view> split(std::string_view line, char delimiter);
+// The words of a line separated by runs of blanks and tabs (CAMELS' whitespace tables; delimited
+// tables go through formats' CSV reader).
+std::vector<std::string_view> words(std::string_view line);
 
 // `text` as a whole number (leading '+' and blanks allowed); false when it is not one.
 bool parse_number(std::string_view text, double& value);

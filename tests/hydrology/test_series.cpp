@@ -1,5 +1,5 @@
-// Dates in the proleptic Gregorian calendar, merging and slicing daily series, and unit
-// conversions against hand-computed factors.
+// Merging and slicing daily series, and unit conversions against hand-computed factors (the
+// calendar's tests are in tests/formats/test_calendar.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,63 +10,6 @@
 
 namespace tessera::hydrology {
 namespace {
-
-TEST(Dates, KnownDays) {
-  EXPECT_EQ(day_of({1970, 1, 1}), 0);
-  EXPECT_EQ(day_of({1969, 12, 31}), -1);
-  EXPECT_EQ(day_of({2000, 2, 29}), 11016);  // 30 years of 365 days and 7 leap days, + 59
-  EXPECT_EQ(day_of({1954, 1, 1}), -5844);
-  EXPECT_EQ(format_date(day_of({1954, 1, 1}) + 20818), "2010-12-31");
-}
-
-TEST(Dates, RoundTripEveryDayFrom1900To2100) {
-  const Day first = day_of({1900, 1, 1}), last = day_of({2100, 12, 31});
-  int leap_days = 0;
-  for (Day d = first; d <= last; ++d) {
-    const CivilDate c = civil_date(d);
-    ASSERT_EQ(day_of(c), d);
-    ASSERT_EQ(parse_date(format_date(d)), d);
-    if (d > first) {
-      // Consecutive days differ by one day of the month, or start a month at 1.
-      const CivilDate before = civil_date(d - 1);
-      ASSERT_TRUE(c.day == before.day + 1 || (c.day == 1 && (c.month == before.month % 12 + 1)))
-          << format_date(d);
-    }
-    leap_days += c.month == 2 && c.day == 29;
-  }
-  EXPECT_EQ(leap_days, 49);  // 1904..2096, without 1900 and 2100
-  EXPECT_EQ(last - first + 1, 201 * 365 + 49);
-}
-
-TEST(Dates, ParseAcceptsIsoAndRefusesTheRest) {
-  EXPECT_EQ(parse_date("2000-02-29"), 11016);
-  EXPECT_EQ(parse_date("2000-02-29T12:30:00Z"), 11016);
-  EXPECT_EQ(parse_date("2000-02-29 06:00"), 11016);
-  EXPECT_THROW(parse_date("1900-02-29"), std::invalid_argument);  // not a leap year
-  EXPECT_THROW(parse_date("2001-02-29"), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000-13-01"), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000-04-31"), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000-00-10"), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000/01/01"), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000-1-1"), std::invalid_argument);
-  EXPECT_THROW(parse_date("20000101"), std::invalid_argument);
-  EXPECT_THROW(parse_date(""), std::invalid_argument);
-  EXPECT_THROW(parse_date("2000-01-01x"), std::invalid_argument);
-  try {
-    parse_date("1900-02-29");
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("1900-02-29"), std::string::npos) << e.what();
-  }
-}
-
-TEST(Dates, DayOfYear) {
-  EXPECT_EQ(day_of_year(parse_date("2001-01-01")), 1);
-  EXPECT_EQ(day_of_year(parse_date("2001-03-01")), 60);
-  EXPECT_EQ(day_of_year(parse_date("2000-03-01")), 61);
-  EXPECT_EQ(day_of_year(parse_date("2000-12-31")), 366);
-  EXPECT_EQ(day_of_year(parse_date("1900-12-31")), 365);
-  EXPECT_EQ(day_of_year(parse_date("1960-07-04")), 186);
-}
 
 DailySeries series(Day first, std::vector<double> values, const std::string& name) {
   DailySeries s{first, int64_t(values.size()), {}};

@@ -10,23 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "tessera/formats/calendar.hpp"
+
 namespace tessera::hydrology {
 
-// Days since 1970-01-01 in the proleptic Gregorian calendar.
-using Day = int64_t;
-
-struct CivilDate {
-  int year = 1970, month = 1, day = 1;
-};
-
-// Day number of a calendar date, and back.
-Day day_of(const CivilDate& date);
-CivilDate civil_date(Day day);
-// "YYYY-MM-DD" (also "YYYY-MM-DDThh:mm..." with the time ignored); throws std::invalid_argument
-// naming the text.
-Day parse_date(const std::string& text);
-std::string format_date(Day day);  // "YYYY-MM-DD"
-int day_of_year(Day day);          // 1..366
+// Days and dates are the formats calendar's (days since 1970-01-01, proleptic Gregorian), named
+// here too because every hydrology interface speaks in them.
+using formats::civil_date;
+using formats::CivilDate;
+using formats::Day;
+using formats::day_of;
+using formats::day_of_year;
+using formats::format_date;
+using formats::parse_date;
 
 struct Variable {
   std::vector<double> values;  // NaN = missing
