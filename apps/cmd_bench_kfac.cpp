@@ -13,7 +13,7 @@
 #include "tessera/dist/data_parallel.hpp"
 #include "tessera/formats/line_plot.hpp"
 #include "tessera/formats/volume_io.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/pool.hpp"
 #include "tessera/train/trainer.hpp"

@@ -9,7 +9,7 @@
 #include "options.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/info.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/tile/tiled.hpp"
 #include "tessera/train/benchmark.hpp"
 

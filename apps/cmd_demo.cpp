@@ -8,7 +8,7 @@
 #include "commands.hpp"
 #include "tessera/data/blobs.hpp"
 #include "tessera/io/checkpoint.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/schedule.hpp"
 #include "tessera/train/trainer.hpp"

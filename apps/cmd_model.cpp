@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "tessera/io/checkpoint.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 
 namespace tessera::app {
 

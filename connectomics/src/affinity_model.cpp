@@ -7,9 +7,9 @@
 
 #include "tessera/dist/data_parallel.hpp"
 #include "tessera/io/checkpoint.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"

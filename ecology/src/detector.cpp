@@ -10,7 +10,7 @@
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/photos.hpp"
 #include "tessera/io/checkpoint.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"

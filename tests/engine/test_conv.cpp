@@ -198,5 +198,21 @@ TEST(Linear, FlattensSpatialInput) {
   EXPECT_EQ(g.dx.shape(), x.shape());
 }
 
+// Weights in a blocked layout (as a checkpoint or another op might hand them over) give the
+// plain weights' result, grouped or not: the op keeps its reordered copies alive while it runs.
+TEST(Conv, BlockedWeightsGiveThePlainResult) {
+  for (int64_t groups : {1, 2}) {
+    const Tensor x = testing::random_tensor({1, 4, 10, 10}, 31);
+    const Tensor w = testing::random_tensor({6, 4 / groups, 3, 3}, 32);
+    const ConvParams p{.padding = {1, 1}, .groups = groups};
+    const Tensor plain = conv_forward(x, w, Tensor(), p);
+    const Tensor wb = w.to_layout(Layout::channel_blocked(w.shape(), 8));
+    testing::expect_close(conv_forward(x, wb, Tensor(), p), plain, 1e-5f);
+    const Tensor dy = testing::random_tensor(plain.shape(), 33);
+    testing::expect_close(conv_backward(x, wb, dy, p, false).dx,
+                          conv_backward(x, w, dy, p, false).dx, 1e-5f);
+  }
+}
+
 }  // namespace
 }  // namespace tessera

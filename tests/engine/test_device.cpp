@@ -8,6 +8,7 @@
 #include "gradcheck.hpp"
 #include "tessera/ops/conv.hpp"
 #include "tessera/ops/elementwise.hpp"
+#include "tessera/ops/shape_ops.hpp"
 #include "tessera/tensor/tensor.hpp"
 
 using namespace tessera;
@@ -36,6 +37,19 @@ TEST(Layout, BlockedRoundTripKeepsValues) {
   EXPECT_EQ(b.layout(), Layout::channel_blocked({1, 3, 2, 2}, 8));
   EXPECT_EQ(b.to_vector(), x.to_vector());
   EXPECT_THROW(b.clone().data(), std::logic_error);  // host, but not plain
+}
+
+// oneDNN hands out size-1 dims with any stride ([2,1,8,8] channels-last): still plain.
+TEST(Layout, StridesOfSizeOneDimsDoNotCount) {
+  Layout odd = Layout::plain({2, 1, 8, 8});
+  odd.strides = {64, 1, 8, 1};
+  EXPECT_TRUE(odd.is_plain());
+  EXPECT_EQ(odd, Layout::plain({2, 1, 8, 8}));
+  EXPECT_EQ(odd.bytes(), Layout::plain({2, 1, 8, 8}).bytes());
+  const Tensor x = tessera::testing::random_tensor({2, 3, 8, 8}, 5);
+  const Tensor one = crop(x, {0, 1, 0, 0}, {2, 1, 8, 8});
+  EXPECT_TRUE(one.is_plain());
+  EXPECT_EQ(one.data()[64], x.data()[3 * 64 + 64]);  // sample 1, channel 1, first pixel
 }
 
 TEST(Device, TensorsKnowTheirDevice) {

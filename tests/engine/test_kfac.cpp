@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
 #include "tessera/ops/kron_factors.hpp"
 #include "tessera/ops/linalg.hpp"
 #include "tessera/ops/loss.hpp"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "gradcheck.hpp"
+#include "tessera/model/registry.hpp"
 #include "tessera/nn/layers.hpp"
 
 namespace tessera {

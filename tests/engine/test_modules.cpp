@@ -2,10 +2,13 @@
 // gradient accumulation, config round trips, and the U-Net's shapes.
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
 #include "gradcheck.hpp"
+#include "tessera/model/registry.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/ops/shape_ops.hpp"
 
 namespace tessera {
 namespace {
@@ -114,6 +117,65 @@ TEST(Module, ConfigRebuildsTheSameArchitecture) {
   EXPECT_EQ(names_a, names_b);
   EXPECT_THROW(make_module({{"type", "no_such_layer"}}), std::invalid_argument);
   EXPECT_THROW(make_module({{"type", "conv"}, {"in_channels", 1}}), std::invalid_argument);
+}
+
+// Every layer reads its own settings back, refuses unknown ones and names where they sit.
+TEST(Module, ConfigErrorsNameTheSetting) {
+  using tessera::testing::error_of;
+  nlohmann::json net = make_unet({.dims = 2, .channels = {4, 8}})->config();
+  net["nodes"][0]["module"]["kernal"] = {3, 3};
+  EXPECT_EQ(error_of([&] {
+              make_module(net);
+            }).rfind("module config: nodes[0].module.kernal: unknown setting; known: type, ", 0),
+            0u);
+  EXPECT_EQ(error_of([&] {
+              make_module({{"type", "conv"}, {"in_channels", 1}});
+            }),
+            "module config: out_channels: missing");
+  EXPECT_EQ(error_of([&] {
+              make_module({{"type", "softmax"}, {"axis", "one"}});
+            }),
+            "module config: axis: has the wrong type: \"one\"");
+  EXPECT_EQ(error_of([&] {
+              make_module({{"type", "rev_sequence"}, {"blocks", {{{"type", "flatten"}}}}});
+            }),
+            "module config: blocks[0]: 'flatten' is not reversible");
+  EXPECT_HAS(error_of([&] {
+               make_module({{"type", "no_such_layer"}});
+             }),
+             "module config: type: unknown module type 'no_such_layer'; known: activation, ");
+  // Each layer round-trips through its own config.
+  for (const nlohmann::json& c :
+       nlohmann::json::array({{{"type", "upsample"}, {"mode", "linear"}, {"scale", {2, 2}}},
+                              {{"type", "dropout"}, {"p", 0.25}, {"seed", 7u}, {"calls", 3u}},
+                              {{"type", "lstm"},
+                               {"input_size", 3},
+                               {"hidden_size", 4},
+                               {"return_sequence", true},
+                               {"forget_bias", 1.0}},
+                              {{"type", "concat"}, {"axis", 2}},
+                              {{"type", "invertible_downsample"},
+                               {"dims", 2},
+                               {"factor", 2},
+                               {"store_activations", false}}}))
+    EXPECT_EQ(make_module(c)->config(), c);
+}
+
+// A convolution's twin without padding along one axis shares the weights, and its output is the
+// padded output's rows that did not read the padding.
+TEST(Module, ConvTwinWithoutPaddingSharesWeights) {
+  Conv c(ConvOptions{.in_channels = 2, .out_channels = 3, .kernel = {3, 3}, .padding = {1, 1}});
+  c.initialize(3);
+  EXPECT_TRUE(c.geometry().zero_padding);
+  const std::unique_ptr<Module> twin = c.without_padding(0);
+  ASSERT_NE(twin, nullptr);
+  EXPECT_EQ(twin->config()["padding"], (Shape{0, 1}));
+  EXPECT_EQ(twin->parameters()[0]->value.raw(), c.weight().value.raw());
+  const Tensor x = testing::random_tensor({1, 2, 6, 5}, 4);
+  const Tensor padded = c.forward(x, Mode::eval), unpadded = twin->forward(x, Mode::eval);
+  testing::expect_close(crop(padded, {0, 0, 1, 0}, {1, 3, 4, 5}), unpadded, 1e-6f);
+  EXPECT_EQ(Pool(PoolParams{.kernel = {2, 2}}).without_padding(0), nullptr);
+  EXPECT_FALSE(Pool(PoolParams{.kernel = {2, 2}}).geometry().zero_padding);
 }
 
 TEST(Module, SeededInitialisationIsReproducible) {

@@ -7,9 +7,11 @@
 
 #include "gradcheck.hpp"
 #include "tessera/data/blobs.hpp"
+#include "tessera/model/coupling.hpp"
+#include "tessera/model/registry.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/space_to_depth.hpp"
 #include "tessera/rev/reversible.hpp"

@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/tile/row_stream.hpp"
 

@@ -6,9 +6,10 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/ops/elementwise.hpp"
 #include "tessera/tile/tiled.hpp"
 
 namespace tessera {
@@ -57,6 +58,9 @@ TEST(ReceptiveField, GlobalLayersCannotBeTiled) {
   // Group norm's statistics cover the whole input: a tile would normalise differently.
   auto gn = make_unet({.dims = 2, .channels = {4, 8}, .norm = UNetOptions::Norm::group});
   EXPECT_THROW(receptive_field(*gn, 2), std::invalid_argument);
+  // Skips cropped to the reference's size (unpadded U-Nets) depend on the whole input's size.
+  auto unpadded = make_unet({.dims = 2, .channels = {4, 8}, .padded = false});
+  EXPECT_THROW(receptive_field(*unpadded, 2), std::invalid_argument);
 }
 
 // Random running statistics, so eval-mode batch norm is not the identity.
@@ -162,6 +166,48 @@ TEST(Tiling, ThinStackStreamsAcrossItsSlices) {
                          run_whole(*net, x)),
             1e-5f);
   EXPECT_GT(r.plan.tiles, 1);
+}
+
+// A container the engine has never seen, defined here: y = x + body(x), with body a chain of
+// convolutions. It states its topology, so the tiler computes its reach and streams it node by
+// node without knowing its type.
+class Residual final : public UnaryModule {
+ public:
+  explicit Residual(std::unique_ptr<Module> body) : body_(std::move(body)) {}
+  std::string type() const override { return "test_residual"; }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  Topology topology() override {
+    Topology t;
+    t.runs_by_node = true;
+    t.nodes = {{body_.get(), {Topology::input}, "body"}, {&join_, {Topology::input, 0}, "join"}};
+    return t;
+  }
+
+ protected:
+  Tensor forward_one(const Tensor& x, Mode mode) override {
+    return join_.forward({x, body_->forward(x, mode)}, mode);
+  }
+  Tensor backward_input(const Tensor& dy) override {
+    const std::vector<Tensor> g = join_.backward(dy);
+    return add(g[0], body_->backward_one(g[1]));
+  }
+
+ private:
+  std::unique_ptr<Module> body_;
+  Add join_;
+};
+
+TEST(Tiling, ForeignContainerEqualsWholeInput) {
+  auto body = std::make_unique<Sequential>();
+  body->add(conv(2, 4, {3, 3}, {1, 1}));
+  body->add(std::make_unique<Act>(Activation::tanh));
+  body->add(conv(4, 2, {5, 5}, {2, 2}));
+  Sequential net;
+  net.add(std::make_unique<Residual>(std::move(body)));
+  net.add(conv(2, 1, {3, 3}, {1, 1}));
+  net.initialize(21);
+  EXPECT_EQ(receptive_field(net, 2).radius, (Shape{4, 4}));  // 1 + 2 inside, 1 after
+  expect_tiled_equals_whole(net, {1, 2, 53, 47}, {{.tile = {6, 8}}, {.tile = {16, 12}}});
 }
 
 TEST(Tiling, NonFiniteInputIsAnError) {

@@ -8,7 +8,7 @@
 #include "gradcheck.hpp"
 #include "temp_dir.hpp"
 #include "tessera/formats/volume_io.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/tile/tiled.hpp"
 
 namespace tessera {

@@ -6,7 +6,7 @@
 #include "gradcheck.hpp"
 #include "tessera/dist/communicator.hpp"
 #include "tessera/dist/data_parallel.hpp"
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
 

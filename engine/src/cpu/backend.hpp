@@ -32,6 +32,7 @@ class CpuBackend final : public Backend {
   Tensor dropout_backward(const Tensor& dy, const Tensor& mask) override;
   void binary(Binary op, const Tensor& a, const Tensor& b, const Tensor& dst) override;
   Tensor scale(const Tensor& a, float s) override;
+  void running_average(const Tensor& avg, const Tensor& x, float decay) override;
   Tensor patch_covariance(const Tensor& x, const Shape& kernel, const ConvParams& p,
                           bool bias) override;
   Tensor output_gradient_covariance(const Tensor& dy) override;

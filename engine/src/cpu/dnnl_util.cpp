@@ -125,17 +125,13 @@ Tensor make_zeros(const memory::desc& md) {
   return Tensor::zeros(layout_of(md), Device::cpu());
 }
 
-Tensor to_desc(const Tensor& t, const memory::desc& md) {
-  return t.to_layout(layout_of(md));
-}
-
 Operand in_layout(const Tensor& t, const memory::desc& md) {
   const memory own = memory_of(t);
-  if (own.get_desc() == md) return {own, nullptr};
+  if (own.get_desc() == md) return {own, t, nullptr};
   auto copy = std::make_shared<Buffer>(md.get_size(), Device::cpu());
   const memory m(md, engine(), copy->data());
   reorder(own, m);
-  return {m, copy};
+  return {m, Tensor(), copy};
 }
 
 dnnl::primitive_attr default_attr() {

@@ -33,13 +33,14 @@ dnnl::memory memory_of(const Tensor& t);
 // An uninitialised CPU tensor of layout `md`, and a zero-filled one.
 Tensor make_tensor(const dnnl::memory::desc& md);
 Tensor make_zeros(const dnnl::memory::desc& md);
-// `t` in layout `md` (itself when already in it): for results that leave the op.
-Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md);
 
 // A tensor's data in the layout a primitive asks for: its own memory when the layouts agree,
-// else a reordered copy the Operand keeps alive. Any oneDNN format, packed ones included.
+// else a reordered copy. The Operand keeps whichever it is alive (the tensor may be a
+// temporary), so it must outlive the primitive's execution. Any oneDNN format, packed ones
+// included.
 struct Operand {
   dnnl::memory memory;
+  Tensor source;
   std::shared_ptr<Buffer> copy;
 };
 Operand in_layout(const Tensor& t, const dnnl::memory::desc& md);

@@ -55,4 +55,11 @@ Tensor CpuBackend::scale(const Tensor& a, float s) {
   return out;
 }
 
+void CpuBackend::running_average(const Tensor& avg, const Tensor& x, float decay) {
+  float* a = static_cast<float*>(avg.raw());
+  const float* b = static_cast<const float*>(x.raw());
+  const int64_t n = avg.numel();
+  for (int64_t i = 0; i < n; ++i) a[i] = decay * a[i] + (1 - decay) * b[i];
+}
+
 }  // namespace tessera::cpu

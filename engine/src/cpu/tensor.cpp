@@ -8,12 +8,12 @@
 namespace tessera::cpu {
 
 CpuBackend& backend() {
-  static CpuBackend b;  // stateless but for its caches
-  return b;
+  static CpuBackend* b = new CpuBackend();  // never destroyed: buffers may outlive statics
+  return *b;
 }
 
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
-  if (src.layout() == dst.layout()) {
+  if (src.layout() == dst.layout() && src.bytes() == dst.bytes()) {
     std::memcpy(dst.raw(), src.raw(), dst.bytes());
     return;
   }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/model/registry.hpp"
 
 namespace tessera {
 

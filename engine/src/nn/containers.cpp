@@ -22,6 +22,19 @@ nlohmann::json Sequential::config() const {
   return {{"type", type()}, {"modules", mods}};
 }
 
+std::unique_ptr<Module> Sequential::from_config(const Settings& s, const ModuleBuilder& build) {
+  s.only({"type", "modules"});
+  auto seq = std::make_unique<Sequential>();
+  for (size_t i = 0; i < s.size("modules"); ++i) seq->add(build(s.element("modules", i)));
+  return seq;
+}
+
+Topology Sequential::topology() {
+  std::vector<Module*> children;
+  for (auto& m : modules_) children.push_back(m.get());
+  return Topology::chain(children, /*runs_by_node=*/true);
+}
+
 void Sequential::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
   for (size_t i = 0; i < modules_.size(); ++i)
     modules_[i]->collect_parameters(prefix + std::to_string(i) + ".", out);
@@ -79,6 +92,25 @@ nlohmann::json Graph::config() const {
   for (const Node& n : nodes_)
     nodes.push_back({{"name", n.name}, {"inputs", n.inputs}, {"module", n.module->config()}});
   return {{"type", type()}, {"nodes", nodes}};
+}
+
+std::unique_ptr<Module> Graph::from_config(const Settings& s, const ModuleBuilder& build) {
+  s.only({"type", "nodes"});
+  auto g = std::make_unique<Graph>();
+  for (size_t i = 0; i < s.size("nodes"); ++i) {
+    const Settings node = s.element("nodes", i);
+    node.only({"name", "inputs", "module"});
+    g->add(build(node.child("module")), node.require<std::vector<int>>("inputs"),
+           node.require<std::string>("name"));
+  }
+  return g;
+}
+
+Topology Graph::topology() {
+  Topology t;
+  t.runs_by_node = true;
+  for (Node& n : nodes_) t.nodes.push_back({n.module.get(), n.inputs, n.name});
+  return t;
 }
 
 std::string Graph::node_prefix(size_t i) const {

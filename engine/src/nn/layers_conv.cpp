@@ -45,6 +45,24 @@ nlohmann::json Conv::config() const {
   return j;
 }
 
+std::unique_ptr<Module> Conv::from_config(const Settings& s) {
+  const bool transposed = s.require<std::string>("type") == "conv_transpose";
+  std::vector<std::string> keys = {"type",    "in_channels", "out_channels", "kernel", "stride",
+                                   "padding", "dilation",    "groups",       "bias"};
+  if (transposed) keys.push_back("output_padding");
+  s.only(keys);
+  ConvOptions o{.in_channels = s.require<int64_t>("in_channels"),
+                .out_channels = s.require<int64_t>("out_channels"),
+                .kernel = s.require<Shape>("kernel")};
+  s.read("stride", o.stride);
+  s.read("padding", o.padding);
+  s.read("dilation", o.dilation);
+  s.read("groups", o.groups);
+  s.read("bias", o.bias);
+  s.read("output_padding", o.output_padding);
+  return std::make_unique<Conv>(o, transposed);
+}
+
 Geometry Conv::geometry() const {
   const size_t sd = o_.kernel.size();
   auto or_1 = [&](const Shape& v, int64_t def) { return v.empty() ? Shape(sd, def) : v; };
@@ -52,7 +70,19 @@ Geometry Conv::geometry() const {
           .kernel = o_.kernel,
           .stride = or_1(o_.stride, 1),
           .padding = or_1(o_.padding, 0),
-          .dilation = or_1(o_.dilation, 1)};
+          .dilation = or_1(o_.dilation, 1),
+          .zero_padding = !transposed_};
+}
+
+std::unique_ptr<Module> Conv::without_padding(int axis) const {
+  if (transposed_ || axis < 0 || size_t(axis) >= o_.kernel.size()) return nullptr;
+  ConvOptions o = o_;
+  if (o.padding.empty()) o.padding = Shape(o.kernel.size(), 0);
+  o.padding[size_t(axis)] = 0;
+  auto twin = std::make_unique<Conv>(o, false);
+  twin->weight_.value = weight_.value;  // shares the weights, not a copy
+  twin->bias_.value = bias_.value;
+  return twin;
 }
 
 void Conv::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
@@ -109,6 +139,13 @@ nlohmann::json Linear::config() const {
           {"bias", o_.bias}};
 }
 
+std::unique_ptr<Module> Linear::from_config(const Settings& s) {
+  s.only({"type", "in_features", "out_features", "bias"});
+  return std::make_unique<Linear>(LinearOptions{.in_features = s.require<int64_t>("in_features"),
+                                                .out_features = s.require<int64_t>("out_features"),
+                                                .bias = s.get("bias", true)});
+}
+
 void Linear::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
   add_param(prefix, "weight", weight_, out);
   add_param(prefix, "bias", bias_, out);
@@ -143,6 +180,16 @@ nlohmann::json Pool::config() const {
   return {{"type", type()}, {"kernel", p_.kernel}, {"stride", p_.stride}, {"padding", p_.padding}};
 }
 
+std::unique_ptr<Module> Pool::from_config(const Settings& s) {
+  s.only({"type", "kernel", "stride", "padding"});
+  const PoolKind kind =
+      s.require<std::string>("type") == "avg_pool" ? PoolKind::avg : PoolKind::max;
+  return std::make_unique<Pool>(PoolParams{.kind = kind,
+                                           .kernel = s.require<Shape>("kernel"),
+                                           .stride = s.get<Shape>("stride", {}),
+                                           .padding = s.get<Shape>("padding", {})});
+}
+
 Geometry Pool::geometry() const {
   const size_t sd = p_.kernel.size();
   return {.kind = Geometry::Kind::window,
@@ -174,6 +221,15 @@ nlohmann::json Upsample::config() const {
   return {{"type", type()},
           {"mode", mode_ == UpsampleMode::nearest ? "nearest" : "linear"},
           {"scale", scale_}};
+}
+
+std::unique_ptr<Module> Upsample::from_config(const Settings& s) {
+  s.only({"type", "mode", "scale"});
+  const std::string mode = s.require<std::string>("mode");
+  if (mode != "nearest" && mode != "linear")
+    s.fail("mode", "unknown upsampling mode '" + mode + "'; known: nearest, linear");
+  return std::make_unique<Upsample>(
+      mode == "nearest" ? UpsampleMode::nearest : UpsampleMode::linear, s.require<Shape>("scale"));
 }
 
 Tensor Upsample::forward_one(const Tensor& x, Mode mode) {

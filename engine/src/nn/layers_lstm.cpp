@@ -40,6 +40,14 @@ nlohmann::json Lstm::config() const {
           {"forget_bias", o_.forget_bias}};
 }
 
+std::unique_ptr<Module> Lstm::from_config(const Settings& s) {
+  s.only({"type", "input_size", "hidden_size", "return_sequence", "forget_bias"});
+  return std::make_unique<Lstm>(LstmOptions{.input_size = s.require<int64_t>("input_size"),
+                                            .hidden_size = s.require<int64_t>("hidden_size"),
+                                            .return_sequence = s.get("return_sequence", false),
+                                            .forget_bias = s.get("forget_bias", 0.f)});
+}
+
 void Lstm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
   add_param(prefix, "w_input", w_input_, out);
   add_param(prefix, "w_recurrent", w_recurrent_, out);

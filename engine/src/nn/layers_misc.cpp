@@ -19,6 +19,12 @@ nlohmann::json Act::config() const {
   return {{"type", type()}, {"kind", to_string(kind_)}, {"alpha", alpha_}};
 }
 
+std::unique_ptr<Module> Act::from_config(const Settings& s) {
+  s.only({"type", "kind", "alpha"});
+  return std::make_unique<Act>(activation_from_string(s.require<std::string>("kind")),
+                               s.get("alpha", 0.f));
+}
+
 Tensor Act::forward_one(const Tensor& x, Mode mode) {
   Tensor y = activation_forward(x, kind_, alpha_);
   if (keeps_for_backward(mode)) {
@@ -47,6 +53,12 @@ nlohmann::json Dropout::config() const {
   return {{"type", type()}, {"p", p_}, {"seed", seed_}, {"calls", calls_}};
 }
 
+std::unique_ptr<Module> Dropout::from_config(const Settings& s) {
+  s.only({"type", "p", "seed", "calls"});
+  return std::make_unique<Dropout>(s.require<float>("p"), s.require<uint64_t>("seed"),
+                                   s.get<uint64_t>("calls", 0));
+}
+
 Tensor Dropout::forward_one(const Tensor& x, Mode mode) {
   if (mode == Mode::eval || p_ == 0.f) return x;
   if (mode == Mode::recompute && calls_ == 0)
@@ -68,6 +80,15 @@ Tensor Dropout::backward_input(const Tensor& dy) {
 
 // ---- Softmax ----
 
+nlohmann::json Softmax::config() const {
+  return {{"type", type()}, {"axis", axis_}};
+}
+
+std::unique_ptr<Module> Softmax::from_config(const Settings& s) {
+  s.only({"type", "axis"});
+  return std::make_unique<Softmax>(s.get("axis", 1));
+}
+
 Tensor Softmax::forward_one(const Tensor& x, Mode mode) {
   Tensor y = softmax_forward(x, axis_);
   if (keeps_for_backward(mode)) y_ = y;
@@ -83,6 +104,15 @@ Tensor Softmax::backward_input(const Tensor& dy) {
 
 // ---- Flatten ----
 
+nlohmann::json Flatten::config() const {
+  return {{"type", type()}};
+}
+
+std::unique_ptr<Module> Flatten::from_config(const Settings& s) {
+  s.only({"type"});
+  return std::make_unique<Flatten>();
+}
+
 Tensor Flatten::forward_one(const Tensor& x, Mode) {
   x_shape_ = x.shape();
   return x.reshape({x.dim(0), x.numel() / x.dim(0)});
@@ -93,6 +123,24 @@ Tensor Flatten::backward_input(const Tensor& dy) {
 }
 
 // ---- Add / Multiply ----
+
+nlohmann::json Add::config() const {
+  return {{"type", type()}};
+}
+
+std::unique_ptr<Module> Add::from_config(const Settings& s) {
+  s.only({"type"});
+  return std::make_unique<Add>();
+}
+
+nlohmann::json Multiply::config() const {
+  return {{"type", type()}};
+}
+
+std::unique_ptr<Module> Multiply::from_config(const Settings& s) {
+  s.only({"type"});
+  return std::make_unique<Multiply>();
+}
 
 namespace {
 void check_pair(const std::vector<Tensor>& xs, const std::string& type) {
@@ -131,6 +179,15 @@ std::vector<Tensor> Multiply::run_backward(const Tensor& dy) {
 
 // ---- Concat ----
 
+nlohmann::json Concat::config() const {
+  return {{"type", type()}, {"axis", axis_}};
+}
+
+std::unique_ptr<Module> Concat::from_config(const Settings& s) {
+  s.only({"type", "axis"});
+  return std::make_unique<Concat>(s.get("axis", 1));
+}
+
 Tensor Concat::run_forward(const std::vector<Tensor>& xs, Mode) {
   sizes_.clear();
   for (const Tensor& x : xs) sizes_.push_back(x.dim(axis_));
@@ -143,6 +200,15 @@ std::vector<Tensor> Concat::run_backward(const Tensor& dy) {
 }
 
 // ---- CenterCrop ----
+
+nlohmann::json CenterCrop::config() const {
+  return {{"type", type()}};
+}
+
+std::unique_ptr<Module> CenterCrop::from_config(const Settings& s) {
+  s.only({"type"});
+  return std::make_unique<CenterCrop>();
+}
 
 Tensor CenterCrop::run_forward(const std::vector<Tensor>& xs, Mode) {
   if (xs.size() != 2 || xs[0].ndim() != xs[1].ndim())

@@ -34,6 +34,13 @@ nlohmann::json BatchNorm::config() const {
   return {{"type", type()}, {"channels", o_.channels}, {"eps", o_.eps}, {"momentum", o_.momentum}};
 }
 
+std::unique_ptr<Module> BatchNorm::from_config(const Settings& s) {
+  s.only({"type", "channels", "eps", "momentum"});
+  return std::make_unique<BatchNorm>(BatchNormOptions{.channels = s.require<int64_t>("channels"),
+                                                      .eps = s.get("eps", 1e-5f),
+                                                      .momentum = s.get("momentum", 0.1f)});
+}
+
 void BatchNorm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
   add_param(prefix, "gamma", gamma_, out);
   add_param(prefix, "beta", beta_, out);
@@ -102,6 +109,13 @@ GroupNorm::GroupNorm(const GroupNormOptions& o) : o_(o) {
 
 nlohmann::json GroupNorm::config() const {
   return {{"type", type()}, {"channels", o_.channels}, {"groups", o_.groups}, {"eps", o_.eps}};
+}
+
+std::unique_ptr<Module> GroupNorm::from_config(const Settings& s) {
+  s.only({"type", "channels", "groups", "eps"});
+  return std::make_unique<GroupNorm>(GroupNormOptions{.channels = s.require<int64_t>("channels"),
+                                                      .groups = s.require<int64_t>("groups"),
+                                                      .eps = s.get("eps", 1e-5f)});
 }
 
 void GroupNorm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {

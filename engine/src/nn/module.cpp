@@ -10,6 +10,18 @@ std::vector<Tensor> Module::backward(const Tensor& dy) {
   return g;
 }
 
+Topology Topology::chain(const std::vector<Module*>& modules, bool runs_by_node) {
+  Topology t;
+  t.runs_by_node = runs_by_node;
+  for (size_t i = 0; i < modules.size(); ++i)
+    t.nodes.push_back({modules[i], {int(i) - 1}, std::to_string(i)});
+  return t;
+}
+
+void Module::for_each_child(const std::function<void(Module&)>& f) {
+  for (const Topology::Node& n : topology().nodes) f(*n.module);
+}
+
 void for_each_module(Module& m, const std::function<void(Module&)>& f) {
   f(m);
   m.for_each_child([&](Module& c) { for_each_module(c, f); });

@@ -65,6 +65,7 @@ class Backend {
   // dst = a (op) b; dst may be a itself.
   virtual void binary(Binary op, const Tensor& a, const Tensor& b, const Tensor& dst) = 0;
   virtual Tensor scale(const Tensor& a, float s) = 0;
+  virtual void running_average(const Tensor& avg, const Tensor& x, float decay) = 0;
 
   // ---- kron_factors.hpp ----
   virtual Tensor patch_covariance(const Tensor& x, const Shape& kernel, const ConvParams& p,

@@ -43,6 +43,13 @@ Tensor scale(const Tensor& a, float s) {
   return backend_of("scale", a).scale(a, s);
 }
 
+void running_average(Tensor& avg, const Tensor& x, float decay) {
+  check_pair("running_average", avg, x);
+  if (!avg.is_plain() || !x.is_plain())
+    throw std::invalid_argument("running_average: operands must be plain");
+  backend_of("running_average", avg, x).running_average(avg, x, decay);
+}
+
 void add_inplace(Tensor& acc, const Tensor& t) {
   check_pair("add_inplace", acc, t);
   backend_of("add_inplace", acc, t).binary(Backend::Binary::add, acc, t, acc);

@@ -36,7 +36,8 @@ LstmGrads lstm_backward(const Tensor& x, const LstmResult& forward, const LstmWe
   if (!dy.defined() || dy.shape() != forward.y.shape())
     throw std::invalid_argument("lstm backward: gradient does not match the output " +
                                 to_string(forward.y.shape()));
-  return backend_of("lstm backward", x, w.input, w.recurrent, w.bias, forward.workspace, dy)
+  return backend_of("lstm backward", x, w.input, w.recurrent, w.bias, forward.y, forward.workspace,
+                    dy)
       .lstm_backward(x, forward, w, dy);
 }
 

@@ -4,9 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "tessera/nn/containers.hpp"
 #include "tessera/nn/init.hpp"
-#include "tessera/nn/layers.hpp"
 #include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/ops/space_to_depth.hpp"
@@ -16,7 +14,7 @@ namespace tessera {
 namespace {
 
 // [N, C, *S] -> {[N, C/2, *S], [N, C/2, *S]}: the coupling's two halves.
-AdditiveCoupling::Halves split_halves(const Tensor& t) {
+Reversible::Halves split_halves(const Tensor& t) {
   if (t.ndim() < 3 || t.dim(1) % 2 != 0)
     throw std::invalid_argument("additive_coupling: input " + to_string(t.shape()) +
                                 " needs an even number of channels");
@@ -27,7 +25,7 @@ AdditiveCoupling::Halves split_halves(const Tensor& t) {
   return {a, crop(t, offsets, half)};
 }
 
-Tensor merge_halves(const AdditiveCoupling::Halves& h) {
+Tensor merge_halves(const Reversible::Halves& h) {
   return concat({h.a, h.b}, 1);
 }
 
@@ -71,6 +69,26 @@ void Reversible::clear_saved() {
   clear_children();
 }
 
+namespace {
+[[noreturn]] void no_halves(const std::string& type) {
+  throw std::logic_error(type + " does not work on channel halves");
+}
+}  // namespace
+
+Reversible::Halves Reversible::forward_halves(const Halves&, Mode, bool) {
+  no_halves(type());
+}
+Reversible::Halves Reversible::inverse_halves(const Halves&, Mode) {
+  no_halves(type());
+}
+std::pair<Reversible::Halves, Reversible::Halves> Reversible::reverse_backward_halves(
+    const Halves&, const Halves&) {
+  no_halves(type());
+}
+Reversible::Halves Reversible::backward_halves(const Halves&) {
+  no_halves(type());
+}
+
 // ---- AdditiveCoupling ----
 
 AdditiveCoupling::AdditiveCoupling(std::unique_ptr<Module> f, std::unique_ptr<Module> g,
@@ -84,6 +102,20 @@ nlohmann::json AdditiveCoupling::config() const {
           {"f", f_->config()},
           {"g", g_->config()},
           {"store_activations", stores_activations()}};
+}
+
+std::unique_ptr<Module> AdditiveCoupling::from_config(const Settings& s,
+                                                      const ModuleBuilder& build) {
+  s.only({"type", "f", "g", "store_activations"});
+  return std::make_unique<AdditiveCoupling>(build(s.child("f")), build(s.child("g")),
+                                            s.get("store_activations", false));
+}
+
+Topology AdditiveCoupling::topology() {
+  Topology t = Topology::chain({f_.get(), g_.get()}, /*runs_by_node=*/false);
+  t.nodes[0].name = "f";
+  t.nodes[1].name = "g";
+  return t;
 }
 
 void AdditiveCoupling::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
@@ -108,7 +140,7 @@ void AdditiveCoupling::clear_children() {
 }
 
 // keep = false: F and G drop what they kept as soon as they have run (reversible mode).
-AdditiveCoupling::Halves AdditiveCoupling::forward_halves(const Halves& x, Mode mode, bool keep) {
+Reversible::Halves AdditiveCoupling::forward_halves(const Halves& x, Mode mode, bool keep) {
   const Tensor fx = f_->forward(x.b, mode);
   if (!keep) f_->clear_saved();
   const Tensor y1 = add(x.a, fx);
@@ -125,7 +157,7 @@ Tensor AdditiveCoupling::forward_stored(const Tensor& x, Mode mode) {
   return merge_halves(forward_halves(split_halves(x), mode, true));
 }
 
-AdditiveCoupling::Halves AdditiveCoupling::backward_halves(const Halves& dy) {
+Reversible::Halves AdditiveCoupling::backward_halves(const Halves& dy) {
   const Tensor dy1_total = add(dy.a, g_->backward_one(dy.b));
   return {dy1_total, add(dy.b, f_->backward_one(dy1_total))};
 }
@@ -134,7 +166,7 @@ Tensor AdditiveCoupling::backward_stored(const Tensor& dy) {
   return merge_halves(backward_halves(split_halves(dy)));
 }
 
-AdditiveCoupling::Halves AdditiveCoupling::inverse_halves(const Halves& y, Mode mode) {
+Reversible::Halves AdditiveCoupling::inverse_halves(const Halves& y, Mode mode) {
   const Mode replay = mode == Mode::eval ? Mode::eval : Mode::recompute;
   const Tensor x2 = subtract(y.b, g_->forward(y.a, replay));
   g_->clear_saved();
@@ -149,8 +181,8 @@ Tensor AdditiveCoupling::inverse(const Tensor& y, Mode mode) {
 
 // Rebuilds one sub-network's input and backpropagates through it in the same pass: G's
 // recomputed forward gives both x2 = y2 - G(y1) and the state G's backward needs.
-std::pair<AdditiveCoupling::Halves, AdditiveCoupling::Halves>
-AdditiveCoupling::reverse_backward_halves(const Halves& y, const Halves& dy) {
+std::pair<Reversible::Halves, Reversible::Halves> AdditiveCoupling::reverse_backward_halves(
+    const Halves& y, const Halves& dy) {
   const Tensor x2 = subtract(y.b, g_->forward(y.a, Mode::recompute));
   const Tensor dy1_total = add(dy.a, g_->backward_one(dy.b));
   const Tensor x1 = subtract(y.a, f_->forward(x2, Mode::recompute));
@@ -176,6 +208,12 @@ nlohmann::json InvertibleDownsample::config() const {
           {"dims", dims_},
           {"factor", factor_},
           {"store_activations", stores_activations()}};
+}
+
+std::unique_ptr<Module> InvertibleDownsample::from_config(const Settings& s) {
+  s.only({"type", "dims", "factor", "store_activations"});
+  return std::make_unique<InvertibleDownsample>(
+      s.require<int>("dims"), s.require<int64_t>("factor"), s.get("store_activations", false));
 }
 
 Geometry InvertibleDownsample::geometry() const {
@@ -220,7 +258,7 @@ class RevSequence::State {
     }
     return whole_;
   }
-  AdditiveCoupling::Halves& halves() {
+  Reversible::Halves& halves() {
     if (whole_.defined()) {
       halves_ = split_halves(whole_);
       whole_ = Tensor();
@@ -230,7 +268,7 @@ class RevSequence::State {
 
  private:
   Tensor whole_;
-  AdditiveCoupling::Halves halves_;
+  Reversible::Halves halves_;
 };
 
 RevSequence::RevSequence(const RevSequenceOptions& o) : Reversible(o.store_activations), o_(o) {
@@ -253,6 +291,28 @@ nlohmann::json RevSequence::config() const {
           {"store_activations", stores_activations()},
           {"max_rebuild_error", o_.max_rebuild_error},
           {"blocks", blocks}};
+}
+
+std::unique_ptr<Module> RevSequence::from_config(const Settings& s, const ModuleBuilder& build) {
+  s.only({"type", "store_activations", "max_rebuild_error", "blocks"});
+  auto seq = std::make_unique<RevSequence>(
+      RevSequenceOptions{.store_activations = s.get("store_activations", false),
+                         .max_rebuild_error = s.get("max_rebuild_error", 1e-3)});
+  for (size_t i = 0; i < s.size("blocks"); ++i) {
+    const Settings b = s.element("blocks", i);
+    std::unique_ptr<Module> m = build(b);
+    auto* block = dynamic_cast<Reversible*>(m.get());
+    if (!block) b.fail("", "'" + m->type() + "' is not reversible");
+    m.release();
+    seq->add(std::unique_ptr<Reversible>(block));
+  }
+  return seq;
+}
+
+Topology RevSequence::topology() {
+  std::vector<Module*> blocks;
+  for (auto& b : blocks_) blocks.push_back(b.get());
+  return Topology::chain(blocks, /*runs_by_node=*/false);
 }
 
 void RevSequence::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
@@ -281,8 +341,8 @@ Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
   if (mode == Mode::train && o_.max_rebuild_error > 0) x_ = x;
   State h(x);
   for (auto& b : blocks_) {
-    if (auto* c = dynamic_cast<AdditiveCoupling*>(b.get()))
-      h.halves() = c->forward_halves(h.halves(), mode, false);
+    if (b->splits_channels())
+      h.halves() = b->forward_halves(h.halves(), mode, false);
     else
       h.whole() = b->forward_unsaved(h.whole(), mode);
   }
@@ -292,8 +352,8 @@ Tensor RevSequence::forward_unsaved(const Tensor& x, Mode mode) {
 Tensor RevSequence::forward_stored(const Tensor& x, Mode mode) {
   State h(x);
   for (auto& b : blocks_) {
-    if (auto* c = dynamic_cast<AdditiveCoupling*>(b.get()))
-      h.halves() = c->forward_halves(h.halves(), mode, true);
+    if (b->splits_channels())
+      h.halves() = b->forward_halves(h.halves(), mode, true);
     else
       h.whole() = b->forward(h.whole(), mode);
   }
@@ -303,8 +363,8 @@ Tensor RevSequence::forward_stored(const Tensor& x, Mode mode) {
 Tensor RevSequence::backward_stored(const Tensor& dy) {
   State g(dy);
   for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
-    if (auto* c = dynamic_cast<AdditiveCoupling*>(it->get()))
-      g.halves() = c->backward_halves(g.halves());
+    if ((*it)->splits_channels())
+      g.halves() = (*it)->backward_halves(g.halves());
     else
       g.whole() = (*it)->backward_one(g.whole());
   }
@@ -320,8 +380,8 @@ Tensor RevSequence::inverse(const Tensor& y, Mode mode) {
 std::pair<Tensor, Tensor> RevSequence::reverse_backward(const Tensor& y, const Tensor& dy) {
   State h(y), g(dy);
   for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
-    if (auto* c = dynamic_cast<AdditiveCoupling*>(it->get())) {
-      auto [x, dx] = c->reverse_backward_halves(h.halves(), g.halves());
+    if ((*it)->splits_channels()) {
+      auto [x, dx] = (*it)->reverse_backward_halves(h.halves(), g.halves());
       h.halves() = x;
       g.halves() = dx;
     } else {
@@ -361,31 +421,6 @@ std::vector<double> RevSequence::rebuild_errors(const Tensor& x, Mode mode) {
     errors[k] = relative_max_error(inputs[k], h);
   }
   return errors;
-}
-
-// ---- builders ----
-
-namespace {
-std::unique_ptr<Module> coupling_function(const CouplingOptions& o) {
-  const int64_t h = o.channels / 2;
-  const Shape k(static_cast<size_t>(o.dims), 3), pad(static_cast<size_t>(o.dims), 1);
-  auto s = std::make_unique<Sequential>();
-  s->add(std::make_unique<Conv>(
-      ConvOptions{.in_channels = h, .out_channels = h, .kernel = k, .padding = pad}));
-  if (o.batch_norm) s->add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = h}));
-  s->add(std::make_unique<Act>(o.activation, o.activation == Activation::elu ? 1.f : 0.f));
-  s->add(std::make_unique<Conv>(
-      ConvOptions{.in_channels = h, .out_channels = h, .kernel = k, .padding = pad}));
-  return s;
-}
-}  // namespace
-
-std::unique_ptr<AdditiveCoupling> make_coupling(const CouplingOptions& o) {
-  if (o.dims < 1 || o.dims > 3) throw std::invalid_argument("coupling: dims must be 1, 2 or 3");
-  if (o.channels < 2 || o.channels % 2)
-    throw std::invalid_argument("coupling: channels must be even and >= 2");
-  return std::make_unique<AdditiveCoupling>(coupling_function(o), coupling_function(o),
-                                            o.store_activations);
 }
 
 }  // namespace tessera

@@ -80,22 +80,39 @@ Layout Layout::channel_blocked(const Shape& dims, int64_t block, DataType dtype)
   return {dims, dtype, padded, row_major_strides(outer, block), {{1, block}}};
 }
 
+namespace {
+
+// Whether the strides of `a` and `b` place every element alike: dims of size 1 do not count.
+bool same_strides(const Shape& dims, const Shape& padded, const Shape& a, const Shape& b) {
+  if (a.size() != dims.size() || b.size() != dims.size()) return false;
+  for (size_t d = 0; d < dims.size(); ++d)
+    if (!(dims[d] == 1 && padded[d] == 1) && a[d] != b[d]) return false;
+  return true;
+}
+
+}  // namespace
+
+bool Layout::operator==(const Layout& o) const {
+  return dims == o.dims && dtype == o.dtype && padded_dims == o.padded_dims && blocks == o.blocks &&
+         same_strides(dims, padded_dims, strides, o.strides);
+}
+
 bool Layout::is_plain() const {
-  return blocks.empty() && padded_dims == dims && strides == row_major_strides(dims, 1);
+  return blocks.empty() && padded_dims == dims &&
+         same_strides(dims, dims, strides, row_major_strides(dims, 1));
 }
 
 // The extent of the buffer: the largest outer step over all dims (oneDNN's convention, so that
 // both agree on every layout it hands out).
 std::size_t Layout::bytes() const {
-  Shape block_of(dims.size(), 1);
-  int64_t inner = 1;
-  for (const Block& b : blocks) {
-    block_of[size_t(b.dim)] *= b.size;
-    inner *= b.size;
+  int64_t inner = 1, extent = 0;
+  for (const Block& b : blocks) inner *= b.size;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    int64_t block = 1;
+    for (const Block& b : blocks)
+      if (size_t(b.dim) == d) block *= b.size;
+    extent = std::max(extent, padded_dims[d] / block * strides[d]);
   }
-  int64_t extent = 0;
-  for (size_t d = 0; d < dims.size(); ++d)
-    extent = std::max(extent, padded_dims[d] / block_of[d] * strides[d]);
   if (extent == 1 && !blocks.empty()) extent = inner;
   return size_t(extent) * size_of(dtype);
 }

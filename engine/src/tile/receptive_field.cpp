@@ -4,10 +4,6 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "tessera/nn/containers.hpp"
-#include "tessera/nn/layers.hpp"
-#include "tessera/rev/reversible.hpp"
-
 namespace tessera {
 
 namespace {
@@ -56,7 +52,12 @@ Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
     case Geometry::Kind::global:
       throw std::invalid_argument("the network's " + type +
                                   " layer makes every output depend on the whole input, so it "
-                                  "cannot be run by tiles (use --whole)");
+                                  "cannot be run by tiles; run it on the whole input instead");
+    case Geometry::Kind::crop_to_reference:
+      throw std::invalid_argument(
+          "the network's " + type +
+          " layer crops by the size of the whole input, so it cannot be run by tiles; use a "
+          "padded network, or run it on the whole input");
     case Geometry::Kind::window:
       for (size_t a = 0; a < n; ++a) {
         const int64_t k = at(g.kernel, a, 1), s = at(g.stride, a, 1), p = at(g.padding, a, 0),
@@ -88,34 +89,21 @@ Reach through_geometry(const Geometry& g, Reach r, const std::string& type) {
 
 Reach walk(Module& m, const Reach& in);
 
-Reach walk_graph(Graph& g, const Reach& in) {
+// Through a module's children as its topology wires them: the reach of its last node.
+Reach walk_nodes(const Topology& t, const Reach& in) {
   std::vector<Reach> out;
-  for (const Graph::Node& node : g.nodes()) {
+  for (const Topology::Node& node : t.nodes) {
     std::vector<Reach> args;
-    for (int i : node.inputs) args.push_back(i == Graph::input ? in : out[static_cast<size_t>(i)]);
-    out.push_back(walk(*node.module, join(args, "graph node '" + node.name + "'")));
+    for (int i : node.inputs)
+      args.push_back(i == Topology::input ? in : out.at(static_cast<size_t>(i)));
+    out.push_back(walk(*node.module, join(args, "node '" + node.name + "'")));
   }
   return out.empty() ? in : out.back();
 }
 
 Reach walk(Module& m, const Reach& in) {
-  if (auto* g = dynamic_cast<Graph*>(&m)) return walk_graph(*g, in);
-  if (auto* s = dynamic_cast<Sequential*>(&m)) {
-    Reach r = in;
-    for (size_t i = 0; i < s->size(); ++i) r = walk(s->at(i), r);
-    return r;
-  }
-  if (auto* s = dynamic_cast<RevSequence*>(&m)) {
-    Reach r = in;
-    for (size_t i = 0; i < s->size(); ++i) r = walk(s->at(i), r);
-    return r;
-  }
-  if (dynamic_cast<CenterCrop*>(&m))
-    throw std::invalid_argument(
-        "the network's center_crop layer crops by the size of the whole input, so it cannot be "
-        "run by tiles (use a padded network, or --whole)");
-  // y2 = x2 + G(x1 + F(x2)): the reach of F followed by G's.
-  if (auto* c = dynamic_cast<AdditiveCoupling*>(&m)) return walk(c->g(), walk(c->f(), in));
+  const Topology t = m.topology();
+  if (!t.nodes.empty() || t.runs_by_node) return walk_nodes(t, in);
   return through_geometry(m.geometry(), in, m.type());
 }
 

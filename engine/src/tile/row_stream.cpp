@@ -5,7 +5,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "tessera/nn/containers.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/tile/receptive_field.hpp"
 
@@ -39,16 +38,6 @@ Tensor slice_rows(const Tensor& t, int dim, int64_t from, int64_t to) {
 
 int64_t on_axis(const Shape& v, int axis, int64_t fallback) {
   return v.empty() ? fallback : v[size_t(axis)];
-}
-
-// The same convolution with no padding along the rows, sharing the weights.
-std::unique_ptr<Module> without_row_padding(Module& conv, int axis) {
-  nlohmann::json c = conv.config();
-  c["padding"][size_t(axis)] = 0;
-  std::unique_ptr<Module> m = make_module(c);
-  const std::vector<Param*> from = conv.parameters(), to = m->parameters();
-  for (size_t i = 0; i < from.size(); ++i) to[i]->value = from[i]->value;
-  return m;
 }
 
 }  // namespace
@@ -119,20 +108,18 @@ RowStream::RowStream(Module& model, int spatial_dims, int axis) : axis_(axis), d
 }
 
 size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
-  if (auto* g = dynamic_cast<Graph*>(&m)) {
+  // Containers that run node by node are streamed node by node; anything else (a layer, a
+  // reversible block) is one layer of the stream.
+  const Topology t = m.topology();
+  if (t.runs_by_node) {
     std::vector<size_t> ids;
-    for (const Graph::Node& node : g->nodes()) {
+    for (const Topology::Node& node : t.nodes) {
       std::vector<size_t> args;
       for (int in : node.inputs)
-        args.push_back(in == Graph::input ? inputs.at(0) : ids.at(static_cast<size_t>(in)));
+        args.push_back(in == Topology::input ? inputs.at(0) : ids.at(static_cast<size_t>(in)));
       ids.push_back(add(*node.module, args, dims));
     }
     return ids.empty() ? inputs.at(0) : ids.back();
-  }
-  if (auto* s = dynamic_cast<Sequential*>(&m)) {
-    size_t id = inputs.at(0);
-    for (size_t i = 0; i < s->size(); ++i) id = add(s->at(i), {id}, dims);
-    return id;
   }
   const ReceptiveField f = receptive_field(m, dims);  // refuses layers that cannot be tiled
   Node n;
@@ -155,8 +142,8 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
     case Geometry::Kind::window:
       n.reach = kernel_reach(Kind::window, g, axis_);
       // Zero rows are a convolution's padding; pooling pads differently (max ignores it).
-      n.exact = n.reach.padding == 0 || m.type() == "conv";
-      if (n.reach.padding > 0 && n.exact) n.unpadded = without_row_padding(m, axis_);
+      if (n.reach.padding > 0 && g.zero_padding) n.unpadded = m.without_padding(axis_);
+      n.exact = n.reach.padding == 0 || n.unpadded != nullptr;
       break;
     case Geometry::Kind::transposed:
       n.reach = kernel_reach(Kind::transposed, g, axis_);
@@ -165,7 +152,8 @@ size_t RowStream::add(Module& m, const std::vector<size_t>& inputs, int dims) {
       n.reach = {.kind = Kind::upsample, .scale = on_axis(g.scale, axis_, 1)};
       break;
     case Geometry::Kind::global:
-      break;  // receptive_field has refused it
+    case Geometry::Kind::crop_to_reference:
+      break;  // receptive_field has refused them
   }
   nodes_.push_back(std::move(n));
   const size_t id = nodes_.size() - 1;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "tessera/io/settings.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/tile/row_stream.hpp"
 
@@ -219,7 +220,7 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
       throw std::invalid_argument(
           "tiled inference needs a network whose output has its input's size; this one "
           "resizes axis " +
-          std::to_string(a) + " (use --whole)");
+          std::to_string(a) + "; run it on the whole input instead");
   const Shape halo = p.field.halo(), stride = p.field.stride;
   p.padded = round_up(info.size, stride);
   auto measure = [&](int axis, int64_t chunk) {
@@ -271,10 +272,11 @@ TilePlan plan_tiles(Module& model, const VolumeInfo& info, const TileOptions& o)
     if (best && across_cost(*best) < 1.0 + 1e-9) break;  // one column: no axis does better
   }
   if (!best)
-    throw std::invalid_argument("memory budget " + std::to_string(int64_t(budget / (1 << 20))) +
-                                " MiB is too small for this network: a tile needs at least " +
-                                std::to_string(int64_t(std::ceil(smallest_bytes / (1 << 20)))) +
-                                " MiB (raise --max-memory)");
+    throw SettingError("max_memory",
+                       std::to_string(int64_t(budget / (1 << 20))) +
+                           " MiB is too small for this network: a tile needs at least " +
+                           std::to_string(int64_t(std::ceil(smallest_bytes / (1 << 20)))) +
+                           " MiB; raise it");
   return *best;
 }
 

@@ -8,9 +8,10 @@
 #include <stdexcept>
 
 #include "tessera/info.hpp"
+#include "tessera/model/coupling.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
-#include "tessera/nn/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/rev/reversible.hpp"
 #include "tessera/train/optimizer.hpp"

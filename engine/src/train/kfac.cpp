@@ -167,9 +167,7 @@ class Kfac final : public Optimizer {
       state_.emplace(key, batch);
       return;
     }
-    Tensor& avg = state_tensor(key, batch);
-    const float d = o_.stat_decay;
-    avg = add(scale(avg, d), scale(batch, 1 - d));
+    running_average(state_tensor(key, batch), batch, o_.stat_decay);
   }
 
   bool eigen_missing() const {

@@ -11,7 +11,8 @@ namespace tessera {
 
 Tensor& Optimizer::state_tensor(const std::string& key, const Tensor& like) {
   auto it = state_.find(key);
-  if (it == state_.end()) return state_.emplace(key, Tensor::zeros(like.shape())).first->second;
+  if (it == state_.end())
+    return state_.emplace(key, Tensor::zeros(like.shape(), like.device())).first->second;
   // Restored state from a checkpoint of a different model must not be applied silently.
   if (it->second.shape() != like.shape())
     throw std::invalid_argument("optimizer state '" + key + "' has shape " +

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/io/settings.hpp"
 #include "tessera/nn/module.hpp"
 
 namespace tessera {
@@ -18,14 +19,13 @@ class Sequential final : public UnaryModule {
 
   std::string type() const override { return "sequential"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s, const ModuleBuilder& build);
+  Topology topology() override;
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override;
-  void for_each_child(const std::function<void(Module&)>& f) override {
-    for (auto& m : modules_) f(*m);
-  }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -41,7 +41,7 @@ class Sequential final : public UnaryModule {
 // last reader has run, so inference holds only what is still needed.
 class Graph final : public UnaryModule {
  public:
-  static constexpr int input = -1;
+  static constexpr int input = Topology::input;
 
   struct Node {
     std::string name;
@@ -60,14 +60,13 @@ class Graph final : public UnaryModule {
 
   std::string type() const override { return "graph"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s, const ModuleBuilder& build);
+  Topology topology() override;
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override;
-  void for_each_child(const std::function<void(Module&)>& f) override {
-    for (Node& n : nodes_) f(*n.module);
-  }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;

@@ -1,5 +1,7 @@
 #pragma once
-// The layers. Each takes an options struct (designated initializers) and states its geometry.
+// The layers. Each takes an options struct (designated initializers), states its geometry, and
+// reads itself back from its config() with from_config (unknown settings refused).
+#include "tessera/io/settings.hpp"
 #include "tessera/nn/kron_factored.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/ops/activation.hpp"
@@ -27,7 +29,9 @@ class Conv final : public UnaryModule, public KroneckerFactored {
   explicit Conv(const ConvOptions& o, bool transposed = false);
   std::string type() const override { return transposed_ ? "conv_transpose" : "conv"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override;
+  std::unique_ptr<Module> without_padding(int axis) const override;
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = Tensor(); }
@@ -55,6 +59,7 @@ class Pool final : public UnaryModule {
   explicit Pool(const PoolParams& p) : p_(p) {}
   std::string type() const override { return p_.kind == PoolKind::max ? "max_pool" : "avg_pool"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override;
   void clear_saved() override { ws_ = Tensor(); }
 
@@ -81,6 +86,7 @@ class BatchNorm final : public UnaryModule {
   explicit BatchNorm(const BatchNormOptions& o);
   std::string type() const override { return "batch_norm"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
@@ -111,6 +117,7 @@ class GroupNorm final : public UnaryModule {
   explicit GroupNorm(const GroupNormOptions& o);
   std::string type() const override { return "group_norm"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   // Statistics over each sample's whole extent: a tile would see different ones.
   Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
@@ -132,6 +139,7 @@ class Act final : public UnaryModule {
   explicit Act(Activation kind, float alpha = 0.f) : kind_(kind), alpha_(alpha) {}
   std::string type() const override { return "activation"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   void clear_saved() override { x_ = y_ = Tensor(); }
 
  protected:
@@ -156,6 +164,7 @@ class Linear final : public UnaryModule, public KroneckerFactored {
   explicit Linear(const LinearOptions& o);
   std::string type() const override { return "linear"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
@@ -180,6 +189,7 @@ class Upsample final : public UnaryModule {
   Upsample(UpsampleMode mode, Shape scale) : mode_(mode), scale_(std::move(scale)) {}
   std::string type() const override { return "upsample"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override { return {.kind = Geometry::Kind::upsample, .scale = scale_}; }
 
  protected:
@@ -199,6 +209,7 @@ class Dropout final : public UnaryModule {
   Dropout(float p, uint64_t seed, uint64_t calls = 0);
   std::string type() const override { return "dropout"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   void clear_saved() override { mask_ = Tensor(); }
 
  protected:
@@ -216,7 +227,8 @@ class Softmax final : public UnaryModule {
  public:
   explicit Softmax(int axis = 1) : axis_(axis) {}
   std::string type() const override { return "softmax"; }
-  nlohmann::json config() const override { return {{"type", type()}, {"axis", axis_}}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -242,6 +254,7 @@ class Lstm final : public UnaryModule {
   explicit Lstm(const LstmOptions& o);
   std::string type() const override { return "lstm"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
@@ -263,7 +276,8 @@ class Lstm final : public UnaryModule {
 class Flatten final : public UnaryModule {
  public:
   std::string type() const override { return "flatten"; }
-  nlohmann::json config() const override { return {{"type", type()}}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override { return {.kind = Geometry::Kind::global}; }
 
  protected:
@@ -278,7 +292,8 @@ class Flatten final : public UnaryModule {
 class Add final : public Module {
  public:
   std::string type() const override { return "add"; }
-  nlohmann::json config() const override { return {{"type", type()}}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   int num_inputs() const override { return 2; }
 
  protected:
@@ -289,7 +304,8 @@ class Add final : public Module {
 class Multiply final : public Module {
  public:
   std::string type() const override { return "multiply"; }
-  nlohmann::json config() const override { return {{"type", type()}}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   int num_inputs() const override { return 2; }
   void clear_saved() override { a_ = b_ = Tensor(); }
 
@@ -306,7 +322,8 @@ class Concat final : public Module {
  public:
   explicit Concat(int axis = 1) : axis_(axis) {}
   std::string type() const override { return "concat"; }
-  nlohmann::json config() const override { return {{"type", type()}, {"axis", axis_}}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   int num_inputs() const override { return -1; }
 
  protected:
@@ -323,7 +340,9 @@ class Concat final : public Module {
 class CenterCrop final : public Module {
  public:
   std::string type() const override { return "center_crop"; }
-  nlohmann::json config() const override { return {{"type", type()}}; }
+  Geometry geometry() const override { return {.kind = Geometry::Kind::crop_to_reference}; }
+  nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   int num_inputs() const override { return 2; }
 
  protected:

@@ -36,16 +36,43 @@ inline bool keeps_for_backward(Mode mode) {
   return mode != Mode::eval;
 }
 
-// How a module maps input positions to output positions, for receptive-field and halo
+// How a leaf module maps input positions to output positions, for receptive-field and halo
 // computation. Window: convolution or pooling. Transposed: transposed convolution. Upsample:
 // integer scale. Pointwise: output position i depends on input position i only. Global: an
-// output depends on the whole input (flatten, linear, group norm's statistics), so the
-// network cannot be run by tiles.
+// output depends on the whole input (flatten, linear, group norm's statistics). Crop to
+// reference: the output is cut to the size of another input (a U-Net skip around unpadded
+// convolutions). Networks with global or crop layers cannot be run by tiles.
 struct Geometry {
-  enum class Kind { pointwise, window, transposed, upsample, global };
+  enum class Kind { pointwise, window, transposed, upsample, global, crop_to_reference };
   Kind kind = Kind::pointwise;
   Shape kernel{}, stride{}, padding{}, dilation{};  // window, transposed (per spatial dim)
   Shape scale{};                                    // upsample
+  // Window: the padding acts as zero input (a convolution's), so an executor may supply the zero
+  // rows itself and run the module's twin without padding (Module::without_padding). Pooling's
+  // padding is not zeros (max ignores it, average leaves it out of the divisor).
+  bool zero_padding = false;
+};
+
+class Module;
+
+// How a module is built from children, for code that walks any network without knowing its
+// types (the tiler, K-FAC, data-parallel hooks). Nodes come in execution order; each reads
+// earlier nodes or the module's input (Topology::input); the last node is the output.
+struct Topology {
+  static constexpr int input = -1;
+  struct Node {
+    Module* module = nullptr;
+    std::vector<int> inputs;
+    std::string name;
+  };
+  std::vector<Node> nodes;  // none: a leaf, described by its geometry
+  // Whether the module's forward pass is exactly its nodes run in order on the node inputs
+  // (Sequential, Graph), so an executor may run them one at a time. When false the nodes
+  // state only how far the output reaches (a reversible block runs, and inverts, as one).
+  bool runs_by_node = false;
+
+  // A chain: each module reads the one before, the first reads the input.
+  static Topology chain(const std::vector<Module*>& modules, bool runs_by_node);
 };
 
 class Module {
@@ -64,6 +91,14 @@ class Module {
   virtual nlohmann::json config() const = 0;
   virtual int num_inputs() const { return 1; }  // -1: any number
   virtual Geometry geometry() const { return {}; }
+  // Containers and blocks state their children and how they connect; leaves have none.
+  virtual Topology topology() { return {}; }
+  // The same module with no padding along spatial axis `axis`, sharing its parameters, for a
+  // module whose geometry has zero_padding; nullptr when the module has no such twin.
+  virtual std::unique_ptr<Module> without_padding(int axis) const {
+    (void)axis;
+    return nullptr;
+  }
 
   // Parameters and non-trained state (running statistics), named under `prefix`.
   virtual void collect_parameters(const std::string& prefix, std::vector<Param*>& out);
@@ -74,8 +109,8 @@ class Module {
   // Drops whatever forward kept (after an aborted step).
   virtual void clear_saved() {}
 
-  // Calls f on each direct child (containers, reversible blocks); leaves have none.
-  virtual void for_each_child(const std::function<void(Module&)>& f) { (void)f; }
+  // Calls f on each direct child, the nodes of topology().
+  void for_each_child(const std::function<void(Module&)>& f);
   // Called after each backward of this module, when the gradients of the parameters it owns
   // directly are final: data-parallel training starts reducing them while backward goes on.
   void set_backward_hook(std::function<void(Module&)> hook) { backward_hook_ = std::move(hook); }
@@ -106,7 +141,9 @@ class UnaryModule : public Module {
   std::vector<Tensor> run_backward(const Tensor& dy) final { return {backward_input(dy)}; }
 };
 
-// Rebuilds a module (any layer or container) from its config(); throws on unknown types.
-std::unique_ptr<Module> make_module(const nlohmann::json& config);
+// Builds a child module from its config, for containers' from_config (model/registry.hpp's
+// make_module is the one every container is given).
+class Settings;
+using ModuleBuilder = std::function<std::unique_ptr<Module>(const Settings& config)>;
 
 }  // namespace tessera

@@ -11,5 +11,7 @@ Tensor multiply(const Tensor& a, const Tensor& b);  // a * b, layout of a
 Tensor scale(const Tensor& a, float s);
 // acc += t, for gradient accumulation; acc keeps its layout.
 void add_inplace(Tensor& acc, const Tensor& t);
+// avg = decay * avg + (1 - decay) * x in place, for running averages (K-FAC's factors); plain.
+void running_average(Tensor& avg, const Tensor& x, float decay);
 
 }  // namespace tessera

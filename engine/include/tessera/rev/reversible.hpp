@@ -3,7 +3,7 @@
 // their activations need not be stored (Gomez et al. 2017, RevNet).
 //
 //   RevSequence body({.store_activations = false});
-//   for (int i = 0; i < 64; ++i) body.add(make_coupling({.dims = 2, .channels = 64}));
+//   for (int i = 0; i < 64; ++i) body.add(make_coupling({.dims = 2, .channels = 64}));  // model/
 //   Tensor y = body.forward(x, Mode::train);   // keeps only y: memory flat in depth
 //   Tensor dx = body.backward_one(dy);         // rebuilds each block's input on the way back
 //
@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "tessera/io/settings.hpp"
 #include "tessera/nn/module.hpp"
-#include "tessera/ops/activation.hpp"
 
 namespace tessera {
 
@@ -33,6 +33,21 @@ class Reversible : public UnaryModule {
   // Forward that keeps nothing, whatever the mode (train still updates batch statistics).
   virtual Tensor forward_unsaved(const Tensor& x, Mode mode) = 0;
   void clear_saved() override;
+
+  // Blocks that work on the two channel halves [x1, x2] (couplings) say so, and offer the
+  // steps above on halves, so that a chain of them splits and merges its state once instead of
+  // at every block. The others keep the defaults, which throw.
+  struct Halves {
+    Tensor a, b;
+  };
+  virtual bool splits_channels() const { return false; }
+  // keep = false: children drop what they kept as soon as they have run.
+  virtual Halves forward_halves(const Halves& x, Mode mode, bool keep);
+  virtual Halves inverse_halves(const Halves& y, Mode mode);
+  // {x, dx} from {y, dy}
+  virtual std::pair<Halves, Halves> reverse_backward_halves(const Halves& y, const Halves& dy);
+  // Store mode: dx from dy, through what forward_halves(keep = true) kept.
+  virtual Halves backward_halves(const Halves& dy);
 
  protected:
   // Store mode: forward keeping activations, and the usual backward.
@@ -56,6 +71,9 @@ class AdditiveCoupling final : public Reversible {
   AdditiveCoupling(std::unique_ptr<Module> f, std::unique_ptr<Module> g, bool store_activations);
   std::string type() const override { return "additive_coupling"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s, const ModuleBuilder& build);
+  // y2 = x2 + G(x1 + F(x2)): the output reaches as far as F followed by G.
+  Topology topology() override;
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
@@ -64,24 +82,14 @@ class AdditiveCoupling final : public Reversible {
   Tensor inverse(const Tensor& y, Mode mode) override;
   std::pair<Tensor, Tensor> reverse_backward(const Tensor& y, const Tensor& dy) override;
   Tensor forward_unsaved(const Tensor& x, Mode mode) override;
-  void for_each_child(const std::function<void(Module&)>& fn) override {
-    fn(*f_);
-    fn(*g_);
-  }
   Module& f() { return *f_; }
   Module& g() { return *g_; }
 
-  // The same on the two channel halves, so that a chain of couplings splits and merges its
-  // state once instead of at every block.
-  struct Halves {
-    Tensor a, b;
-  };
-  Halves forward_halves(const Halves& x, Mode mode, bool keep);
-  Halves inverse_halves(const Halves& y, Mode mode);
-  // {x, dx} from {y, dy}
-  std::pair<Halves, Halves> reverse_backward_halves(const Halves& y, const Halves& dy);
-  // Store mode: dx from dy, through what forward_halves(keep = true) kept.
-  Halves backward_halves(const Halves& dy);
+  bool splits_channels() const override { return true; }
+  Halves forward_halves(const Halves& x, Mode mode, bool keep) override;
+  Halves inverse_halves(const Halves& y, Mode mode) override;
+  std::pair<Halves, Halves> reverse_backward_halves(const Halves& y, const Halves& dy) override;
+  Halves backward_halves(const Halves& dy) override;
 
  protected:
   Tensor forward_stored(const Tensor& x, Mode mode) override;
@@ -99,6 +107,7 @@ class InvertibleDownsample final : public Reversible {
   InvertibleDownsample(int dims, int64_t factor, bool store_activations);
   std::string type() const override { return "invertible_downsample"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s);
   Geometry geometry() const override;
 
   Tensor inverse(const Tensor& y, Mode mode) override;
@@ -131,12 +140,12 @@ class RevSequence final : public Reversible {
   RevSequence& add(std::unique_ptr<Reversible> block);
   size_t size() const { return blocks_.size(); }
   Reversible& at(size_t i) { return *blocks_.at(i); }
-  void for_each_child(const std::function<void(Module&)>& f) override {
-    for (auto& b : blocks_) f(*b);
-  }
 
   std::string type() const override { return "rev_sequence"; }
   nlohmann::json config() const override;
+  static std::unique_ptr<Module> from_config(const Settings& s, const ModuleBuilder& build);
+  // A chain of its blocks, run (and inverted) as one.
+  Topology topology() override;
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
@@ -168,18 +177,6 @@ class RevSequence final : public Reversible {
   Tensor x_;  // reversible train mode with the rebuild check: the input
   double last_error_ = -1;
 };
-
-struct CouplingOptions {
-  int dims = 2;
-  int64_t channels = 16;  // of the block's input and output; F and G see half
-  bool batch_norm = true;
-  Activation activation = Activation::relu;
-  bool store_activations = false;
-};
-
-// A coupling block whose F and G are [conv 3 -> batch norm -> activation -> conv 3] on C/2
-// channels (padding 1: the spatial size is kept).
-std::unique_ptr<AdditiveCoupling> make_coupling(const CouplingOptions& o);
 
 // max|a - b| / max(1, max|a|): the rebuild error measure.
 double relative_max_error(const Tensor& a, const Tensor& b);

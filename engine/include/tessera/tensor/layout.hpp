@@ -49,7 +49,9 @@ struct Layout {
 
   bool is_plain() const;
   std::size_t bytes() const;  // of the whole buffer, padding included
-  bool operator==(const Layout&) const = default;
+  // The same element order. The stride of a dim of size 1 never moves an element, so it is not
+  // compared (oneDNN may give such dims any stride: [N,1,H,W] channels-last is also plain).
+  bool operator==(const Layout& other) const;
 };
 
 // "f32 [2,3,32,32] plain" or "f32 [2,3,32,32] strides [...] blocks 1:8"

@@ -1,7 +1,8 @@
-#include "tessera/nn/unet.hpp"
+#include "tessera/model/unet.hpp"
 
 #include <stdexcept>
 
+#include "tessera/model/coupling.hpp"
 #include "tessera/nn/layers.hpp"
 #include "tessera/rev/reversible.hpp"
 
