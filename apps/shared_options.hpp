@@ -1,14 +1,16 @@
 #pragma once
-// The options every training command shares: the optimizer, its learning rate, and how the
-// processes of a multi-process run talk. One place, so every command offers the same.
+// The options several commands share: crops (--patch, --batch), the network (--channels), the
+// seed, and the optimizer with its learning rate and how the processes of a multi-process run
+// talk. Registered in one place, so every command spells, checks and describes them the same;
+// each command keeps its own defaults (the values its fields hold when registered).
+#include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "tessera/dist/communicator.hpp"
-#include "tessera/train/optimizer.hpp"
 
 namespace tessera::app {
 
@@ -19,8 +21,19 @@ struct TrainingOptions {
   std::string communicator = "auto";
 };
 
-// Adds --optimizer, --lr, --optimizer-settings and --communicator to `cmd`.
-void add_training_options(CLI::App* cmd, TrainingOptions& o);
+// The fields of a command's options that the shared flags set; a null one is not offered.
+struct SharedOptions {
+  int64_t* patch = nullptr;                   // --patch EDGE: square crops, px
+  std::vector<int64_t>* patch_zyx = nullptr;  // --patch z,y,x: crops of a volume
+  int64_t* batch = nullptr;                   // --batch
+  std::vector<int64_t>* channels = nullptr;   // --channels: the U-Net's, per level
+  uint64_t* seed = nullptr;                   // --seed
+  TrainingOptions* training = nullptr;  // --optimizer, --lr, --optimizer-settings, --communicator
+  const char* batch_help = "crops per step";
+  const char* seed_help = "random seed";
+};
+
+void add_shared_options(CLI::App* cmd, const SharedOptions& o);
 
 // --lr, or the optimizer's default learning rate.
 double learning_rate(const TrainingOptions& o);
