@@ -1,60 +1,175 @@
-// tessera bench engine: training-step time and memory of fixed U-Nets (see bench/engine.sh).
+// tessera bench: the benchmarks of tessera_bench (bench/), each printing its result: one JSON
+// line (engine, reversible, tiling), a Markdown table (kfac, connectomics) or the scores
+// (ecology-baseline). bench/*.sh run them and write bench/results/.
 #include <iostream>
 
 #include "commands.hpp"
-#include "tessera/train/benchmark.hpp"
+#include "options.hpp"
+#include "shared_options.hpp"
+#include "tessera/bench/connectomics.hpp"
+#include "tessera/bench/ecology_baseline.hpp"
+#include "tessera/bench/engine.hpp"
+#include "tessera/bench/kfac.hpp"
+#include "tessera/bench/tiling.hpp"
 
 namespace tessera::app {
+
+using namespace tessera::bench;
+
+namespace {
+
+void add_engine(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand("engine",
+                                    "Time U-Net training steps (forward, loss, "
+                                    "backward, SGD momentum)");
+  auto o = std::make_shared<EngineBenchOptions>();
+  cmd->add_option("--model", o->model, "unet2d, unet3d or lstm (12 x S days -> LSTM 64 -> 3)")
+      ->check(CLI::IsMember({"unet2d", "unet3d", "lstm"}))
+      ->capture_default_str();
+  add_shared_options(cmd, {.batch = &o->batch, .batch_help = "batch size"});
+  cmd->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
+      ->check(CLI::Range(8, 16384))
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps, "timed steps")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "untimed steps before")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->callback([o] { std::cout << run_engine_benchmark(*o).dump() << std::endl; });
+}
+
+void add_reversible(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "reversible", "Peak memory and step time of a coupling network, plain and reversible");
+  auto o = std::make_shared<ReversibleBenchOptions>();
+  cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
+  cmd->add_option("--blocks", o->blocks, "coupling blocks (depth)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  // One width for every block, not the U-Net's per-level list of --channels elsewhere.
+  cmd->add_option("--channels", o->channels, "channels (even)")
+      ->check(CLI::Range(2, 65536))
+      ->capture_default_str();
+  cmd->add_option("--size", o->size, "spatial edge")
+      ->check(CLI::Range(4, 16384))
+      ->capture_default_str();
+  add_shared_options(cmd, {.batch = &o->batch, .batch_help = "batch size"});
+  cmd->add_option("--steps", o->steps, "timed steps")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->callback([o] { std::cout << run_reversible_benchmark(*o).dump() << std::endl; });
+}
+
+void add_tiling(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "tiling", "Tiled (or whole) U-Net inference over a generated HDF5 volume on disk");
+  auto o = std::make_shared<TilingBenchOptions>();
+  cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
+  cmd->add_option("--size", o->size, "volume edge")
+      ->check(CLI::Range(8, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--depth", o->depth, "length of the first axis (default: --size)")
+      ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
+  add_bytes_option(cmd, "--max-memory", o->max_memory, "budget for the network, e.g. 256M");
+  cmd->add_flag("--whole", o->whole, "whole-input inference instead of tiles");
+  cmd->add_option("--dir", o->dir, "folder for the temporary volumes")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
+  cmd->callback([o] { std::cout << run_tiling_benchmark(*o).dump() << std::endl; });
+}
+
+void add_kfac(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "kfac", "Epochs and time to a validation loss with SGD, Adam and K-FAC (ISBI 2012)");
+  auto o = std::make_shared<KfacBenchOptions>();
+  cmd->add_option("--raw", o->raw, "EM stack (volume spec), e.g. isbi2012_train_volume.tif")
+      ->required();
+  cmd->add_option("--labels", o->labels, "labels: 0 membrane, 255 cell")->required();
+  cmd->add_option("--optimizers", o->optimizers, "optimizers to compare")
+      ->check(CLI::IsMember({"sgd", "adam", "kfac"}))
+      ->delimiter(',');
+  cmd->add_option("--target", o->target, "validation BCE to reach")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-epochs", o->max_epochs, "give up after")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--validation-slices", o->validation_slices, "last slices held out")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--lr", o->lr, "learning rates, e.g. sgd=0.1,kfac=0.02 (default: each one's)")
+      ->delimiter(',')
+      ->check([](const std::string& v) {
+        return v.find('=') == std::string::npos ? std::string("expected NAME=VALUE")
+                                                : std::string();
+      });
+  cmd->add_option("--kfac-settings", o->kfac_settings, "JSON over K-FAC's default settings");
+  cmd->add_option("--markdown", o->markdown, "write the table here");
+  cmd->add_option("--plot", o->plot, "write the loss curves here (PNG)");
+  cmd->callback([o] {
+    o->log = &std::cout;
+    std::cout << "\n" << run_kfac_benchmark(*o);
+  });
+}
+
+void add_connectomics(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "connectomics", "Learned segmentation against the watershed baseline on a real EM volume");
+  auto o = std::make_shared<ConnectomicsBenchOptions>();
+  cmd->add_option("--raw", o->raw, "raw EM volume, e.g. fibsem_train.h5:volumes/raw")->required();
+  cmd->add_option("--labels", o->labels, "true ids (0 = boundary / unlabelled)")->required();
+  cmd->add_option("--test-slices", o->test_slices, "last z slices held out")
+      ->check(CLI::Range(int64_t{4}, int64_t{1} << 20))
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps, "training steps")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--thresholds", o->thresholds, "agglomeration thresholds to choose from")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--markdown", o->markdown, "write the table here");
+  cmd->add_option("--preview", o->preview,
+                  "PNG of the learned segmentation of the held-out slices");
+  cmd->callback([o] {
+    o->log = &std::cout;
+    std::cout << "\n" << run_connectomics_benchmark(*o);
+  });
+}
+
+void add_ecology_baseline(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "ecology-baseline", "The threshold baseline, tuned on training photos, scored on held-out");
+  auto o = std::make_shared<EcologyBaselineOptions>();
+  cmd->add_option("--images", o->images, "folder of photos")->required();
+  cmd->add_option("--train", o->train, "COCO annotations the settings are chosen on")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--test", o->test, "COCO annotations scored")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--min-areas", o->min_areas, "component areas to choose from, px")
+      ->delimiter(',')
+      ->check(CLI::Range(1.0, 1e7))
+      ->capture_default_str();
+  cmd->add_option("--output", o->output, "write the scores here as JSON");
+  cmd->callback([o] {
+    o->log = &std::cerr;
+    std::cout << run_ecology_baseline(*o).dump(2) << "\n";
+  });
+}
+
+}  // namespace
 
 void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks that print one JSON line each");
   bench->require_subcommand(1);
-  auto* engine = bench->add_subcommand("engine",
-                                       "Time U-Net training steps (forward, loss, "
-                                       "backward, SGD momentum)");
-  auto o = std::make_shared<EngineBenchOptions>();
-  engine->add_option("--model", o->model, "unet2d, unet3d or lstm (12 x S days -> LSTM 64 -> 3)")
-      ->check(CLI::IsMember({"unet2d", "unet3d", "lstm"}))
-      ->capture_default_str();
-  engine->add_option("--batch", o->batch, "batch size")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  engine->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
-      ->check(CLI::Range(8, 16384))
-      ->capture_default_str();
-  engine->add_option("--steps", o->steps, "timed steps")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  engine->add_option("--warmup", o->warmup, "untimed steps before")
-      ->check(CLI::Range(0, 1000))
-      ->capture_default_str();
-  engine->callback([o] { std::cout << run_engine_benchmark(*o).dump() << std::endl; });
-
-  auto* rev = bench->add_subcommand(
-      "reversible", "Peak memory and step time of a coupling network, plain and reversible");
-  auto r = std::make_shared<ReversibleBenchOptions>();
-  rev->add_option("--dims", r->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
-  rev->add_option("--blocks", r->blocks, "coupling blocks (depth)")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  rev->add_option("--channels", r->channels, "channels (even)")
-      ->check(CLI::Range(2, 65536))
-      ->capture_default_str();
-  rev->add_option("--size", r->size, "spatial edge")
-      ->check(CLI::Range(4, 16384))
-      ->capture_default_str();
-  rev->add_option("--batch", r->batch, "batch size")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  rev->add_option("--steps", r->steps, "timed steps")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  rev->callback([r] { std::cout << run_reversible_benchmark(*r).dump() << std::endl; });
-
-  add_bench_tiling_command(*bench);
-  add_bench_kfac_command(*bench);
-  add_bench_connectomics_command(*bench);
-  add_bench_ecology_command(*bench);
+  add_engine(bench);
+  add_reversible(bench);
+  add_tiling(bench);
+  add_kfac(bench);
+  add_connectomics(bench);
+  add_ecology_baseline(bench);
 }
 
 }  // namespace tessera::app

@@ -6,13 +6,13 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "shared_options.hpp"
 #include "tessera/data/blobs.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/schedule.hpp"
 #include "tessera/train/trainer.hpp"
-#include "training_options.hpp"
 
 namespace tessera::app {
 
@@ -100,7 +100,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--output", o->output, "checkpoint to write")->capture_default_str();
   cmd->add_flag("--reversible", o->reversible,
                 "reversible U-Net: coupling blocks rebuild their activations in backward");
-  add_training_options(cmd, o->training);
+  add_shared_options(cmd, {.training = &o->training});
   cmd->callback([o] {
     if (o->size % 4) throw std::invalid_argument("--size must be a multiple of 4");
     run_with_communicator(o->training, [&](Communicator& comm) { run_demo(*o, comm); });

@@ -15,13 +15,13 @@ namespace tessera::app {
 namespace {
 
 struct InferOptions {
-  std::string model, input, output, max_memory = "1G";
+  std::string model, input, output;
+  std::size_t max_memory = std::size_t(1) << 30;
   std::vector<int64_t> tile;
   bool whole = false, quiet = false;
 };
 
 void infer(const InferOptions& o) {
-  const std::size_t budget = parse_bytes(o.max_memory, "--max-memory");  // bad flags first
   Checkpoint ck = load_checkpoint(o.model);
   auto source = open_volume(o.input);
   const VolumeInfo info = source->info();
@@ -36,8 +36,9 @@ void infer(const InferOptions& o) {
       std::cout << "whole-input inference: " << to_string(info.size) << " -> " << o.output << "\n";
     return;
   }
-  const TileOptions t{
-      .tile = Shape(o.tile.begin(), o.tile.end()), .max_memory = budget, .progress = !o.quiet};
+  const TileOptions t{.tile = Shape(o.tile.begin(), o.tile.end()),
+                      .max_memory = o.max_memory,
+                      .progress = !o.quiet};
   const TileReport r = run_tiled(*ck.model, *source, sink, t);
   if (!o.quiet)
     std::cout << "tiled inference: " << to_string(info.size) << " in " << r.plan.columns
@@ -59,8 +60,7 @@ void add_infer_command(CLI::App& app) {
                   ".png/.jpg")
       ->required();
   cmd->add_option("--output", o->output, "output in the same forms")->required();
-  cmd->add_option("--max-memory", o->max_memory, "memory budget for the network, e.g. 2G")
-      ->capture_default_str();
+  add_bytes_option(cmd, "--max-memory", o->max_memory, "memory budget for the network, e.g. 2G");
   cmd->add_option("--tile", o->tile, "core tile edge per axis (overrides the budget)")
       ->delimiter(',')
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));

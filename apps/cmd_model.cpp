@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "shared_options.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/model/unet.hpp"
 
@@ -46,10 +47,8 @@ void add_model_command(CLI::App& app) {
   init->add_option("--arch", o->arch, "unet2d or unet3d")
       ->check(CLI::IsMember({"unet2d", "unet3d"}))
       ->capture_default_str();
-  init->add_option("--channels", o->channels, "channels per level, top to bottom")
-      ->delimiter(',')
-      ->check(CLI::Range(int64_t{1}, int64_t{65536}))
-      ->capture_default_str();
+  add_shared_options(init,
+                     {.channels = &o->channels, .seed = &o->seed, .seed_help = "weight seed"});
   init->add_option("--in-channels", o->in_channels, "input channels")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}))
       ->capture_default_str();
@@ -60,7 +59,6 @@ void add_model_command(CLI::App& app) {
       ->check(CLI::IsMember({"batch", "group", "none"}))
       ->capture_default_str();
   init->add_flag("--reversible", o->reversible, "reversible U-Net (coupling blocks)");
-  init->add_option("--seed", o->seed, "weight seed")->capture_default_str();
   init->add_option("--output", o->output, "checkpoint to write (.h5)")->required();
   init->callback([o] { init_model(*o); });
 }

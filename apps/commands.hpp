@@ -13,9 +13,5 @@ void add_hydrology_command(CLI::App& app);
 void add_ecology_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
-void add_bench_tiling_command(CLI::App& bench);
-void add_bench_kfac_command(CLI::App& bench);
-void add_bench_connectomics_command(CLI::App& bench);
-void add_bench_ecology_command(CLI::App& bench);
 
 }  // namespace tessera::app

@@ -1,9 +1,11 @@
 // tessera: train and run convolutional networks on data larger than the hardware.
-// Every error reaches the user as one line, "error: ...", and a non-zero exit.
+// Every error reaches the user as one line, "error: ...", and a non-zero exit; a bad setting
+// is named by the flag that sets it (errors.hpp).
 #include <exception>
 #include <iostream>
 
 #include "commands.hpp"
+#include "errors.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tessera " TESSERA_VERSION
@@ -19,6 +21,7 @@ int main(int argc, char** argv) {
   tessera::app::add_hydrology_command(app);
   tessera::app::add_ecology_command(app);
   tessera::app::add_domain_commands(app);
+  tessera::app::set_program(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -31,7 +34,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << " (see tessera --help)\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << tessera::app::error_text(e) << "\n";
     return 1;
   }
   return 0;

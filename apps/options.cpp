@@ -1,9 +1,6 @@
 #include "options.hpp"
 
-#include <filesystem>
 #include <stdexcept>
-
-#include "tessera/io/atomic_file.hpp"
 
 namespace tessera::app {
 
@@ -26,25 +23,24 @@ std::size_t parse_bytes(const std::string& text, const std::string& option) {
   return static_cast<std::size_t>(value * scale);
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  write_atomically(path, text);
+namespace {
+
+// 1073741824 -> "1G": the largest binary unit that divides it.
+std::string bytes_text(std::size_t bytes) {
+  for (const auto& [unit, scale] : {std::pair{"G", 30}, {"M", 20}, {"K", 10}})
+    if (bytes > 0 && bytes % (std::size_t(1) << scale) == 0)
+      return std::to_string(bytes >> scale) + unit;
+  return std::to_string(bytes);
 }
 
-std::string OutputSet::temp_for(const std::string& path) {
-  namespace fs = std::filesystem;
-  for (const auto& f : files_)
-    if (fs::weakly_canonical(f->final_path()) == fs::weakly_canonical(path))
-      throw std::invalid_argument("two outputs are the same file: " + path);
-  files_.push_back(std::make_unique<AtomicFile>(path));
-  return files_.back()->temp_path();
-}
+}  // namespace
 
-void OutputSet::add_text(const std::string& path, const std::string& text) {
-  write_bytes(temp_for(path), text, path);
-}
-
-void OutputSet::commit() {
-  for (auto& f : files_) f->commit();
+CLI::Option* add_bytes_option(CLI::App* cmd, const std::string& flag, std::size_t& bytes,
+                              const std::string& help) {
+  return cmd
+      ->add_option_function<std::string>(
+          flag, [&bytes, flag](const std::string& text) { bytes = parse_bytes(text, flag); }, help)
+      ->default_str(bytes_text(bytes));
 }
 
 }  // namespace tessera::app

@@ -16,7 +16,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
-"$TESSERA" bench connectomics --steps 1500 --markdown "$tmp/quality.md" --preview "$RESULTS/connectomics_fibsem.png"
+FIBSEM=${FIBSEM:-../shared/data/connectomics/fibsem_train.h5}
+"$TESSERA" bench connectomics --raw "$FIBSEM:volumes/raw" --labels "$FIBSEM:volumes/labels/neuron_ids" \
+  --steps 1500 --markdown "$tmp/quality.md" --preview "$RESULTS/connectomics_fibsem.png"
 
 # A model for the speed runs (its weights do not change the speed).
 "$TESSERA" connectomics synth --raw "$tmp/small_raw.h5:raw" --labels "$tmp/small_ids.h5:ids" --size 32,96,96 --seed 1
@@ -39,7 +41,7 @@ voxels=$((256 * 256 * 256))
   echo
   echo "Machine: $(nproc) threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."
   echo
-  echo "## Real data: FIB-SEM volume (../shared/data/connectomics/fibsem_train.h5)"
+  echo "## Real data: FIB-SEM volume ($FIBSEM)"
   echo
   cat "$tmp/quality.md"
   echo

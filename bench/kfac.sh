@@ -13,10 +13,12 @@ mkdir -p "$RESULTS"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+DATA=${DATA:-../shared/data/connectomics}
+stack=(--raw "$DATA/isbi2012_train_volume.tif" --labels "$DATA/isbi2012_train_labels.tif")
 
-"$TESSERA" bench kfac --markdown "$tmp/main.md" --plot "$RESULTS/kfac.png"
+"$TESSERA" bench kfac "${stack[@]}" --markdown "$tmp/main.md" --plot "$RESULTS/kfac.png"
 for lr in 0.1 0.2; do
-  "$TESSERA" bench kfac --optimizers sgd --lr sgd=$lr --markdown "$tmp/sgd_$lr.md"
+  "$TESSERA" bench kfac "${stack[@]}" --optimizers sgd --lr sgd=$lr --markdown "$tmp/sgd_$lr.md"
 done
 {
   echo "# K-FAC against SGD and Adam (\`bench/kfac.sh\`)"

@@ -7,6 +7,7 @@
 
 #include "tessera/dist/data_parallel.hpp"
 #include "tessera/io/checkpoint.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
@@ -125,13 +126,32 @@ class CropSampler {
 
 }  // namespace
 
+void check_train_options(const AffinityTrainOptions& o, int ranks) {
+  if (o.patch.size() != 3) throw SettingError("patch", "needs three sizes, z, y and x");
+  for (int64_t p : o.patch)
+    if (p < 4 || p % 4) throw SettingError("patch", "sizes must be multiples of 4");
+  if (o.batch < 1 || o.batch % ranks)
+    throw SettingError("batch", std::to_string(o.batch) +
+                                    " must be a multiple of the number of ranks (" +
+                                    std::to_string(ranks) + ")");
+}
+
+void check_training_volumes(const Tensor& raw, const LabelVolume& labels) {
+  if (raw.ndim() != 5 || raw.dim(0) != 1 || raw.dim(1) != 1)
+    throw std::invalid_argument("the raw volume must be one single-channel [1,1,D,H,W], not " +
+                                to_string(raw.shape()));
+  const Shape size{raw.dim(2), raw.dim(3), raw.dim(4)};
+  if (size != labels.size)
+    throw std::invalid_argument("raw " + to_string(size) + " and labels " + to_string(labels.size) +
+                                " differ in size");
+}
+
 AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labels,
                                    const AffinityTrainOptions& o, Communicator* comm) {
+  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  check_train_options(o, ranks);
   const Tensor raw = raw_in.to_plain();
-  if (raw.ndim() != 5 || raw.dim(0) != 1 || raw.dim(1) != 1 ||
-      Shape{raw.dim(2), raw.dim(3), raw.dim(4)} != labels.size)
-    throw std::invalid_argument("raw " + to_string(raw.shape()) + " and labels " +
-                                to_string(labels.size) + " differ in size");
+  check_training_volumes(raw, labels);
   if (o.offsets.size() < 3) throw std::invalid_argument("affinities need at least 3 offsets");
   double sum = 0, sq = 0;
   for (int64_t i = 0; i < raw.numel(); ++i) {
@@ -148,11 +168,6 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
                          .channels = o.channels,
                          .reversible = o.reversible,
                          .seed = o.seed + 1});
-  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
-  if (o.batch % ranks)
-    throw std::invalid_argument("--batch " + std::to_string(o.batch) +
-                                " must be a multiple of the number of ranks (" +
-                                std::to_string(ranks) + ")");
   std::unique_ptr<GradientSync> sync;
   if (comm) sync = std::make_unique<GradientSync>(*unet, *comm);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);

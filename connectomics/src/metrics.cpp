@@ -54,4 +54,10 @@ SegmentationScores evaluate_segmentation(const LabelVolume& seg, const LabelVolu
   return r;
 }
 
+nlohmann::json to_json(const SegmentationScores& s) {
+  return {{"voi_split", s.voi_split},         {"voi_merge", s.voi_merge},
+          {"voi", s.voi_split + s.voi_merge}, {"adapted_rand_error", s.adapted_rand_error},
+          {"cremi_score", s.cremi_score},     {"voxels", s.voxels}};
+}
+
 }  // namespace tessera::connectomics

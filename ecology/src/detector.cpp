@@ -10,6 +10,7 @@
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/photos.hpp"
 #include "tessera/io/checkpoint.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/shape_ops.hpp"
@@ -238,15 +239,15 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
   if (categories.empty()) throw std::invalid_argument("the annotations name no categories");
   const int64_t stride = int64_t(1) << (o.channels.size() - 1), patch = o.patch;
   if (patch < stride || patch % stride)
-    throw std::invalid_argument("patch " + std::to_string(patch) + " must be a multiple of " +
-                                std::to_string(stride) + " for " +
-                                std::to_string(o.channels.size()) + " levels");
+    throw SettingError("patch", std::to_string(patch) + " must be a multiple of " +
+                                    std::to_string(stride) + " for " +
+                                    std::to_string(o.channels.size()) + " levels");
   for (const TrainingPhoto& p : photos) {
     check_photo(p.bgr);
     if (p.bgr.rows < patch || p.bgr.cols < patch)
-      throw std::invalid_argument("photo " + p.name + " (" + std::to_string(p.bgr.cols) + "x" +
-                                  std::to_string(p.bgr.rows) + ") is smaller than the " +
-                                  std::to_string(patch) + " px training crops; lower --patch");
+      throw SettingError("patch", "photo " + p.name + " (" + std::to_string(p.bgr.cols) + "x" +
+                                      std::to_string(p.bgr.rows) + ") is smaller than the " +
+                                      std::to_string(patch) + " px training crops; lower it");
   }
   Detector d;
   d.categories = std::move(categories);
@@ -259,7 +260,7 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
                       .channels = o.channels,
                       .seed = o.seed + 1});
   initialise_head(*d.unet, classes, photos);
-  auto opt = make_optimizer(o.optimizer, "");
+  auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
   const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
   CropSampler sampler(photos, d, patch, o.object_crops, o.seed * 7919 + 17);
   for (int step = 0; step < o.steps; ++step) {

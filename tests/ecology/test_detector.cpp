@@ -163,11 +163,11 @@ TEST(Detector, RefusesBadTrainingInput) {
   EXPECT_HAS(error_of([&] {
                train_detector({tiny}, {{0, "x"}}, {.steps = 1});
              }),
-             "(4x4) is smaller than the 256 px training crops; lower --patch");
+             "patch: photo  (4x4) is smaller than the 256 px training crops; lower it");
   EXPECT_HAS(error_of([&] {
                train_detector({tiny}, {{0, "x"}}, {.patch = 100, .steps = 1});
              }),
-             "patch 100 must be a multiple of 8 for 4 levels");
+             "patch: 100 must be a multiple of 8 for 4 levels");
   const TrainingPhoto grey{cv::Mat(300, 300, CV_8UC1, cv::Scalar(0)), {}};
   EXPECT_HAS(error_of([&] {
                train_detector({grey}, {{0, "x"}}, {.steps = 1});

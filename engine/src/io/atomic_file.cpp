@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -75,6 +76,35 @@ void write_atomically(const std::string& path, std::string_view bytes) {
   AtomicFile out(path);
   write_bytes(out.temp_path(), bytes, path);
   out.commit();
+}
+
+void OutputSet::check_new(const std::string& path) const {
+  const fs::path p = fs::weakly_canonical(path);
+  auto same = [&](const auto& out) { return fs::weakly_canonical(out->final_path()) == p; };
+  if (std::any_of(files_.begin(), files_.end(), same) ||
+      std::any_of(folders_.begin(), folders_.end(), same))
+    throw std::invalid_argument("two outputs are the same file: " + path);
+}
+
+std::string OutputSet::temp_for(const std::string& path) {
+  check_new(path);
+  files_.push_back(std::make_unique<AtomicFile>(path));
+  return files_.back()->temp_path();
+}
+
+std::string OutputSet::temp_folder_for(const std::string& path) {
+  check_new(path);
+  folders_.push_back(std::make_unique<AtomicFolder>(path));
+  return folders_.back()->temp_path();
+}
+
+void OutputSet::add_text(const std::string& path, std::string_view text) {
+  write_bytes(temp_for(path), text, path);
+}
+
+void OutputSet::commit() {
+  for (auto& f : files_) f->commit();
+  for (auto& f : folders_) f->commit();
 }
 
 }  // namespace tessera

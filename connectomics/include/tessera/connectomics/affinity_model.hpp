@@ -38,6 +38,13 @@ struct AffinityModel {
   int64_t steps = 0;
 };
 
+// Throws SettingError naming the setting when `o` cannot train on `ranks` processes: patch
+// sizes that are not multiples of 4, a batch that does not split evenly over the ranks.
+void check_train_options(const AffinityTrainOptions& o, int ranks = 1);
+
+// Throws std::invalid_argument unless raw is [1, 1, D, H, W] with the labels' D, H, W.
+void check_training_volumes(const Tensor& raw, const LabelVolume& labels);
+
 // Trains on random crops of raw [1, 1, D, H, W] with ids `labels` (0 = unlabelled: affinity
 // 0), augmented by flips along every axis, y-x transposition and intensity scale and shift.
 // With `comm` of several ranks, each trains on its share of every batch (data-parallel).

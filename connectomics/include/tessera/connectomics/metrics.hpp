@@ -1,6 +1,8 @@
 #pragma once
 // Segmentation quality against ground truth, as CREMI and SNEMI3D define it. Voxels whose
 // truth is 0 (unlabelled / boundary) are left out.
+#include <nlohmann/json.hpp>
+
 #include "tessera/connectomics/labels.hpp"
 
 namespace tessera::connectomics {
@@ -15,5 +17,8 @@ struct SegmentationScores {
 
 // Throws when the volumes differ in size.
 SegmentationScores evaluate_segmentation(const LabelVolume& segmentation, const LabelVolume& truth);
+
+// voi_split, voi_merge, voi (their sum), adapted_rand_error, cremi_score, voxels.
+nlohmann::json to_json(const SegmentationScores& s);
 
 }  // namespace tessera::connectomics

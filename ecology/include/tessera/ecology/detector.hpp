@@ -37,9 +37,10 @@ struct DetectorTrainOptions {
   int steps = 2000;
   std::vector<int64_t> channels = {16, 32, 64, 128};
   std::string optimizer = "adam";
-  double lr = 0;                // 0: the optimizer's default
-  double object_crops = 0.7;    // share of crops centred near an insect (the rest anywhere)
-  int calibration_photos = 16;  // training photos the score threshold is chosen on
+  std::string optimizer_settings{};  // JSON over the optimizer's defaults
+  double lr = 0;                     // 0: the optimizer's default
+  double object_crops = 0.7;         // share of crops centred near an insect (the rest anywhere)
+  int calibration_photos = 16;       // training photos the score threshold is chosen on
   uint64_t seed = 0;
   std::function<void(int step, float loss)> progress{};
 };

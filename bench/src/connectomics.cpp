@@ -2,35 +2,28 @@
 // against the classical baseline (watershed on the smoothed raw intensity) on a real volume
 // with true ids: train on the first slices, segment the held-out last ones, compare VOI and
 // adapted Rand error. Each method's agglomeration threshold is chosen on the training slices.
+#include "tessera/bench/connectomics.hpp"
+
 #include <chrono>
 #include <iomanip>
-#include <iostream>
+#include <ostream>
 #include <sstream>
 
-#include "commands.hpp"
-#include "options.hpp"
 #include "tessera/connectomics/affinity_model.hpp"
 #include "tessera/connectomics/metrics.hpp"
 #include "tessera/connectomics/preview.hpp"
 #include "tessera/connectomics/segmentation.hpp"
 #include "tessera/formats/volume_io.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/tile/tiled.hpp"
 
-namespace tessera::app {
+namespace tessera::bench {
 
 using namespace tessera::connectomics;
 
 namespace {
-
-struct ConnectomicsBenchOptions {
-  std::string raw = "../shared/data/connectomics/fibsem_train.h5:volumes/raw";
-  std::string labels = "../shared/data/connectomics/fibsem_train.h5:volumes/labels/neuron_ids";
-  int64_t test_slices = 15;
-  int steps = 1500;
-  std::vector<double> thresholds = {0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
-  std::string markdown, preview;
-};
 
 // Slices [z0, z1) of a [1, C, D, H, W] tensor or of a label volume.
 Tensor z_slab(const Tensor& t, int64_t z0, int64_t z1) {
@@ -89,23 +82,27 @@ std::string table(const std::vector<MethodResult>& rs, const ConnectomicsBenchOp
   return s.str();
 }
 
-void run_bench_connectomics(const ConnectomicsBenchOptions& o) {
+}  // namespace
+
+std::string run_connectomics_benchmark(const ConnectomicsBenchOptions& o) {
+  if (o.raw.empty()) throw SettingError("raw", "no raw volume given");
+  if (o.labels.empty()) throw SettingError("labels", "no label volume given");
   const Tensor raw = read_raw(o.raw);
   const Shape size = {raw.dim(2), raw.dim(3), raw.dim(4)};
   const LabelVolume labels = read_labels(o.labels);
   if (labels.size != size) throw std::invalid_argument("raw and labels differ in size");
   const int64_t split = size[0] - o.test_slices;
   if (o.test_slices < 4 || split < 8)
-    throw std::invalid_argument("--test-slices must leave at least 8 training slices and be >= 4");
+    throw SettingError("test_slices", "must leave at least 8 training slices and be >= 4");
   const Tensor raw_train = z_slab(raw, 0, split), raw_test = z_slab(raw, split, size[0]);
   const LabelVolume truth_train = z_slab(labels, 0, split),
                     truth_test = z_slab(labels, split, size[0]);
 
   const auto start = std::chrono::steady_clock::now();
   AffinityModel m = train_affinity_model(
-      raw_train, truth_train, {.steps = o.steps, .progress = [](int step, float loss) {
-                                 if (step % 250 == 0)
-                                   std::cout << "  step " << step << "  loss " << loss << std::endl;
+      raw_train, truth_train, {.steps = o.steps, .progress = [&](int step, float loss) {
+                                 if (o.log && step % 250 == 0)
+                                   *o.log << "  step " << step << "  loss " << loss << std::endl;
                                }});
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -120,36 +117,12 @@ void run_bench_connectomics(const ConnectomicsBenchOptions& o) {
                                 intensity_affinities(raw_train), intensity_affinities(raw_test),
                                 truth_train, truth_test, o.thresholds));
   const std::string t = table(rs, o, size, train_seconds);
-  std::cout << "\n" << t;
-  if (!o.markdown.empty()) write_text(o.markdown, t);
+  if (!o.markdown.empty()) write_atomically(o.markdown, t);
   if (!o.preview.empty()) {
     TensorSource raw_src(raw_test), seg_src(label_tensor(rs[0].test_segmentation));
     write_segmentation_preview(o.preview, raw_src, seg_src);
   }
+  return t;
 }
 
-}  // namespace
-
-void add_bench_connectomics_command(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand(
-      "connectomics", "Learned segmentation against the watershed baseline on a real EM volume");
-  auto o = std::make_shared<ConnectomicsBenchOptions>();
-  cmd->add_option("--raw", o->raw, "raw EM volume")->capture_default_str();
-  cmd->add_option("--labels", o->labels, "true ids (0 = boundary / unlabelled)")
-      ->capture_default_str();
-  cmd->add_option("--test-slices", o->test_slices, "last z slices held out")
-      ->check(CLI::Range(int64_t{4}, int64_t{1} << 20))
-      ->capture_default_str();
-  cmd->add_option("--steps", o->steps, "training steps")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  cmd->add_option("--thresholds", o->thresholds, "agglomeration thresholds to choose from")
-      ->delimiter(',')
-      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--markdown", o->markdown, "write the table here");
-  cmd->add_option("--preview", o->preview,
-                  "PNG of the learned segmentation of the held-out slices");
-  cmd->callback([o] { run_bench_connectomics(*o); });
-}
-
-}  // namespace tessera::app
+}  // namespace tessera::bench

@@ -1,4 +1,4 @@
-#include "tessera/train/benchmark.hpp"
+#include "tessera/bench/engine.hpp"
 
 #include <sys/resource.h>
 
@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "tessera/info.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/model/coupling.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
@@ -17,7 +18,7 @@
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
 
-namespace tessera {
+namespace tessera::bench {
 
 std::size_t peak_rss_bytes() {
   rusage u{};
@@ -30,7 +31,7 @@ namespace {
 UNetOptions bench_unet(const std::string& model) {
   if (model == "unet2d") return {.dims = 2, .channels = {32, 64, 128, 256}};
   if (model == "unet3d") return {.dims = 3, .channels = {16, 32, 64}};
-  throw std::invalid_argument("unknown benchmark model '" + model + "' (unet2d, unet3d or lstm)");
+  throw SettingError("model", "unknown benchmark model '" + model + "' (unet2d, unet3d or lstm)");
 }
 
 Tensor random_binary(const Shape& shape, uint64_t seed) {
@@ -81,15 +82,16 @@ std::unique_ptr<Module> bench_lstm() {
 }  // namespace
 
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
-  if (o.batch < 1 || o.size < 8 || o.steps < 1 || o.warmup < 0)
-    throw std::invalid_argument("bench engine: needs batch >= 1, size >= 8, steps >= 1");
+  if (o.batch < 1) throw SettingError("batch", "must be at least 1");
+  if (o.size < 8) throw SettingError("size", "must be at least 8");
+  if (o.steps < 1) throw SettingError("steps", "must be at least 1");
+  if (o.warmup < 0) throw SettingError("warmup", "must not be negative");
   const bool lstm = o.model == "lstm";
   const UNetOptions net = lstm ? UNetOptions{} : bench_unet(o.model);
   const int64_t factor = int64_t{1} << (net.channels.size() - 1);
   if (!lstm && o.size % factor != 0)
-    throw std::invalid_argument("bench engine: size " + std::to_string(o.size) +
-                                " must be a multiple of " + std::to_string(factor) + " for " +
-                                o.model);
+    throw SettingError("size", std::to_string(o.size) + " must be a multiple of " +
+                                   std::to_string(factor) + " for " + o.model);
   // RSS growth is measured from here, before the model exists, exactly as the PyTorch peer
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
@@ -164,10 +166,12 @@ std::unique_ptr<Sequential> coupling_net(const ReversibleBenchOptions& o, bool s
 }  // namespace
 
 nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
-  if (o.dims != 2 && o.dims != 3) throw std::invalid_argument("bench reversible: --dims 2 or 3");
-  if (o.blocks < 1 || o.channels < 2 || o.channels % 2 || o.size < 4 || o.batch < 1 || o.steps < 1)
-    throw std::invalid_argument(
-        "bench reversible: needs blocks >= 1, an even channel count, size >= 4, batch >= 1");
+  if (o.dims != 2 && o.dims != 3) throw SettingError("dims", "must be 2 or 3");
+  if (o.blocks < 1) throw SettingError("blocks", "must be at least 1");
+  if (o.channels < 2 || o.channels % 2) throw SettingError("channels", "must be even, at least 2");
+  if (o.size < 4) throw SettingError("size", "must be at least 4");
+  if (o.batch < 1) throw SettingError("batch", "must be at least 1");
+  if (o.steps < 1) throw SettingError("steps", "must be at least 1");
   const BenchTask task = bench_task(o.batch, o.dims, o.size);
   const double pixels = static_cast<double>(task.x.numel());
 
@@ -193,4 +197,4 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
   return out;
 }
 
-}  // namespace tessera
+}  // namespace tessera::bench

@@ -2,25 +2,20 @@
 // that the learned one must beat, with its settings chosen on the training photos only: the
 // minimum component area with the best mAP@0.5, then the score threshold whose counts come
 // closest to the truth. Scores on the held-out photos, as JSON like `ecology evaluate`.
-#include <iostream>
+#include "tessera/bench/ecology_baseline.hpp"
 
-#include "commands.hpp"
-#include "options.hpp"
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/detector.hpp"
 #include "tessera/ecology/photos.hpp"
 #include "tessera/ecology/threshold_detector.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/settings.hpp"
 
-namespace tessera::app {
+namespace tessera::bench {
 
 using namespace tessera::ecology;
 
 namespace {
-
-struct BaselineBenchOptions {
-  std::string images, train, test, output;
-  std::vector<double> min_areas = {50, 100, 150, 200, 300, 400};
-};
 
 std::vector<Annotation> baseline_detections(const Dataset& d, const std::string& images,
                                             double min_area) {
@@ -34,7 +29,10 @@ std::vector<Annotation> baseline_detections(const Dataset& d, const std::string&
   return out;
 }
 
-void run_baseline_bench(const BaselineBenchOptions& o) {
+}  // namespace
+
+nlohmann::json run_ecology_baseline(const EcologyBaselineOptions& o) {
+  if (o.min_areas.empty()) throw SettingError("min_areas", "give at least one area");
   const Dataset train = read_coco(o.train), test = read_coco(o.test);
   if (annotated_categories(train).size() != 1)
     throw std::invalid_argument(o.train +
@@ -44,7 +42,7 @@ void run_baseline_bench(const BaselineBenchOptions& o) {
   for (double area : o.min_areas) {
     const auto boxes = baseline_detections(train, o.images, area);
     const double map50 = score_detections(train, boxes).map50;
-    std::cerr << "  min_area " << area << ": training mAP@0.5 " << map50 << "\n";
+    if (o.log) *o.log << "  min_area " << area << ": training mAP@0.5 " << map50 << "\n";
     if (map50 > best_map) {
       best_map = map50, best_area = area;
       threshold = count_threshold(train, boxes);
@@ -55,29 +53,8 @@ void run_baseline_bench(const BaselineBenchOptions& o) {
   nlohmann::json j = scores_json(s, test.categories, threshold);
   j["method"] = "threshold + connected components";
   j["min_area"] = best_area;
-  std::cout << j.dump(2) << "\n";
-  if (!o.output.empty()) write_text(o.output, j.dump(2) + "\n");
+  if (!o.output.empty()) write_atomically(o.output, j.dump(2) + "\n");
+  return j;
 }
 
-}  // namespace
-
-void add_bench_ecology_command(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand(
-      "ecology-baseline", "The threshold baseline, tuned on training photos, scored on held-out");
-  auto o = std::make_shared<BaselineBenchOptions>();
-  cmd->add_option("--images", o->images, "folder of photos")->required();
-  cmd->add_option("--train", o->train, "COCO annotations the settings are chosen on")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--test", o->test, "COCO annotations scored")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--min-areas", o->min_areas, "component areas to choose from, px")
-      ->delimiter(',')
-      ->check(CLI::Range(1.0, 1e7))
-      ->capture_default_str();
-  cmd->add_option("--output", o->output, "write the scores here as JSON");
-  cmd->callback([o] { run_baseline_bench(*o); });
-}
-
-}  // namespace tessera::app
+}  // namespace tessera::bench

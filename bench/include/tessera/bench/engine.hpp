@@ -1,6 +1,7 @@
 #pragma once
-// The engine benchmark behind `tessera bench engine`: training steps of fixed U-Nets, timed,
-// with the memory they take. bench/pytorch_peer.py builds the same networks for the peer run.
+// The engine benchmarks behind `tessera bench engine` and `tessera bench reversible`: training
+// steps of fixed networks, timed, with the memory they take. bench/pytorch_peer.py builds the
+// same networks for the peer run.
 #include <cstdint>
 #include <string>
 
@@ -9,7 +10,7 @@
 #include "tessera/nn/module.hpp"
 #include "tessera/train/trainer.hpp"
 
-namespace tessera {
+namespace tessera::bench {
 
 struct EngineBenchOptions {
   // unet2d: 4 levels 32..256; unet3d: 3 levels 16..64; lstm: the discharge network's shape,
@@ -27,7 +28,7 @@ std::size_t peak_rss_bytes();
 // Runs the benchmark; returns one JSON object with ms_per_step_median, ms_per_step_min,
 // peak_bytes (tracking allocator: everything the engine holds, weights to activations),
 // rss_delta_bytes (growth of peak RSS from before the model was built, measured as the PyTorch
-// peer measures it), loss_first, loss_last.
+// peer measures it), loss_first, loss_last. A bad option throws SettingError naming it.
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o);
 
 struct ReversibleBenchOptions {
@@ -56,4 +57,4 @@ struct StepTimes {
 StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
                               int steps);
 
-}  // namespace tessera
+}  // namespace tessera::bench

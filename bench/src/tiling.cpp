@@ -1,30 +1,19 @@
-// tessera bench tiling: tiled inference of a U-Net over a generated volume on disk (HDF5), one
-// size per process so that peak RSS belongs to that size alone (see bench/tiling.sh).
+// tessera bench tiling: tiled inference of a U-Net over a generated volume on disk (HDF5).
+#include "tessera/bench/tiling.hpp"
+
 #include <chrono>
 #include <filesystem>
-#include <iostream>
 #include <random>
 
-#include "commands.hpp"
-#include "options.hpp"
+#include "tessera/bench/engine.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/info.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/tile/tiled.hpp"
-#include "tessera/train/benchmark.hpp"
 
-namespace tessera::app {
+namespace tessera::bench {
 
 namespace {
-
-struct TilingBenchOptions {
-  int dims = 3;
-  int64_t size = 64;
-  int64_t depth = 0;  // first axis; 0: size
-  std::string max_memory = "256M";
-  bool whole = false;
-  std::string dir = ".";
-};
 
 // Writes a seeded random volume slab by slab, so generating it needs little memory.
 void write_random_volume(const std::string& spec, const Shape& size) {
@@ -45,7 +34,9 @@ void write_random_volume(const std::string& spec, const Shape& size) {
   sink->commit();
 }
 
-nlohmann::json run(const TilingBenchOptions& o) {
+}  // namespace
+
+nlohmann::json run_tiling_benchmark(const TilingBenchOptions& o) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(o.dir) / (".tessera_bench_tiling_" + std::to_string(o.size));
   fs::create_directories(dir);
@@ -75,11 +66,10 @@ nlohmann::json run(const TilingBenchOptions& o) {
     sink->commit();
     j["tracked_peak_bytes"] = memory_stats().peak_bytes;
   } else {
-    const std::size_t budget = parse_bytes(o.max_memory, "--max-memory");
     const TileReport r =
         run_tiled(*net, *source, [&](int64_t c) { return create_volume(out, info, c); },
-                  {.max_memory = budget});
-    j["max_memory"] = budget;
+                  {.max_memory = o.max_memory});
+    j["max_memory"] = o.max_memory;
     j["tiles"] = r.plan.tiles;
     j["columns"] = r.plan.columns;
     j["axis"] = r.plan.axis;
@@ -98,25 +88,4 @@ nlohmann::json run(const TilingBenchOptions& o) {
   return j;
 }
 
-}  // namespace
-
-void add_bench_tiling_command(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand(
-      "tiling", "Tiled (or whole) U-Net inference over a generated HDF5 volume on disk");
-  auto o = std::make_shared<TilingBenchOptions>();
-  cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
-  cmd->add_option("--size", o->size, "volume edge")
-      ->check(CLI::Range(8, 1 << 20))
-      ->capture_default_str();
-  cmd->add_option("--depth", o->depth, "length of the first axis (default: --size)")
-      ->check(CLI::Range(int64_t{8}, int64_t{1} << 20));
-  cmd->add_option("--max-memory", o->max_memory, "budget for the network, e.g. 256M")
-      ->capture_default_str();
-  cmd->add_flag("--whole", o->whole, "whole-input inference instead of tiles");
-  cmd->add_option("--dir", o->dir, "folder for the temporary volumes")
-      ->check(CLI::ExistingDirectory)
-      ->capture_default_str();
-  cmd->callback([o] { std::cout << run(*o).dump() << std::endl; });
-}
-
-}  // namespace tessera::app
+}  // namespace tessera::bench

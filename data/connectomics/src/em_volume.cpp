@@ -5,6 +5,10 @@
 #include <random>
 #include <stdexcept>
 
+#include "tessera/connectomics/labels.hpp"
+#include "tessera/formats/volume_io.hpp"
+#include "tessera/io/settings.hpp"
+
 namespace tessera::data {
 
 namespace {
@@ -46,9 +50,9 @@ void blur3d(std::vector<float>& v, const Shape& s, double sigma) {
 
 EmVolume make_em_volume(const EmVolumeOptions& o) {
   if (o.size.size() != 3 || o.size[0] < 1 || o.size[1] < 1 || o.size[2] < 1)
-    throw std::invalid_argument("make_em_volume: size must be z, y, x, each >= 1");
-  if (!(o.cell_size > 2) || !(o.z_scale > 0))
-    throw std::invalid_argument("make_em_volume: cell_size must be > 2 and z_scale > 0");
+    throw SettingError("size", "must be z, y, x, each >= 1");
+  if (!(o.cell_size > 2)) throw SettingError("cell_size", "must be > 2");
+  if (!(o.z_scale > 0)) throw SettingError("z_scale", "must be > 0");
   const int64_t d = o.size[0], h = o.size[1], w = o.size[2];
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<double> u(0, 1);
@@ -123,6 +127,17 @@ EmVolume make_em_volume(const EmVolumeOptions& o) {
   }
   std::copy(v.begin(), v.end(), out.raw.data());
   return out;
+}
+
+int64_t write_em_volume(const EmVolumeFiles& f) {
+  connectomics::check_label_format(f.labels);  // before any work
+  const EmVolume v = make_em_volume(f.volume);
+  const Shape& size = f.volume.size;
+  auto sink = create_volume(f.raw, VolumeInfo{.channels = 1, .size = size}, 1, "float32");
+  sink->write(Region::whole(size), v.raw);
+  sink->commit();
+  connectomics::write_labels(f.labels, {size, v.ids, {}});
+  return v.cells;
 }
 
 }  // namespace tessera::data

@@ -5,6 +5,7 @@
 // truth where boundaries are unlabelled), each cell has its own brightness and a texture, and
 // the whole is blurred and noisy, as EM is.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tessera/tensor/tensor.hpp"
@@ -27,6 +28,17 @@ struct EmVolume {
   int64_t cells = 0;
 };
 
+// Throws SettingError for a size, cell_size or z_scale it cannot draw.
 EmVolume make_em_volume(const EmVolumeOptions& o);
+
+struct EmVolumeFiles {
+  std::string raw{};     // volume spec for the raw intensities (float32)
+  std::string labels{};  // volume spec for the ids (a format that holds them: not 8-bit images)
+  EmVolumeOptions volume{};
+};
+
+// Generates a volume and writes both files (the labels' format checked first); returns the
+// number of cells.
+int64_t write_em_volume(const EmVolumeFiles& f);
 
 }  // namespace tessera::data

@@ -1,39 +1,27 @@
-// tessera bench kfac: the same U-Net trained with SGD (momentum), Adam and K-FAC on membrane
-// segmentation of the ISBI 2012 stack, each until its validation loss reaches a fixed target;
-// reports epochs and training time to the target, and the loss curves as a PNG.
+// tessera bench kfac: SGD, Adam and K-FAC to a validation loss on the ISBI 2012 membranes.
+#include "tessera/bench/kfac.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <iomanip>
-#include <iostream>
+#include <ostream>
 #include <random>
 #include <sstream>
 
-#include "commands.hpp"
-#include "options.hpp"
 #include "tessera/dist/data_parallel.hpp"
 #include "tessera/formats/line_plot.hpp"
 #include "tessera/formats/volume_io.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/pool.hpp"
+#include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
-#include "training_options.hpp"
 
-namespace tessera::app {
+namespace tessera::bench {
 
 namespace {
-
-struct KfacBenchOptions {
-  std::string raw = "../shared/data/connectomics/isbi2012_train_volume.tif";
-  std::string labels = "../shared/data/connectomics/isbi2012_train_labels.tif";
-  std::vector<std::string> optimizers = {"sgd", "adam", "kfac"};
-  double target = 0.23;  // validation BCE
-  int max_epochs = 30;
-  int64_t validation_slices = 6;
-  std::string markdown, plot;
-  std::vector<std::string> lr;  // "name=value" per optimizer; the default where absent
-  std::string kfac_settings;    // JSON over K-FAC's defaults
-};
 
 // Images [S, 1, 256, 256] (the stack halved by 2x2 averaging) and soft membrane targets.
 struct MembraneData {
@@ -66,13 +54,15 @@ Tensor crops(const Tensor& x, int64_t first, int64_t last) {
 }
 
 MembraneData load_membranes(const KfacBenchOptions& o) {
+  if (o.raw.empty()) throw SettingError("raw", "no EM stack given");
+  if (o.labels.empty()) throw SettingError("labels", "no label stack given");
   Tensor raw = read_stack(o.raw), labels = read_stack(o.labels);
   if (raw.shape() != labels.shape())
     throw std::invalid_argument("raw " + to_string(raw.shape()) + " and labels " +
                                 to_string(labels.shape()) + " differ in size");
   const int64_t n = raw.dim(0), train = n - o.validation_slices;
   if (train < 1 || o.validation_slices < 1)
-    throw std::invalid_argument("--validation-slices must leave slices for training");
+    throw SettingError("validation_slices", "must leave slices for training");
   double sum = 0, sq = 0;  // normalised with the training slices' statistics
   const int64_t train_values = train * (raw.numel() / n);
   for (int64_t i = 0; i < train_values; ++i)
@@ -104,7 +94,7 @@ double learning_rate_of(const std::string& name, const std::vector<std::string>&
       if (v > 0 && std::isfinite(v)) return v;
     } catch (const std::exception&) {
     }
-    throw std::invalid_argument("--lr " + g + ": expected " + name + "=<positive number>");
+    throw SettingError("lr", g + ": expected " + name + "=<positive number>");
   }
   return default_learning_rate(name);
 }
@@ -139,9 +129,10 @@ Curve train_until(const std::string& name, const MembraneData& d, const KfacBenc
     c.epochs.push_back(epoch);
     c.losses.push_back(val);
     c.seconds.push_back(seconds);
-    std::cout << "  " << std::setw(4) << name << " epoch " << std::setw(2) << epoch
-              << "  validation loss " << std::fixed << std::setprecision(4) << val << "  "
-              << std::setprecision(1) << seconds << " s" << std::defaultfloat << std::endl;
+    if (o.log)
+      *o.log << "  " << std::setw(4) << name << " epoch " << std::setw(2) << epoch
+             << "  validation loss " << std::fixed << std::setprecision(4) << val << "  "
+             << std::setprecision(1) << seconds << " s" << std::defaultfloat << std::endl;
     if (val <= o.target) {
       c.epochs_to_target = epoch;
       c.seconds_to_target = seconds;
@@ -176,13 +167,14 @@ std::string report(const std::vector<Curve>& curves, const KfacBenchOptions& o,
   return s.str();
 }
 
-void run_bench_kfac(const KfacBenchOptions& o) {
+}  // namespace
+
+std::string run_kfac_benchmark(const KfacBenchOptions& o) {
   const MembraneData d = load_membranes(o);
   std::vector<Curve> curves;
   for (const std::string& name : o.optimizers) curves.push_back(train_until(name, d, o));
   const std::string table = report(curves, o, d);
-  std::cout << "\n" << table;
-  if (!o.markdown.empty()) write_text(o.markdown, table);
+  if (!o.markdown.empty()) write_atomically(o.markdown, table);
   if (!o.plot.empty()) {
     LinePlot p{.title = "ISBI 2012 membranes: validation loss per epoch",
                .x_label = "epoch",
@@ -192,38 +184,7 @@ void run_bench_kfac(const KfacBenchOptions& o) {
     for (const Curve& c : curves) p.series.push_back({c.optimizer, c.epochs, c.losses});
     write_line_plot(o.plot, p);
   }
+  return table;
 }
 
-}  // namespace
-
-void add_bench_kfac_command(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand(
-      "kfac", "Epochs and time to a validation loss with SGD, Adam and K-FAC (ISBI 2012)");
-  auto o = std::make_shared<KfacBenchOptions>();
-  cmd->add_option("--raw", o->raw, "EM stack (volume spec)")->capture_default_str();
-  cmd->add_option("--labels", o->labels, "labels: 0 membrane, 255 cell")->capture_default_str();
-  cmd->add_option("--optimizers", o->optimizers, "optimizers to compare")
-      ->check(CLI::IsMember({"sgd", "adam", "kfac"}))
-      ->delimiter(',');
-  cmd->add_option("--target", o->target, "validation BCE to reach")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-epochs", o->max_epochs, "give up after")
-      ->check(CLI::Range(1, 10000))
-      ->capture_default_str();
-  cmd->add_option("--validation-slices", o->validation_slices, "last slices held out")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cmd->add_option("--lr", o->lr, "learning rates, e.g. sgd=0.1,kfac=0.02 (default: each one's)")
-      ->delimiter(',')
-      ->check([](const std::string& v) {
-        return v.find('=') == std::string::npos ? std::string("expected NAME=VALUE")
-                                                : std::string();
-      });
-  cmd->add_option("--kfac-settings", o->kfac_settings, "JSON over K-FAC's default settings");
-  cmd->add_option("--markdown", o->markdown, "write the table here");
-  cmd->add_option("--plot", o->plot, "write the loss curves here (PNG)");
-  cmd->callback([o] { run_bench_kfac(*o); });
-}
-
-}  // namespace tessera::app
+}  // namespace tessera::bench

@@ -1,8 +1,15 @@
-#include "training_options.hpp"
+#include "shared_options.hpp"
 
 #include <iostream>
 
+#include "errors.hpp"
+#include "tessera/train/optimizer.hpp"
+
 namespace tessera::app {
+
+namespace {
+
+constexpr int64_t kMaxEdge = 4096;
 
 void add_training_options(CLI::App* cmd, TrainingOptions& o) {
   cmd->add_option("--optimizer", o.optimizer,
@@ -19,6 +26,32 @@ void add_training_options(CLI::App* cmd, TrainingOptions& o) {
       ->capture_default_str();
 }
 
+}  // namespace
+
+void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
+  if (o.patch)
+    cmd->add_option("--patch", *o.patch, "crop edge, px (a multiple of 2^(levels-1))")
+        ->check(CLI::Range(int64_t{16}, kMaxEdge))
+        ->capture_default_str();
+  if (o.patch_zyx)
+    cmd->add_option("--patch", *o.patch_zyx, "crop z,y,x (multiples of 4)")
+        ->delimiter(',')
+        ->expected(3)
+        ->check(CLI::Range(int64_t{4}, kMaxEdge))
+        ->capture_default_str();
+  if (o.batch)
+    cmd->add_option("--batch", *o.batch, o.batch_help)
+        ->check(CLI::Range(int64_t{1}, kMaxEdge))
+        ->capture_default_str();
+  if (o.channels)
+    cmd->add_option("--channels", *o.channels, "U-Net channels per level, top to bottom")
+        ->delimiter(',')
+        ->check(CLI::Range(int64_t{1}, int64_t{65536}))
+        ->capture_default_str();
+  if (o.seed) cmd->add_option("--seed", *o.seed, o.seed_help)->capture_default_str();
+  if (o.training) add_training_options(cmd, *o.training);
+}
+
 double learning_rate(const TrainingOptions& o) {
   return o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
 }
@@ -30,7 +63,7 @@ void run_with_communicator(const TrainingOptions& o,
     train(*comm);
   } catch (const std::exception& e) {
     if (comm->size() == 1) throw;
-    std::cerr << "error: rank " << comm->rank() << ": " << e.what() << std::endl;
+    std::cerr << "error: rank " << comm->rank() << ": " << error_text(e) << std::endl;
     comm->abort(1);
     throw;
   }

@@ -1,0 +1,66 @@
+#include "tessera/data/catchment_folder.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "tessera/hydrology/csv_writer.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/settings.hpp"
+
+namespace tessera::data {
+
+using hydrology::Day;
+
+namespace {
+
+// The periods split the years: all but the last two to train, then one each to validate and
+// to test (at least four years, so each has one).
+std::string catchment_config(const CatchmentFolder& f, Day first, int64_t days) {
+  const int64_t years = std::max<int64_t>(4, f.catchment.years);
+  const hydrology::CivilDate start = hydrology::civil_date(first);
+  auto year = [&](int64_t k) { return std::to_string(start.year + k); };
+  std::ostringstream c;
+  c << "# A generated catchment (tessera hydrology synth): daily weather and the discharge of a\n"
+    << "# known GR4J + snow model with noise. Edit and train with\n"
+    << "#   tessera hydrology train --config "
+    << "catchment.yaml --output model.h5\n"
+    << "mode: " << f.mode << "\n"
+    << "inputs:\n"
+    << "  - csv: catchment.csv\n"
+    << "    units: {rain: mm/day, snow: mm/day, pet: mm/day, tmin: degC, tmax: degC, "
+       "discharge: m3/s}\n"
+    << "basin_area_km2: 1000\n"
+    << "discharge: discharge\n"
+    << "forcings: [rain, snow, tmin, tmax, pet]\n"
+    << "gr4j: {precipitation: [rain, snow], evaporation: pet, temperature: [tmin, tmax], "
+       "snowfall: snow}\n"
+    << "periods:\n"
+    << "  train: [" << year(0) << "-01-01, " << year(years - 3) << "-12-31]\n"
+    << "  validation: [" << year(years - 2) << "-01-01, " << year(years - 2) << "-12-31]\n"
+    << "  test: [" << year(years - 1) << "-01-01, " << hydrology::format_date(first + days - 1)
+    << "]\n";
+  if (f.mode == "forecasting") c << "lead_times: [1, 2, 3]\n";
+  c << "model: {sequence_length: 180, hidden: 24, ensemble: 3, epochs: 12, samples_per_epoch: "
+       "1024, batch: 128, lr: 0.003, patience: 6}\n";
+  return c.str();
+}
+
+}  // namespace
+
+CatchmentFiles write_catchment_folder(const CatchmentFolder& f) {
+  if (f.mode != "forecasting" && f.mode != "simulation")
+    throw SettingError("mode", "'" + f.mode + "': expected forecasting or simulation");
+  const hydrology::DailySeries s = make_catchment(f.catchment);
+  std::filesystem::create_directories(f.folder);
+  const std::filesystem::path dir(f.folder);
+  CatchmentFiles files{(dir / "catchment.csv").string(), (dir / "catchment.yaml").string(), s.first,
+                       s.last()};
+  OutputSet out;
+  out.add_text(files.csv, hydrology::to_csv(s));
+  out.add_text(files.config, catchment_config(f, s.first, s.days));
+  out.commit();
+  return files;
+}
+
+}  // namespace tessera::data

@@ -1,0 +1,76 @@
+#pragma once
+// The hydrology workflows as `tessera hydrology` runs them, from a config and a model file to
+// reports: train the discharge model with its GR4J baseline, score it per lead time, issue a
+// forecast as of a day. Lines about the data and the training go to the `log` stream a caller
+// gives (none by default), warnings to `warnings`; bad settings throw SettingError naming the
+// field.
+//
+//   train_from_config({.config = "catchment.yaml", .output = "model.h5", .log = &std::cout});
+//   ForecastReport f = forecast_to_files({.model = "model.h5", .as_of = "2005-06-01",
+//                                         .output = "forecast.csv"});
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tessera/formats/line_plot.hpp"
+#include "tessera/hydrology/discharge_model.hpp"
+#include "tessera/hydrology/evaluation.hpp"
+#include "tessera/hydrology/forecast.hpp"
+
+namespace tessera::hydrology {
+
+struct ModelTraining {
+  std::string config{};         // run config (.yaml, .yml or .json)
+  std::string output{};         // model to write (.h5)
+  int gr4j_runs = 4000;         // model runs to calibrate GR4J
+  std::ostream* log = nullptr;  // the data, the calibrated baseline, what is trained
+  bool epoch_lines = true;      // and, with a log, a line per epoch
+};
+
+// Reads the config and its data, calibrates GR4J on the training period when the config names
+// its inputs, trains the LSTM ensemble, and saves both as one model.
+DischargeModel train_from_config(const ModelTraining& t);
+
+// The model at `path`, with the inputs and periods of `config` in place of its own when one is
+// given (data moved, a new period to score). Throws SettingError("config", ...) when the config
+// describes another model (mode, discharge, forcings or lead times differ).
+DischargeModel load_model_with_config(const std::string& path, const std::string& config);
+
+struct ModelEvaluation {
+  std::string model{}, config{};  // config: optional, see load_model_with_config
+  std::string period = "test";    // train, validation or test
+  std::string output{};           // scores to write (.json)
+  std::string markdown{};         // table to write (default: output with .md)
+};
+
+struct EvaluationReport {
+  std::string markdown{};       // the table
+  std::string markdown_path{};  // where it was written
+};
+
+// Scores the model on the period and writes the JSON and the table together.
+EvaluationReport evaluate_to_files(const ModelEvaluation& e);
+
+struct ForecastIssue {
+  std::string model{}, config{};     // config: optional, its inputs replace the model's
+  std::string as_of{};               // issue day YYYY-MM-DD, or "latest": the data's last day
+  std::string output{};              // forecast CSV to write
+  std::string plot{};                // hydrograph PNG to write (optional)
+  int64_t history = 90;              // days of observed discharge in the plot
+  std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
+};
+
+struct ForecastReport {
+  std::string csv{};  // as written to output
+};
+
+// Reads nothing after the issue day; writes the CSV and the plot together.
+ForecastReport forecast_to_files(const ForecastIssue& f);
+
+// Observed discharge of the last `history` days before the issue day and the forecast with its
+// band, in m3/s when the basin area is known (area > 0).
+LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
+                    const std::vector<ForecastRow>& rows, int64_t history, double area);
+
+}  // namespace tessera::hydrology

@@ -1,0 +1,176 @@
+#include "tessera/hydrology/workflow.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <optional>
+
+#include "tessera/hydrology/baselines.hpp"
+#include "tessera/hydrology/units.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/settings.hpp"
+
+namespace tessera::hydrology {
+
+namespace {
+
+std::string period_text(const Period& p) {
+  return format_date(p.first) + " to " + format_date(p.last);
+}
+
+int64_t missing_days(const std::vector<double>& v) {
+  return std::count_if(v.begin(), v.end(), [](double x) { return std::isnan(x); });
+}
+
+void describe_data(std::ostream& log, const HydrologyConfig& c, const DailySeries& s) {
+  log << "data " << period_text({s.first, s.last()}) << " (" << s.days << " days); "
+      << "discharge '" << c.discharge << "' in mm/day, " << missing_days(s.at(c.discharge))
+      << " days missing\n";
+}
+
+void describe_baseline(std::ostream& log, const HydrologyConfig& c, const ConceptualModel& b) {
+  log << "GR4J" << (c.gr4j.temperature.empty() ? "" : " + snow") << " calibrated on "
+      << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3) << b.nse
+      << std::setprecision(2) << " (x1 " << b.gr4j.x1 << ", x2 " << b.gr4j.x2 << ", x3 "
+      << b.gr4j.x3 << ", x4 " << b.gr4j.x4;
+  if (!c.gr4j.temperature.empty())
+    log << ", melt " << b.snow.melt_factor << " mm/degC/day above " << b.snow.threshold << " degC";
+  log << ")" << std::defaultfloat << "\n";
+}
+
+void describe_network(std::ostream& log, const HydrologyConfig& c) {
+  std::vector<std::string> leads;
+  for (int64_t d : c.lead_times) leads.push_back(std::to_string(d));
+  log << "training " << c.model.ensemble << " LSTMs (hidden " << c.model.hidden << ", "
+      << c.model.sequence_length << "-day windows) on " << list_names(model_inputs(c)) << " for "
+      << (c.mode == RunMode::simulation ? "simulation"
+                                        : "lead times of " + list_names(leads) + " days")
+      << "\n";
+}
+
+void describe_epoch(std::ostream& log, const EpochReport& r) {
+  log << "  epoch " << r.epoch << "  loss " << std::setprecision(4) << r.train_loss
+      << "  validation NSE " << std::setprecision(3) << r.validation_nse
+      << (r.kept ? "  (kept)" : "") << "  " << std::setprecision(3) << r.seconds << " s"
+      << std::endl;
+}
+
+}  // namespace
+
+DischargeModel train_from_config(const ModelTraining& t) {
+  const HydrologyConfig c = read_config(t.config);
+  const DailySeries s = load_inputs(c);
+  if (t.log) describe_data(*t.log, c, s);
+  std::optional<ConceptualModel> baseline;
+  if (has_gr4j_inputs(c)) {
+    baseline = calibrate_baseline(c, s, t.gr4j_runs);
+    if (t.log) describe_baseline(*t.log, c, *baseline);
+  }
+  if (t.log) describe_network(*t.log, c);
+  DischargeModel m = train_discharge_model(c, s, [&](const EpochReport& r) {
+    if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
+  });
+  m.baseline = baseline;
+  save_discharge_model(t.output, m);
+  return m;
+}
+
+DischargeModel load_model_with_config(const std::string& path, const std::string& config) {
+  DischargeModel m = load_discharge_model(path);
+  if (config.empty()) return m;
+  const HydrologyConfig other = read_config(config);
+  HydrologyConfig& own = m.config;
+  auto require_same = [&](bool same, const char* what) {
+    if (!same)
+      throw SettingError(
+          "config", config + ": its " + what + " differs from the model's (train a model on it)");
+  };
+  require_same(other.mode == own.mode, "mode");
+  require_same(other.discharge == own.discharge, "discharge");
+  require_same(other.forcings == own.forcings, "forcings");
+  require_same(other.lead_times == own.lead_times, "lead_times");
+  own.inputs = other.inputs;
+  own.basin_area_km2 = other.basin_area_km2;
+  own.train = other.train, own.validation = other.validation, own.test = other.test;
+  own.path = other.path;
+  return m;
+}
+
+EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
+  if (e.period != "train" && e.period != "validation" && e.period != "test")
+    throw SettingError("period", "'" + e.period + "': expected train, validation or test");
+  DischargeModel m = load_model_with_config(e.model, e.config);
+  const DailySeries s = load_inputs(m.config);
+  const Period p = e.period == "train"        ? m.config.train
+                   : e.period == "validation" ? m.config.validation
+                                              : m.config.test;
+  const Evaluation scores = evaluate_discharge(m, s, p, e.period);
+  EvaluationReport r{to_markdown(scores), e.markdown};
+  if (r.markdown_path.empty())
+    r.markdown_path = std::filesystem::path(e.output).replace_extension(".md").string();
+  OutputSet out;
+  out.add_text(e.output, to_json(scores).dump(2) + "\n");
+  out.add_text(r.markdown_path, r.markdown);
+  out.commit();
+  return r;
+}
+
+LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
+                    const std::vector<ForecastRow>& rows, int64_t history, double area) {
+  const double scale = area > 0 ? 1 / unit_conversion("m3/s", "mm/day", area).scale : 1;
+  const Day issue = rows.front().issue;
+  LinePlot p{.title = "discharge forecast issued " + format_date(issue),
+             .x_label = "days from " + format_date(issue),
+             .y_label = area > 0 ? "discharge (m3/s)" : "discharge (mm/day)"};
+  LineSeries observed{"observed", {}, {}};
+  const std::vector<double>& q = s.at(c.discharge);
+  for (Day d = std::max(s.first, issue - history); d <= issue; ++d) {
+    observed.x.push_back(double(d - issue));
+    observed.y.push_back(value_on(q, s.first, d) * scale);
+  }
+  LineSeries mean{"forecast", {}, {}}, low{"10th pct", {}, {}}, high{"90th pct", {}, {}};
+  // Every forecast line starts at the issue day's observation, so the band visibly leaves it.
+  const double now = observed.y.empty() ? NAN : observed.y.back();
+  if (!std::isnan(now))
+    for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(0), l->y.push_back(now);
+  for (const ForecastRow& r : rows) {
+    for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(double(r.lead));
+    mean.y.push_back(r.discharge * scale);
+    low.y.push_back(r.low * scale);
+    high.y.push_back(r.high * scale);
+  }
+  p.series = {observed, mean, low, high};
+  return p;
+}
+
+ForecastReport forecast_to_files(const ForecastIssue& f) {
+  const bool latest = f.as_of == "latest";
+  Day given = 0;
+  if (!latest) {
+    try {
+      given = parse_date(f.as_of);
+    } catch (const std::invalid_argument& e) {
+      throw SettingError("as_of", e.what());
+    }
+  }
+  DischargeModel m = load_model_with_config(f.model, f.config);
+  const DailySeries s = load_inputs(m.config, DataUse::forecast);
+  const Day as_of = latest ? s.last() : given;
+  if (f.warnings && m.config.mode == RunMode::forecasting &&
+      std::isnan(value_on(s.at(m.config.discharge), s.first, as_of)) && as_of >= s.first &&
+      as_of <= s.last())
+    *f.warnings << "warning: no discharge observed on " << format_date(as_of)
+                << "; the forecast reads it as missing\n";
+  const std::vector<ForecastRow> rows = forecast_as_of(m, s, as_of);
+  const double area = basin_area(m.config);
+  ForecastReport r{forecast_csv(rows, area)};
+  OutputSet out;
+  out.add_text(f.output, r.csv);
+  if (!f.plot.empty())
+    write_line_plot(out.temp_for(f.plot), hydrograph(s, m.config, rows, f.history, area));
+  out.commit();
+  return r;
+}
+
+}  // namespace tessera::hydrology
