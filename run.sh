@@ -60,10 +60,10 @@ else
 fi
 step_done
 
-# (b) configure once; ninja re-runs cmake itself when CMakeLists change.
-if [[ ! -f build/build.ninja ]]; then
-  step "configuring (cmake, Release)"
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+# (b) configure once; ninja re-runs cmake itself when CMakeLists change. Warnings are errors.
+if [[ ! -f build/build.ninja ]] || ! grep -q '^TESSERA_WERROR:BOOL=ON' build/CMakeCache.txt; then
+  step "configuring (cmake, Release, warnings as errors)"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_WERROR=ON
   step_done
 fi
 

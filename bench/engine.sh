@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 STEPS=${1:-10}
 T=${THREADS:-$(nproc)}
 CONFIGS=("unet2d 4 256" "unet3d 1 64" "lstm 256 365")
-TESSERA=build/apps/tessera
+TESSERA=${TESSERA:-build/apps/tessera}  # another build to compare: TESSERA=path bench/engine.sh
 # The first python3 on PATH may lack torch (pyenv, venv); Debian's python3-torch lives in
 # /usr/bin/python3. PYTHON overrides.
 if [[ -z ${PYTHON:-} ]]; then

@@ -23,8 +23,7 @@ std::string catchment_config(const CatchmentFolder& f, Day first, int64_t days) 
   std::ostringstream c;
   c << "# A generated catchment (tessera hydrology synth): daily weather and the discharge of a\n"
     << "# known GR4J + snow model with noise. Edit and train with\n"
-    << "#   tessera hydrology train --config "
-    << "catchment.yaml --output model.h5\n"
+    << "#   tessera hydrology train --config catchment.yaml --output model.h5\n"  // cli-text
     << "mode: " << f.mode << "\n"
     << "inputs:\n"
     << "  - csv: catchment.csv\n"
