@@ -87,14 +87,14 @@ void add_train(CLI::App* group) {
                            .training = &o->training,
                            .batch_help = "crops per step, over all ranks"});
   cmd->add_flag("--reversible", t.reversible, "reversible U-Net: training memory flat in depth");
-  cmd->callback([o] {
+  cmd->callback([cmd, o] {
     AffinityTrainOptions& t = o->run.train;
     t.patch = Shape(o->patch.begin(), o->patch.end());
     t.optimizer = o->training.optimizer;
     t.optimizer_settings = o->training.settings;
     t.lr = o->training.lr;
     o->run.log = &std::cout;
-    run_with_communicator(o->training, [&](Communicator& comm) {
+    run_with_communicator(*cmd, o->training, [&](Communicator& comm) {
       train_affinities(o->run, comm);
       if (comm.rank() == 0) std::cout << "model -> " << o->run.output << "\n";
     });
@@ -127,7 +127,6 @@ void add_segment_options(CLI::App* c, AffinitySegmentation& s) {
   c->add_option("--preview", s.preview, "PNG of a few slices with the segmentation (needs --raw)");
   add_bytes_option(c, "--segment-memory", s.segment.max_memory,
                    "memory for one slab of the segmentation, e.g. 2G");
-  name_setting(c, "max_memory", "--segment-memory");
 }
 
 void add_predict(CLI::App* group) {

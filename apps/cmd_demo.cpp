@@ -46,8 +46,9 @@ void add_demo_command(CLI::App& app) {
   cmd->add_flag("--reversible", o->run.reversible,
                 "reversible U-Net: coupling blocks rebuild their activations in backward");
   add_shared_options(cmd, {.training = &o->training});
-  cmd->callback(
-      [o] { run_with_communicator(o->training, [&](Communicator& comm) { run_demo(*o, comm); }); });
+  cmd->callback([cmd, o] {
+    run_with_communicator(*cmd, o->training, [&](Communicator& comm) { run_demo(*o, comm); });
+  });
 }
 
 }  // namespace tessera::app

@@ -69,8 +69,6 @@ void add_synth(CLI::App* group) {
       ->expected(2)
       ->check(CLI::Range(64, 20000))
       ->capture_default_str();
-  name_setting(cmd, "width", "--size");
-  name_setting(cmd, "height", "--size");
   cmd->add_option("--insects", o->insects, "insects per photo")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();

@@ -1,7 +1,6 @@
 #include "errors.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include "tessera/io/settings.hpp"
 
@@ -9,23 +8,9 @@ namespace tessera::app {
 
 namespace {
 
-const CLI::App* program = nullptr;
-std::map<const CLI::App*, std::map<std::string, std::string>> renamed;
-
-// The innermost subcommand the command line chose.
-const CLI::App* running(const CLI::App& app) {
-  const auto chosen = app.get_subcommands();
-  return chosen.empty() ? &app : running(*chosen.front());
-}
-
-// "" when the running command has no flag for `setting`.
+// "" when the command has no flag for `setting`. A nested setting ("tile.max_memory") is set
+// by its last part's flag.
 std::string flag_for(const CLI::App& cmd, const std::string& setting) {
-  const auto table = renamed.find(&cmd);
-  if (table != renamed.end()) {
-    const auto it = table->second.find(setting);
-    if (it != table->second.end()) return it->second;
-  }
-  // A nested setting ("tile.max_memory") is set by its last part's flag.
   std::string name = setting.substr(setting.find_last_of('.') + 1);
   std::replace(name.begin(), name.end(), '_', '-');
   return cmd.get_option_no_throw("--" + name) ? "--" + name : "";
@@ -33,18 +18,15 @@ std::string flag_for(const CLI::App& cmd, const std::string& setting) {
 
 }  // namespace
 
-void set_program(const CLI::App& p) {
-  program = &p;
+const CLI::App& running_command(const CLI::App& program) {
+  const auto chosen = program.get_subcommands();
+  return chosen.empty() ? program : running_command(*chosen.front());
 }
 
-void name_setting(const CLI::App* cmd, const std::string& setting, const std::string& flag) {
-  renamed[cmd][setting] = flag;
-}
-
-std::string error_text(const std::exception& e) {
+std::string error_text(const CLI::App& command, const std::exception& e) {
   const auto* bad = dynamic_cast<const SettingError*>(&e);
-  if (!bad || !program) return e.what();
-  const std::string flag = flag_for(*running(*program), bad->setting());
+  if (!bad) return e.what();
+  const std::string flag = flag_for(command, bad->setting());
   return flag.empty() ? e.what() : flag + ": " + bad->message();
 }
 

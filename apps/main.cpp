@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
   tessera::app::add_hydrology_command(app);
   tessera::app::add_ecology_command(app);
   tessera::app::add_domain_commands(app);
-  tessera::app::set_program(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -34,7 +33,8 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << " (see tessera --help)\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << tessera::app::error_text(e) << "\n";
+    std::cerr << "error: " << tessera::app::error_text(tessera::app::running_command(app), e)
+              << "\n";
     return 1;
   }
   return 0;

@@ -56,14 +56,14 @@ double learning_rate(const TrainingOptions& o) {
   return o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
 }
 
-void run_with_communicator(const TrainingOptions& o,
+void run_with_communicator(const CLI::App& command, const TrainingOptions& o,
                            const std::function<void(Communicator&)>& train) {
   auto comm = make_communicator(o.communicator);
   try {
     train(*comm);
   } catch (const std::exception& e) {
     if (comm->size() == 1) throw;
-    std::cerr << "error: rank " << comm->rank() << ": " << error_text(e) << std::endl;
+    std::cerr << "error: rank " << comm->rank() << ": " << error_text(command, e) << std::endl;
     comm->abort(1);
     throw;
   }

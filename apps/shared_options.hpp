@@ -39,8 +39,9 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o);
 double learning_rate(const TrainingOptions& o);
 
 // Makes the communicator and runs `train` with it. An error on one rank of several ends every
-// rank (rather than leaving the others waiting in a collective) after printing it once.
-void run_with_communicator(const TrainingOptions& o,
+// rank (rather than leaving the others waiting in a collective) after printing it once, in the
+// words of `command`'s flags.
+void run_with_communicator(const CLI::App& command, const TrainingOptions& o,
                            const std::function<void(Communicator&)>& train);
 
 }  // namespace tessera::app
