@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tessera/io/settings.hpp"
+
 namespace tessera::testing {
 
 template <typename F>
@@ -17,6 +19,22 @@ std::string error_of(F f) {
     f();
   } catch (const std::exception& e) {
     return e.what();
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+// The setting a call's SettingError names: "" and a test failure when it throws another error or
+// none.
+template <typename F>
+std::string setting_of(F f) {
+  try {
+    f();
+  } catch (const SettingError& e) {
+    return e.setting();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a SettingError: " << e.what();
+    return "";
   }
   ADD_FAILURE() << "no exception";
   return "";

@@ -17,20 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using tessera::testing::error_of;
+using tessera::testing::setting_of;
 using ConnectomicsWorkflow = tessera::testing::TempDirTest;
-
-// The setting a call's SettingError names ("" and a failure when it throws another error).
-template <typename F>
-std::string setting_of(F f) {
-  try {
-    f();
-  } catch (const SettingError& e) {
-    return e.setting();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a SettingError: " << e.what();
-  }
-  return "";
-}
 
 TEST(ConnectomicsOutputs, NamesPerThresholdAndBesideTheSegmentation) {
   EXPECT_EQ(output_for_threshold("out/seg.h5:seg", 0.5), "out/seg_t0.5.h5:seg");

@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using tessera::testing::error_of;
+using tessera::testing::setting_of;
 using EcologyWorkflowTest = tessera::testing::TempDirTest;
 
 data::TrapPhotoFolder small_folder(const std::string& folder) {
@@ -28,19 +29,6 @@ data::TrapPhotoFolder small_folder(const std::string& folder) {
           .insect_size = {14, 20},
           .kinds = {"fly", "beetle"},
           .seed = 3};
-}
-
-// The setting a call's SettingError names ("" and a failure when it throws another error).
-template <typename F>
-std::string setting_of(F f) {
-  try {
-    f();
-  } catch (const SettingError& e) {
-    return e.setting();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a SettingError: " << e.what();
-  }
-  return "";
 }
 
 TEST_F(EcologyWorkflowTest, SynthFolderReadsBackAsCocoAndAsYolo) {

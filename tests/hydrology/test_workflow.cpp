@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using tessera::testing::error_of;
+using tessera::testing::setting_of;
 
 class HydrologyWorkflow : public tessera::testing::TempDirTest {
  protected:
@@ -38,19 +39,6 @@ class HydrologyWorkflow : public tessera::testing::TempDirTest {
     return f.config;
   }
 };
-
-// The setting a call's SettingError names ("" and a failure when it throws another error).
-template <typename F>
-std::string setting_of(F f) {
-  try {
-    f();
-  } catch (const SettingError& e) {
-    return e.setting();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a SettingError: " << e.what();
-  }
-  return "";
-}
 
 TEST_F(HydrologyWorkflow, SynthFolderHoldsTheSeriesAndAConfigThatReads) {
   const data::CatchmentFiles f =
