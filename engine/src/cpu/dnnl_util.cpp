@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace tessera::dnnl_util {
 
@@ -20,41 +21,21 @@ dnnl::stream& stream() {
 
 namespace {
 
+// Each tessera data type and its oneDNN twin: one table for both directions.
+constexpr std::pair<DataType, memory::data_type> kTypes[] = {
+    {DataType::f32, memory::data_type::f32}, {DataType::bf16, memory::data_type::bf16},
+    {DataType::f16, memory::data_type::f16}, {DataType::s32, memory::data_type::s32},
+    {DataType::s8, memory::data_type::s8},   {DataType::u8, memory::data_type::u8}};
+
 memory::data_type dnnl_type(DataType t) {
-  switch (t) {
-    case DataType::f32:
-      return memory::data_type::f32;
-    case DataType::bf16:
-      return memory::data_type::bf16;
-    case DataType::f16:
-      return memory::data_type::f16;
-    case DataType::s32:
-      return memory::data_type::s32;
-    case DataType::s8:
-      return memory::data_type::s8;
-    case DataType::u8:
-      return memory::data_type::u8;
-  }
-  throw std::logic_error("unknown data type");
+  for (const auto& [ours, theirs] : kTypes)
+    if (ours == t) return theirs;
+  throw std::logic_error("data type " + to_string(t) + " has no oneDNN twin");
 }
 
 DataType tessera_type(memory::data_type t) {
-  switch (t) {
-    case memory::data_type::f32:
-      return DataType::f32;
-    case memory::data_type::bf16:
-      return DataType::bf16;
-    case memory::data_type::f16:
-      return DataType::f16;
-    case memory::data_type::s32:
-      return DataType::s32;
-    case memory::data_type::s8:
-      return DataType::s8;
-    case memory::data_type::u8:
-      return DataType::u8;
-    default:
-      break;
-  }
+  for (const auto& [ours, theirs] : kTypes)
+    if (theirs == t) return ours;
   throw std::logic_error("oneDNN data type " + std::to_string(int(t)) + " has no tessera twin");
 }
 
