@@ -15,56 +15,40 @@ std::string kind_name(PoolKind k) {
   return k == PoolKind::max ? "max pooling" : "avg pooling";
 }
 
-// Window settings as oneDNN takes them (the public op has filled in the defaults).
-struct Window {
-  memory::dims kernel, stride, padding;
-};
-
-Window window_of(const PoolParams& p) {
-  return {p.kernel, p.stride, p.padding};
-}
-
-Shape output_shape(const Shape& x_shape, const Window& w) {
-  Shape y = x_shape;
-  for (size_t i = 0; i < w.kernel.size(); ++i)
-    y[i + 2] = (x_shape[i + 2] + 2 * w.padding[i] - w.kernel[i]) / w.stride[i] + 1;
-  return y;
-}
-
 dnnl::algorithm algorithm_of(PoolKind k) {
   return k == PoolKind::max ? dnnl::algorithm::pooling_max
                             : dnnl::algorithm::pooling_avg_exclude_padding;
 }
 
-du::Key window_key(const char* op, const memory::desc& x_md, const PoolParams& p, const Window& w) {
+// `p` arrives resolved: the public op has filled in stride and padding.
+du::Key window_key(const char* op, const memory::desc& x_md, const PoolParams& p) {
   du::Key key(op);
-  key.add(x_md).add(int64_t(p.kind)).add(w.kernel).add(w.stride).add(w.padding);
+  key.add(x_md).add(int64_t(p.kind)).add(p.kernel).add(p.stride).add(p.padding);
   return key;
 }
 
 // The forward primitive for input layout `x_md`; backward re-fetches it as its hint.
 const du::Cached<dnnl::pooling_forward>& forward_entry(const memory::desc& x_md,
-                                                       const PoolParams& p, const Window& w,
-                                                       bool training) {
-  du::Key key = window_key("pool_fwd", x_md, p, w);
+                                                       const PoolParams& p, bool training) {
+  du::Key key = window_key("pool_fwd", x_md, p);
   key.add(int64_t(training));
   return du::cached<dnnl::pooling_forward>(key, [&] {
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-    const memory::desc y_md = du::any_desc(output_shape(x_md.dims(), w));
-    dnnl::pooling_forward::desc d(prop, algorithm_of(p.kind), x_md, y_md, w.stride, w.kernel,
-                                  w.padding, w.padding);
+    const memory::desc y_md = du::any_desc(pool_output_shape(x_md.dims(), p));
+    dnnl::pooling_forward::desc d(prop, algorithm_of(p.kind), x_md, y_md, p.stride, p.kernel,
+                                  p.padding, p.padding);
     return dnnl::pooling_forward::primitive_desc(d, du::default_attr(), du::engine());
   });
 }
 
 const du::Cached<dnnl::pooling_backward>& backward_entry(const memory::desc& x_md,
-                                                         const PoolParams& p, const Window& w) {
-  return du::cached<dnnl::pooling_backward>(window_key("pool_bwd", x_md, p, w), [&] {
-    const auto& fwd = forward_entry(x_md, p, w, /*training=*/true);
+                                                         const PoolParams& p) {
+  return du::cached<dnnl::pooling_backward>(window_key("pool_bwd", x_md, p), [&] {
+    const auto& fwd = forward_entry(x_md, p, /*training=*/true);
     // diff_dst takes the forward dst layout so the max-pooling workspace indexes it correctly.
-    dnnl::pooling_backward::desc d(algorithm_of(p.kind), x_md, fwd.pd.dst_desc(), w.stride,
-                                   w.kernel, w.padding, w.padding);
+    dnnl::pooling_backward::desc d(algorithm_of(p.kind), x_md, fwd.pd.dst_desc(), p.stride,
+                                   p.kernel, p.padding, p.padding);
     return dnnl::pooling_backward::primitive_desc(d, du::default_attr(), du::engine(), fwd.pd);
   });
 }
@@ -72,8 +56,7 @@ const du::Cached<dnnl::pooling_backward>& backward_entry(const memory::desc& x_m
 }  // namespace
 
 PoolResult CpuBackend::pool_forward(const Tensor& x, const PoolParams& p, bool training) {
-  const Window w = window_of(p);
-  const auto& e = forward_entry(du::desc_of(x), p, w, training);
+  const auto& e = forward_entry(du::desc_of(x), p, training);
   PoolResult r;
   r.y = du::make_tensor(e.pd.dst_desc());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, du::memory_of(x)},
@@ -90,8 +73,7 @@ PoolResult CpuBackend::pool_forward(const Tensor& x, const PoolParams& p, bool t
 Tensor CpuBackend::pool_backward(const Tensor& dy, const Tensor& workspace, const Layout& x_layout,
                                  const PoolParams& p) {
   const std::string what = kind_name(p.kind);
-  const Window w = window_of(p);
-  const auto& e = backward_entry(du::desc_of(x_layout), p, w);
+  const auto& e = backward_entry(du::desc_of(x_layout), p);
   const memory::desc ws_md = e.pd.workspace_desc();
   if (ws_md.get_size() > 0 && (!workspace.defined() || du::desc_of(workspace) != ws_md))
     throw std::invalid_argument(what +

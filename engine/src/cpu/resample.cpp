@@ -10,12 +10,6 @@ namespace {
 using dnnl::memory;
 namespace du = dnnl_util;
 
-Shape output_shape(const Shape& x_shape, const Shape& scale) {
-  Shape y = x_shape;
-  for (size_t i = 0; i < scale.size(); ++i) y[i + 2] *= scale[i];
-  return y;
-}
-
 dnnl::algorithm algorithm_of(UpsampleMode m) {
   return m == UpsampleMode::nearest ? dnnl::algorithm::resampling_nearest
                                     : dnnl::algorithm::resampling_linear;
@@ -33,7 +27,7 @@ const du::Cached<dnnl::resampling_forward>& forward_entry(const memory::desc& x_
                                                           const Shape& scale) {
   return du::cached<dnnl::resampling_forward>(resample_key("resample_fwd", x_md, m, scale), [&] {
     const std::vector<float> factors(scale.begin(), scale.end());
-    const memory::desc y_md = du::any_desc(output_shape(x_md.dims(), scale));
+    const memory::desc y_md = du::any_desc(upsample_output_shape(x_md.dims(), scale));
     dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_training, algorithm_of(m), factors,
                                      x_md, y_md);
     return dnnl::resampling_forward::primitive_desc(d, du::default_attr(), du::engine());

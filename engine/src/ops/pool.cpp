@@ -45,14 +45,15 @@ PoolParams resolve_window(const PoolParams& p, const Shape& x_shape) {
   return w;
 }
 
-Shape output_shape(const Shape& x_shape, const PoolParams& w) {
+}  // namespace
+
+Shape pool_output_shape(const Shape& x_shape, const PoolParams& p) {
+  const PoolParams w = resolve_window(p, x_shape);
   Shape y = x_shape;
   for (size_t i = 0; i < w.kernel.size(); ++i)
     y[i + 2] = (x_shape[i + 2] + 2 * w.padding[i] - w.kernel[i]) / w.stride[i] + 1;
   return y;
 }
-
-}  // namespace
 
 PoolResult pool_forward(const Tensor& x, const PoolParams& p, bool training) {
   require_defined(kind_name(p.kind), x);
@@ -65,7 +66,7 @@ Tensor pool_backward(const Tensor& dy, const Tensor& workspace, const Layout& x_
   const std::string what = kind_name(p.kind) + " backward";
   require_defined(what, dy, "dy");
   const PoolParams w = resolve_window(p, x_layout.dims);
-  const Shape y_shape = output_shape(x_layout.dims, w);
+  const Shape y_shape = pool_output_shape(x_layout.dims, w);
   if (dy.shape() != y_shape)
     throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) +
                                 " does not match the output " + to_string(y_shape) + " of input " +

@@ -26,6 +26,12 @@ void check_args(const std::string& what, const Shape& x_shape, const Shape& scal
 
 }  // namespace
 
+Shape upsample_output_shape(const Shape& x_shape, const Shape& scale) {
+  Shape y = x_shape;
+  for (size_t i = 0; i < scale.size() && i + 2 < y.size(); ++i) y[i + 2] *= scale[i];
+  return y;
+}
+
 Tensor upsample_forward(const Tensor& x, UpsampleMode mode, const Shape& scale) {
   require_defined(mode_name(mode), x);
   check_args(mode_name(mode), x.shape(), scale);
@@ -37,8 +43,7 @@ Tensor upsample_backward(const Tensor& dy, const Layout& x_layout, UpsampleMode 
   const std::string what = mode_name(mode) + " backward";
   require_defined(what, dy, "dy");
   check_args(what, x_layout.dims, scale);
-  Shape y_shape = x_layout.dims;
-  for (size_t i = 0; i < scale.size(); ++i) y_shape[i + 2] *= scale[i];
+  const Shape y_shape = upsample_output_shape(x_layout.dims, scale);
   if (dy.shape() != y_shape)
     throw std::invalid_argument(what + ": dy " + to_string(dy.shape()) +
                                 " does not match the output " + to_string(y_shape) + " of input " +

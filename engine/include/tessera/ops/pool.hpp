@@ -18,6 +18,9 @@ struct PoolResult {
   Tensor workspace;  // max pooling in training: where the maxima were; needed by backward
 };
 
+// Output shape of pooling x_shape [N,C,*S]: S' = (S + 2p - K) / s + 1 (checks the settings).
+Shape pool_output_shape(const Shape& x_shape, const PoolParams& p);
+
 // x [N,C,*S] -> y [N,C,*S'], S' = (S + 2p - K) / s + 1
 PoolResult pool_forward(const Tensor& x, const PoolParams& p, bool training);
 // dy [N,C,*S'] -> dx in the layout `x_layout` of the forward input (its shape and layout)

@@ -6,6 +6,9 @@ namespace tessera {
 
 enum class UpsampleMode { nearest, linear };
 
+// Output shape of upsampling x_shape [N,C,*S] by `scale`: [N,C,*S*scale].
+Shape upsample_output_shape(const Shape& x_shape, const Shape& scale);
+
 // x [N,C,*S] -> [N,C,*S*scale]; scale per spatial dim
 Tensor upsample_forward(const Tensor& x, UpsampleMode mode, const Shape& scale);
 // dy [N,C,*S*scale] -> dx in the layout `x_layout` of the forward input
