@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/json_text.hpp"
 #include "tessera/model/registry.hpp"
 
 namespace tessera {
@@ -111,6 +112,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw std::runtime_error("checkpoint '" + path + "' does not exist");
   Checkpoint ck;
+  const std::string where = "checkpoint '" + path + "'";
   try {
     if (!H5::H5File::isHdf5(path))
       throw std::runtime_error("checkpoint '" + path + "' is not an HDF5 file");
@@ -120,15 +122,17 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (read_int_attr(f, "version") > kVersion)
       throw std::runtime_error("checkpoint '" + path + "' is from a newer tessera (version " +
                                std::to_string(read_int_attr(f, "version")) + ")");
-    ck.model = make_module(json::parse(read_string_attr(f, "architecture")));
-    ck.metadata = json::parse(read_string_attr(f, "metadata"));
+    ck.model =
+        make_module(parse_json(read_string_attr(f, "architecture"), where + " architecture"));
+    ck.metadata = parse_json(read_string_attr(f, "metadata"), where + " metadata");
     ck.step = read_int_attr(f, "step");
     for (Param* p : ck.model->parameters()) read_tensor(f, "/weights/" + p->name, p->value, path);
     for (auto& [name, t] : ck.model->buffers()) read_tensor(f, "/buffers/" + name, *t, path);
     if (f.attrExists("optimizer")) {
-      ck.optimizer = make_optimizer(json::parse(read_string_attr(f, "optimizer")));
+      ck.optimizer =
+          make_optimizer(parse_json(read_string_attr(f, "optimizer"), where + " optimizer"));
       ck.optimizer->set_steps(read_int_attr(f, "optimizer_steps"));
-      for (const auto& key : json::parse(read_string_attr(f, "state_keys"))) {
+      for (const auto& key : parse_json(read_string_attr(f, "state_keys"), where + " state_keys")) {
         const std::string k = key.get<std::string>();
         ck.optimizer->state()[k] = read_dataset(f, "/optimizer/" + k, path);
       }

@@ -1,6 +1,7 @@
 // make_optimizer: optimizers by name and settings, for training commands and checkpoints. The
 // one place that knows every optimizer, so that no optimizer needs to know another.
 #include "optimizer_util.hpp"
+#include "tessera/io/json_text.hpp"
 #include "tessera/train/kfac.hpp"
 #include "tessera/train/optimizer.hpp"
 
@@ -31,8 +32,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& type, const std::st
   if (settings.empty()) return make_optimizer(config);
   nlohmann::json over;
   try {
-    over = nlohmann::json::parse(settings);
-  } catch (const nlohmann::json::parse_error&) {
+    over = parse_json(settings, "optimizer settings");
+  } catch (const std::runtime_error&) {
     throw std::invalid_argument("optimizer settings are not JSON: " + settings);
   }
   if (!over.is_object())
