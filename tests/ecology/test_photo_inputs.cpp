@@ -40,6 +40,18 @@ TEST_F(PhotoInputs, TruncatedPhotosAreRefusedNotFilledWithGrey) {
              "cut.png: the PNG is truncated");
 }
 
+// Real camera JPEGs (Roboflow's re-encodes of field photos) pass the whole-photo check.
+TEST(SharedPhotos, RealTrapPhotosAreWhole) {
+  const std::string folder = std::string(TESSERA_SHARED_DATA) + "/ecology/sticky_traps";
+  if (!fs::exists(folder)) GTEST_SKIP() << folder << " is absent";
+  const std::vector<std::string> photos = list_photos(folder);
+  EXPECT_EQ(photos.size(), 60u);
+  for (const std::string& p : photos) {
+    const cv::Mat m = read_photo(folder + "/" + p);
+    EXPECT_EQ(std::min(m.cols, m.rows), 1536) << p;  // some stand upright
+  }
+}
+
 TEST_F(PhotoInputs, HugeSizesAreRefusedFromTheHeader) {
   using tessera::testing::jpeg_claiming;
   using tessera::testing::png_claiming;
