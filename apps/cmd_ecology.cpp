@@ -35,7 +35,7 @@ void add_detect_options(CLI::App* c, PhotoDetection& d) {
   add_bytes_option(c, "--max-memory", d.detect.tile.max_memory,
                    "memory budget for the network's tiles, e.g. 2G");
   c->add_option("--max-detections", d.detect.decode.max_detections, "per photo, the best scoring")
-      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
       ->capture_default_str();
   c->add_option("--min-score", d.detect.decode.min_score, "scores below are never detections")
       ->check(CLI::Range(0.001, 0.999))
