@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 
 #include "photo_bytes.hpp"
 #include "temp_dir.hpp"
+#include "tessera/ecology/detection_files.hpp"
 #include "tessera/ecology/photos.hpp"
 #include "tessera/ecology/workflow.hpp"
 
@@ -98,6 +101,28 @@ TEST_F(CorruptInputs, CocoJson) {
   const int refused = replay(corpus(valid, valid.size() - 2, 60, 1), "coco.json",
                              [](const std::string& p) { expect_consistent(read_coco(p)); });
   EXPECT_GE(refused, 60);
+}
+
+TEST_F(CorruptInputs, DetectionFiles) {
+  // COCO results as detect writes them, and its photos.json.
+  write_coco_results(path("valid.json"),
+                     {{1, 1, {10, 10, 20, 20}, 0.75}, {2, 2, {30, 5, 30, 40}, 0.5}});
+  std::ifstream in(path("valid.json"));
+  const std::string results((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_GE(replay(corpus(results, results.size() - 2, 40, 7), "detections.json",
+                   [](const std::string& p) {
+                     for (const Annotation& a : read_coco_results(p)) {
+                       EXPECT_GT(a.box.width, 0);
+                       EXPECT_TRUE(a.score >= 0 && a.score <= 1);
+                     }
+                   }),
+            40);
+  const std::string photos = detection_photos_json(
+      {{{{1, "a.jpg", 64, 48}, {2, "n/b.jpg", 64, 48}}, {{1, "moth"}}, {}}, 0.25});
+  EXPECT_GE(
+      replay(corpus(photos, photos.size() - 2, 40, 8), "photos.json",
+             [](const std::string& p) { expect_consistent(read_detection_photos(p).photos); }),
+      40);
 }
 
 TEST_F(CorruptInputs, YoloLabels) {
