@@ -28,11 +28,14 @@ void check_one_source(const char* command, const PhotoDetection& d, const std::s
 
 // The options of every command that detects: the photos, the tiles and the decoding.
 void add_detect_options(CLI::App* c, PhotoDetection& d) {
-  c->add_option("--images", d.images, "folder of photos (searched recursively)")->required();
+  c->add_option("--images", d.images,
+                "folder of photos (searched recursively), one photo, or an Ultralytics data.yaml "
+                "(its val split)")
+      ->required();
   add_bytes_option(c, "--max-memory", d.detect.tile.max_memory,
                    "memory budget for the network's tiles, e.g. 2G");
   c->add_option("--max-detections", d.detect.decode.max_detections, "per photo, the best scoring")
-      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
       ->capture_default_str();
   c->add_option("--min-score", d.detect.decode.min_score, "scores below are never detections")
       ->check(CLI::Range(0.001, 0.999))
@@ -97,10 +100,11 @@ void add_train(CLI::App* group) {
   auto o = std::make_shared<DetectorTraining>();
   auto training = std::make_shared<TrainingOptions>();
   DetectorTrainOptions& t = o->train;
-  cmd->add_option("--images", o->images, "folder of photos")->required();
-  cmd->add_option("--annotations", o->annotations,
-                  "COCO JSON, or a folder of YOLO .txt labels with classes.txt")
+  cmd->add_option("--images", o->images, "folder of photos, or an Ultralytics data.yaml")
       ->required();
+  cmd->add_option("--annotations", o->annotations,
+                  "COCO JSON, a folder of YOLO .txt labels with classes.txt, or an Ultralytics "
+                  "data.yaml (its train split; labels/ beside images/)");
   cmd->add_option("--output", o->output, "checkpoint to write (.h5)")->required();
   cmd->add_option("--steps", t.steps, "training steps")
       ->check(CLI::Range(1, 10000000))
@@ -136,7 +140,8 @@ void add_detect(CLI::App* group) {
   cmd->add_option("--annotations", o->detection.annotations,
                   "take the photos and their image ids from these annotations");
   cmd->add_option("--output", o->output,
-                  "folder for detections.json (COCO results), detections.csv, photos.json and "
+                  "folder for detections.json (COCO results: every box above --min-score), "
+                  "detections.csv (the boxes counted: score >= the threshold), photos.json and "
                   "annotated/")
       ->required();
   cmd->add_flag("!--no-annotated", o->annotated, "do not draw the boxes on copies of the photos");
@@ -177,14 +182,18 @@ void add_count(CLI::App* group) {
 void add_evaluate(CLI::App* group) {
   auto* cmd = group->add_subcommand("evaluate", "mAP, precision / recall and count error as JSON");
   auto o = std::make_shared<DetectionScoring>(DetectionScoring{.detection = detection_defaults()});
-  cmd->add_option("--annotations", o->detection.annotations, "the truth: COCO JSON or YOLO labels")
-      ->required();
+  cmd->add_option("--annotations", o->detection.annotations,
+                  "the truth: COCO JSON, YOLO labels or a data.yaml (its val split; or give the "
+                  "data.yaml as --images)");
   cmd->add_option("--model", o->detection.model, "detect with this checkpoint")
       ->check(CLI::ExistingFile);
   cmd->add_option("--detections", o->detections,
-                  "or score COCO results JSON (detect's detections.json, run with --annotations)");
+                  "or score COCO results JSON (detect's detections.json, joined to the truth by "
+                  "file name through the photos.json beside it)");
   add_detect_options(cmd, o->detection);
-  cmd->add_option("--output", o->output, "write the scores here as JSON");
+  cmd->add_option("--output", o->output,
+                  "write the scores here as JSON, with <name>_per_category.csv and "
+                  "<name>_pr_curve.png (precision-recall curves) beside it");
   cmd->callback([o] {
     check_one_source("evaluate", o->detection, o->detections);
     std::cout << score_photos(*o).dump(2) << "\n";

@@ -1,6 +1,7 @@
 #include "tessera/ecology/annotations.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,10 +9,13 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
+#include "tessera/ecology/photos.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/json_text.hpp"
 
 namespace tessera::ecology {
 namespace {
@@ -23,19 +27,30 @@ using nlohmann::json;
   throw std::runtime_error(path + ": " + what);
 }
 
+// Annotation files are far smaller than this; a larger one is not annotations.
 json read_json(const std::string& path) {
-  if (!fs::is_regular_file(path)) fail(path, "no such file");
-  std::ifstream in(path);
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
-  }
+  return read_json_file(path, {.max_depth = 16, .max_bytes = std::size_t(1) << 30});
+}
+
+// A photo's name as annotations give it must stay inside the photo folder: an absolute path or
+// one climbing out with ".." would read (and draw over) files the user never named.
+void check_file_name(const std::string& path, const std::string& name, const std::string& where) {
+  const fs::path p = fs::path(name).lexically_normal();
+  if (name.empty() || p.empty()) fail(path, where + ": file_name is empty");
+  if (std::any_of(name.begin(), name.end(), [](char c) { return std::iscntrl((unsigned char)c); }))
+    fail(path, where + ": file_name holds control characters");
+  if (p.is_absolute() || p.has_root_name() || *p.begin() == "..")
+    fail(path, where + ": file_name '" + name +
+                   "' leaves the photo folder; names must be relative paths inside it");
 }
 
 template <typename T>
 T field(const std::string& path, const json& entry, const char* key, const std::string& where) {
   if (!entry.is_object() || !entry.contains(key)) fail(path, where + " has no '" + key + "'");
+  // An id or size of 1.5 or 1e30 is no integer (and 1e30 has none to convert to).
+  if constexpr (std::is_integral_v<T>)
+    if (!entry.at(key).is_number_integer())
+      fail(path, where + ": '" + key + "' must be an integer: " + entry.at(key).dump());
   try {
     return entry.at(key).get<T>();
   } catch (const json::exception&) {
@@ -76,9 +91,16 @@ std::vector<ImageInfo> coco_images(const std::string& path, const json& j) {
                  field<std::string>(path, e, "file_name", where),
                  field<int64_t>(path, e, "width", where), field<int64_t>(path, e, "height", where)};
     if (im.width < 1 || im.height < 1) fail(path, where + ": width and height must be positive");
+    if (im.width > max_photo_side || im.height > max_photo_side)
+      fail(path, where + ": width and height must be at most " + std::to_string(max_photo_side));
+    check_file_name(path, im.file_name, where);
     images.push_back(im);
   }
   require_unique_ids(path, images, "image");
+  std::set<std::string> names;
+  for (const ImageInfo& im : images)
+    if (!names.insert(fs::path(im.file_name).lexically_normal().generic_string()).second)
+      fail(path, "file_name '" + im.file_name + "' appears twice");
   return images;
 }
 
@@ -91,6 +113,7 @@ std::vector<Category> coco_categories(const std::string& path, const json& j) {
     const std::string where = "categories[" + std::to_string(i) + "]";
     categories.push_back(
         {field<int64_t>(path, e, "id", where), field<std::string>(path, e, "name", where)});
+    if (categories.back().name.empty()) fail(path, where + ": name is empty");
   }
   require_unique_ids(path, categories, "category");
   return categories;
@@ -106,6 +129,27 @@ void check_on_image(const std::string& path, const Box& b, const ImageInfo& im,
                    std::to_string(b.width) + ", " + std::to_string(b.height) + "] lies off image " +
                    std::to_string(im.id) + " (" + std::to_string(im.width) + " x " +
                    std::to_string(im.height) + ")");
+}
+
+// One line "class x_centre y_centre width height" of a YOLO label file, in pixels of `im`.
+Annotation yolo_box(const std::string& path, int64_t number, const std::string& line,
+                    const ImageInfo& im, std::size_t classes) {
+  std::istringstream fields(line);
+  double cls = 0, cx = 0, cy = 0, w = 0, h = 0;
+  std::string extra;
+  const std::string where = "line " + std::to_string(number);
+  if (!(fields >> cls >> cx >> cy >> w >> h) || (fields >> extra))
+    fail(path, where + ": expected 'class x_centre y_centre width height'");
+  if (cls != std::floor(cls) || cls < 0 || cls >= double(classes))
+    fail(path, where + ": class " + std::to_string(cls) + " is not one of the " +
+                   std::to_string(classes) + " classes");
+  for (double v : {cx, cy, w, h})
+    if (!(v >= 0 && v <= 1)) fail(path, where + ": box values must be normalised to [0, 1]");
+  if (!(w > 0 && h > 0)) fail(path, where + ": box width and height must be positive");
+  const double W = double(im.width), H = double(im.height);
+  const Annotation a{im.id, int64_t(cls), {(cx - w / 2) * W, (cy - h / 2) * H, w * W, h * H}, 1};
+  check_on_image(path, a.box, im, where);
+  return a;
 }
 
 }  // namespace
@@ -181,42 +225,50 @@ void write_coco_results(const std::string& path, const std::vector<Annotation>& 
   write_atomically(path, out.dump(1) + "\n");
 }
 
-Dataset read_yolo(const std::string& folder, const std::vector<ImageInfo>& images) {
-  const std::string names_path = (fs::path(folder) / "classes.txt").string();
-  if (!fs::is_regular_file(names_path)) fail(names_path, "no such file (YOLO class names)");
-  Dataset d{images, {}, {}};
-  std::ifstream names(names_path);
+std::vector<Category> read_yolo_classes(const std::string& path) {
+  if (!fs::is_regular_file(path)) fail(path, "no such file (YOLO class names)");
+  std::vector<Category> categories;
+  std::ifstream names(path);
+  int64_t number = 0;
   for (std::string line; std::getline(names, line);) {
+    ++number;
     line.erase(line.find_last_not_of(" \t\r") + 1);
-    if (!line.empty()) d.categories.push_back({int64_t(d.categories.size()), line});
+    if (std::any_of(line.begin(), line.end(),
+                    [](char c) { return std::iscntrl((unsigned char)c); }))
+      fail(path, "line " + std::to_string(number) + ": a class name holds control characters");
+    if (!line.empty()) categories.push_back({int64_t(categories.size()), line});
   }
-  if (d.categories.empty()) fail(names_path, "names no class");
-  for (const ImageInfo& im : images) {
-    const std::string path = (fs::path(folder) / fs::path(im.file_name).stem()).string() + ".txt";
+  if (categories.empty()) fail(path, "names no class");
+  return categories;
+}
+
+Dataset read_yolo_labels(const std::vector<ImageInfo>& images,
+                         const std::vector<std::string>& label_files,
+                         const std::vector<Category>& categories) {
+  if (label_files.size() != images.size())
+    throw std::invalid_argument("read_yolo_labels: a label file per image");
+  Dataset d{images, categories, {}};
+  for (size_t i = 0; i < images.size(); ++i) {
+    const ImageInfo& im = images[i];
+    const std::string& path = label_files[i];
     std::ifstream in(path);
     if (!in) continue;  // no label file: no objects on that image
     int64_t number = 0;
     for (std::string line; std::getline(in, line);) {
       ++number;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      std::istringstream fields(line);
-      double cls = 0, cx = 0, cy = 0, w = 0, h = 0;
-      std::string extra;
-      const std::string where = "line " + std::to_string(number);
-      if (!(fields >> cls >> cx >> cy >> w >> h) || (fields >> extra))
-        fail(path, where + ": expected 'class x_centre y_centre width height'");
-      if (cls != std::floor(cls) || cls < 0 || cls >= double(d.categories.size()))
-        fail(path, where + ": class " + std::to_string(cls) + " is not one of the " +
-                       std::to_string(d.categories.size()) + " in classes.txt");
-      for (double v : {cx, cy, w, h})
-        if (!(v >= 0 && v <= 1)) fail(path, where + ": box values must be normalised to [0, 1]");
-      if (!(w > 0 && h > 0)) fail(path, where + ": box width and height must be positive");
-      const double W = double(im.width), H = double(im.height);
-      d.annotations.push_back(
-          {im.id, int64_t(cls), {(cx - w / 2) * W, (cy - h / 2) * H, w * W, h * H}, 1});
+      d.annotations.push_back(yolo_box(path, number, line, im, categories.size()));
     }
   }
   return d;
+}
+
+Dataset read_yolo(const std::string& folder, const std::vector<ImageInfo>& images) {
+  std::vector<std::string> label_files;
+  for (const ImageInfo& im : images)
+    label_files.push_back((fs::path(folder) / fs::path(im.file_name).stem()).string() + ".txt");
+  return read_yolo_labels(images, label_files,
+                          read_yolo_classes((fs::path(folder) / "classes.txt").string()));
 }
 
 void write_yolo(const std::string& folder, const Dataset& d) {

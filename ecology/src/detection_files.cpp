@@ -1,7 +1,8 @@
 #include "tessera/ecology/detection_files.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tessera/formats/csv_table.hpp"
+#include "tessera/io/json_text.hpp"
 
 namespace tessera::ecology {
 
@@ -17,7 +19,7 @@ using formats::csv_field;
 
 std::string detections_csv(const std::vector<ImageInfo>& images,
                            const std::vector<Category>& categories,
-                           const std::vector<Annotation>& detections) {
+                           const std::vector<Annotation>& detections, double score_threshold) {
   std::map<int64_t, const ImageInfo*> image;
   std::map<int64_t, std::string> name;
   for (const ImageInfo& i : images) image[i.id] = &i;
@@ -26,9 +28,10 @@ std::string detections_csv(const std::vector<ImageInfo>& images,
   out.precision(10);
   out << "file,image_id,category_id,category,score,x,y,width,height\n";
   for (const Annotation& d : detections)
-    out << csv_field(image.at(d.image_id)->file_name) << "," << d.image_id << "," << d.category_id
-        << "," << csv_field(name.at(d.category_id)) << "," << d.score << "," << d.box.x << ","
-        << d.box.y << "," << d.box.width << "," << d.box.height << "\n";
+    if (d.score >= score_threshold)
+      out << csv_field(image.at(d.image_id)->file_name) << "," << d.image_id << "," << d.category_id
+          << "," << csv_field(name.at(d.category_id)) << "," << d.score << "," << d.box.x << ","
+          << d.box.y << "," << d.box.width << "," << d.box.height << "\n";
   return out.str();
 }
 
@@ -49,13 +52,79 @@ std::string detection_photos_json(const DetectionPhotos& p) {
 
 DetectionPhotos read_detection_photos(const std::string& path) {
   DetectionPhotos p{read_coco(path), 0.5};
-  std::ifstream in(path);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  const nlohmann::json j = read_json_file(path);
   const auto t = j.find("score_threshold");
   if (t == j.end() || !t->is_number() || !(t->get<double>() >= 0 && t->get<double>() <= 1))
     throw std::runtime_error(path + ": no score_threshold in [0, 1] (not written by detect?)");
   p.score_threshold = t->get<double>();
   return p;
+}
+
+namespace {
+
+// Path components of a photo's name, as a key that ignores "./" and the separator used.
+std::vector<std::string> name_parts(const std::string& file_name) {
+  std::vector<std::string> parts;
+  for (const auto& p : std::filesystem::path(file_name).lexically_normal())
+    if (!p.empty() && p != ".") parts.push_back(p.generic_string());
+  return parts;
+}
+
+// Whether one name is the other with leading folders added.
+bool ends_alike(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  return n > 0 && std::equal(a.end() - long(n), a.end(), b.end() - long(n));
+}
+
+// The index in `run` of the photo named like `t`.
+std::size_t run_photo_of(const ImageInfo& t, const std::vector<ImageInfo>& run,
+                         const std::string& source) {
+  const std::vector<std::string> key = name_parts(t.file_name);
+  std::vector<std::size_t> exact, alike;
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    const std::vector<std::string> other = name_parts(run[i].file_name);
+    if (other == key)
+      exact.push_back(i);
+    else if (ends_alike(other, key))
+      alike.push_back(i);
+  }
+  const std::vector<std::size_t>& found = exact.empty() ? alike : exact;
+  if (found.empty())
+    throw std::runtime_error(source + ": the annotated photo " + t.file_name +
+                             " is not among the photos detect ran on; run detect on the "
+                             "annotated photos");
+  if (found.size() > 1)
+    throw std::runtime_error(source + ": the annotated photo " + t.file_name + " could be any of " +
+                             run[found[0]].file_name + " and " + run[found[1]].file_name +
+                             " of the detect run; run detect with the annotations");
+  return found[0];
+}
+
+}  // namespace
+
+std::vector<Annotation> join_by_file_name(const std::vector<Annotation>& detections,
+                                          const std::vector<ImageInfo>& run,
+                                          const std::vector<ImageInfo>& truth,
+                                          const std::string& source) {
+  std::map<int64_t, int64_t> truth_id;                     // run id -> truth id
+  std::map<int64_t, const ImageInfo*> truth_of_run_photo;  // to refuse two on one
+  for (const ImageInfo& t : truth) {
+    const ImageInfo& r = run[run_photo_of(t, run, source)];
+    const auto [other, fresh] = truth_of_run_photo.emplace(r.id, &t);
+    if (!fresh)
+      throw std::runtime_error(source + ": the annotated photos " + other->second->file_name +
+                               " and " + t.file_name + " both match " + r.file_name +
+                               " of the detect run; run detect with the annotations");
+    truth_id[r.id] = t.id;
+  }
+  std::vector<Annotation> out;
+  for (Annotation a : detections) {
+    const auto id = truth_id.find(a.image_id);
+    if (id == truth_id.end()) continue;
+    a.image_id = id->second;
+    out.push_back(a);
+  }
+  return out;
 }
 
 cv::Mat draw_detections(const cv::Mat& bgr, const std::vector<Annotation>& detections,

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
+
+#include "tessera/formats/csv_table.hpp"
 
 namespace tessera::ecology {
 namespace {
@@ -52,18 +55,24 @@ double iou(const Box& a, const Box& b) {
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
+PrCurve precision_recall_curve(const std::vector<Annotation>& truth,
+                               const std::vector<Annotation>& detections, double iou_threshold) {
+  const Matches m = match(truth, detections, iou_threshold);
+  PrCurve c;
+  double tp = 0;
+  for (size_t i = 0; i < m.hit.size(); ++i) {
+    tp += m.hit[i];
+    c.precision.push_back(tp / double(i + 1));
+    c.recall.push_back(m.truth > 0 ? tp / double(m.truth) : 0);
+  }
+  return c;
+}
+
 double average_precision(const std::vector<Annotation>& truth,
                          const std::vector<Annotation>& detections, double iou_threshold) {
-  const Matches m = match(truth, detections, iou_threshold);
-  if (m.truth == 0) return NAN;
-  const size_t n = m.hit.size();
-  std::vector<double> precision(n), recall(n);
-  double tp = 0;
-  for (size_t i = 0; i < n; ++i) {
-    tp += m.hit[i];
-    precision[i] = tp / double(i + 1);
-    recall[i] = tp / double(m.truth);
-  }
+  if (truth.empty()) return NAN;
+  auto [recall, precision] = precision_recall_curve(truth, detections, iou_threshold);
+  const size_t n = recall.size();
   // The envelope: precision at a recall is the best precision at that recall or beyond.
   for (size_t i = n; i-- > 1;) precision[i - 1] = std::max(precision[i - 1], precision[i]);
   double sum = 0;
@@ -100,11 +109,14 @@ DetectionScores score_detections(const Dataset& truth, const std::vector<Annotat
   double sum50 = 0, sum_all = 0;
   for (int64_t c : classes) {
     const auto t = of_class(truth.annotations, c), d = of_class(detections, c);
-    s.ap50[c] = average_precision(t, d, 0.5);
+    ClassScores& k = s.classes[c];
+    k.truth = int64_t(t.size());
+    s.ap50[c] = k.ap50 = average_precision(t, d, 0.5);
     sum50 += s.ap50[c];
     double over_thresholds = 0;
-    for (int k = 0; k < 10; ++k) over_thresholds += average_precision(t, d, 0.5 + 0.05 * k);
-    sum_all += over_thresholds / 10;
+    for (int i = 0; i < 10; ++i) over_thresholds += average_precision(t, d, 0.5 + 0.05 * i);
+    k.ap50_95 = over_thresholds / 10;
+    sum_all += k.ap50_95;
   }
   if (!classes.empty()) s.map50 = sum50 / double(classes.size());
   if (!classes.empty()) s.map50_95 = sum_all / double(classes.size());
@@ -115,6 +127,9 @@ DetectionScores score_detections(const Dataset& truth, const std::vector<Annotat
   for (int64_t c : classes) {
     const Matches m = match(of_class(truth.annotations, c), of_class(kept, c), 0.5);
     const int64_t tp = std::count(m.hit.begin(), m.hit.end(), true);
+    ClassScores& k = s.classes[c];
+    k.detections = int64_t(m.hit.size());
+    k.true_positives = tp, k.false_positives = k.detections - tp, k.false_negatives = m.truth - tp;
     s.true_positives += tp;
     s.false_positives += int64_t(m.hit.size()) - tp;
     s.false_negatives += m.truth - tp;
@@ -129,6 +144,24 @@ DetectionScores score_detections(const Dataset& truth, const std::vector<Annotat
   s.count_mae = e.cells > 0 ? e.absolute / e.cells : 0;
   s.count_relative_error = e.truth > 0 ? e.absolute / e.truth : 0;
   return s;
+}
+
+std::string per_category_csv(const DetectionScores& s, const std::vector<Category>& categories) {
+  std::ostringstream out;
+  out.precision(6);
+  out << "category,truth,detections,true_positives,false_positives,false_negatives,precision,"
+         "recall,ap50,ap50_95\n";
+  const auto ratio = [](int64_t a, int64_t b) { return b > 0 ? double(a) / double(b) : 0.0; };
+  for (const Category& c : categories) {
+    const auto it = s.classes.find(c.id);
+    if (it == s.classes.end()) continue;
+    const ClassScores& k = it->second;
+    out << formats::csv_field(c.name) << ',' << k.truth << ',' << k.detections << ','
+        << k.true_positives << ',' << k.false_positives << ',' << k.false_negatives << ','
+        << ratio(k.true_positives, k.detections) << ',' << ratio(k.true_positives, k.truth) << ','
+        << k.ap50 << ',' << k.ap50_95 << '\n';
+  }
+  return out.str();
 }
 
 nlohmann::json scores_json(const DetectionScores& s, const std::vector<Category>& categories,

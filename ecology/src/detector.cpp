@@ -299,19 +299,58 @@ void save_detector(const std::string& path, Detector& d) {
                    {"score_threshold", d.score_threshold}});
 }
 
+namespace {
+
+// Heat channels and the two size channels: what the U-Net's output bias holds.
+int64_t output_channels(Module& unet) {
+  const std::vector<Param*> params = unet.parameters();
+  return params.empty() ? 0 : params.back()->value.numel();
+}
+
+// The stored categories, each an id and a name, no id twice.
+std::vector<Category> stored_categories(const Settings& m) {
+  std::vector<Category> out;
+  std::set<int64_t> ids;
+  for (std::size_t i = 0; i < m.size("categories"); ++i) {
+    const Settings c = m.element("categories", i);
+    out.push_back({c.require<int64_t>("id"), c.require<std::string>("name")});
+    if (!ids.insert(out.back().id).second) c.fail("id", "appears twice");
+  }
+  if (out.empty()) m.fail("categories", "names no category");
+  return out;
+}
+
+std::array<double, 3> channel_values(const Settings& m, const char* key, double above) {
+  const auto v = m.require<std::array<double, 3>>(key);
+  for (double x : v)
+    if (!std::isfinite(x) || !(x > above)) m.fail(key, "holds " + std::to_string(x));
+  return v;
+}
+
+}  // namespace
+
 Detector load_detector(const std::string& path) {
   Checkpoint ck = load_checkpoint(path);
-  if (ck.metadata.value("task", "") != "ecology_detector")
+  const auto task = ck.metadata.find("task");
+  if (task == ck.metadata.end() || *task != "ecology_detector")
     throw std::runtime_error(path +
                              " is not an insect detector (train one with tessera ecology train)");
+  // A checkpoint edited or corrupted by hand must not index past the network's output.
+  const Settings m(ck.metadata, "insect detector " + path);
   Detector d;
   d.unet = std::move(ck.model);
   d.steps = ck.step;
-  for (const auto& c : ck.metadata.at("categories"))
-    d.categories.push_back({c.at("id").get<int64_t>(), c.at("name").get<std::string>()});
-  d.mean = ck.metadata.at("bgr_mean").get<std::array<double, 3>>();
-  d.sd = ck.metadata.at("bgr_sd").get<std::array<double, 3>>();
-  d.score_threshold = ck.metadata.at("score_threshold").get<double>();
+  d.categories = stored_categories(m);
+  d.mean = channel_values(m, "bgr_mean", -1);
+  d.sd = channel_values(m, "bgr_sd", 0);
+  d.score_threshold = m.require<double>("score_threshold");
+  if (!(d.score_threshold >= 0 && d.score_threshold <= 1))
+    m.fail("score_threshold", "must be in [0, 1]");
+  const int64_t channels = output_channels(*d.unet);
+  if (channels != int64_t(d.categories.size()) + 2)
+    m.fail("categories", "names " + std::to_string(d.categories.size()) +
+                             " categories but the network gives " + std::to_string(channels) +
+                             " output channels (categories + 2); the file is corrupt");
   return d;
 }
 
@@ -323,7 +362,11 @@ std::vector<Annotation> detect_photo(Detector& d, const cv::Mat& bgr, int64_t im
   std::vector<Annotation> boxes;
   if (o.whole) {
     const Tensor x = source.read(Region::whole(source.info().size));
-    boxes = decode_centres(run_whole(*d.unet, x).to_plain(), image_id, o.decode);
+    const Tensor y = run_whole(*d.unet, x).to_plain();
+    if (y.dim(1) != classes + 2)
+      throw std::runtime_error("the detector's network gives " + std::to_string(y.dim(1)) +
+                               " channels for " + std::to_string(classes) + " classes");
+    boxes = decode_centres(y, image_id, o.decode);
   } else {
     CentreCollector collector(classes, source.info().size, o.decode.min_score);
     run_tiled(

@@ -5,14 +5,17 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "tessera/ecology/capture_info.hpp"
+#include "tessera/ecology/data_yaml.hpp"
 #include "tessera/ecology/detection_files.hpp"
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/photos.hpp"
+#include "tessera/formats/line_plot.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/settings.hpp"
 
@@ -26,23 +29,69 @@ bool is_yolo(const std::string& annotations) {
   return fs::is_directory(annotations) || fs::path(annotations).extension() == ".txt";
 }
 
+// The data.yaml that names the photos and their labels, when one of the two is one; else "".
+std::string data_yaml_of(const std::string& images, const std::string& annotations) {
+  if (is_data_yaml(annotations)) return annotations;
+  if (annotations.empty() && is_data_yaml(images)) return images;
+  return "";
+}
+
+// `files` under `folder` as images 1..n, their sizes read from the photos themselves.
+std::vector<ImageInfo> measured_photos(const std::string& folder,
+                                       const std::vector<std::string>& files) {
+  std::vector<ImageInfo> infos;
+  for (const std::string& file : files) {
+    const cv::Mat m = read_photo((fs::path(folder) / file).string());
+    infos.push_back({int64_t(infos.size()) + 1, file, m.cols, m.rows});
+  }
+  return infos;
+}
+
+// The photos of one split of a data.yaml with the labels beside them (images/ -> labels/).
+Dataset data_yaml_dataset(const std::string& yaml, const std::string& split) {
+  const YoloData y = read_data_yaml(yaml);
+  const auto folders = y.splits.find(split);
+  if (folders == y.splits.end())
+    throw std::runtime_error(yaml + ": names no '" + split + "' folder of photos");
+  std::vector<std::string> files, labels;
+  for (const std::string& folder : folders->second) {
+    if (!fs::is_directory(fs::path(y.root) / folder))
+      throw std::runtime_error(yaml + ": " + split + ": " + folder +
+                               " is not a folder of photos under " + y.root);
+    for (const std::string& file : list_photos((fs::path(y.root) / folder).string())) {
+      files.push_back((fs::path(folder) / file).generic_string());
+      labels.push_back(yolo_label_path((fs::path(y.root) / files.back()).string()));
+      if (labels.back().empty())
+        throw std::runtime_error(yaml + ": photo " + files.back() +
+                                 " is not in an images/ folder, so it has no labels/ folder");
+    }
+  }
+  return read_yolo_labels(measured_photos(y.root, files), labels, y.names);
+}
+
 }  // namespace
 
-Dataset read_annotations(const std::string& annotations, const std::string& images) {
+Dataset read_annotations(const std::string& annotations, const std::string& images,
+                         const std::string& split) {
+  const std::string yaml = data_yaml_of(images, annotations);
+  if (!yaml.empty()) return data_yaml_dataset(yaml, split);
+  if (annotations.empty())
+    throw SettingError("annotations", "missing: give COCO JSON, YOLO labels or a data.yaml");
   if (!fs::exists(annotations)) throw std::runtime_error(annotations + ": no such file");
   if (!is_yolo(annotations)) return read_coco(annotations);
   const std::string folder =
       fs::is_directory(annotations) ? annotations : fs::path(annotations).parent_path().string();
-  std::vector<ImageInfo> infos;
-  for (const std::string& file : list_photos(images)) {
-    const cv::Mat m = read_photo((fs::path(images) / file).string());
-    infos.push_back({int64_t(infos.size()) + 1, file, m.cols, m.rows});
-  }
-  return read_yolo(folder, infos);
+  return read_yolo(folder, measured_photos(photo_folder(images), list_photos(images)));
+}
+
+std::string photo_root(const std::string& images, const std::string& annotations) {
+  const std::string yaml = data_yaml_of(images, annotations);
+  return yaml.empty() ? photo_folder(images) : read_data_yaml(yaml).root;
 }
 
 std::vector<ImageInfo> photo_list(const std::string& images, const std::string& annotations) {
-  if (!annotations.empty()) return read_annotations(annotations, images).images;
+  if (!annotations.empty() || !data_yaml_of(images, annotations).empty())
+    return read_annotations(annotations, images, "val").images;
   std::vector<ImageInfo> infos;
   for (const std::string& file : list_photos(images))
     infos.push_back({int64_t(infos.size()) + 1, file, 0, 0});
@@ -66,10 +115,10 @@ void describe_training_data(std::ostream& log, const Dataset& d,
 }  // namespace
 
 Detector train_from_folder(const DetectorTraining& t) {
-  const Dataset d = read_annotations(t.annotations, t.images);
+  const Dataset d = read_annotations(t.annotations, t.images, "train");
   const std::vector<Category> classes = annotated_categories(d);
   if (t.log) describe_training_data(*t.log, d, classes);
-  const std::vector<TrainingPhoto> photos = training_photos(d, t.images);
+  const std::vector<TrainingPhoto> photos = training_photos(d, photo_root(t.images, t.annotations));
   DetectorTrainOptions o = t.train;
   if (t.log) {
     *t.log << "training a centre-heatmap U-Net (channels "
@@ -91,8 +140,9 @@ Detector train_from_folder(const DetectorTraining& t) {
 DetectionRun detect_photos(const PhotoDetection& d, std::vector<ImageInfo> photos) {
   DetectionRun r{load_detector(d.model), std::move(photos), {}, 0};
   r.score_threshold = d.score_threshold >= 0 ? d.score_threshold : r.detector.score_threshold;
+  const std::string folder = photo_root(d.images, d.annotations);
   for (ImageInfo& info : r.images) {
-    const cv::Mat bgr = read_annotated_photo(d.images, info);
+    const cv::Mat bgr = read_annotated_photo(folder, info);
     info.width = bgr.cols, info.height = bgr.rows;
     const auto boxes = detect_photo(r.detector, bgr, info.id, d.detect);
     const auto counted = std::count_if(boxes.begin(), boxes.end(), [&](const Annotation& a) {
@@ -117,9 +167,8 @@ void draw_photos(const std::string& images, const DetectionRun& r, const fs::pat
                         r.detector.categories, r.score_threshold);
     std::string ext = fs::path(info.file_name).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    // A name from annotations may climb out ("../x.jpg"); its drawing stays in the folder.
-    fs::path name = fs::path(info.file_name).lexically_normal();
-    if (name.is_absolute() || *name.begin() == "..") name = name.filename();
+    // Names stay inside the photo folder (read_coco refuses others), so drawings stay in theirs.
+    const fs::path name = fs::path(info.file_name).lexically_normal();
     const fs::path file =
         folder / (name.string() + (ext == ".jpg" || ext == ".jpeg" ? "" : ".jpg"));
     fs::create_directories(file.parent_path());
@@ -128,8 +177,10 @@ void draw_photos(const std::string& images, const DetectionRun& r, const fs::pat
   }
 }
 
-// Outputs inside the photo folder would be read as photos by the next run.
+// Outputs inside the photo folder would be read as photos by the next run (one photo named alone
+// is not a folder that is read).
 void check_output_outside(const std::string& output, const std::string& images) {
+  if (!fs::is_directory(images)) return;
   const fs::path out = fs::weakly_canonical(output), in = fs::weakly_canonical(images);
   const auto [end, _] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
   if (end == in.end())
@@ -149,10 +200,12 @@ FolderDetectionReport detect_folder(const FolderDetection& f) {
   const DetectionRun r = detect_photos(d, std::move(photos));
   fs::create_directories(dir);
   OutputSet out;
-  if (f.annotated) draw_photos(d.images, r, out.temp_folder_for((dir / "annotated").string()));
+  if (f.annotated)
+    draw_photos(photo_root(d.images, d.annotations), r,
+                out.temp_folder_for((dir / "annotated").string()));
   write_coco_results(out.temp_for((dir / "detections.json").string()), r.detections);
   out.add_text((dir / "detections.csv").string(),
-               detections_csv(r.images, r.detector.categories, r.detections));
+               detections_csv(r.images, r.detector.categories, r.detections, r.score_threshold));
   out.add_text((dir / "photos.json").string(),
                detection_photos_json({{r.images, r.detector.categories, {}}, r.score_threshold}));
   out.commit();
@@ -195,12 +248,13 @@ CountReport count_photos(const PhotoCounting& c) {
   } else {
     images = photo_list(d.images, d.annotations);
   }
+  const std::string folder = photo_root(d.images, d.annotations);
   std::vector<CaptureInfo> captures;
   for (const ImageInfo& i : images) {
-    if (!fs::is_regular_file(fs::path(d.images) / i.file_name))
+    if (!fs::is_regular_file(fs::path(folder) / i.file_name))
       throw std::runtime_error("photo " + i.file_name + " of " + c.detections +
-                               " is not in the photo folder " + d.images);
-    captures.push_back(capture_info(d.images, i.file_name, capture.sources()));
+                               " is not in the photo folder " + folder);
+    captures.push_back(capture_info(folder, i.file_name, capture.sources()));
   }
   if (c.warnings && (capture.pattern || capture.table) &&
       std::none_of(captures.begin(), captures.end(),
@@ -230,25 +284,79 @@ CountReport count_photos(const PhotoCounting& c) {
 
 // ---- evaluate ----
 
+namespace {
+
+// Detections read back for scoring, with the image ids of the truth: a detect run's (photos.json
+// beside them) joined by file name, others taken at their word but checked.
+std::vector<Annotation> detections_to_score(const std::string& file, const Dataset& truth,
+                                            double& threshold) {
+  std::vector<Annotation> detections = read_coco_results(file);
+  const fs::path photos = fs::path(file).parent_path() / "photos.json";
+  if (fs::exists(photos)) {
+    const DetectionPhotos run = read_detection_photos(photos.string());
+    if (threshold < 0) threshold = run.score_threshold;
+    return join_by_file_name(detections, run.photos.images, truth.images, file);
+  }
+  if (threshold < 0) threshold = 0.5;
+  std::set<int64_t> ids;
+  for (const ImageInfo& im : truth.images) ids.insert(im.id);
+  for (const Annotation& a : detections)
+    if (!ids.count(a.image_id))
+      throw std::runtime_error(file + ": a detection is on image id " + std::to_string(a.image_id) +
+                               ", which the annotations do not have (without detect's "
+                               "photos.json beside it, image ids must be the annotations')");
+  return detections;
+}
+
+// The precision-recall curve of each category at IoU 0.5.
+LinePlot precision_recall_plot(const Dataset& truth, const std::vector<Annotation>& detections) {
+  LinePlot p{.title = "precision-recall at IoU 0.5", .x_label = "recall", .y_label = "precision"};
+  for (const Category& c : truth.categories) {
+    std::vector<Annotation> t, d;
+    for (const Annotation& a : truth.annotations)
+      if (a.category_id == c.id) t.push_back(a);
+    if (t.empty()) continue;
+    for (const Annotation& a : detections)
+      if (a.category_id == c.id) d.push_back(a);
+    const PrCurve curve = precision_recall_curve(t, d, 0.5);
+    LineSeries line{c.name, {0}, {1}};  // the curve starts at recall 0, precision 1
+    line.x.insert(line.x.end(), curve.recall.begin(), curve.recall.end());
+    line.y.insert(line.y.end(), curve.precision.begin(), curve.precision.end());
+    p.series.push_back(std::move(line));
+  }
+  return p;
+}
+
+}  // namespace
+
+std::vector<std::string> score_outputs(const std::string& output) {
+  const fs::path json(output);
+  const std::string stem = (json.parent_path() / json.stem()).string();
+  return {output, stem + "_per_category.csv", stem + "_pr_curve.png"};
+}
+
 nlohmann::json score_photos(const DetectionScoring& s) {
   const PhotoDetection& d = s.detection;
-  const Dataset truth = read_annotations(d.annotations, d.images);
+  const Dataset truth = read_annotations(d.annotations, d.images, "val");
   std::vector<Annotation> detections;
   double threshold = d.score_threshold;
   if (!s.detections.empty()) {
-    detections = read_coco_results(s.detections);
-    // The threshold of the run that wrote them, when its photos.json is beside them.
-    const fs::path photos = fs::path(s.detections).parent_path() / "photos.json";
-    if (threshold < 0)
-      threshold = fs::exists(photos) ? read_detection_photos(photos.string()).score_threshold : 0.5;
+    detections = detections_to_score(s.detections, truth, threshold);
   } else {
     DetectionRun r = detect_photos(d, truth.images);
     detections = r.detections;
     threshold = r.score_threshold;
   }
-  const nlohmann::json j =
-      scores_json(score_detections(truth, detections, threshold), truth.categories, threshold);
-  if (!s.output.empty()) write_atomically(s.output, j.dump(2) + "\n");
+  const DetectionScores scores = score_detections(truth, detections, threshold);
+  const nlohmann::json j = scores_json(scores, truth.categories, threshold);
+  if (!s.output.empty()) {
+    const std::vector<std::string> files = score_outputs(s.output);
+    OutputSet out;
+    out.add_text(files[0], j.dump(2) + "\n");
+    out.add_text(files[1], per_category_csv(scores, truth.categories));
+    write_line_plot(out.temp_for(files[2]), precision_recall_plot(truth, detections));
+    out.commit();
+  }
   return j;
 }
 

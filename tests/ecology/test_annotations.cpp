@@ -122,6 +122,15 @@ TEST_F(Annotations, BadCocoFilesAreNamed) {
   EXPECT_TRUE(has(coco_error(R"({"images": [{"id": 1, "file_name": "a", "width": 1, "height": 1},
     {"id": 1, "file_name": "b", "width": 1, "height": 1}], "categories": []})"),
                   "image id 1 appears twice"));
+  EXPECT_TRUE(has(coco_error(R"({"images": [{"id": 1, "file_name": "a", "width": 1e30,
+    "height": 1}], "categories": []})"),
+                  "images[0]: 'width' must be an integer: 1e+30"));
+  EXPECT_TRUE(has(coco_error(R"({"images": [{"id": 1.5, "file_name": "a", "width": 1,
+    "height": 1}], "categories": []})"),
+                  "'id' must be an integer"));
+  EXPECT_TRUE(has(coco_error(R"({"images": [{"id": 1, "file_name": "a", "width": 90000,
+    "height": 1}], "categories": []})"),
+                  "width and height must be at most 65535"));
   EXPECT_THROW(read_coco(path("none.json")), std::runtime_error);
 }
 

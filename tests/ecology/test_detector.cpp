@@ -15,6 +15,8 @@
 #include "tessera/ecology/detection_metrics.hpp"
 #include "tessera/ecology/detector.hpp"
 #include "tessera/ecology/photos.hpp"
+#include "tessera/io/checkpoint.hpp"
+#include "tessera/model/unet.hpp"
 
 namespace tessera::ecology {
 namespace {
@@ -92,6 +94,50 @@ TEST(Detector, TiledDetectionEqualsWholePhoto) {
 
 class DetectorFiles : public TempDirTest {};
 
+// A checkpoint claiming to be a detector whose stored settings do not fit its network (the
+// network here has 3 classes, the categories say 1: `detect --whole` read past them).
+TEST_F(DetectorFiles, CheckpointsThatDoNotFitTheirNetworkAreRefused) {
+  const auto write = [&](const nlohmann::json& edits) {
+    auto unet = make_unet({.dims = 2, .in_channels = 3, .out_channels = 5, .channels = {4, 8}});
+    nlohmann::json m = {{"task", "ecology_detector"},
+                        {"categories",
+                         {{{"id", 1}, {"name", "moth"}},
+                          {{"id", 2}, {"name", "fly"}},
+                          {{"id", 3}, {"name", "beetle"}}}},
+                        {"bgr_mean", {100, 100, 100}},
+                        {"bgr_sd", {50, 50, 50}},
+                        {"score_threshold", 0.5}};
+    m.update(edits);
+    save_checkpoint(path("d.h5"), *unet, nullptr, 1, m);
+    return path("d.h5");
+  };
+  EXPECT_EQ(load_detector(write(nlohmann::json::object())).categories.size(), 3u);
+  EXPECT_HAS(error_of([&] {
+               load_detector(write({{"categories", {{{"id", 1}, {"name", "m"}}}}}));
+             }),
+             "categories: names 1 categories but the network gives 5 output channels");
+  EXPECT_HAS(error_of([&] {
+               load_detector(write({{"categories", nlohmann::json::array()}}));
+             }),
+             "names no category");
+  EXPECT_HAS(error_of([&] {
+               load_detector(write({{"categories",
+                                     {{{"id", 1}, {"name", "m"}},
+                                      {{"id", 1}, {"name", "n"}},
+                                      {{"id", 2}, {"name", "o"}}}}}));
+             }),
+             "appears twice");
+  EXPECT_HAS(error_of([&] { load_detector(write({{"categories", "moth"}})); }), "categories");
+  EXPECT_HAS(error_of([&] { load_detector(write({{"bgr_sd", {50, 0, 50}}})); }), "bgr_sd");
+  EXPECT_HAS(error_of([&] {
+               load_detector(write({{"score_threshold", 7}}));
+             }),
+             "score_threshold: must be in [0, 1]");
+  nlohmann::json no_threshold = {{"score_threshold", nullptr}};
+  EXPECT_HAS(error_of([&] { load_detector(write(no_threshold)); }), "score_threshold: missing");
+  EXPECT_HAS(error_of([&] { load_detector(write({{"task", 3}})); }), "is not an insect detector");
+}
+
 TEST_F(DetectorFiles, ReloadedModelDetectsTheSame) {
   Detector& d = trained();
   save_detector(path("m.h5"), d);
@@ -109,8 +155,10 @@ TEST_F(DetectorFiles, DetectionCsvAndPhotoListReadBack) {
   const std::vector<ImageInfo> images = {{4, "night 1/a,b.jpg", 10, 12}, {9, "c.jpg", 10, 10}};
   const std::vector<Category> categories = {{1, "moth"}, {3, "fly \"big\""}};
   const std::vector<Annotation> dets = {
-      {.image_id = 4, .category_id = 3, .box = {1.25, 2, 3, 4}, .score = 0.875}};
-  EXPECT_EQ(detections_csv(images, categories, dets),
+      {.image_id = 4, .category_id = 3, .box = {1.25, 2, 3, 4}, .score = 0.875},
+      {.image_id = 9, .category_id = 1, .box = {1, 1, 2, 2}, .score = 0.25}};
+  // Only the boxes counted (score >= the threshold), so the rows agree with the counts.
+  EXPECT_EQ(detections_csv(images, categories, dets, 0.5),
             "file,image_id,category_id,category,score,x,y,width,height\n"
             "\"night 1/a,b.jpg\",4,3,\"fly \"\"big\"\"\",0.875,1.25,2,3,4\n");
 

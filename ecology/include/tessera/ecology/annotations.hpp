@@ -40,7 +40,8 @@ struct Dataset {
   std::vector<Annotation> annotations;
 };
 
-// Checks ids are unique, every annotation names a known image and category, and every box has
+// Checks ids and file names are unique, file names are relative paths inside the photo folder
+// (no "..", not absolute), every annotation names a known image and category, and every box has
 // a positive size and lies (within a pixel) on its image.
 Dataset read_coco(const std::string& path);
 void write_coco(const std::string& path, const Dataset& d);
@@ -48,6 +49,17 @@ void write_coco(const std::string& path, const Dataset& d);
 // COCO detection results: [{"image_id", "category_id", "bbox", "score"}, ...].
 std::vector<Annotation> read_coco_results(const std::string& path);
 void write_coco_results(const std::string& path, const std::vector<Annotation>& detections);
+
+// Class names of a YOLO classes.txt, one a line, as categories 0..n-1.
+std::vector<Category> read_yolo_classes(const std::string& path);
+
+// YOLO label files, `label_files[i]` that of `images[i]` (a missing file: no objects on it);
+// classes index `categories`, whose ids the annotations take. Each line must have five fields, a
+// known class, values in [0, 1], a positive size and lie (within a pixel) on its image; errors
+// name the file and line.
+Dataset read_yolo_labels(const std::vector<ImageInfo>& images,
+                         const std::vector<std::string>& label_files,
+                         const std::vector<Category>& categories);
 
 // YOLO labels for `images` (their sizes turn normalised boxes into pixels): <folder>/<image
 // file stem>.txt, a missing file meaning no objects, and <folder>/classes.txt naming class

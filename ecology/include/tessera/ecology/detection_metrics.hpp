@@ -6,9 +6,10 @@
 // classes with truth (and over IoU 0.50:0.05:0.95 for mAP@0.5:0.95).
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
-#include <vector>
 
 #include "tessera/ecology/annotations.hpp"
 
@@ -17,13 +18,29 @@ namespace tessera::ecology {
 // Intersection over union of two boxes (0 when either is empty).
 double iou(const Box& a, const Box& b);
 
+// Precision and recall after each detection of one class, in decreasing score (the raw curve,
+// before the envelope average precision takes).
+struct PrCurve {
+  std::vector<double> recall, precision;
+};
+PrCurve precision_recall_curve(const std::vector<Annotation>& truth,
+                               const std::vector<Annotation>& detections, double iou_threshold);
+
 // Average precision of one class at one IoU threshold.
 double average_precision(const std::vector<Annotation>& truth,
                          const std::vector<Annotation>& detections, double iou_threshold);
 
+// One category's scores; counts of detections at score >= the threshold, matched at IoU 0.5.
+struct ClassScores {
+  double ap50 = 0, ap50_95 = 0;
+  int64_t truth = 0, detections = 0;
+  int64_t true_positives = 0, false_positives = 0, false_negatives = 0;
+};
+
 struct DetectionScores {
   double map50 = 0, map50_95 = 0;
-  std::map<int64_t, double> ap50;  // per category with truth
+  std::map<int64_t, double> ap50;          // per category with truth
+  std::map<int64_t, ClassScores> classes;  // per category with truth
   // At score >= score_threshold and IoU 0.5, over all classes:
   double precision = 0, recall = 0;
   int64_t true_positives = 0, false_positives = 0, false_negatives = 0;
@@ -45,6 +62,10 @@ CountError count_error(const Dataset& truth, const std::vector<Annotation>& dete
 // The scores as `tessera ecology evaluate` reports them, AP per category by name.
 nlohmann::json scores_json(const DetectionScores& s, const std::vector<Category>& categories,
                            double score_threshold);
+
+// The per-category table: category,truth,detections,true_positives,false_positives,
+// false_negatives,precision,recall,ap50,ap50_95 (precision and recall at the threshold).
+std::string per_category_csv(const DetectionScores& s, const std::vector<Category>& categories);
 
 DetectionScores score_detections(const Dataset& truth, const std::vector<Annotation>& detections,
                                  double score_threshold = 0.5);

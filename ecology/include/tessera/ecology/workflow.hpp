@@ -22,18 +22,25 @@
 
 namespace tessera::ecology {
 
-// Annotated photos: COCO JSON, or YOLO labels (a folder, or a .txt file in it) whose boxes are
-// turned into pixels with the sizes of the photos in `images`. Throws when `annotations` does
-// not exist.
-Dataset read_annotations(const std::string& annotations, const std::string& images);
+// Annotated photos: COCO JSON, YOLO labels (a folder, or a .txt file in it) whose boxes are
+// turned into pixels with the sizes of the photos in `images` (a folder or one photo), or an
+// Ultralytics data.yaml, given as `annotations` or (annotations empty) as `images`, whose
+// `split` ("train", "val", "test") is read with the labels beside its photos. Throws when
+// `annotations` does not exist.
+Dataset read_annotations(const std::string& annotations, const std::string& images,
+                         const std::string& split = "val");
 
-// The photos to work on: those `annotations` list when given, else every photo in `images`
-// (ids 1..n in name order, sizes unknown: 0).
+// The folder the photos' names are relative to: the data.yaml's root when one is given, else
+// `images` (a folder) or the folder holding it (one photo).
+std::string photo_root(const std::string& images, const std::string& annotations);
+
+// The photos to work on: those the annotations (or a data.yaml's val split) list when given,
+// else every photo in `images` (ids 1..n in name order, sizes unknown: 0).
 std::vector<ImageInfo> photo_list(const std::string& images, const std::string& annotations);
 
 struct DetectorTraining {
-  std::string images{};       // folder of photos
-  std::string annotations{};  // see read_annotations
+  std::string images{};       // folder of photos, or a data.yaml
+  std::string annotations{};  // see read_annotations (the train split of a data.yaml)
   std::string output{};       // checkpoint to write (.h5)
   DetectorTrainOptions train{};
   std::ostream* log = nullptr;  // what is read and trained, and the loss every few steps
@@ -44,7 +51,7 @@ Detector train_from_folder(const DetectorTraining& t);
 
 struct PhotoDetection {
   std::string model{};          // checkpoint from train_from_folder
-  std::string images{};         // folder of photos (searched recursively)
+  std::string images{};         // folder of photos (searched recursively), one photo, a data.yaml
   std::string annotations{};    // optional: take the photos and their ids from these
   DetectOptions detect{};       // decoding and tiles
   double score_threshold = -1;  // detections counted and drawn from this; < 0: the model's
@@ -99,11 +106,17 @@ CountReport count_photos(const PhotoCounting& c);
 struct DetectionScoring {
   PhotoDetection detection;  // annotations (the truth) and images always; model unless
   std::string detections{};  // COCO results to score instead of detecting
-  std::string output{};      // the scores as JSON when not empty
+  std::string output{};      // the scores as JSON when not empty, with score_outputs beside it
 };
 
-// mAP, precision / recall and count errors (scores_json); the threshold is the run's when
-// detections are given with detect_folder's photos.json beside them, else 0.5.
+// What score_photos writes for `output` ("scores.json"): it, scores_per_category.csv and
+// scores_pr_curve.png (the precision-recall curve of each category at IoU 0.5).
+std::vector<std::string> score_outputs(const std::string& output);
+
+// mAP, precision / recall and count errors (scores_json). Detections given with detect_folder's
+// photos.json beside them are joined to the annotations by file name (detect numbers photos its
+// own way), and scored at the run's threshold; others must use the annotations' image ids and
+// are scored at 0.5. The outputs are written together.
 nlohmann::json score_photos(const DetectionScoring& s);
 
 }  // namespace tessera::ecology
