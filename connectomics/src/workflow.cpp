@@ -44,9 +44,10 @@ void train_affinities(const AffinityTraining& t, Communicator& comm) {
 
 namespace {
 
-CommandPaths prediction_paths(const AffinityPrediction& p) {
+// `output`: the setting that names the affinities (run calls them "affinities").
+CommandPaths prediction_paths(const AffinityPrediction& p, const std::string& output = "output") {
   CommandPaths paths{.inputs = {{"model", p.model}, {"raw", volume_file(p.raw)}}};
-  add_volume_output(paths, "output", p.output);
+  add_volume_output(paths, output, p.output);
   return paths;
 }
 
@@ -130,7 +131,7 @@ PipelineReport predict_and_segment(AffinityPrediction p, AffinitySegmentation s)
   s.raw = p.raw;
   // Both steps' paths before the first starts: the segmentation's outputs must spare the raw
   // volume, the model and the affinities too.
-  CommandPaths all = prediction_paths(p), seg = segmentation_paths(s);
+  CommandPaths all = prediction_paths(p, "affinities"), seg = segmentation_paths(s);
   all.output_files.insert(all.output_files.end(), seg.output_files.begin(), seg.output_files.end());
   all.output_folders.insert(all.output_folders.end(), seg.output_folders.begin(),
                             seg.output_folders.end());

@@ -33,22 +33,22 @@ class OutputCheckTest : public tessera::testing::TempDirTest {
 };
 
 TEST_F(OutputCheckTest, RefusesAnOutputThatIsAnInput) {
-  EXPECT_HAS(check({path("model.h5")}), "output: '" + path("model.h5") + "' is the model input");
-  EXPECT_HAS(check({path("proj/sub/../sub/em.h5")}), "is the raw input");
+  EXPECT_HAS(check({path("model.h5")}), "output: '" + path("model.h5") + "' is the file given as model");
+  EXPECT_HAS(check({path("proj/sub/../sub/em.h5")}), "is the file given as raw");
   fs::create_symlink(path("model.h5"), path("link.h5"));
-  EXPECT_HAS(check({path("link.h5")}), "is the model input");
+  EXPECT_HAS(check({path("link.h5")}), "is the file given as model");
   fs::create_hard_link(path("model.h5"), path("hard.h5"));
-  EXPECT_HAS(check({path("hard.h5")}), "is the model input");
+  EXPECT_HAS(check({path("hard.h5")}), "is the file given as model");
 }
 
 TEST_F(OutputCheckTest, RefusesFoldersThatHoldInputsAndOutputsInsideInputFolders) {
-  EXPECT_HAS(check({}, {path("proj")}), "is a folder that holds the raw input");
-  EXPECT_HAS(check({}, {path("proj/")}), "is a folder that holds the raw input");
+  EXPECT_HAS(check({}, {path("proj")}), "is a folder that holds the file given as raw");
+  EXPECT_HAS(check({}, {path("proj/")}), "is a folder that holds the file given as raw");
   const std::string e = error_of([&] {
     check_outputs_spare_inputs(
         {.inputs = {{"images", path("proj")}}, .output_files = {{"output", path("proj/o.h5")}}});
   });
-  EXPECT_HAS(e, "lies inside the folder of the images input");
+  EXPECT_HAS(e, "lies inside the folder given as images");
 }
 
 TEST_F(OutputCheckTest, RefusesTwoOutputsInOneFile) {

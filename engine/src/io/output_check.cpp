@@ -39,13 +39,17 @@ void check_against_inputs(const NamedPath& out, const std::vector<NamedPath>& in
   for (const NamedPath& in : inputs) {
     if (in.path.empty()) continue;
     const fs::path i = resolved(in.path);
-    const std::string input = "the " + in.setting + " input '" + in.path + "'";
     std::error_code ec;
+    const bool folder = fs::is_directory(i, ec);
+    const std::string given = " given as " + in.setting + " ('" + in.path + "')";
     if (same_file(o, i))
-      refuse(out, "is " + input + "; writing it would destroy it: choose another path");
-    if (inside(i, o)) refuse(out, "is a folder that holds " + input + ": choose another folder");
-    if (fs::is_directory(i, ec) && inside(o, i))
-      refuse(out, "lies inside the folder of " + input + ": choose a path outside it");
+      refuse(out, std::string(folder ? "is the folder" : "is the file") + given +
+                      "; writing it would destroy it: choose another path");
+    if (inside(i, o))
+      refuse(out, std::string("is a folder that holds the ") + (folder ? "folder" : "file") +
+                      given + ": choose another");
+    if (folder && inside(o, i))
+      refuse(out, "lies inside the folder" + given + ": choose a path outside it");
   }
 }
 
