@@ -33,7 +33,8 @@ class OutputCheckTest : public tessera::testing::TempDirTest {
 };
 
 TEST_F(OutputCheckTest, RefusesAnOutputThatIsAnInput) {
-  EXPECT_HAS(check({path("model.h5")}), "output: '" + path("model.h5") + "' is the file given as model");
+  EXPECT_HAS(check({path("model.h5")}),
+             "output: '" + path("model.h5") + "' is the file given as model");
   EXPECT_HAS(check({path("proj/sub/../sub/em.h5")}), "is the file given as raw");
   fs::create_symlink(path("model.h5"), path("link.h5"));
   EXPECT_HAS(check({path("link.h5")}), "is the file given as model");
