@@ -1,7 +1,6 @@
 // tessera infer: run a saved model over an image or volume of any size, tile by tile, reading
 // and writing region by region, so neither input nor output has to fit in memory.
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
@@ -22,6 +21,9 @@ struct InferOptions {
 };
 
 void infer(const InferOptions& o) {
+  CommandPaths paths{.inputs = {{"model", o.model}, {"input", volume_file(o.input)}}};
+  add_volume_output(paths, "output", o.output);
+  check_outputs_spare_inputs(paths);
   Checkpoint ck = load_checkpoint(o.model);
   auto source = open_volume(o.input);
   const VolumeInfo info = source->info();
@@ -66,13 +68,7 @@ void add_infer_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_flag("--whole", o->whole, "run on the whole input at once (for comparison)");
   cmd->add_flag("--quiet", o->quiet, "no progress or summary");
-  cmd->callback([o] {
-    // Outputs replace their file on commit: writing into the input's file would lose it.
-    if (std::filesystem::weakly_canonical(volume_file(o->input)) ==
-        std::filesystem::weakly_canonical(volume_file(o->output)))
-      throw std::invalid_argument("--output must be a different file from --input");
-    infer(*o);
-  });
+  cmd->callback([o] { infer(*o); });
 }
 
 }  // namespace tessera::app

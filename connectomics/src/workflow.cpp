@@ -10,6 +10,7 @@
 #include "tessera/connectomics/preview.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::connectomics {
@@ -18,6 +19,9 @@ namespace fs = std::filesystem;
 
 void train_affinities(const AffinityTraining& t, Communicator& comm) {
   check_train_options(t.train, comm.size());  // settings before any reading
+  check_outputs_spare_inputs(
+      {.inputs = {{"raw", volume_file(t.raw)}, {"labels", volume_file(t.labels)}},
+       .output_files = {{"output", t.output}}});
   const Tensor raw = read_raw(t.raw);
   const LabelVolume labels = read_labels(t.labels);
   check_training_volumes(raw, labels);
@@ -38,7 +42,36 @@ void train_affinities(const AffinityTraining& t, Communicator& comm) {
   if (comm.rank() == 0) save_affinity_model(t.output, m);  // one checkpoint
 }
 
+namespace {
+
+// `output`: the setting that names the affinities (run calls them "affinities").
+CommandPaths prediction_paths(const AffinityPrediction& p, const std::string& output = "output") {
+  CommandPaths paths{.inputs = {{"model", p.model}, {"raw", volume_file(p.raw)}}};
+  add_volume_output(paths, output, p.output);
+  return paths;
+}
+
+// One output per threshold when there are several, named by output_for_threshold.
+std::vector<std::string> segmentation_outputs(const AffinitySegmentation& s) {
+  const std::vector<double>& thresholds = s.segment.thresholds;
+  std::vector<std::string> outputs;
+  for (double t : thresholds)
+    outputs.push_back(thresholds.size() == 1 ? s.output : output_for_threshold(s.output, t));
+  return outputs;
+}
+
+CommandPaths segmentation_paths(const AffinitySegmentation& s) {
+  CommandPaths paths{.inputs = {{"affinities", volume_file(s.affinities)}},
+                     .output_files = {{"preview", s.preview}}};
+  if (!s.raw.empty()) paths.inputs.push_back({"raw", volume_file(s.raw)});
+  for (const std::string& out : segmentation_outputs(s)) add_volume_output(paths, "output", out);
+  return paths;
+}
+
+}  // namespace
+
 PredictionReport predict_affinities(const AffinityPrediction& p) {
+  check_outputs_spare_inputs(prediction_paths(p));
   auto net = prediction_network(load_affinity_model(p.model));
   auto source = open_volume(p.raw);
   const VolumeInfo info = source->info();
@@ -69,12 +102,10 @@ std::string affinities_beside(const std::string& segmentation_spec) {
 SegmentationReport segment_affinities(const AffinitySegmentation& s) {
   if (!s.preview.empty() && s.raw.empty())
     throw SettingError("preview", "needs the raw volume (raw) to draw on");
-  const std::vector<double>& thresholds = s.segment.thresholds;
   SegmentationReport report;
-  for (double t : thresholds) {
-    report.outputs.push_back(thresholds.size() == 1 ? s.output : output_for_threshold(s.output, t));
-    check_label_format(report.outputs.back());
-  }
+  report.outputs = segmentation_outputs(s);
+  for (const std::string& out : report.outputs) check_label_format(out);
+  check_outputs_spare_inputs(segmentation_paths(s));
   auto source = open_volume(s.affinities);
   const VolumeInfo& info = source->info();
   std::vector<std::unique_ptr<VolumeSink>> sinks;
@@ -96,16 +127,26 @@ SegmentationReport segment_affinities(const AffinitySegmentation& s) {
 
 PipelineReport predict_and_segment(AffinityPrediction p, AffinitySegmentation s) {
   if (p.output.empty()) p.output = affinities_beside(s.output);
-  PipelineReport r;
-  r.prediction = predict_affinities(p);
   s.affinities = p.output;
   s.raw = p.raw;
+  // Both steps' paths before the first starts: the segmentation's outputs must spare the raw
+  // volume, the model and the affinities too.
+  CommandPaths all = prediction_paths(p, "affinities"), seg = segmentation_paths(s);
+  all.output_files.insert(all.output_files.end(), seg.output_files.begin(), seg.output_files.end());
+  all.output_folders.insert(all.output_folders.end(), seg.output_folders.begin(),
+                            seg.output_folders.end());
+  check_outputs_spare_inputs(all);
+  PipelineReport r;
+  r.prediction = predict_affinities(p);
   r.segmentation = segment_affinities(s);
   return r;
 }
 
 nlohmann::json evaluate_segmentation_files(const std::string& segmentation,
                                            const std::string& truth, const std::string& output) {
+  check_outputs_spare_inputs(
+      {.inputs = {{"segmentation", volume_file(segmentation)}, {"truth", volume_file(truth)}},
+       .output_files = {{"output", output}}});
   const nlohmann::json j =
       to_json(evaluate_segmentation(read_labels(segmentation), read_labels(truth)));
   if (!output.empty()) write_atomically(output, j.dump(2) + "\n");

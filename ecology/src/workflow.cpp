@@ -17,6 +17,7 @@
 #include "tessera/ecology/photos.hpp"
 #include "tessera/formats/line_plot.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::ecology {
@@ -115,6 +116,8 @@ void describe_training_data(std::ostream& log, const Dataset& d,
 }  // namespace
 
 Detector train_from_folder(const DetectorTraining& t) {
+  check_outputs_spare_inputs({.inputs = {{"images", t.images}, {"annotations", t.annotations}},
+                              .output_files = {{"output", t.output}}});
   const Dataset d = read_annotations(t.annotations, t.images, "train");
   const std::vector<Category> classes = annotated_categories(d);
   if (t.log) describe_training_data(*t.log, d, classes);
@@ -177,39 +180,28 @@ void draw_photos(const std::string& images, const DetectionRun& r, const fs::pat
   }
 }
 
-// Outputs inside the photo folder would be read as photos by the next run (one photo named alone
-// is not a folder that is read).
-void check_output_outside(const std::string& output, const std::string& images) {
-  if (!fs::is_directory(images)) return;
-  const fs::path out = fs::weakly_canonical(output), in = fs::weakly_canonical(images);
-  const auto [end, _] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
-  if (end == in.end())
-    throw SettingError("output", output + " is inside the photo folder " + images +
-                                     "; its pictures would be counted as photos next time");
-}
-
 }  // namespace
 
 FolderDetectionReport detect_folder(const FolderDetection& f) {
   const PhotoDetection& d = f.detection;
-  const fs::path dir(f.output);
-  if (fs::exists(dir) && !fs::is_directory(dir))
-    throw std::runtime_error(f.output + ": exists and is not a folder");
-  check_output_outside(f.output, d.images);
+  check_outputs_spare_inputs(
+      {.inputs = {{"images", d.images}, {"annotations", d.annotations}, {"model", d.model}},
+       .output_folders = {{"output", f.output}}});
   std::vector<ImageInfo> photos = photo_list(d.images, d.annotations);
   const DetectionRun r = detect_photos(d, std::move(photos));
-  fs::create_directories(dir);
-  OutputSet out;
-  if (f.annotated)
-    draw_photos(photo_root(d.images, d.annotations), r,
-                out.temp_folder_for((dir / "annotated").string()));
-  write_coco_results(out.temp_for((dir / "detections.json").string()), r.detections);
-  out.add_text((dir / "detections.csv").string(),
-               detections_csv(r.images, r.detector.categories, r.detections, r.score_threshold));
-  out.add_text((dir / "photos.json").string(),
-               detection_photos_json({{r.images, r.detector.categories, {}}, r.score_threshold}));
+  // One folder, merged into place as a whole: an annotated/ of an earlier run is kept when this
+  // run draws none.
+  AtomicFolder out(f.output);
+  const fs::path dir(out.temp_path());
+  if (f.annotated) draw_photos(photo_root(d.images, d.annotations), r, dir / "annotated");
+  write_coco_results((dir / "detections.json").string(), r.detections);
+  write_bytes((dir / "detections.csv").string(),
+              detections_csv(r.images, r.detector.categories, r.detections, r.score_threshold),
+              f.output);
+  write_bytes((dir / "photos.json").string(),
+              detection_photos_json({{r.images, r.detector.categories, {}}, r.score_threshold}),
+              f.output);
   out.commit();
-  if (!f.annotated) fs::remove_all(dir / "annotated");  // a previous run's would not match
   return {r.detections.size(), r.images.size()};
 }
 
@@ -230,6 +222,12 @@ struct CaptureSettings {
 
 CountReport count_photos(const PhotoCounting& c) {
   const PhotoDetection& d = c.detection;
+  check_outputs_spare_inputs({.inputs = {{"images", d.images},
+                                         {"annotations", d.annotations},
+                                         {"model", d.model},
+                                         {"detections", c.detections},
+                                         {"metadata", c.metadata}},
+                              .output_folders = {{"output", c.output}}});
   CaptureSettings capture;
   if (!c.name_pattern.empty()) capture.pattern.emplace(c.name_pattern);
   if (!c.metadata.empty()) capture.table.emplace(CaptureTable::read_csv(c.metadata));
@@ -273,11 +271,10 @@ CountReport count_photos(const PhotoCounting& c) {
       count_per_image(images, categories, captures, detections, report.score_threshold);
   report.per_night = count_per_night(per_image);
   report.photos = images.size();
-  const fs::path dir(c.output);
-  fs::create_directories(dir);
-  OutputSet out;
-  out.add_text((dir / "counts_per_image.csv").string(), to_csv(per_image));
-  out.add_text((dir / "counts_per_night.csv").string(), to_csv(report.per_night));
+  AtomicFolder out(c.output);
+  const fs::path dir(out.temp_path());
+  write_bytes((dir / "counts_per_image.csv").string(), to_csv(per_image), c.output);
+  write_bytes((dir / "counts_per_night.csv").string(), to_csv(report.per_night), c.output);
   out.commit();
   return report;
 }
@@ -337,6 +334,14 @@ std::vector<std::string> score_outputs(const std::string& output) {
 
 nlohmann::json score_photos(const DetectionScoring& s) {
   const PhotoDetection& d = s.detection;
+  CommandPaths paths{.inputs = {{"annotations", d.annotations},
+                                {"images", d.images},
+                                {"model", d.model},
+                                {"detections", s.detections}}};
+  if (!s.output.empty())
+    for (const std::string& file : score_outputs(s.output))
+      paths.output_files.push_back({"output", file});
+  check_outputs_spare_inputs(paths);
   const Dataset truth = read_annotations(d.annotations, d.images, "val");
   std::vector<Annotation> detections;
   double threshold = d.score_threshold;

@@ -61,21 +61,10 @@ std::string one_line(std::string message) {
 }
 
 StagedFile::StagedFile(const std::string& final_path, const std::string& extension)
-    : atomic_(final_path), path_(atomic_.temp_path() + extension) {}
-
-StagedFile::~StagedFile() {
-  if (!committed_) {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-}
+    : atomic_(final_path, extension) {}
 
 void StagedFile::commit() {
-  std::error_code ec;
-  std::filesystem::rename(path_, atomic_.temp_path(), ec);
-  if (ec) throw std::runtime_error("cannot write '" + path_ + "': " + ec.message());
   atomic_.commit();
-  committed_ = true;
 }
 
 }  // namespace tessera::formats

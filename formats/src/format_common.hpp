@@ -64,17 +64,12 @@ std::string one_line(std::string message);
 class StagedFile {
  public:
   StagedFile(const std::string& final_path, const std::string& extension);
-  ~StagedFile();
-  StagedFile(const StagedFile&) = delete;
-  StagedFile& operator=(const StagedFile&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return atomic_.temp_path(); }
   void commit();
 
  private:
   AtomicFile atomic_;
-  std::string path_;
-  bool committed_ = false;
 };
 
 // Per-family entry points. `path` names an existing file for open_*; `ext` is the lower-case

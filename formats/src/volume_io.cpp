@@ -118,6 +118,12 @@ std::string volume_file(const std::string& spec) {
   return parse_spec(spec).path;
 }
 
+void add_volume_output(CommandPaths& paths, const std::string& setting, const std::string& spec) {
+  const Spec s = parse_spec(spec);
+  auto& outputs = s.family == Family::folder ? paths.output_folders : paths.output_files;
+  outputs.push_back({setting, s.path});
+}
+
 std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
   const Spec s = parse_spec(spec);
   // GDAL also opens names that are not files: /vsizip/..., NETCDF:"file.nc":var.

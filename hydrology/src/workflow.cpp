@@ -9,6 +9,7 @@
 #include "tessera/hydrology/baselines.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::hydrology {
@@ -56,10 +57,21 @@ void describe_epoch(std::ostream& log, const EpochReport& r) {
       << std::endl;
 }
 
+// The files a run reads: the config and every data file it names.
+std::vector<NamedPath> files_read(const HydrologyConfig& c, const std::string& config) {
+  std::vector<NamedPath> files = {{"config", config}};
+  for (const InputSource& in : c.inputs)
+    for (const std::string& path : {in.path, in.grid.path, in.shape})
+      files.push_back({"config's data", path});
+  return files;
+}
+
 }  // namespace
 
 DischargeModel train_from_config(const ModelTraining& t) {
   const HydrologyConfig c = read_config(t.config);
+  check_outputs_spare_inputs(
+      {.inputs = files_read(c, t.config), .output_files = {{"output", t.output}}});
   const DailySeries s = load_inputs(c);
   if (t.log) describe_data(*t.log, c, s);
   std::optional<ConceptualModel> baseline;
@@ -101,14 +113,19 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   if (e.period != "train" && e.period != "validation" && e.period != "test")
     throw SettingError("period", "'" + e.period + "': expected train, validation or test");
   DischargeModel m = load_model_with_config(e.model, e.config);
+  EvaluationReport r{"", e.markdown};
+  if (r.markdown_path.empty())
+    r.markdown_path = std::filesystem::path(e.output).replace_extension(".md").string();
+  std::vector<NamedPath> inputs = files_read(m.config, e.config);
+  inputs.push_back({"model", e.model});
+  check_outputs_spare_inputs(
+      {.inputs = inputs, .output_files = {{"output", e.output}, {"markdown", r.markdown_path}}});
   const DailySeries s = load_inputs(m.config);
   const Period p = e.period == "train"        ? m.config.train
                    : e.period == "validation" ? m.config.validation
                                               : m.config.test;
   const Evaluation scores = evaluate_discharge(m, s, p, e.period);
-  EvaluationReport r{to_markdown(scores), e.markdown};
-  if (r.markdown_path.empty())
-    r.markdown_path = std::filesystem::path(e.output).replace_extension(".md").string();
+  r.markdown = to_markdown(scores);
   OutputSet out;
   out.add_text(e.output, to_json(scores).dump(2) + "\n");
   out.add_text(r.markdown_path, r.markdown);
@@ -155,6 +172,10 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
     }
   }
   DischargeModel m = load_model_with_config(f.model, f.config);
+  std::vector<NamedPath> inputs = files_read(m.config, f.config);
+  inputs.push_back({"model", f.model});
+  check_outputs_spare_inputs(
+      {.inputs = inputs, .output_files = {{"output", f.output}, {"plot", f.plot}}});
   const DailySeries s = load_inputs(m.config, DataUse::forecast);
   const Day as_of = latest ? s.last() : given;
   if (f.warnings && m.config.mode == RunMode::forecasting &&

@@ -7,6 +7,7 @@
 
 #include "tessera/connectomics/labels.hpp"
 #include "tessera/formats/volume_io.hpp"
+#include "tessera/io/atomic_file.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::data {
@@ -131,12 +132,19 @@ EmVolume make_em_volume(const EmVolumeOptions& o) {
 
 int64_t write_em_volume(const EmVolumeFiles& f) {
   connectomics::check_label_format(f.labels);  // before any work
+  CommandPaths paths;
+  add_volume_output(paths, "raw", f.raw);
+  add_volume_output(paths, "labels", f.labels);
+  check_outputs_spare_inputs(paths);
+  const std::vector<std::string> files = {volume_file(f.raw), volume_file(f.labels)};
+  for (const std::string& file : files) check_may_replace(file);
   const EmVolume v = make_em_volume(f.volume);
   const Shape& size = f.volume.size;
   auto sink = create_volume(f.raw, VolumeInfo{.channels = 1, .size = size}, 1, "float32");
   sink->write(Region::whole(size), v.raw);
   sink->commit();
   connectomics::write_labels(f.labels, {size, v.ids, {}});
+  for (const std::string& file : files) record_made_file(file);
   return v.cells;
 }
 

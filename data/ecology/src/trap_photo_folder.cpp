@@ -9,6 +9,7 @@
 
 #include "tessera/data/trap_photo.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::data {
@@ -48,9 +49,9 @@ ecology::Dataset write_trap_photo_folder(const TrapPhotoFolder& f) {
   d.categories = kind_categories(f.kinds);
   std::vector<int> kinds;
   for (const ecology::Category& c : d.categories) kinds.push_back(int(c.id));
-  const fs::path dir(f.folder);
-  fs::create_directories(dir);
-  OutputSet out;
+  check_outputs_spare_inputs({.output_folders = {{"output", f.folder}}});
+  AtomicFolder out(f.folder);
+  const fs::path dir(out.temp_path());
   for (int k = 0; k < f.photos; ++k) {
     const TrapPhoto p = make_trap_photo({.width = f.width,
                                          .height = f.height,
@@ -62,16 +63,18 @@ ecology::Dataset write_trap_photo_folder(const TrapPhotoFolder& f) {
     const std::string name = photo_name(k);
     std::vector<uchar> jpeg;
     cv::imencode(".jpg", p.image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92});
-    out.add_text((dir / name).string(), std::string(jpeg.begin(), jpeg.end()));
+    write_bytes((dir / name).string(),
+                std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()),
+                (fs::path(f.folder) / name).string());
     d.images.push_back({k + 1, name, p.image.cols, p.image.rows});
     for (ecology::Annotation a : p.insects) {
       a.image_id = k + 1;
       d.annotations.push_back(a);
     }
   }
-  ecology::write_coco(out.temp_for((dir / "annotations.json").string()), d);
-  out.commit();
+  ecology::write_coco((dir / "annotations.json").string(), d);
   ecology::write_yolo((dir / "labels").string(), d);  // the same boxes as YOLO labels
+  out.commit();
   return d;
 }
 

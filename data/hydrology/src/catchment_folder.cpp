@@ -6,6 +6,7 @@
 
 #include "tessera/hydrology/csv_writer.hpp"
 #include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
 
 namespace tessera::data {
@@ -50,14 +51,16 @@ std::string catchment_config(const CatchmentFolder& f, Day first, int64_t days) 
 CatchmentFiles write_catchment_folder(const CatchmentFolder& f) {
   if (f.mode != "forecasting" && f.mode != "simulation")
     throw SettingError("mode", "'" + f.mode + "': expected forecasting or simulation");
+  check_outputs_spare_inputs({.output_folders = {{"output", f.folder}}});
   const hydrology::DailySeries s = make_catchment(f.catchment);
-  std::filesystem::create_directories(f.folder);
   const std::filesystem::path dir(f.folder);
   CatchmentFiles files{(dir / "catchment.csv").string(), (dir / "catchment.yaml").string(), s.first,
                        s.last()};
-  OutputSet out;
-  out.add_text(files.csv, hydrology::to_csv(s));
-  out.add_text(files.config, catchment_config(f, s.first, s.days));
+  AtomicFolder out(f.folder);
+  const std::filesystem::path temp(out.temp_path());
+  write_bytes((temp / "catchment.csv").string(), hydrology::to_csv(s), files.csv);
+  write_bytes((temp / "catchment.yaml").string(), catchment_config(f, s.first, s.days),
+              files.config);
   out.commit();
   return files;
 }

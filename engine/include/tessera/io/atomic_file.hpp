@@ -4,6 +4,9 @@
 //   AtomicFile out("result.h5");
 //   write_everything(out.temp_path());
 //   out.commit();          // renames into place; without it the destructor removes the temp
+//
+// Temporaries are created exclusively under unpredictable names beside their target (never
+// following a link someone planted there), so the rename stays on one file system.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,7 +16,8 @@ namespace tessera {
 
 class AtomicFile {
  public:
-  explicit AtomicFile(std::string final_path);
+  // `suffix` ends the temporary's name, for libraries that choose the encoding from it (".mha").
+  explicit AtomicFile(std::string final_path, std::string_view suffix = "");
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -27,9 +31,13 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-// The same for a folder of files: built as "<target>.partial" and swapped in for the target
-// by commit() (the old folder goes only once the new one is in place); without commit the
-// partial folder is removed.
+// A folder of outputs (slices, annotated photos, a synthetic data set), filled under
+// temp_path() and merged into the target by commit(). The merge never destroys what tessera did
+// not write: an entry of the target that the new folder also holds is replaced only when an
+// earlier tessera run wrote it and it has not changed since (the folder's manifest,
+// .tessera-outputs.json, says so); otherwise commit() throws, naming it, before anything moves.
+// Entries the new folder does not hold are left as they are. Without commit the temporary folder
+// is removed.
 class AtomicFolder {
  public:
   explicit AtomicFolder(const std::string& final_path);
@@ -39,6 +47,8 @@ class AtomicFolder {
 
   const std::string& temp_path() const { return temp_; }
   const std::string& final_path() const { return final_; }
+  // Throws what commit() would throw for a file tessera did not write, moving nothing.
+  void check() const;
   void commit();
 
  private:
@@ -59,8 +69,8 @@ class OutputSet {
  public:
   void add_text(const std::string& path, std::string_view text);
   // The temporary path to write `path`'s content to, for writers that write files themselves.
-  std::string temp_for(const std::string& path);
-  // The temporary folder (created) to fill in place of the folder `path`.
+  std::string temp_for(const std::string& path, std::string_view suffix = "");
+  // The temporary folder (created) to fill for the folder `path` (an AtomicFolder).
   std::string temp_folder_for(const std::string& path);
   void commit();
 
@@ -77,5 +87,11 @@ void write_bytes(const std::string& file, std::string_view bytes, const std::str
 
 // Writes `bytes` to `path` whole or not at all, through an AtomicFile.
 void write_atomically(const std::string& path, std::string_view bytes);
+
+// For generators (synth), which must never replace a file they did not make: throws naming
+// `path` when it exists and its folder's manifest does not list it as written by tessera and
+// unchanged since. record_made_file(path) adds it to that manifest once written.
+void check_may_replace(const std::string& path);
+void record_made_file(const std::string& path);
 
 }  // namespace tessera

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "tessera/io/output_check.hpp"
 #include "tessera/io/region.hpp"
 
 namespace tessera {
@@ -29,6 +30,10 @@ namespace tessera {
 // The file a spec names ("a.h5:raw" -> "a.h5", "geotiff:b.tif" -> "b.tif"); throws like
 // open_volume on a spec it cannot parse.
 std::string volume_file(const std::string& spec);
+
+// Adds what `spec` writes, a file or a folder of slices, to the outputs of `paths` (for
+// check_outputs_spare_inputs) under the setting's name.
+void add_volume_output(CommandPaths& paths, const std::string& setting, const std::string& spec);
 
 // Opens an existing volume for region reads: spec -> source of [1, C, *region.size] floats.
 std::unique_ptr<VolumeSource> open_volume(const std::string& spec);
