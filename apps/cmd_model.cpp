@@ -1,11 +1,12 @@
 // tessera model init: a U-Net with seeded random weights, saved as a checkpoint (test models,
-// or a starting point for training).
+// or a starting point for training). tessera model inspect: what a checkpoint holds.
 #include <iostream>
 
 #include "commands.hpp"
 #include "shared_options.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/model/unet.hpp"
+#include "tessera/tile/receptive_field.hpp"
 
 namespace tessera::app {
 
@@ -37,6 +38,33 @@ void init_model(const InitOptions& o) {
             << ", " << net->parameter_count() << " parameters\n";
 }
 
+// Spatial axes from the first weight (N, C and 1, 2 or 3 of them), for the receptive field.
+int spatial_dims(Module& m) {
+  for (Param* p : m.parameters())
+    if (p->value.shape().size() >= 4) return int(p->value.shape().size()) - 2;
+  return 0;
+}
+
+nlohmann::json inspect_model(const std::string& path) {
+  Checkpoint ck = load_checkpoint(path);
+  Module& m = *ck.model;
+  nlohmann::json j = {{"file", path},
+                      {"network", m.type()},
+                      {"parameters", m.parameter_count()},
+                      {"step", ck.step},
+                      {"optimizer", ck.optimizer ? ck.optimizer->config() : nlohmann::json()},
+                      {"metadata", ck.metadata}};
+  if (const int dims = spatial_dims(m); dims > 0) {
+    try {
+      const ReceptiveField f = receptive_field(m, dims);
+      j["receptive_field"] = {{"radius", f.radius}, {"halo", f.halo()}, {"stride", f.stride}};
+    } catch (const std::invalid_argument& e) {
+      j["receptive_field"] = e.what();  // not tileable: say why
+    }
+  }
+  return j;
+}
+
 }  // namespace
 
 void add_model_command(CLI::App& app) {
@@ -61,6 +89,11 @@ void add_model_command(CLI::App& app) {
   init->add_flag("--reversible", o->reversible, "reversible U-Net (coupling blocks)");
   init->add_option("--output", o->output, "checkpoint to write (.h5)")->required();
   init->callback([o] { init_model(*o); });
+  auto* inspect = model->add_subcommand(
+      "inspect", "What a checkpoint holds: network, parameters, receptive field, step, settings");
+  auto path = std::make_shared<std::string>();
+  inspect->add_option("model", *path, "checkpoint (.h5)")->required()->check(CLI::ExistingFile);
+  inspect->callback([path] { std::cout << inspect_model(*path).dump(2) << "\n"; });
 }
 
 }  // namespace tessera::app

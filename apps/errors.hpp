@@ -13,6 +13,11 @@ namespace tessera::app {
 // The innermost subcommand the parsed command line chose.
 const CLI::App& running_command(const CLI::App& program);
 
+// "" when every word of the command line up to its first option names a subcommand where one is
+// expected; else the one-line message for the first that does not ("unknown command 'trian' of
+// tessera connectomics; did you mean 'train'? (known: synth, train, ...)").
+std::string unknown_command(const CLI::App& program, int argc, const char* const* argv);
+
 // The one-line message for `e` (without "error: "), raised while `command` ran.
 std::string error_text(const CLI::App& command, const std::exception& e);
 

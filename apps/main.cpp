@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   tessera::app::add_hydrology_command(app);
   tessera::app::add_ecology_command(app);
   tessera::app::add_domain_commands(app);
+  if (const std::string e = tessera::app::unknown_command(app, argc, argv); !e.empty()) {
+    std::cerr << "error: " << e << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
