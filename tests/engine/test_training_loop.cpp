@@ -17,6 +17,7 @@
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
 #include "tessera/ops/loss.hpp"
+#include "tessera/train/kfac.hpp"
 #include "tessera/train/trainer.hpp"
 #include "tessera/train/training_loop.hpp"
 
@@ -146,6 +147,23 @@ TEST_F(TrainingLoopTest, StoppedAndResumedEqualsTheUninterruptedRun) {
                              make_model()->parameters()[0]->value));  // training moved them
   ASSERT_EQ(history.size(), size_t(kSteps));
   for (size_t i = 0; i < history.size(); ++i) EXPECT_EQ(history[i].step, int64_t(i) + 1);
+}
+
+TEST_F(TrainingLoopTest, KfacResumesWithItsStaleCurvature) {
+  // Stopped at step 4, between eigendecompositions (every 3 steps): the resumed run must
+  // precondition with the decomposition of step 3, as the uninterrupted one does.
+  auto kfac = [] { return make_kfac({.factor_interval = 1, .inverse_interval = 3}); };
+  ToyRun straight;
+  straight.opt = kfac();
+  straight.train({.progress = false});
+  ToyRun first;
+  first.opt = kfac();
+  EXPECT_THROW(first.train({.output = path("k.h5"), .stop_after_steps = 4, .progress = false}),
+               TrainingInterrupted);
+  ToyRun second;
+  second.opt = kfac();
+  second.train({.output = path("k.h5"), .resume = true, .progress = false});
+  expect_same_weights(*straight.model, *second.model);
 }
 
 TEST_F(TrainingLoopTest, ResumingWithoutTheDataOrderWouldDiffer) {
