@@ -105,6 +105,11 @@ void ProgressLine::update(int64_t done, float loss) {
   std::fflush(stderr);
 }
 
+void ProgressLine::clear() {
+  if (show_ && drawn_) std::fprintf(stderr, "\r%100s\r", "");
+  drawn_ = false;
+}
+
 void ProgressLine::finish() {
   if (show_ && drawn_) std::fprintf(stderr, "\n");
   drawn_ = false;

@@ -29,6 +29,7 @@ class ProgressLine {
  public:
   ProgressLine(bool show, int64_t first_step, int64_t steps);
   void update(int64_t done, float loss);
+  void clear();   // wipes the line, before other output (redrawn at the next update)
   void finish();  // ends the line
 
  private:

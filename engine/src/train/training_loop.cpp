@@ -163,12 +163,14 @@ void TrainingLoop::save(const TrainingTask& task, int64_t step, bool finished) {
   if (s_.plot_history && !history_.empty()) s_.plot_history(paths_.loss_plot, history_);
 }
 
-void TrainingLoop::log_row(const TrainingTask& task, const HistoryRow& row) const {
+void TrainingLoop::log_row(const TrainingTask& task, const HistoryRow& row,
+                           ProgressLine& progress) const {
   if (!s_.log || !is_root(comm_)) return;
   const bool validated = !std::isnan(row.validation);
   if (!validated && row.step % std::max<int64_t>(s_.log_every, 1) != 0 && row.step != task.steps &&
       row.step != first_step_ + 1)
     return;
+  progress.clear();  // the progress line is redrawn below the log line
   std::ostringstream line;
   line << "  step " << row.step << "  loss " << row.loss;
   if (validated) line << "  " << task.validation_name << " " << row.validation;
@@ -204,8 +206,8 @@ std::vector<HistoryRow> TrainingLoop::run(const TrainingTask& task) {
     }
     row.seconds = seconds_before_ + elapsed();
     history_.push_back(row);
+    log_row(task, row, progress);
     progress.update(step, float(row.loss));
-    log_row(task, row);
     if (task.on_step && is_root(comm_)) task.on_step(row);
     // Every rank must agree on stopping and on checkpointing (a collective each).
     float flags[2] = {

@@ -36,6 +36,8 @@
 
 namespace tessera {
 
+class ProgressLine;
+
 // What a run writes besides its model: "model.h5" -> model.run/{checkpoint.h5, history.csv,
 // loss.png}. Known before the first step, so callers can check them with the other outputs.
 struct RunPaths {
@@ -127,7 +129,7 @@ class TrainingLoop {
  private:
   void resume_from_checkpoint(std::unique_ptr<Module>& model);
   void save(const TrainingTask& task, int64_t step, bool finished);
-  void log_row(const TrainingTask& task, const HistoryRow& row) const;
+  void log_row(const TrainingTask& task, const HistoryRow& row, ProgressLine& progress) const;
 
   RunSettings s_;
   Optimizer& optimizer_;
