@@ -85,6 +85,7 @@ void add_train(CLI::App* group) {
                            .channels = &t.channels,
                            .seed = &t.seed,
                            .training = &o->training,
+                           .run = &t.run,
                            .batch_help = "crops per step, over all ranks"});
   cmd->add_flag("--reversible", t.reversible, "reversible U-Net: training memory flat in depth");
   cmd->callback([cmd, o] {

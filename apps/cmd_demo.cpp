@@ -45,7 +45,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--output", o->run.output, "checkpoint to write")->capture_default_str();
   cmd->add_flag("--reversible", o->run.reversible,
                 "reversible U-Net: coupling blocks rebuild their activations in backward");
-  add_shared_options(cmd, {.training = &o->training});
+  add_shared_options(cmd, {.training = &o->training, .run = &o->run.run});
   cmd->callback([cmd, o] {
     run_with_communicator(*cmd, o->training, [&](Communicator& comm) { run_demo(*o, comm); });
   });

@@ -113,7 +113,8 @@ void add_train(CLI::App* group) {
                            .batch = &t.batch,
                            .channels = &t.channels,
                            .seed = &t.seed,
-                           .training = training.get()});
+                           .training = training.get(),
+                           .run = &t.run});
   cmd->add_option("--calibration-photos", t.calibration_photos,
                   "training photos the count threshold is chosen on")
       ->check(CLI::Range(0, 100000))

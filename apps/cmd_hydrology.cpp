@@ -45,6 +45,7 @@ void add_train(CLI::App* group) {
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
   cmd->add_flag("--quiet", *quiet, "no per-epoch lines");
+  add_shared_options(cmd, {.run = &o->run});
   cmd->callback([o, quiet] {
     o->log = &std::cout;
     o->epoch_lines = !*quiet;

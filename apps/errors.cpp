@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tessera/io/settings.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::app {
 
@@ -71,6 +72,10 @@ const CLI::App& running_command(const CLI::App& program) {
 }
 
 std::string error_text(const CLI::App& command, const std::exception& e) {
+  if (const auto* stop = dynamic_cast<const TrainingInterrupted*>(&e))
+    return "interrupted at step " + std::to_string(stop->step()) + " of " +
+           std::to_string(stop->steps()) + "; checkpoint -> " + stop->checkpoint() +
+           "; continue with --resume";
   const auto* bad = dynamic_cast<const SettingError*>(&e);
   if (!bad) return e.what();
   const std::string flag = flag_for(command, bad->setting());

@@ -1,8 +1,10 @@
 #include "shared_options.hpp"
 
+#include <cmath>
 #include <iostream>
 
 #include "errors.hpp"
+#include "tessera/formats/line_plot.hpp"
 #include "tessera/train/optimizer.hpp"
 
 namespace tessera::app {
@@ -26,7 +28,37 @@ void add_training_options(CLI::App* cmd, TrainingOptions& o) {
       ->capture_default_str();
 }
 
+void add_run_options(CLI::App* cmd, RunSettings& r) {
+  cmd->add_flag("--resume", r.resume,
+                "continue an interrupted run from its checkpoint (in <output>.run/), exactly");
+  cmd->add_option("--init-from", r.init_from,
+                  "start from this model's or checkpoint's weights (fine-tuning; the same "
+                  "architecture)");
+  cmd->add_option("--checkpoint-minutes", r.checkpoint_minutes,
+                  "minutes between checkpoints in <output>.run/ (0: only on Ctrl-C and at the end)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  // For tests: stop as Ctrl-C would once this many steps are done.
+  cmd->add_option("--stop-after-steps", r.stop_after_steps)
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->group("");
+  r.plot_history = write_history_plot;
+}
+
 }  // namespace
+
+void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history) {
+  LinePlot plot{.title = "training", .x_label = "step", .y_label = "loss"};
+  LineSeries loss{"loss", {}, {}}, validation{"validation", {}, {}};
+  for (const HistoryRow& row : history) {
+    loss.x.push_back(double(row.step)), loss.y.push_back(row.loss);
+    if (std::isnan(row.validation)) continue;
+    validation.x.push_back(double(row.step)), validation.y.push_back(row.validation);
+  }
+  plot.series.push_back(std::move(loss));
+  if (!validation.x.empty()) plot.series.push_back(std::move(validation));
+  write_line_plot(png, plot);
+}
 
 void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.patch)
@@ -50,6 +82,7 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
         ->capture_default_str();
   if (o.seed) cmd->add_option("--seed", *o.seed, o.seed_help)->capture_default_str();
   if (o.training) add_training_options(cmd, *o.training);
+  if (o.run) add_run_options(cmd, *o.run);
 }
 
 double learning_rate(const TrainingOptions& o) {
@@ -61,6 +94,8 @@ void run_with_communicator(const CLI::App& command, const TrainingOptions& o,
   auto comm = make_communicator(o.communicator);
   try {
     train(*comm);
+  } catch (const TrainingInterrupted&) {
+    throw;  // every rank stops here together, the checkpoint written: nothing to end
   } catch (const std::exception& e) {
     if (comm->size() == 1) throw;
     std::cerr << "error: rank " << comm->rank() << ": " << error_text(command, e) << std::endl;

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tessera/dist/communicator.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::app {
 
@@ -29,11 +30,17 @@ struct SharedOptions {
   std::vector<int64_t>* channels = nullptr;   // --channels: the U-Net's, per level
   uint64_t* seed = nullptr;                   // --seed
   TrainingOptions* training = nullptr;  // --optimizer, --lr, --optimizer-settings, --communicator
+  // --resume, --init-from, --checkpoint-minutes (and the hidden --stop-after-steps); the run's
+  // loss curve is drawn with formats/ (write_history_plot).
+  RunSettings* run = nullptr;
   const char* batch_help = "crops per step";
   const char* seed_help = "random seed";
 };
 
 void add_shared_options(CLI::App* cmd, const SharedOptions& o);
+
+// loss.png of a run folder: the loss per step, and the validation score where there is one.
+void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history);
 
 // --lr, or the optimizer's default learning rate.
 double learning_rate(const TrainingOptions& o);

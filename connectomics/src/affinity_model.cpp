@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::connectomics {
 
@@ -64,9 +66,10 @@ struct Sample {
 
 class CropSampler {
  public:
+  // Without `augment`: crops as they are (no flips, transposition or intensity change).
   CropSampler(const Tensor& raw, const LabelVolume& labels, const AffinityTrainOptions& o,
-              double mean, double sd, uint64_t seed)
-      : raw_(raw), labels_(labels), o_(o), mean_(mean), sd_(sd), rng_(seed) {
+              double mean, double sd, uint64_t seed, bool augment = true)
+      : raw_(raw), labels_(labels), o_(o), mean_(mean), sd_(sd), rng_(seed), augment_(augment) {
     const Shape& s = labels.size;
     patch_ = o.patch;
     for (size_t a = 0; a < 3; ++a) {
@@ -90,6 +93,9 @@ class CropSampler {
   }
 
   const Shape& patch() const { return patch_; }
+  // The draws so far, as text: a checkpoint keeps it so that a resumed run sees the same crops.
+  std::string state() const { return rng_text(rng_); }
+  void restore(const nlohmann::json& state) { restore_rng(rng_, state); }
 
   Sample next() {
     std::uniform_real_distribution<double> u(0, 1);
@@ -100,14 +106,15 @@ class CropSampler {
       t.extent[a] = patch_[a] + 2 * margin_[a];
       const int64_t span = labels_.size[a] - t.extent[a];
       t.start[a] = int64_t(u(rng_) * double(span + 1));
-      t.flip[a] = u(rng_) < 0.5;
+      t.flip[a] = augment_ && u(rng_) < 0.5;
     }
-    t.transpose = can_transpose_ && u(rng_) < 0.5;
+    t.transpose = augment_ && can_transpose_ && u(rng_) < 0.5;
     const std::vector<float> raw = gather(raw_.data(), labels_.size, t);
     const std::vector<uint64_t> ids = gather(labels_.ids.data(), labels_.size, t);
     const AffinityTargets a = affinity_targets(ids, t.extent, o_.offsets);
     Tensor x = Tensor::empty({1, 1, t.extent[0], t.extent[1], t.extent[2]});
-    const double scale = 0.8 + 0.4 * u(rng_), shift = 0.4 * (u(rng_) - 0.5);
+    const double scale = augment_ ? 0.8 + 0.4 * u(rng_) : 1,
+                 shift = augment_ ? 0.4 * (u(rng_) - 0.5) : 0;
     for (size_t i = 0; i < raw.size(); ++i)
       x.data()[i] = float(((raw[i] - mean_) / sd_) * scale + shift);
     return {interior(x, margin_, patch_), interior(a.target, margin_, patch_),
@@ -120,8 +127,30 @@ class CropSampler {
   const AffinityTrainOptions& o_;
   double mean_, sd_;
   std::mt19937_64 rng_;
+  bool augment_;
   Shape patch_, margin_;
   bool can_transpose_ = false;
+};
+
+// The validation score of `o.validation_raw`: the mean masked loss over fixed crops of it (the
+// same crops every time and on every rank), normalised as the training volume.
+class ValidationLoss {
+ public:
+  ValidationLoss(const AffinityTrainOptions& o, double mean, double sd) {
+    const Tensor raw = o.validation_raw.to_plain();
+    check_training_volumes(raw, o.validation_labels);
+    CropSampler sampler(raw, o.validation_labels, o, mean, sd, o.seed * 7919 + 4099, false);
+    for (int64_t i = 0; i < std::max<int64_t>(o.batch, 4); ++i) crops_.push_back(sampler.next());
+  }
+  Validation operator()(Module& net) const {
+    double sum = 0;
+    for (const Sample& s : crops_)
+      sum += bce_with_logits_loss(net.forward(s.raw, Mode::eval), s.target, {.mask = s.mask}).value;
+    return {sum / double(crops_.size())};
+  }
+
+ private:
+  std::vector<Sample> crops_;
 };
 
 }  // namespace
@@ -130,6 +159,7 @@ void check_train_options(const AffinityTrainOptions& o, int ranks) {
   if (o.patch.size() != 3) throw SettingError("patch", "needs three sizes, z, y and x");
   for (int64_t p : o.patch)
     if (p < 4 || p % 4) throw SettingError("patch", "sizes must be multiples of 4");
+  if (o.validate_every < 1) throw SettingError("validate_every", "must be at least 1");
   if (o.batch < 1 || o.batch % ranks)
     throw SettingError("batch", std::to_string(o.batch) +
                                     " must be a multiple of the number of ranks (" +
@@ -163,28 +193,49 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
   m.offsets = o.offsets;
   m.mean = sum / double(raw.numel());
   m.sd = std::sqrt(std::max(1e-12, sq / double(raw.numel()) - m.mean * m.mean));
-  auto unet = make_unet({.dims = 3,
-                         .out_channels = int64_t(o.offsets.size()),
-                         .channels = o.channels,
-                         .reversible = o.reversible,
-                         .seed = o.seed + 1});
-  std::unique_ptr<GradientSync> sync;
-  if (comm) sync = std::make_unique<GradientSync>(*unet, *comm);
+  std::unique_ptr<Module> unet = make_unet({.dims = 3,
+                                            .out_channels = int64_t(o.offsets.size()),
+                                            .channels = o.channels,
+                                            .reversible = o.reversible,
+                                            .seed = o.seed + 1});
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
+  TrainingLoop loop(o.run, unet, *opt, comm);
+  std::unique_ptr<GradientSync> sync;  // after the loop, which may resume `unet`
+  if (comm) sync = std::make_unique<GradientSync>(*unet, *comm);
   const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
   CropSampler sampler(raw, labels, o, m.mean, m.sd, o.seed * 7919 + uint64_t(rank));
-  for (int step = 0; step < o.steps; ++step) {
-    std::vector<Tensor> xs, ts, ms;
-    for (int64_t i = 0; i < o.batch / ranks; ++i) {
-      Sample s = sampler.next();
-      xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
-    }
-    const Tensor x = concat(xs, 0), t = concat(ts, 0), mk = concat(ms, 0);
-    const float loss = train_step(
-        *unet, *opt, float(lr), x,
-        [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); }, sync.get());
-    if (o.progress && rank == 0 && (step % 25 == 0 || step + 1 == o.steps)) o.progress(step, loss);
-  }
+  std::optional<ValidationLoss> validation;
+  if (o.validation_raw.defined()) validation.emplace(o, m.mean, m.sd);
+  loop.run({.steps = o.steps,
+            .schedule = {.base_lr = lr},
+            .step =
+                [&](int64_t, float step_lr) {
+                  std::vector<Tensor> xs, ts, ms;
+                  for (int64_t i = 0; i < o.batch / ranks; ++i) {
+                    Sample s = sampler.next();
+                    xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
+                  }
+                  const Tensor x = concat(xs, 0), t = concat(ts, 0), mk = concat(ms, 0);
+                  return train_step(
+                      *unet, *opt, step_lr, x,
+                      [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); },
+                      sync.get());
+                },
+            .save_state =
+                [&] {
+                  return TaskState{{{"sampler", sampler.state()}}};
+                },
+            .restore_state = [&](const TaskState& s) { sampler.restore(s.data.at("sampler")); },
+            .validate = validation
+                            ? std::function<Validation()>([&] { return (*validation)(*unet); })
+                            : std::function<Validation()>(),
+            .validate_every = o.validate_every,
+            .validation_name = "validation loss",
+            .on_step =
+                [&](const HistoryRow& row) {
+                  if (o.progress && ((row.step - 1) % 25 == 0 || row.step == o.steps))
+                    o.progress(int(row.step - 1), float(row.loss));
+                }});
   m.unet = std::move(unet);
   m.steps = o.steps;
   return m;

@@ -33,12 +33,10 @@ void train_affinities(const AffinityTraining& t, Communicator& comm) {
          << to_string(labels.size) << " with " << o.optimizer << ", " << o.steps << " steps of "
          << o.batch << " crops"
          << (comm.size() > 1 ? " over " + std::to_string(comm.size()) + " ranks" : "") << "\n";
-  AffinityTrainOptions with_progress = o;
-  if (log && !with_progress.progress)
-    with_progress.progress = [log](int step, float loss) {
-      *log << "  step " << step << "  loss " << loss << std::endl;
-    };
-  AffinityModel m = train_affinity_model(raw, labels, with_progress, &comm);
+  AffinityTrainOptions with_run = o;
+  with_run.run.output = t.output;  // the run folder and its checkpoints go beside the model
+  with_run.run.log = log;          // the loss every few steps
+  AffinityModel m = train_affinity_model(raw, labels, with_run, &comm);
   if (comm.rank() == 0) save_affinity_model(t.output, m);  // one checkpoint
 }
 

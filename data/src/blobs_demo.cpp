@@ -11,6 +11,7 @@
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/schedule.hpp"
 #include "tessera/train/trainer.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::data {
 
@@ -34,14 +35,19 @@ float max_difference(const Tensor& a, const Tensor& b) {
 
 BlobsDemoReport run_blobs_demo(const BlobsDemoOptions& o, Communicator& comm, std::ostream& log) {
   if (o.size % 4) throw SettingError("size", "must be a multiple of 4");
-  auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .reversible = o.reversible, .seed = 1});
+  std::unique_ptr<Module> net =
+      make_unet({.dims = 2, .channels = {8, 16, 32}, .reversible = o.reversible, .seed = 1});
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
-  GradientSync sync(*net, comm);
+  const bool report = comm.rank() == 0;
+  RunSettings run = o.run;
+  run.output = o.output;
+  run.log = report ? &log : nullptr;
+  TrainingLoop loop(run, net, *opt, &comm);
+  GradientSync sync(*net, comm);  // after the loop, which may resume `net` from its checkpoint
   const LrSchedule schedule{.kind = LrSchedule::Kind::cosine,
                             .base_lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer),
                             .warmup_steps = 10,
                             .total_steps = o.steps};
-  const bool report = comm.rank() == 0;
   // Equal shards: the mean of the ranks' mean gradients is the batch's only then.
   const int64_t batch_size = (4 + comm.size() - 1) / comm.size() * comm.size();
   const Shard mine = shard_of(batch_size, comm.rank(), comm.size());
@@ -55,18 +61,20 @@ BlobsDemoReport run_blobs_demo(const BlobsDemoOptions& o, Communicator& comm, st
                                   comm.backend() + " ranks"
                             : "")
         << ")\n";
-  for (int step = 0; step < o.steps; ++step) {
-    // Each step's batch comes from its own seed: training is a pure function of the step, and
-    // each rank makes the whole batch and keeps its own shard of it.
-    const auto batch = make_blobs({.batch = batch_size, .size = o.size, .seed = uint64_t(step)});
-    const Tensor image = take_shard(batch.image, mine), mask = take_shard(batch.mask, mine);
-    r.last_loss = train_step(
-        *net, *opt, static_cast<float>(schedule.lr_at(step)), image,
-        [&](const Tensor& y) { return bce_with_logits_loss(y, mask); }, &sync);
-    if (step == 0) r.first_loss = r.last_loss;
-    if (report && (step % 25 == 0 || step + 1 == o.steps))
-      log << "  step " << step << "  loss " << r.last_loss << "\n";
-  }
+  // Each step's batch comes from its own seed: training is a pure function of the step, and
+  // each rank makes the whole batch and keeps its own shard of it (no data-order state).
+  const auto history =
+      loop.run({.steps = o.steps, .schedule = schedule, .step = [&](int64_t step, float lr) {
+                  const auto batch =
+                      make_blobs({.batch = batch_size, .size = o.size, .seed = uint64_t(step)});
+                  const Tensor image = take_shard(batch.image, mine),
+                               mask = take_shard(batch.mask, mine);
+                  return train_step(
+                      *net, *opt, lr, image,
+                      [&](const Tensor& y) { return bce_with_logits_loss(y, mask); }, &sync);
+                }});
+  if (!history.empty())
+    r.first_loss = float(history.front().loss), r.last_loss = float(history.back().loss);
   if (!report) return r;  // one checkpoint, written by rank 0
   const Tensor pred = net->forward(held_out.image, Mode::eval);
   r.pixel_accuracy = pixel_accuracy(pred, held_out.mask);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include "tessera/ops/loss.hpp"
 #include "tessera/ops/shape_ops.hpp"
 #include "tessera/train/trainer.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::ecology {
 
@@ -99,6 +101,10 @@ class CropSampler {
               double object_crops, uint64_t seed)
       : photos_(photos), d_(d), patch_(patch), object_crops_(object_crops), rng_(seed) {}
 
+  // The draws so far, as text: a checkpoint keeps it so that a resumed run sees the same crops.
+  std::string state() const { return rng_text(rng_); }
+  void restore(const nlohmann::json& state) { restore_rng(rng_, state); }
+
   Batch next(int64_t n) {
     std::vector<Tensor> input, heat, size, size_mask;
     for (int64_t i = 0; i < n; ++i) {
@@ -170,6 +176,27 @@ LossResult detector_loss(const Tensor& prediction, const Batch& b) {
                                   {.weight = {}, .mask = b.size_mask});
   return {heat.value + size.value, concat({heat.grad, size.grad}, 1)};
 }
+
+// The loss on fixed crops (drawn once, the same at every call) of the first calibration
+// photos: a score that training does not see change under it.
+class ValidationLoss {
+ public:
+  ValidationLoss(const std::vector<TrainingPhoto>& photos, const Detector& d,
+                 const DetectorTrainOptions& o) {
+    const size_t n = std::min(photos.size(), size_t(std::max(1, o.calibration_photos)));
+    const std::vector<TrainingPhoto> chosen(photos.begin(), photos.begin() + long(n));
+    CropSampler sampler(chosen, d, o.patch, o.object_crops, o.seed * 7919 + 29);
+    for (int k = 0; k < 2; ++k) batches_.push_back(sampler.next(std::min<int64_t>(o.batch, 4)));
+  }
+  Validation operator()(Module& net) const {
+    double sum = 0;
+    for (const Batch& b : batches_) sum += detector_loss(net.forward(b.input, Mode::eval), b).value;
+    return {sum / double(batches_.size())};
+  }
+
+ private:
+  std::vector<Batch> batches_;
+};
 
 // Output biases: heat at a prior of 0.1 (as CenterNet, so the focal loss starts calm) and sizes
 // at the training boxes' mean.
@@ -261,14 +288,34 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
                       .seed = o.seed + 1});
   initialise_head(*d.unet, classes, photos);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
+  TrainingLoop loop(o.run, d.unet, *opt);
   const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);
   CropSampler sampler(photos, d, patch, o.object_crops, o.seed * 7919 + 17);
-  for (int step = 0; step < o.steps; ++step) {
-    const Batch b = sampler.next(o.batch);
-    const float loss = train_step(*d.unet, *opt, float(lr), b.input,
-                                  [&](const Tensor& y) { return detector_loss(y, b); });
-    if (o.progress && (step % 25 == 0 || step + 1 == o.steps)) o.progress(step, loss);
-  }
+  std::optional<ValidationLoss> validation;
+  if (o.validate_every > 0) validation.emplace(photos, d, o);
+  loop.run({.steps = o.steps,
+            .schedule = {.base_lr = lr},
+            .step =
+                [&](int64_t, float step_lr) {
+                  const Batch b = sampler.next(o.batch);
+                  return train_step(*d.unet, *opt, step_lr, b.input,
+                                    [&](const Tensor& y) { return detector_loss(y, b); });
+                },
+            .save_state =
+                [&] {
+                  return TaskState{{{"sampler", sampler.state()}}};
+                },
+            .restore_state = [&](const TaskState& s) { sampler.restore(s.data.at("sampler")); },
+            .validate = validation
+                            ? std::function<Validation()>([&] { return (*validation)(*d.unet); })
+                            : std::function<Validation()>(),
+            .validate_every = o.validate_every,
+            .validation_name = "validation loss",
+            .on_step =
+                [&](const HistoryRow& row) {
+                  if (o.progress && ((row.step - 1) % 25 == 0 || row.step == o.steps))
+                    o.progress(int(row.step - 1), float(row.loss));
+                }});
   d.steps = o.steps;
 
   // The threshold for counts, on the first training photos.

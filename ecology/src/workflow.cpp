@@ -128,11 +128,9 @@ Detector train_from_folder(const DetectorTraining& t) {
            << tessera::to_string(Shape(o.channels.begin(), o.channels.end())) << ") with "
            << o.optimizer << ", " << o.steps << " steps of " << o.batch << " crops of " << o.patch
            << " px" << std::endl;
-    if (!o.progress)
-      o.progress = [log = t.log](int step, float loss) {
-        *log << "  step " << step << "  loss " << loss << std::endl;
-      };
   }
+  o.run.output = t.output;  // the run folder and its checkpoints go beside the model
+  o.run.log = t.log;        // the loss every few steps, the validation loss
   Detector det = train_detector(photos, classes, o);
   save_detector(t.output, det);
   return det;

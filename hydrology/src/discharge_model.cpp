@@ -17,6 +17,7 @@
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -272,24 +273,119 @@ void restore_weights(Module& net, const std::vector<Tensor>& w) {
   for (size_t i = 0; i < ps.size(); ++i) ps[i]->value.copy_from(w[i]);
 }
 
-double train_epoch(DischargeModel& m, Optimizer& opt, const InputMatrix& inputs,
-                   const DailySeries& s, std::vector<Day>& samples, std::mt19937_64& rng) {
-  const ModelSettings& o = m.config.model;
-  std::shuffle(samples.begin(), samples.end(), rng);
-  const int64_t n = o.samples_per_epoch > 0
-                        ? std::min<int64_t>(o.samples_per_epoch, int64_t(samples.size()))
-                        : int64_t(samples.size());
-  double loss_sum = 0;
-  int batches = 0;
-  for (int64_t i = 0; i < n; i += o.batch, ++batches) {
-    const int64_t b = std::min(o.batch, n - i);
-    const Tensor x = input_windows(inputs, samples.data() + i, b, o.sequence_length);
-    const Targets t = targets_for(m, s, samples.data() + i, b, rng);
-    loss_sum += train_step(*m.network, opt, float(o.lr), x,
-                           [&](const Tensor& y) { return mse_loss(y, t.value, {.mask = t.mask}); });
+// Epochs as the training loop's steps: each epoch shuffles the training days and takes them a
+// batch per step; the validation after each epoch keeps the best weights and stops after
+// `patience` epochs without improvement. Everything a resumed run needs is in state().
+class EpochTraining {
+ public:
+  EpochTraining(DischargeModel& m, Optimizer& opt, const InputMatrix& inputs, const DailySeries& s,
+                std::vector<Day> samples, std::vector<Day> validation,
+                const std::function<void(const EpochReport&)>& progress)
+      : m_(m),
+        opt_(opt),
+        inputs_(inputs),
+        s_(s),
+        samples_(std::move(samples)),
+        validation_(std::move(validation)),
+        progress_(progress),
+        rng_(m.config.model.seed) {
+    const ModelSettings& o = m.config.model;
+    per_epoch_days_ = o.samples_per_epoch > 0
+                          ? std::min<int64_t>(o.samples_per_epoch, int64_t(samples_.size()))
+                          : int64_t(samples_.size());
+    batches_ = (per_epoch_days_ + o.batch - 1) / o.batch;
   }
-  return loss_sum / std::max(1, batches);
-}
+
+  int64_t steps_per_epoch() const { return batches_; }
+
+  float step(int64_t step, float lr) {
+    const ModelSettings& o = m_.config.model;
+    const int64_t i = step % batches_ * o.batch;
+    if (i == 0) {
+      std::shuffle(samples_.begin(), samples_.end(), rng_);
+      loss_sum_ = 0;
+      epoch_start_ = std::chrono::steady_clock::now();
+    }
+    const int64_t b = std::min(o.batch, per_epoch_days_ - i);
+    const Tensor x = input_windows(inputs_, samples_.data() + i, b, o.sequence_length);
+    const Targets t = targets_for(m_, s_, samples_.data() + i, b, rng_);
+    const float loss = train_step(*m_.network, opt_, lr, x, [&](const Tensor& y) {
+      return mse_loss(y, t.value, {.mask = t.mask});
+    });
+    loss_sum_ += loss;
+    return loss;
+  }
+
+  Validation validate() {
+    const HydrologyConfig& c = m_.config;
+    const int epoch = ++epoch_;
+    EpochReport r{epoch, loss_sum_ / double(batches_), 0, false, 0};
+    const auto raw =
+        run_network(*m_.network, inputs_, validation_, c.model.sequence_length, c.model.batch);
+    r.validation_nse = mean_nse(c, s_, c.validation, to_forecast(m_, s_, validation_, raw));
+    r.kept = r.validation_nse > best_nse_ || best_.empty();
+    if (r.kept) {
+      best_ = copy_weights(*m_.network), best_nse_ = r.validation_nse, m_.epochs = epoch;
+      since_best_ = 0;
+    } else {
+      ++since_best_;
+    }
+    r.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+    if (progress_) progress_(r);
+    return {r.validation_nse, since_best_ >= c.model.patience};
+  }
+
+  TaskState state() const {
+    TaskState st{{{"rng", rng_text(rng_)},
+                  {"samples", samples_},
+                  {"loss_sum", loss_sum_},
+                  {"epoch", epoch_},
+                  {"kept_epoch", m_.epochs},
+                  {"best_nse", best_.empty() ? nlohmann::json(nullptr) : nlohmann::json(best_nse_)},
+                  {"since_best", since_best_}}};
+    for (size_t i = 0; i < best_.size(); ++i) st.tensors["best/" + std::to_string(i)] = best_[i];
+    return st;
+  }
+
+  void restore(const TaskState& st) {
+    const nlohmann::json& d = st.data;
+    restore_rng(rng_, d.at("rng"));
+    samples_ = d.at("samples").get<std::vector<Day>>();
+    loss_sum_ = d.at("loss_sum").get<double>();
+    epoch_ = d.at("epoch").get<int>();
+    m_.epochs = d.at("kept_epoch").get<int>();
+    since_best_ = d.at("since_best").get<int>();
+    best_.clear();
+    if (!d.at("best_nse").is_null()) {
+      best_nse_ = d.at("best_nse").get<double>();
+      for (size_t i = 0; i < m_.network->parameters().size(); ++i)
+        best_.push_back(st.tensors.at("best/" + std::to_string(i)));
+    }
+    epoch_start_ = std::chrono::steady_clock::now();
+  }
+
+  // The best epoch's weights into the network; their validation NSE.
+  double keep_best() {
+    if (!best_.empty()) restore_weights(*m_.network, best_);
+    return best_nse_;
+  }
+
+ private:
+  DischargeModel& m_;
+  Optimizer& opt_;
+  const InputMatrix& inputs_;
+  const DailySeries& s_;
+  std::vector<Day> samples_, validation_;
+  const std::function<void(const EpochReport&)>& progress_;
+  std::mt19937_64 rng_;
+  int64_t per_epoch_days_ = 0, batches_ = 1;
+  double loss_sum_ = 0;
+  int epoch_ = 0, since_best_ = 0;
+  std::vector<Tensor> best_;
+  double best_nse_ = -std::numeric_limits<double>::infinity();
+  std::chrono::steady_clock::time_point epoch_start_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace
 
@@ -319,7 +415,8 @@ double EnsembleForecast::quantile(size_t issue, size_t lead, double q) const {
 }
 
 DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
-                                     const std::function<void(const EpochReport&)>& progress) {
+                                     const std::function<void(const EpochReport&)>& progress,
+                                     const RunSettings& run) {
   DischargeModel m;
   m.config = c;
   m.inputs = model_inputs(c);
@@ -332,28 +429,17 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
   require_scorable(c, s, c.train, "training");
   require_scorable(c, s, c.validation, "validation");
   auto opt = make_adam({});
-  std::mt19937_64 rng(c.model.seed);
-  std::vector<Tensor> best;
-  double best_nse = -std::numeric_limits<double>::infinity();
-  int since_best = 0;
-  for (int epoch = 1; epoch <= c.model.epochs && since_best < c.model.patience; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    EpochReport r{epoch, train_epoch(m, *opt, inputs, s, samples, rng), 0, false, 0};
-    const auto raw =
-        run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
-    r.validation_nse = mean_nse(c, s, c.validation, to_forecast(m, s, validation, raw));
-    r.kept = r.validation_nse > best_nse || best.empty();
-    if (r.kept) {
-      best = copy_weights(*m.network), best_nse = r.validation_nse, m.epochs = epoch;
-      since_best = 0;
-    } else {
-      ++since_best;
-    }
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (progress) progress(r);
-  }
-  restore_weights(*m.network, best);
-  m.validation_nse = best_nse;
+  TrainingLoop loop(run, m.network, *opt);
+  EpochTraining epochs(m, *opt, inputs, s, std::move(samples), validation, progress);
+  loop.run({.steps = c.model.epochs * epochs.steps_per_epoch(),
+            .schedule = {.base_lr = c.model.lr},
+            .step = [&](int64_t step, float lr) { return epochs.step(step, lr); },
+            .save_state = [&] { return epochs.state(); },
+            .restore_state = [&](const TaskState& st) { epochs.restore(st); },
+            .validate = [&] { return epochs.validate(); },
+            .validate_every = epochs.steps_per_epoch(),
+            .validation_name = "validation NSE"});
+  m.validation_nse = epochs.keep_best();
   return m;
 }
 

@@ -80,9 +80,14 @@ DischargeModel train_from_config(const ModelTraining& t) {
     if (t.log) describe_baseline(*t.log, c, *baseline);
   }
   if (t.log) describe_network(*t.log, c);
-  DischargeModel m = train_discharge_model(c, s, [&](const EpochReport& r) {
-    if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
-  });
+  RunSettings run = t.run;
+  run.output = t.output;  // the run folder and its checkpoints go beside the model
+  DischargeModel m = train_discharge_model(
+      c, s,
+      [&](const EpochReport& r) {
+        if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
+      },
+      run);
   m.baseline = baseline;
   save_discharge_model(t.output, m);
   return m;

@@ -46,9 +46,11 @@ void write_tensor(H5::H5File& f, const std::string& path, const Tensor& t) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::LinkCreatPropList lcpl;
   lcpl.setCreateIntermediateGroup(true);
-  H5::DataSet ds =
-      f.createDataSet(path, H5::PredType::NATIVE_FLOAT, space, H5::DSetCreatPropList::DEFAULT,
-                      H5::DSetAccPropList::DEFAULT, lcpl);
+  // No modification times: the same training writes the same bytes, so runs compare as files.
+  H5::DSetCreatPropList dcpl;
+  H5Pset_obj_track_times(dcpl.getId(), false);
+  H5::DataSet ds = f.createDataSet(path, H5::PredType::NATIVE_FLOAT, space, dcpl,
+                                   H5::DSetAccPropList::DEFAULT, lcpl);
   ds.write(p.data(), H5::PredType::NATIVE_FLOAT);
 }
 
@@ -78,7 +80,7 @@ void read_tensor(const H5::H5File& f, const std::string& path, Tensor& t, const 
 }  // namespace
 
 void save_checkpoint(const std::string& path, Module& model, Optimizer* optimizer, int64_t step,
-                     const json& metadata) {
+                     const json& metadata, const std::map<std::string, Tensor>& tensors) {
   H5::Exception::dontPrint();
   AtomicFile out(path);
   try {
@@ -100,6 +102,12 @@ void save_checkpoint(const std::string& path, Module& model, Optimizer* optimize
       }
     }
     write_string_attr(f, "state_keys", keys.dump());
+    json tensor_keys = json::array();
+    for (const auto& [name, t] : tensors) {
+      write_tensor(f, "/state/" + name, t);
+      tensor_keys.push_back(name);
+    }
+    write_string_attr(f, "tensor_keys", tensor_keys.dump());
     f.close();
   } catch (const H5::Exception& e) {
     throw std::runtime_error("cannot write checkpoint '" + path + "': " + e.getDetailMsg());
@@ -137,6 +145,12 @@ Checkpoint load_checkpoint(const std::string& path) {
         ck.optimizer->state()[k] = read_dataset(f, "/optimizer/" + k, path);
       }
     }
+    if (f.attrExists("tensor_keys"))
+      for (const auto& key :
+           parse_json(read_string_attr(f, "tensor_keys"), where + " tensor_keys")) {
+        const std::string k = key.get<std::string>();
+        ck.tensors[k] = read_dataset(f, "/state/" + k, path);
+      }
   } catch (const H5::Exception& e) {
     throw std::runtime_error("cannot read checkpoint '" + path + "': " + e.getDetailMsg());
   } catch (const json::exception& e) {

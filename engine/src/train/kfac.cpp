@@ -90,6 +90,7 @@ class Kfac final : public Optimizer {
     prepared_ = false;
     if (steps_ % o_.factor_interval == 0) update_factors();
     for (KroneckerFactored* k : layers_) k->record_factors(false);
+    restore_eigen();
     if (steps_ % o_.inverse_interval == 0 || eigen_missing()) update_eigen();
 
     const std::unordered_set<const Param*> stepped(params.begin(), params.end());
@@ -176,6 +177,27 @@ class Kfac final : public Optimizer {
     return false;
   }
 
+  // The eigendecompositions are kept in state_ too ("<factor>_eigenvectors", "_eigenvalues"),
+  // so that a resumed run preconditions with the same stale curvature as the run it continues.
+  void keep_eigen(const std::string& key) {
+    const SymmetricEigen& e = eigen_.at(key);
+    state_[key + "_eigenvectors"] = e.vectors;  // shares the buffer
+    Tensor values = Tensor::empty({int64_t(e.values.size())});
+    std::copy(e.values.begin(), e.values.end(), values.data());
+    state_[key + "_eigenvalues"] = values;
+  }
+
+  // After a restore: eigen_ from the state that keep_eigen wrote.
+  void restore_eigen() {
+    for (KroneckerFactored* k : layers_)
+      for (const std::string& key : {a_key(*k), g_key(*k)}) {
+        if (eigen_.count(key) || !state_.count(key + "_eigenvectors")) continue;
+        const Tensor values = state_.at(key + "_eigenvalues").to_plain();
+        eigen_[key] = {state_.at(key + "_eigenvectors").to_plain(),
+                       std::vector<float>(values.data(), values.data() + values.numel())};
+      }
+  }
+
   // Eigendecomposes every running factor. With several ranks each factor goes to one rank
   // (largest first, to the least loaded, by n^3) and is then broadcast from it.
   void update_eigen() {
@@ -200,7 +222,10 @@ class Kfac final : public Optimizer {
     }
     for (size_t i = 0; i < keys.size(); ++i)
       if (owner[i] == me) eigen_[keys[i]] = symmetric_eigen(state_.at(keys[i]));
-    if (ranks == 1) return;
+    if (ranks == 1) {
+      for (const std::string& key : keys) keep_eigen(key);
+      return;
+    }
     for (size_t i = 0; i < keys.size(); ++i) {
       const int64_t n = size_of(keys[i]);
       std::vector<float> buf(size_t(n * n + n));
@@ -213,6 +238,7 @@ class Kfac final : public Optimizer {
       SymmetricEigen e{Tensor::empty({n, n}), std::vector<float>(buf.begin() + n * n, buf.end())};
       std::copy(buf.begin(), buf.begin() + n * n, e.vectors.data());
       eigen_[keys[i]] = std::move(e);
+      keep_eigen(keys[i]);
     }
   }
 
@@ -239,8 +265,7 @@ class Kfac final : public Optimizer {
   std::vector<KroneckerFactored*> layers_;  // of the model given to the last prepare
   Communicator* comm_ = nullptr;
   bool prepared_ = false;
-  // Eigendecompositions of the running factors, by state key; derived, so not in state_ (a
-  // restored optimizer recomputes them on its first step).
+  // Eigendecompositions of the running factors, by state key (kept in state_ as well).
   std::map<std::string, SymmetricEigen> eigen_;
 };
 

@@ -10,9 +10,11 @@
 #include <memory>
 
 #include "tessera/connectomics/affinities.hpp"
+#include "tessera/connectomics/labels.hpp"
 #include "tessera/dist/communicator.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/train/optimizer.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::connectomics {
 
@@ -29,6 +31,12 @@ struct AffinityTrainOptions {
   uint64_t seed = 0;
   // Called every few steps with (step, loss) on rank 0.
   std::function<void(int, float)> progress{};
+  RunSettings run{};  // checkpoints, resume, init_from, progress line, log
+  // A held-out volume pair (raw [1, 1, D, H, W] and its ids), when defined: its masked loss on
+  // fixed, unaugmented crops is the validation score, every validate_every steps.
+  Tensor validation_raw{};
+  LabelVolume validation_labels{};
+  int validate_every = 100;
 };
 
 struct AffinityModel {

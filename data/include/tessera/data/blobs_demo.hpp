@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tessera/dist/communicator.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::data {
 
@@ -18,6 +19,7 @@ struct BlobsDemoOptions {
   std::string optimizer = "adam";
   std::string optimizer_settings;  // JSON object over the optimizer's defaults
   double lr = 0;                   // 0: the optimizer's default
+  RunSettings run{};               // resume, init_from, checkpoints (run folder beside `output`)
 };
 
 struct BlobsDemoReport {

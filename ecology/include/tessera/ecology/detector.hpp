@@ -22,6 +22,7 @@
 #include "tessera/ecology/centre_targets.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/tile/tiled.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::ecology {
 
@@ -43,6 +44,9 @@ struct DetectorTrainOptions {
   int calibration_photos = 16;       // training photos the score threshold is chosen on
   uint64_t seed = 0;
   std::function<void(int step, float loss)> progress{};
+  RunSettings run{};  // checkpoints, resume, init_from, progress line, log
+  // Steps between validations: the loss on fixed crops of the calibration photos (0: none).
+  int validate_every = 250;
 };
 
 struct Detector {

@@ -6,10 +6,12 @@
 //   /weights/<name>   one float dataset per parameter, in the parameter's shape
 //   /buffers/<name>   running statistics
 //   /optimizer/<key>  optimizer state tensors
+//   /state/<name>     other tensors a run needs to continue (tensor_keys lists them)
 //
 // Files are written to a temporary name in the same folder and renamed into place, so a crash
 // never leaves a half-written checkpoint under the final name.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,11 +26,13 @@ struct Checkpoint {
   std::unique_ptr<Module> model;
   std::unique_ptr<Optimizer> optimizer;  // null when none was saved
   int64_t step = 0;
-  nlohmann::json metadata;  // free-form: schedule, data settings, normalisation, ...
+  nlohmann::json metadata;                // free-form: schedule, data settings, normalisation, ...
+  std::map<std::string, Tensor> tensors;  // free-form: what a training run keeps beside weights
 };
 
 void save_checkpoint(const std::string& path, Module& model, Optimizer* optimizer, int64_t step,
-                     const nlohmann::json& metadata = nlohmann::json::object());
+                     const nlohmann::json& metadata = nlohmann::json::object(),
+                     const std::map<std::string, Tensor>& tensors = {});
 
 // Throws std::runtime_error naming the file and what is wrong (missing, not HDF5, not a
 // tessera checkpoint, missing weights, shape mismatch).

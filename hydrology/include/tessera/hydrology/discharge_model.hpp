@@ -25,6 +25,7 @@
 #include "tessera/hydrology/config.hpp"
 #include "tessera/hydrology/series.hpp"
 #include "tessera/nn/module.hpp"
+#include "tessera/train/training_loop.hpp"
 
 namespace tessera::hydrology {
 
@@ -59,9 +60,12 @@ struct EpochReport {
 };
 
 // Trains on the training period, keeps the weights of the epoch with the best validation NSE
-// and stops after `patience` epochs without improvement.
+// and stops after `patience` epochs without improvement. An epoch is as many steps of the
+// training loop as it has batches (`run`: checkpoints, resume, init_from; validation after
+// each epoch).
 DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
-                                     const std::function<void(const EpochReport&)>& progress = {});
+                                     const std::function<void(const EpochReport&)>& progress = {},
+                                     const RunSettings& run = {});
 
 struct EnsembleForecast {
   std::vector<Day> issue_days;

@@ -26,6 +26,7 @@ struct ModelTraining {
   int gr4j_runs = 4000;         // model runs to calibrate GR4J
   std::ostream* log = nullptr;  // the data, the calibrated baseline, what is trained
   bool epoch_lines = true;      // and, with a log, a line per epoch
+  RunSettings run{};            // checkpoints, resume, init_from (its output: `output`)
 };
 
 // Reads the config and its data, calibrates GR4J on the training period when the config names

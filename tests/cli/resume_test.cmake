@@ -1,0 +1,48 @@
+# Stop-and-resume equals the uninterrupted run: runs PROGRAM with ARGS (a ;-list) to
+# DIR/full.h5; again to DIR/part.h5 stopped after STOP of STEPS steps, which must fail with the
+# one-line "interrupted" error; then resumed; the two models must be the same file, byte for
+# byte, and the run folder must hold its history and loss curve.
+file(REMOVE_RECURSE ${DIR})
+file(MAKE_DIRECTORY ${DIR})
+function(run_tessera expect_ok)
+  execute_process(COMMAND ${PROGRAM} ${ARGS} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  string(STRIP "${err}" err)
+  set(err "${err}" PARENT_SCOPE)
+  if(expect_ok AND NOT rc EQUAL 0)
+    message(FATAL_ERROR "${ARGN}: exit ${rc}: ${err}")
+  elseif(NOT expect_ok AND rc EQUAL 0)
+    message(FATAL_ERROR "${ARGN}: expected a non-zero exit")
+  endif()
+endfunction()
+
+run_tessera(TRUE --output ${DIR}/full.h5)
+run_tessera(FALSE --output ${DIR}/part.h5 --stop-after-steps ${STOP})
+set(line "error: interrupted at step ${STOP} of ${STEPS}; checkpoint -> [^\n]*part\\.run/checkpoint\\.h5; continue with --resume")
+set(want "^${line}$")
+if(MPI)  # every rank says it, and mpirun adds its own lines
+  set(want "(^|\n)${line}(\n|$)")
+endif()
+if(NOT err MATCHES "${want}")
+  message(FATAL_ERROR "stderr '${err}' does not match '${want}'")
+endif()
+if(EXISTS ${DIR}/part.h5)
+  message(FATAL_ERROR "the interrupted run wrote its final model")
+endif()
+run_tessera(TRUE --output ${DIR}/part.h5 --resume)
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${DIR}/full.h5 ${DIR}/part.h5
+                RESULT_VARIABLE differ)
+if(NOT differ EQUAL 0)
+  message(FATAL_ERROR "the resumed model differs from the uninterrupted one")
+endif()
+foreach(f checkpoint.h5 history.csv loss.png)
+  if(NOT EXISTS ${DIR}/part.run/${f})
+    message(FATAL_ERROR "the run folder lacks ${f}")
+  endif()
+endforeach()
+file(STRINGS ${DIR}/part.run/history.csv rows)
+list(LENGTH rows n)
+math(EXPR want_rows "${STEPS} + 1")
+if(NOT n EQUAL want_rows)
+  message(FATAL_ERROR "history.csv has ${n} lines, not ${want_rows}")
+endif()
