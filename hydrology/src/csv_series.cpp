@@ -30,17 +30,42 @@ int column(const Layout& l, const std::string& name) {
   return it == l.header.end() ? -1 : int(it - l.header.begin());
 }
 
+// The columns whose header names a date the way tables commonly do (Date, time, DateTime, ...).
+std::vector<int> date_like_columns(const Layout& l) {
+  static const std::vector<std::string> names = {"date",      "dates",     "time",      "datetime",
+                                                 "date_time", "timestamp", "valid_time"};
+  std::vector<int> found;
+  for (int c = 0; c < int(l.header.size()); ++c) {
+    std::string lower;
+    for (unsigned char ch : std::string(trim(l.header[size_t(c)]))) lower += char(std::tolower(ch));
+    if (std::find(names.begin(), names.end(), lower) != names.end()) found.push_back(c);
+  }
+  return found;
+}
+
 void find_dates(const std::string& path, const CsvMapping& m, Layout& l) {
-  if (!m.date_column.empty()) l.date = column(l, m.date_column);
-  if (l.date >= 0) return;
-  // A table without the date column may still date its rows by year, month and day.
+  if (!m.date_column.empty()) {
+    l.date = column(l, m.date_column);
+    if (l.date < 0)
+      fail(path, "no date column '" + m.date_column + "' (columns: " + list_names(l.header) + ")");
+    return;
+  }
+  const std::vector<int> dates = date_like_columns(l);
+  if (dates.size() > 1)
+    fail(path, "columns '" + l.header[size_t(dates[0])] + "' and '" + l.header[size_t(dates[1])] +
+                   "' could each be the date: name the one to use with date_column");
+  if (dates.size() == 1) {
+    l.date = dates[0];
+    return;
+  }
+  // A table without a date column may still date its rows by year, month and day.
   l.year = column(l, m.year_column);
   l.month = column(l, m.month_column);
   l.day = column(l, m.day_column);
   if (l.year < 0 || l.month < 0 || l.day < 0)
-    fail(path, "no date column '" + m.date_column + "' nor '" + m.year_column + "', '" +
-                   m.month_column + "', '" + m.day_column +
-                   "' columns (columns: " + list_names(l.header) + ")");
+    fail(path, "no date column (date, time, datetime, ...) nor '" + m.year_column + "', '" +
+                   m.month_column + "', '" + m.day_column + "' columns (columns: " +
+                   list_names(l.header) + "): name the date column with date_column");
 }
 
 void find_variables(const std::string& path, const CsvMapping& m, Layout& l) {
@@ -101,11 +126,35 @@ Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   return day;
 }
 
+// Digits after the decimal point, -1 without one.
+int decimals(const std::string& cell) {
+  const size_t dot = cell.find('.');
+  return dot == std::string::npos ? -1 : int(cell.size() - dot - 1);
+}
+
+// A table without a line break after its last row may be cut short, and a number cut short still
+// parses ("12.375" as "12.3"): a last cell emptier or with fewer decimals than the one above it
+// is refused (writers give a column one format). A file that merely lacks the final line break
+// reads.
+void require_whole_last_row(const CsvTable& t) {
+  if (t.rows.size() < 2) return;
+  const std::string last(trim(t.rows.back().cells.back()));
+  const std::string above(trim(t.rows[t.rows.size() - 2].cells.back()));
+  const bool emptier = last.empty() && !above.empty();
+  const bool shorter = decimals(above) > 0 && decimals(last) < decimals(above);
+  if (emptier || shorter || (!last.empty() && last.back() == '.'))
+    t.fail(t.rows.back().line, "the last line has no line break and its last value ('" + last +
+                                   "') is shorter than the one above ('" + above +
+                                   "'): the file looks cut short; if it is whole, end it with a "
+                                   "line break");
+}
+
 }  // namespace
 
 DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
-  const CsvTable t =
-      formats::parse_csv_table(read_text(path), path, {.delimiter = mapping.delimiter});
+  const std::string text = read_text(path);
+  const CsvTable t = formats::parse_csv_table(text, path, {.delimiter = mapping.delimiter});
+  if (!text.empty() && text.back() != '\n') require_whole_last_row(t);
   const Layout l = layout_of(t, mapping);
   Records r;
   for (const auto& [name, c] : l.variables) r.variables[name].units = "";
