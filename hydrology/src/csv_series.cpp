@@ -30,34 +30,27 @@ int column(const Layout& l, const std::string& name) {
   return it == l.header.end() ? -1 : int(it - l.header.begin());
 }
 
-// The columns whose header names a date the way tables commonly do (Date, time, DateTime, ...).
-std::vector<int> date_like_columns(const Layout& l) {
-  static const std::vector<std::string> names = {"date",      "dates",     "time",      "datetime",
-                                                 "date_time", "timestamp", "valid_time"};
-  std::vector<int> found;
-  for (int c = 0; c < int(l.header.size()); ++c) {
-    std::string lower;
-    for (unsigned char ch : std::string(trim(l.header[size_t(c)]))) lower += char(std::tolower(ch));
-    if (std::find(names.begin(), names.end(), lower) != names.end()) found.push_back(c);
+// The column named as tables commonly name their dates (date, Date, time, DateTime, ...), -1 when
+// none is; two such are an error, the reader will not choose.
+int date_like_column(const CsvTable& t) {
+  try {
+    return t.column({"date", "dates", "time", "datetime", "date_time", "timestamp", "valid_time"});
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             " (a date): name the one to use with date_column");
   }
-  return found;
 }
 
-void find_dates(const std::string& path, const CsvMapping& m, Layout& l) {
+void find_dates(const CsvTable& t, const CsvMapping& m, Layout& l) {
+  const std::string& path = t.path;
   if (!m.date_column.empty()) {
     l.date = column(l, m.date_column);
     if (l.date < 0)
       fail(path, "no date column '" + m.date_column + "' (columns: " + list_names(l.header) + ")");
     return;
   }
-  const std::vector<int> dates = date_like_columns(l);
-  if (dates.size() > 1)
-    fail(path, "columns '" + l.header[size_t(dates[0])] + "' and '" + l.header[size_t(dates[1])] +
-                   "' could each be the date: name the one to use with date_column");
-  if (dates.size() == 1) {
-    l.date = dates[0];
-    return;
-  }
+  l.date = date_like_column(t);
+  if (l.date >= 0) return;
   // A table without a date column may still date its rows by year, month and day.
   l.year = column(l, m.year_column);
   l.month = column(l, m.month_column);
@@ -89,7 +82,7 @@ Layout layout_of(const CsvTable& t, const CsvMapping& m) {
     if (column(l, name) >= 0) fail(t.path, "column '" + name + "' appears twice in the header");
     l.header.push_back(name);
   }
-  find_dates(t.path, m, l);
+  find_dates(t, m, l);
   find_variables(t.path, m, l);
   return l;
 }

@@ -147,9 +147,11 @@ LinePlot evaluation_hydrograph(const Evaluation& e, double area) {
     }
     return l;
   };
-  p.series = {line("observed", s.observed), line("network", s.methods.at("network")),
-              line("10th pct", s.low), line("90th pct", s.high)};
+  // The observation is drawn last, on top of the lines it is compared with.
+  p.series = {line("10th pct", s.low), line("90th pct", s.high)};
   if (s.methods.count("gr4j")) p.series.push_back(line("gr4j", s.methods.at("gr4j")));
+  p.series.push_back(line("network", s.methods.at("network")));
+  p.series.push_back(line("observed", s.observed));
   return p;
 }
 

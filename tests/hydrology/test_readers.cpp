@@ -127,7 +127,7 @@ TEST_F(Csv, TheDateColumnIsFoundByItsCommonNames) {
   // Two candidates: the reader will not choose.
   const std::string two = write("two.csv", "Date,time,q\n7,2000-01-01,1\n");
   const std::string e = error_of([&] { read_csv_series(two); });
-  EXPECT_HAS(e, "columns 'Date' and 'time' could each be the date");
+  EXPECT_HAS(e, "columns 'Date' and 'time' both name the same thing (a date)");
   EXPECT_HAS(e, "date_column");
   EXPECT_EQ(read_csv_series(two, {.date_column = "time"}).variables.size(), 2u);  // Date, q
   // A named date column must be there.
