@@ -39,9 +39,8 @@ std::string require_recent_discharge(const DailySeries& s, const std::string& di
   if (age == 0) return "";
   const std::string issue = "the issue day " + format_date(as_of);
   if (age < 0)
-    throw SettingError("max_stale_days", "no discharge '" + discharge +
-                                             "' is observed on or before " + issue +
-                                             ": the forecast has no state to start from");
+    throw std::runtime_error("no discharge '" + discharge + "' is observed on or before " + issue +
+                             ": the forecast has no state to start from");
   const std::string last = "the last observed discharge '" + discharge + "' is from " +
                            format_date(as_of - age) + ", " + std::to_string(age) + " days before " +
                            issue;

@@ -27,7 +27,8 @@ int64_t days_since_discharge(const DailySeries& s, const std::string& discharge,
 
 // A forecasting model starts from the latest observed discharge, so a forecast issued long after
 // it carries an old state forward as if it were today's. Throws SettingError("max_stale_days")
-// saying how old it is when older than `max_stale_days` (or none is observed); otherwise returns
+// saying how old it is when older than `max_stale_days` (std::runtime_error when none is
+// observed at all); otherwise returns
 // a warning line when it is older than the issue day ("" when fresh).
 std::string require_recent_discharge(const DailySeries& s, const std::string& discharge, Day as_of,
                                      int64_t max_stale_days);
