@@ -68,9 +68,13 @@ void add_evaluate(CLI::App* group) {
       ->capture_default_str();
   cmd->add_option("--output", o->output, "scores to write (.json)")->required();
   cmd->add_option("--markdown", o->markdown, "table to write (default: --output with .md)");
+  cmd->add_option("--plot", o->plot, "hydrograph PNG to write (default: --output with .png)");
+  cmd->add_option("--series", o->series,
+                  "per-day values CSV to write (default: --output with .csv)");
   cmd->callback([o] {
     const EvaluationReport r = evaluate_to_files(*o);
-    std::cout << r.markdown << "\nscores -> " << o->output << ", " << r.markdown_path << "\n";
+    std::cout << r.markdown << "\nscores -> " << o->output << ", " << r.markdown_path << ", "
+              << r.series_path << ", " << r.plot_path << "\n";
   });
 }
 
@@ -88,6 +92,10 @@ void add_forecast(CLI::App* group) {
   cmd->add_option("--config", o->config, "config whose inputs replace the model's");
   cmd->add_option("--history", o->history, "days of observed discharge in the plot")
       ->check(CLI::Range(int64_t{1}, int64_t{3650}))
+      ->capture_default_str();
+  cmd->add_option("--max-stale-days", o->max_stale_days,
+                  "refuse when the last observed discharge is older than this")
+      ->check(CLI::Range(int64_t{0}, int64_t{36500}))
       ->capture_default_str();
   cmd->callback([o] {
     o->warnings = &std::cerr;

@@ -19,9 +19,10 @@ namespace fs = std::filesystem;
 
 void train_affinities(const AffinityTraining& t, Communicator& comm) {
   check_train_options(t.train, comm.size());  // settings before any reading
-  check_outputs_spare_inputs(
-      {.inputs = {{"raw", volume_file(t.raw)}, {"labels", volume_file(t.labels)}},
-       .output_files = {{"output", t.output}}});
+  CommandPaths paths{.inputs = {{"raw", volume_file(t.raw)}, {"labels", volume_file(t.labels)}},
+                     .output_files = {{"output", t.output}}};
+  add_run_paths(paths, t.train.run, t.output);
+  check_outputs_spare_inputs(paths);
   const Tensor raw = read_raw(t.raw);
   const LabelVolume labels = read_labels(t.labels);
   check_training_volumes(raw, labels);

@@ -116,8 +116,10 @@ void describe_training_data(std::ostream& log, const Dataset& d,
 }  // namespace
 
 Detector train_from_folder(const DetectorTraining& t) {
-  check_outputs_spare_inputs({.inputs = {{"images", t.images}, {"annotations", t.annotations}},
-                              .output_files = {{"output", t.output}}});
+  CommandPaths paths{.inputs = {{"images", t.images}, {"annotations", t.annotations}},
+                     .output_files = {{"output", t.output}}};
+  add_run_paths(paths, t.train.run, t.output);
+  check_outputs_spare_inputs(paths);
   const Dataset d = read_annotations(t.annotations, t.images, "train");
   const std::vector<Category> classes = annotated_categories(d);
   if (t.log) describe_training_data(*t.log, d, classes);

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
-#include <yaml-cpp/yaml.h>
-
 #include "tessera/hydrology/units.hpp"
+#include "tessera/io/json_text.hpp"
 #include "tessera/io/settings.hpp"
+#include "yaml_document.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -19,58 +17,17 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using tessera::Settings;
 
-// YAML scalars become numbers or booleans when they read as such, except quoted ones and ids
-// with leading zeros (gauge "01022500" must stay a string).
-json scalar_to_json(const YAML::Node& n) {
-  const std::string s = n.Scalar();
-  if (n.Tag() == "!") return s;
-  if (s == "true" || s == "True") return true;
-  if (s == "false" || s == "False") return false;
-  if (s == "null" || s == "~") return nullptr;
-  const bool leading_zero = s.size() > 1 && s[0] == '0' && std::isdigit((unsigned char)s[1]);
-  if (!s.empty() && !leading_zero) {
-    std::istringstream in(s);
-    if (s.find_first_of(".eE") == std::string::npos) {
-      int64_t i = 0;
-      if (in >> i && in.eof()) return i;
-    } else {
-      double d = 0;
-      if (in >> d && in.eof()) return d;
-    }
-  }
-  return s;
-}
-
-json yaml_to_json(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& e : n) a.push_back(yaml_to_json(e));
-      return a;
-    }
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(n);
-    default:
-      return nullptr;
-  }
-}
+// Limits no real config comes near: a deeper or larger document is an attack or an accident.
+constexpr JsonLimits kConfigLimits{.max_depth = 64, .max_bytes = std::size_t(16) << 20};
 
 json read_document(const std::string& path) {
   if (!fs::is_regular_file(path)) throw std::runtime_error("config " + path + ": no such file");
   const std::string ext = fs::path(path).extension().string();
   try {
-    if (ext == ".yaml" || ext == ".yml") return yaml_to_json(YAML::LoadFile(path));
-    std::ifstream in(path);
-    return json::parse(in);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error("config " + path + ": not valid YAML: " + e.what());
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error("config " + path + ": not valid JSON: " + e.what());
+    if (ext == ".yaml" || ext == ".yml") return detail::read_yaml_file(path, kConfigLimits);
+    return read_json_file(path, kConfigLimits);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("config ") + e.what());
   }
 }
 
@@ -80,12 +37,13 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 }
 
 void parse_netcdf(const Settings& in, const std::string& base_dir, InputSource& s) {
-  in.only({"netcdf", "variables", "station", "missing_values"});
+  in.only({"netcdf", "variables", "station", "missing_values", "units"});
   s.kind = InputSource::Kind::netcdf;
   s.path = resolve(base_dir, in.require<std::string>("netcdf"));
   s.variables = in.names("variables");
   in.read("station", s.station);
   in.read("missing_values", s.missing_values);
+  in.read("units", s.units);
 }
 
 void parse_csv(const Settings& in, const std::string& base_dir, InputSource& s) {
@@ -177,10 +135,22 @@ ModelSettings parse_model(const Settings& s) {
   s.read("dropout", m.dropout);
   s.read("forget_bias", m.forget_bias);
   s.read("seed", m.seed);
-  if (m.sequence_length < 1 || m.hidden < 1 || m.ensemble < 1 || m.epochs < 1 || m.batch < 1 ||
-      m.samples_per_epoch < 0 || m.patience < 1)
-    s.fail("", "sequence_length, hidden, ensemble, epochs, batch and patience must be >= 1");
-  if (!(m.lr > 0)) s.fail("lr", "must be > 0");
+  // Bounds far beyond any useful run, so a typo (ensemble: 5000000) is an error rather than an
+  // allocation that takes the machine down.
+  auto within = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi)
+      s.fail(name, "must be " + std::to_string(lo) + " to " + std::to_string(hi) + ", not " +
+                       std::to_string(v));
+  };
+  within("sequence_length", m.sequence_length, 1, 3660);
+  within("hidden", m.hidden, 1, 4096);
+  within("ensemble", m.ensemble, 1, 100);
+  within("epochs", m.epochs, 1, 100000);
+  within("batch", m.batch, 1, 65536);
+  within("samples_per_epoch", m.samples_per_epoch, 0, 100000000);
+  within("patience", m.patience, 1, 100000);
+  if (!(m.lr > 0 && m.lr <= 10)) s.fail("lr", "must be in (0, 10]");
+  if (!(std::abs(m.forget_bias) <= 100)) s.fail("forget_bias", "must be within -100..100");
   if (!(m.dropout >= 0 && m.dropout < 1)) s.fail("dropout", "must be in [0, 1)");
   return m;
 }
@@ -260,7 +230,9 @@ HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   for (size_t i = 0; i < inputs; ++i)
     c.inputs.push_back(parse_input(top.element("inputs", i), base_dir));
   c.basin_area_km2 = top.get("basin_area_km2", 0.0);
-  if (c.basin_area_km2 < 0) top.fail("basin_area_km2", "must be positive");
+  // The Amazon's is 7 million km2.
+  if (!(c.basin_area_km2 >= 0 && c.basin_area_km2 <= 1e7))
+    top.fail("basin_area_km2", "must be a basin's area in km2, 0 to 10 000 000");
   top.read("discharge", c.discharge);
   c.forcings = top.names("forcings");
   if (c.forcings.empty()) top.fail("forcings", "must name at least one forcing variable");
@@ -305,10 +277,22 @@ double basin_area(const HydrologyConfig& c) {
 
 namespace {
 
+// The series with the units the config states in place of the file's own.
+DailySeries with_units(DailySeries s, const std::map<std::string, std::string>& units,
+                       const std::string& path) {
+  for (const auto& [name, unit] : units) {
+    if (!s.has(name))
+      throw std::runtime_error(path + ": units given for '" + name + "', which is not read");
+    s.variables[name].units = unit;
+  }
+  return s;
+}
+
 DailySeries read_input(const InputSource& s) {
   switch (s.kind) {
     case InputSource::Kind::netcdf:
-      return read_netcdf_series(s.path, s.variables, s.station, s.missing_values);
+      return with_units(read_netcdf_series(s.path, s.variables, s.station, s.missing_values),
+                        s.units, s.path);
     case InputSource::Kind::csv:
       return read_csv_series(s.path, s.csv);
     case InputSource::Kind::camels:
@@ -363,6 +347,49 @@ void check_discharge(const HydrologyConfig& c, Day first, const Variable& q) {
                                "): list the file's missing-value marker in missing_values");
 }
 
+// The mean of the basin's precipitation in mm/day (the gr4j inputs summed), 0 when unknown.
+double mean_precipitation(const HydrologyConfig& c, const DailySeries& s) {
+  double total = 0;
+  for (const std::string& name : c.gr4j.precipitation) {
+    if (!s.has(name)) return 0;
+    Variable v = s.variable(name);
+    try {
+      if (!v.units.empty()) convert_units(v, "mm/day");  // GR4J reads it in mm/day otherwise
+    } catch (const std::invalid_argument&) {
+      return 0;
+    }
+    double sum = 0, n = 0;
+    for (double x : v.values)
+      if (!std::isnan(x)) sum += x, n += 1;
+    if (n == 0) return 0;
+    total += sum / n;
+  }
+  return total;
+}
+
+// Every series with a role in the models must fit the unit it is read in: GR4J's fluxes in
+// mm/day and temperatures in degC unless stated otherwise, the discharge in its stated unit.
+// Kelvin read as degC, or metres as millimetres, would otherwise run without a word.
+void check_plausible_units(const HydrologyConfig& c, const DailySeries& s) {
+  auto check = [&](const std::string& name, Measure m, const std::string& role,
+                   const PlausibilityContext& context = {}) {
+    if (name.empty() || name == "oudin" || !s.has(name)) return;
+    try {
+      require_plausible(s.variable(name), s.first, m, name,
+                        m == Measure::temperature ? "degC" : "mm/day", context);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(c.path + ": " + role + " " + e.what());
+    }
+  };
+  for (const std::string& p : c.gr4j.precipitation)
+    check(p, Measure::precipitation, "gr4j precipitation");
+  check(c.gr4j.snowfall, Measure::precipitation, "gr4j snowfall");
+  check(c.gr4j.evaporation, Measure::evaporation, "gr4j evaporation");
+  for (const std::string& t : c.gr4j.temperature)
+    check(t, Measure::temperature, "gr4j temperature");
+  check(c.discharge, Measure::discharge, "discharge", {basin_area(c), mean_precipitation(c, s)});
+}
+
 }  // namespace
 
 DailySeries load_inputs(const HydrologyConfig& c, DataUse use) {
@@ -379,6 +406,7 @@ DailySeries load_inputs(const HydrologyConfig& c, DataUse use) {
   check_finite(c, all);
   Variable& q = all.variables.at(c.discharge);
   check_discharge(c, all.first, q);
+  check_plausible_units(c, all);
   if (use == DataUse::training) {
     for (const auto& v : {c.gr4j.precipitation, c.gr4j.temperature})
       for (const std::string& f : v) require_variable(c, all, f, "gr4j input");

@@ -30,17 +30,35 @@ int column(const Layout& l, const std::string& name) {
   return it == l.header.end() ? -1 : int(it - l.header.begin());
 }
 
-void find_dates(const std::string& path, const CsvMapping& m, Layout& l) {
-  if (!m.date_column.empty()) l.date = column(l, m.date_column);
+// The column named as tables commonly name their dates (date, Date, time, DateTime, ...), -1 when
+// none is; two such are an error, the reader will not choose.
+int date_like_column(const CsvTable& t) {
+  try {
+    return t.column({"date", "dates", "time", "datetime", "date_time", "timestamp", "valid_time"});
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             " (a date): name the one to use with date_column");
+  }
+}
+
+void find_dates(const CsvTable& t, const CsvMapping& m, Layout& l) {
+  const std::string& path = t.path;
+  if (!m.date_column.empty()) {
+    l.date = column(l, m.date_column);
+    if (l.date < 0)
+      fail(path, "no date column '" + m.date_column + "' (columns: " + list_names(l.header) + ")");
+    return;
+  }
+  l.date = date_like_column(t);
   if (l.date >= 0) return;
-  // A table without the date column may still date its rows by year, month and day.
+  // A table without a date column may still date its rows by year, month and day.
   l.year = column(l, m.year_column);
   l.month = column(l, m.month_column);
   l.day = column(l, m.day_column);
   if (l.year < 0 || l.month < 0 || l.day < 0)
-    fail(path, "no date column '" + m.date_column + "' nor '" + m.year_column + "', '" +
-                   m.month_column + "', '" + m.day_column +
-                   "' columns (columns: " + list_names(l.header) + ")");
+    fail(path, "no date column (date, time, datetime, ...) nor '" + m.year_column + "', '" +
+                   m.month_column + "', '" + m.day_column + "' columns (columns: " +
+                   list_names(l.header) + "): name the date column with date_column");
 }
 
 void find_variables(const std::string& path, const CsvMapping& m, Layout& l) {
@@ -64,7 +82,7 @@ Layout layout_of(const CsvTable& t, const CsvMapping& m) {
     if (column(l, name) >= 0) fail(t.path, "column '" + name + "' appears twice in the header");
     l.header.push_back(name);
   }
-  find_dates(t.path, m, l);
+  find_dates(t, m, l);
   find_variables(t.path, m, l);
   return l;
 }
@@ -101,11 +119,35 @@ Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   return day;
 }
 
+// Digits after the decimal point, -1 without one.
+int decimals(const std::string& cell) {
+  const size_t dot = cell.find('.');
+  return dot == std::string::npos ? -1 : int(cell.size() - dot - 1);
+}
+
+// A table without a line break after its last row may be cut short, and a number cut short still
+// parses ("12.375" as "12.3"): a last cell emptier or with fewer decimals than the one above it
+// is refused (writers give a column one format). A file that merely lacks the final line break
+// reads.
+void require_whole_last_row(const CsvTable& t) {
+  if (t.rows.size() < 2) return;
+  const std::string last(trim(t.rows.back().cells.back()));
+  const std::string above(trim(t.rows[t.rows.size() - 2].cells.back()));
+  const bool emptier = last.empty() && !above.empty();
+  const bool shorter = decimals(above) > 0 && decimals(last) < decimals(above);
+  if (emptier || shorter || (!last.empty() && last.back() == '.'))
+    t.fail(t.rows.back().line, "the last line has no line break and its last value ('" + last +
+                                   "') is shorter than the one above ('" + above +
+                                   "'): the file looks cut short; if it is whole, end it with a "
+                                   "line break");
+}
+
 }  // namespace
 
 DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
-  const CsvTable t =
-      formats::parse_csv_table(read_text(path), path, {.delimiter = mapping.delimiter});
+  const std::string text = read_text(path);
+  const CsvTable t = formats::parse_csv_table(text, path, {.delimiter = mapping.delimiter});
+  if (!text.empty() && text.back() != '\n') require_whole_last_row(t);
   const Layout l = layout_of(t, mapping);
   Records r;
   for (const auto& [name, c] : l.variables) r.variables[name].units = "";

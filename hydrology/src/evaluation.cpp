@@ -58,6 +58,23 @@ double band_coverage(const EnsembleForecast& f, const std::vector<double>& obser
   return rows.empty() ? NAN : inside / double(rows.size());
 }
 
+LeadSeries lead_series(const EnsembleForecast& f, const MethodValues& v, const Period& p,
+                       size_t l) {
+  const size_t leads = f.leads.size();
+  LeadSeries out{f.leads[l], {}, {}, {}, {}, {}};
+  for (size_t i = 0; i < f.issue_days.size(); ++i) {
+    const Day target = f.issue_days[i] + f.leads[l];
+    if (!p.contains(target)) continue;
+    const size_t row = i * leads + l;
+    out.days.push_back(target);
+    out.observed.push_back(v.observed[row]);
+    out.low.push_back(f.quantile(i, l, 0.1));
+    out.high.push_back(f.quantile(i, l, 0.9));
+    for (const auto& [name, values] : v.methods) out.methods[name].push_back(values[row]);
+  }
+  return out;
+}
+
 }  // namespace
 
 Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
@@ -67,7 +84,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
   for (Day t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
   const EnsembleForecast f = predict_discharge(m, s, issues);
   const MethodValues v = method_values(m, s, f);
-  Evaluation e{period_name, p, c.mode, {}};
+  Evaluation e{period_name, p, c.mode, {}, {}};
   const size_t leads = f.leads.size();
   for (size_t l = 0; l < leads; ++l) {
     // The days every method has a value for, inside the period.
@@ -82,6 +99,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
       throw std::runtime_error(c.path + ": fewer than 2 days with observed discharge in the " +
                                period_name + " period " + format_date(p.first) + " to " +
                                format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
+    e.series.push_back(lead_series(f, v, p, l));
     LeadEvaluation le{f.leads[l], {}, band_coverage(f, v.observed, rows)};
     for (const auto& [name, values] : v.methods) {
       std::vector<double> sim, obs;
@@ -147,6 +165,36 @@ std::string to_markdown(const Evaluation& e) {
     out += line;
   }
   out += ".\n";
+  return out;
+}
+
+namespace {
+
+void add_cell(std::string& line, double x) {
+  char text[32] = "";
+  if (std::isfinite(x)) std::snprintf(text, sizeof text, "%.4f", x);
+  line += ',';
+  line += text;
+}
+
+}  // namespace
+
+std::string series_csv(const Evaluation& e) {
+  std::vector<std::string> baselines;
+  for (const char* name : {"gr4j", "persistence", "climatology"})
+    if (!e.series.empty() && e.series.front().methods.count(name)) baselines.push_back(name);
+  std::string out = "date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day";
+  for (const std::string& b : baselines) out += "," + b + "_mm_day";
+  out += "\n";
+  for (size_t k = 0; k < (e.series.empty() ? 0 : e.series.front().days.size()); ++k)
+    for (const LeadSeries& s : e.series) {
+      if (k >= s.days.size()) continue;
+      std::string line = format_date(s.days[k]) + "," + std::to_string(s.lead);
+      for (double x : {s.observed[k], s.methods.at("network")[k], s.low[k], s.high[k]})
+        add_cell(line, x);
+      for (const std::string& b : baselines) add_cell(line, s.methods.at(b)[k]);
+      out += line + "\n";
+    }
   return out;
 }
 

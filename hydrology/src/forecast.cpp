@@ -1,9 +1,12 @@
 #include "tessera/hydrology/forecast.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "tessera/hydrology/units.hpp"
+#include "tessera/io/settings.hpp"
 
 namespace tessera::hydrology {
 
@@ -21,6 +24,34 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
     rows.push_back({as_of, as_of + f.leads[l], f.leads[l], f.mean(0, l), f.quantile(0, l, 0.1),
                     f.quantile(0, l, 0.9)});
   return rows;
+}
+
+int64_t days_since_discharge(const DailySeries& s, const std::string& discharge, Day as_of) {
+  const std::vector<double>& q = s.at(discharge);
+  for (Day d = std::min(as_of, s.last()); d >= s.first; --d)
+    if (!std::isnan(value_on(q, s.first, d))) return as_of - d;
+  return -1;
+}
+
+std::string require_recent_discharge(const DailySeries& s, const std::string& discharge, Day as_of,
+                                     int64_t max_stale_days) {
+  const int64_t age = days_since_discharge(s, discharge, as_of);
+  if (age == 0) return "";
+  const std::string issue = "the issue day " + format_date(as_of);
+  if (age < 0)
+    throw std::runtime_error("no discharge '" + discharge + "' is observed on or before " + issue +
+                             ": the forecast has no state to start from");
+  const std::string last = "the last observed discharge '" + discharge + "' is from " +
+                           format_date(as_of - age) + ", " + std::to_string(age) + " days before " +
+                           issue;
+  if (age > max_stale_days)
+    throw SettingError(
+        "max_stale_days",
+        last + ", older than the limit of " + std::to_string(max_stale_days) +
+            " days: issue it as of a day with recent discharge, or raise the limit to " +
+            std::to_string(age));
+  return "warning: " + last + ": the forecast starts from a state " + std::to_string(age) +
+         " days old";
 }
 
 std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2) {

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
+#include "netcdf_classic.hpp"
 #include "reader_util.hpp"
 #include "tessera/hydrology/readers.hpp"
 
@@ -15,13 +17,25 @@ using namespace detail;
 
 namespace {
 
+// How many times its size on disk a compressed variable may be: deflate's best ratio is about
+// 1032:1, so a file claiming more holds data that is not there.
+constexpr double kMaxCompression = 1100;
+
 struct NcFile {
   std::string path;
   int id = -1;
+  double bytes = 0;      // the file's size
+  bool netcdf4 = false;  // HDF5 underneath: variables may be compressed
   explicit NcFile(const std::string& p) : path(p) {
     require_file(path);
+    std::error_code ec;
+    bytes = double(std::filesystem::file_size(path, ec));
+    require_whole_classic_netcdf(path);
     const int status = nc_open(path.c_str(), NC_NOWRITE, &id);
     if (status != NC_NOERR) fail(path, std::string("not a NetCDF file: ") + nc_strerror(status));
+    int format = 0;
+    check(nc_inq_format(id, &format), "format");
+    netcdf4 = format == NC_FORMAT_NETCDF4 || format == NC_FORMAT_NETCDF4_CLASSIC;
   }
   ~NcFile() { nc_close(id); }
   NcFile(const NcFile&) = delete;
@@ -57,6 +71,23 @@ struct NcFile {
     check(nc_inq_dimname(id, dim, text), "dimension name");
     return text;
   }
+  // Throws unless `count` values of `var` fit in what the file can hold, checked before anything
+  // is allocated: a crafted dimension must not ask for more memory than the file could fill.
+  void require_storable(int var, double count, const std::string& what) const {
+    size_t size = 0;
+    check(nc_inq_type(id, type(var), nullptr, &size), "variable type");
+    const double limit = bytes * (netcdf4 ? kMaxCompression : 1);
+    if (count * double(size) > limit)
+      fail(path, what + " claims " + std::to_string(int64_t(count)) + " values of '" + name(var) +
+                     "', more than a file of " + std::to_string(int64_t(bytes)) +
+                     " bytes can hold (corrupt or crafted)");
+  }
+  // An attribute's length, refused when longer than the file.
+  size_t attribute_length(size_t n, const char* att) const {
+    if (double(n) > bytes)
+      fail(path, std::string("attribute '") + att + "' is longer than the file");
+    return n;
+  }
   int variable_count() const {
     int n = 0;
     check(nc_inq_nvars(id, &n), "variables");
@@ -69,7 +100,7 @@ struct NcFile {
     size_t n = 0;
     if (nc_inq_att(id, var, att, &t, &n) != NC_NOERR) return "";
     if (t == NC_CHAR) {
-      std::string s(n, '\0');
+      std::string s(attribute_length(n, att), '\0');
       check(nc_get_att_text(id, var, att, s.data()), att);
       return s.substr(0, s.find('\0'));
     }
@@ -85,8 +116,8 @@ struct NcFile {
     nc_type t = NC_NAT;
     size_t n = 0;
     if (nc_inq_att(id, var, att, &t, &n) != NC_NOERR || t == NC_CHAR || t == NC_STRING) return {};
-    std::vector<double> v(n);
-    check(nc_get_att_double(id, var, att, v.data()), att);
+    std::vector<double> v(attribute_length(n, att));
+    if (n > 0) check(nc_get_att_double(id, var, att, v.data()), att);
     return v;
   }
 };
@@ -127,15 +158,24 @@ std::vector<std::string> series_variables(const NcFile& f, int time_var) {
   return names;
 }
 
+// Days of years 1 to 9999: a time value outside is corrupt, and would overflow a day number.
+constexpr double kFirstDay = -719162, kLastDay = 2932896;
+
 std::vector<Day> read_days(const NcFile& f, int time_var) {
   const TimeAxis axis =
       parse_time_axis(f.path, f.text(time_var, "units"), f.text(time_var, "calendar"));
-  std::vector<double> t(f.length(f.dims(time_var)[0]));
+  if (!numeric(f.type(time_var)))
+    fail(f.path, "the time coordinate '" + f.name(time_var) + "' is not numeric");
+  const size_t n = f.length(f.dims(time_var)[0]);
+  f.require_storable(time_var, double(n), "the time dimension");
+  std::vector<double> t(n);
   if (!t.empty()) f.check(nc_get_var_double(f.id, time_var, t.data()), "reading time");
   std::vector<Day> days(t.size());
   for (size_t i = 0; i < t.size(); ++i) {
     const double now = axis.days(t[i]);
     if (!std::isfinite(t[i])) fail(f.path, "time value " + std::to_string(i) + " is missing");
+    if (!(now >= kFirstDay && now <= kLastDay))
+      fail(f.path, "time value " + std::to_string(i) + " lies outside the years 1 to 9999");
     // Steps between zero and a day are sub-daily data; zero and negative steps are reported as
     // duplicate and out-of-order dates.
     if (i > 0 && now - axis.days(t[i - 1]) > 1e-9 && now - axis.days(t[i - 1]) < 1 - 1e-6)
@@ -172,6 +212,7 @@ std::vector<double> read_raw(const NcFile& f, int var, int time_dim, int64_t sta
       start[k] = size_t(station);
     }
   }
+  f.require_storable(var, double(n), "the time dimension");
   std::vector<double> v(n);
   if (n > 0)
     f.check(nc_get_vara_double(f.id, var, start.data(), count.data(), v.data()), f.name(var));

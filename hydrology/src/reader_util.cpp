@@ -64,7 +64,7 @@ bool parse_number(std::string_view text, double& value) {
 bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out) {
   double y = 0, m = 0, d = 0;
   if (!parse_number(year, y) || !parse_number(month, m) || !parse_number(day, d)) return false;
-  if (!(std::abs(y) < 1e6 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return false;
+  if (!(y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return false;
   const CivilDate c{int(y), int(m), int(d)};
   if (y != c.year || m != c.month || d != c.day) return false;  // fractions
   if (!formats::is_valid(c)) return false;                      // 31 April

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <stdexcept>
+#include <vector>
 
 namespace tessera::hydrology {
 
@@ -48,6 +52,8 @@ const std::map<std::string, Unit>& known_units() {
       {"l/s", {discharge, 1e-3}},
       {"l s-1", {discharge, 1e-3}},
       {"mm/day", {flux, 1}},
+      {"mm", {flux, 1}},  // a depth per step of a daily series
+      {"m", {flux, 1000}},
       {"mm/d", {flux, 1}},
       {"mm d-1", {flux, 1}},
       {"mm day-1", {flux, 1}},
@@ -105,6 +111,134 @@ void convert_units(Variable& v, const std::string& to, double basin_area_km2) {
   std::transform(v.values.begin(), v.values.end(), v.values.begin(),
                  [&](double x) { return x * c.scale + c.offset; });
   v.units = to;
+}
+
+namespace {
+
+// Minimum, maximum (with their indices) and mean of the values that are not missing.
+struct Stats {
+  double min = INFINITY, max = -INFINITY, mean = 0;
+  size_t argmin = 0, argmax = 0;
+  int64_t count = 0;
+};
+
+Stats stats_of(const std::vector<double>& v) {
+  Stats s;
+  double sum = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) continue;
+    if (v[i] < s.min) s.min = v[i], s.argmin = i;
+    if (v[i] > s.max) s.max = v[i], s.argmax = i;
+    sum += v[i], ++s.count;
+  }
+  s.mean = s.count > 0 ? sum / double(s.count) : 0;
+  return s;
+}
+
+// Where a measure's daily values lie in its base unit: every value within [lo, hi] and, over a
+// year or more of data, the mean within [mean_lo, mean_hi]; `typical` picks between units that
+// both fit.
+struct Range {
+  double lo, hi, mean_lo, mean_hi, typical;
+};
+constexpr int64_t kDaysForMean = 365;  // a shorter series may be a dry or a cold season
+
+Range range_of(Measure m, const PlausibilityContext& c) {
+  switch (m) {
+    case Measure::temperature:  // air: record -89 and 57 degC
+      return {-90, 60, -60, 40, 10};
+    case Measure::precipitation:  // record day 1825 mm; driest and wettest climates
+      return {-0.5, 2000, 0.01, 40, 2.5};
+    case Measure::evaporation:  // small negatives are dew
+      return {-5, 100, 0.01, 20, 2};
+    case Measure::discharge:
+      if (c.precipitation_mean > 0)  // runoff from 0.05 % to 3 times what falls
+        return {0, 2000, 5e-4 * c.precipitation_mean, 3 * c.precipitation_mean,
+                0.4 * c.precipitation_mean};
+      return {0, 2000, 1e-4, 50, 1};
+  }
+  return {};
+}
+
+const char* base_unit(Measure m) {
+  return m == Measure::temperature ? "degC" : "mm/day";
+}
+
+// Units a series of the measure is often written in, with what to call them.
+const std::vector<std::pair<std::string, std::string>>& candidates(Measure m) {
+  static const std::vector<std::pair<std::string, std::string>> temperature = {
+      {"K", "kelvin (K)"},
+      {"degC", "degrees Celsius (degC)"},
+      {"degF", "degrees Fahrenheit (degF)"}};
+  static const std::vector<std::pair<std::string, std::string>> flux = {
+      {"mm/day", "mm/day"},
+      {"m/day", "metres per day (m/day)"},
+      {"kg m-2 s-1", "kg m-2 s-1 (mm per second)"},
+      {"mm/h", "mm per hour (mm/h)"}};
+  static const std::vector<std::pair<std::string, std::string>> discharge = {
+      {"m3/s", "m3/s"},
+      {"l/s", "litres per second (l/s)"},
+      {"ft3/s", "cubic feet per second (ft3/s)"},
+      {"mm/day", "mm/day"}};
+  return m == Measure::temperature ? temperature : m == Measure::discharge ? discharge : flux;
+}
+
+bool fits(const Stats& s, const UnitConversion& c, const Range& r) {
+  const double lo = s.min * c.scale + c.offset, hi = s.max * c.scale + c.offset;
+  const double mean = s.mean * c.scale + c.offset;
+  if (lo < r.lo || hi > r.hi) return false;
+  const bool all_zero = s.min == 0 && s.max == 0;  // a rainless year reads the same in any unit
+  return s.count < kDaysForMean || all_zero || (mean >= r.mean_lo && mean <= r.mean_hi);
+}
+
+// How far the mean read in `c` is from the measure's typical value.
+double distance(Measure m, const Stats& s, const UnitConversion& c, const Range& r) {
+  const double mean = s.mean * c.scale + c.offset;
+  if (m == Measure::temperature) return std::abs(mean - r.typical);
+  return mean > 0 ? std::abs(std::log(mean / r.typical)) : INFINITY;
+}
+
+std::string number(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", x);
+  return text;
+}
+
+}  // namespace
+
+void require_plausible(const Variable& v, Day first, Measure m, const std::string& name,
+                       const std::string& assumed, const PlausibilityContext& context) {
+  const Stats s = stats_of(v.values);
+  const std::string unit = v.units.empty() ? assumed : v.units;
+  if (s.count == 0 || unit.empty() || !known_units().count(normalise(unit))) return;
+  const Range r = range_of(m, context);
+  if (fits(s, unit_conversion(unit, base_unit(m), context.basin_area_km2), r)) return;
+  std::string best, best_name;
+  double best_distance = INFINITY;
+  for (const auto& [other, called] : candidates(m)) {
+    if (normalise(other) == normalise(unit)) continue;
+    UnitConversion c;
+    try {
+      c = unit_conversion(other, base_unit(m), context.basin_area_km2);
+    } catch (const std::invalid_argument&) {
+      continue;  // a volume without the basin area
+    }
+    const double d = distance(m, s, c, r);
+    if (fits(s, c, r) && d < best_distance) best = other, best_name = called, best_distance = d;
+  }
+  const std::string read_as =
+      v.units.empty() ? "no units stated, read as " + unit : "stated in " + unit;
+  const std::string values = "'" + name + "' (" + read_as + ") has values from " + number(s.min) +
+                             " (" + format_date(first + Day(s.argmin)) + ") to " + number(s.max) +
+                             " (" + format_date(first + Day(s.argmax)) + "), mean " +
+                             number(s.mean);
+  if (!best.empty())
+    throw std::invalid_argument(values + ", which look like " + best_name +
+                                ": state the unit in the input's units, e.g. units: {" + name +
+                                ": " + best + "}");
+  throw std::invalid_argument(values + ": not plausible in " + unit + " nor in another unit; " +
+                              "list a missing-value marker in missing_values, or fix the unit" +
+                              (m == Measure::discharge ? " or basin_area_km2" : ""));
 }
 
 }  // namespace tessera::hydrology

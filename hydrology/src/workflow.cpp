@@ -70,8 +70,9 @@ std::vector<NamedPath> files_read(const HydrologyConfig& c, const std::string& c
 
 DischargeModel train_from_config(const ModelTraining& t) {
   const HydrologyConfig c = read_config(t.config);
-  check_outputs_spare_inputs(
-      {.inputs = files_read(c, t.config), .output_files = {{"output", t.output}}});
+  CommandPaths paths{.inputs = files_read(c, t.config), .output_files = {{"output", t.output}}};
+  add_run_paths(paths, t.run, t.output);
+  check_outputs_spare_inputs(paths);
   const DailySeries s = load_inputs(c);
   if (t.log) describe_data(*t.log, c, s);
   std::optional<ConceptualModel> baseline;
@@ -118,13 +119,19 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   if (e.period != "train" && e.period != "validation" && e.period != "test")
     throw SettingError("period", "'" + e.period + "': expected train, validation or test");
   DischargeModel m = load_model_with_config(e.model, e.config);
-  EvaluationReport r{"", e.markdown};
-  if (r.markdown_path.empty())
-    r.markdown_path = std::filesystem::path(e.output).replace_extension(".md").string();
+  auto beside_output = [&](const std::string& given, const char* extension) {
+    return given.empty() ? std::filesystem::path(e.output).replace_extension(extension).string()
+                         : given;
+  };
+  EvaluationReport r{"", beside_output(e.markdown, ".md"), beside_output(e.plot, ".png"),
+                     beside_output(e.series, ".csv")};
   std::vector<NamedPath> inputs = files_read(m.config, e.config);
   inputs.push_back({"model", e.model});
-  check_outputs_spare_inputs(
-      {.inputs = inputs, .output_files = {{"output", e.output}, {"markdown", r.markdown_path}}});
+  check_outputs_spare_inputs({.inputs = inputs,
+                              .output_files = {{"output", e.output},
+                                               {"markdown", r.markdown_path},
+                                               {"plot", r.plot_path},
+                                               {"series", r.series_path}}});
   const DailySeries s = load_inputs(m.config);
   const Period p = e.period == "train"        ? m.config.train
                    : e.period == "validation" ? m.config.validation
@@ -134,13 +141,49 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   OutputSet out;
   out.add_text(e.output, to_json(scores).dump(2) + "\n");
   out.add_text(r.markdown_path, r.markdown);
+  out.add_text(r.series_path, series_csv(scores));
+  write_line_plot(out.temp_for(r.plot_path), evaluation_hydrograph(scores, basin_area(m.config)));
   out.commit();
   return r;
 }
 
+namespace {
+
+// m3/s per mm/day over the basin, 1 (mm/day stays) when the area is unknown.
+double m3s_per_mm_day(double area) {
+  return area > 0 ? 1 / unit_conversion("m3/s", "mm/day", area).scale : 1;
+}
+
+}  // namespace
+
+LinePlot evaluation_hydrograph(const Evaluation& e, double area) {
+  const LeadSeries& s = e.series.front();  // the shortest lead
+  const double scale = m3s_per_mm_day(area);
+  LinePlot p{.title = "discharge, " + e.period_name + " period " + format_date(e.period.first) +
+                      " to " + format_date(e.period.last) +
+                      (e.mode == RunMode::forecasting ? ", lead " + std::to_string(s.lead) + " d"
+                                                      : std::string(", simulation")),
+             .x_label = "days from " + format_date(e.period.first),
+             .y_label = area > 0 ? "discharge (m3/s)" : "discharge (mm/day)"};
+  auto line = [&](const std::string& name, const std::vector<double>& values) {
+    LineSeries l{name, {}, {}};
+    for (size_t k = 0; k < s.days.size(); ++k) {
+      l.x.push_back(double(s.days[k] - e.period.first));
+      l.y.push_back(values[k] * scale);
+    }
+    return l;
+  };
+  // The observation is drawn last, on top of the lines it is compared with.
+  p.series = {line("10th pct", s.low), line("90th pct", s.high)};
+  if (s.methods.count("gr4j")) p.series.push_back(line("gr4j", s.methods.at("gr4j")));
+  p.series.push_back(line("network", s.methods.at("network")));
+  p.series.push_back(line("observed", s.observed));
+  return p;
+}
+
 LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
                     const std::vector<ForecastRow>& rows, int64_t history, double area) {
-  const double scale = area > 0 ? 1 / unit_conversion("m3/s", "mm/day", area).scale : 1;
+  const double scale = m3s_per_mm_day(area);
   const Day issue = rows.front().issue;
   LinePlot p{.title = "discharge forecast issued " + format_date(issue),
              .x_label = "days from " + format_date(issue),
@@ -183,12 +226,12 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
       {.inputs = inputs, .output_files = {{"output", f.output}, {"plot", f.plot}}});
   const DailySeries s = load_inputs(m.config, DataUse::forecast);
   const Day as_of = latest ? s.last() : given;
-  if (f.warnings && m.config.mode == RunMode::forecasting &&
-      std::isnan(value_on(s.at(m.config.discharge), s.first, as_of)) && as_of >= s.first &&
-      as_of <= s.last())
-    *f.warnings << "warning: no discharge observed on " << format_date(as_of)
-                << "; the forecast reads it as missing\n";
   const std::vector<ForecastRow> rows = forecast_as_of(m, s, as_of);
+  if (m.config.mode == RunMode::forecasting) {
+    const std::string stale =
+        require_recent_discharge(s, m.config.discharge, as_of, f.max_stale_days);
+    if (f.warnings && !stale.empty()) *f.warnings << stale << "\n";
+  }
   const double area = basin_area(m.config);
   ForecastReport r{forecast_csv(rows, area)};
   OutputSet out;

@@ -139,6 +139,32 @@ TEST_F(Config, MistakesAreNamed) {
   EXPECT_NE(error_of(with("temperature: [tmin, tmax]", "snowfall: snow")).find("gr4j.snowfall"),
             std::string::npos);
   EXPECT_HAS(tessera::testing::error_of([&] { read_config(path("none.yaml")); }), "no such file");
+  // Absurd sizes are refused before anything is allocated for them.
+  EXPECT_HAS(error_of(with("ensemble: 2", "ensemble: 5000000")),
+             "model.ensemble: must be 1 to 100, not 5000000");
+  EXPECT_HAS(error_of(with("sequence_length: 100", "sequence_length: 1000000000000")),
+             "model.sequence_length: must be 1 to 3660");
+  EXPECT_HAS(error_of(with("basin_area_km2: 4250.6", "basin_area_km2: 4.25e12")),
+             "basin_area_km2: must be a basin's area");
+}
+
+TEST_F(Config, AnchorsAndAliasesReadWithinLimits) {
+  std::string y = kYaml;
+  y.replace(y.find("forcings: [rain, prcp]"), 22, "forcings: &f [rain, prcp]");
+  y.replace(y.find("precipitation: [rain]"), 21, "precipitation: *f");
+  y.replace(y.find("missing_values: [-1.2345]"), 25,
+            "missing_values: [-1.2345]\n    units: {rain: mm/day}");
+  const HydrologyConfig c = read_config(write("alias.yaml", y));
+  EXPECT_EQ(c.gr4j.precipitation, (std::vector<std::string>{"rain", "prcp"}));
+  EXPECT_EQ(c.inputs[0].units.at("rain"), "mm/day");
+  // A key given twice would silently take one of the two.
+  EXPECT_HAS(error_of(y + "discharge: q2\n"), "the key 'discharge' appears twice");
+  EXPECT_HAS(error_of("inputs: &x [*x]\n"), "alias refers to the node that holds it");
+  EXPECT_HAS(error_of("inputs: " + std::string(1000, '[') + std::string(1000, ']')),
+             "nested more than 64 levels");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_HAS(tessera::testing::error_of([&] { read_config(write("deep.json", deep)); }),
+             "nested more than 64 levels");
 }
 
 // A gridded forcing named in a config arrives in the series as its basin average, beside a

@@ -116,6 +116,48 @@ TEST_F(Csv, BadCellsAndColumnsAreNamed) {
   EXPECT_HAS(error_of([&] { read_csv_series(path("absent.csv")); }), "not found");
 }
 
+TEST_F(Csv, TheDateColumnIsFoundByItsCommonNames) {
+  for (const std::string name : {"Date", "DATE", "time", "datetime", "Timestamp"}) {
+    const std::string f = write("d.csv", name + ",q\n2000-01-01,1\n2000-01-02,2\n");
+    const DailySeries s = read_csv_series(f);
+    EXPECT_EQ(format_date(s.first), "2000-01-01") << name;
+    EXPECT_EQ(s.at("q"), (std::vector<double>{1, 2})) << name;
+    EXPECT_FALSE(s.has(name)) << name;
+  }
+  // Two candidates: the reader will not choose.
+  const std::string two = write("two.csv", "Date,time,q\n7,2000-01-01,1\n");
+  const std::string e = error_of([&] { read_csv_series(two); });
+  EXPECT_HAS(e, "columns 'Date' and 'time' both name the same thing (a date)");
+  EXPECT_HAS(e, "date_column");
+  EXPECT_EQ(read_csv_series(two, {.date_column = "time"}).variables.size(), 2u);  // Date, q
+  // A named date column must be there.
+  const std::string when = write("when.csv", "when,q\n2000-01-01,1\n");
+  EXPECT_EQ(format_date(read_csv_series(when, {.date_column = "when"}).first), "2000-01-01");
+  EXPECT_HAS(error_of([&] { read_csv_series(when, {.date_column = "day_of"}); }),
+             "no date column 'day_of'");
+  EXPECT_HAS(error_of([&] { read_csv_series(when); }), "name the date column with date_column");
+}
+
+TEST_F(Csv, ATableCutShortIsRefused) {
+  // The last number lost its last digits, or the last line its value: both still parse.
+  const std::string cut = write("cut.csv", "date,q\n2000-01-01,1.250\n2000-01-02,12.3");
+  const std::string e = error_of([&] { read_csv_series(cut); });
+  EXPECT_HAS(e, cut + ":3: the last line has no line break and its last value ('12.3')");
+  EXPECT_HAS(e, "cut short");
+  const std::string empty = write("empty.csv", "date,q,p\n2000-01-01,1,2\n2000-01-02,12,");
+  EXPECT_HAS(error_of([&] { read_csv_series(empty); }), "cut short");
+  // Whole rows read, with or without the last line break.
+  const std::string whole = write("whole.csv", "date,q\n2000-01-01,1.250\n2000-01-02,12.375");
+  EXPECT_EQ(read_csv_series(whole).at("q").back(), 12.375);
+  const std::string ended = write("ended.csv", "date,q\n2000-01-01,1.250\n2000-01-02,12.3\n");
+  EXPECT_EQ(read_csv_series(ended).at("q").back(), 12.3);
+  // Years beyond the calendar's 1..9999 are not days to lay out.
+  const std::string far = write("far.csv",
+                                "year,month,day,q\n2000,1,1,1\n2000,1,2,1\n"
+                                "900000,1,3,1\n");
+  EXPECT_HAS(error_of([&] { read_csv_series(far); }), "no such date");
+}
+
 TEST_F(Csv, QuotedFieldsMayHoldTheDelimiter) {
   const std::string f = write("q.csv",
                               "date,\"P (mm, daily)\",note\n"

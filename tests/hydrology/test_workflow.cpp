@@ -3,6 +3,7 @@
 // issue day are refused, named by their settings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -22,8 +23,45 @@ namespace fs = std::filesystem;
 using tessera::testing::error_of;
 using tessera::testing::setting_of;
 
+std::vector<std::string> lines_of(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 class HydrologyWorkflow : public tessera::testing::TempDirTest {
  protected:
+  // A copy of the config's folder whose discharge is missing from `from` on.
+  std::string stale_copy(const std::string& config, const std::string& from) {
+    const fs::path dir = fs::path(config).parent_path();
+    std::vector<std::string> rows = lines_of((dir / "catchment.csv").string());
+    const auto cells = [](const std::string& row) {
+      std::vector<std::string> out;
+      std::stringstream in(row);
+      for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
+      return out;
+    };
+    const std::vector<std::string> header = cells(rows[0]);
+    const size_t q = size_t(std::find(header.begin(), header.end(), "discharge") - header.begin());
+    for (size_t i = 1; i < rows.size(); ++i) {
+      if (rows[i].substr(0, 10) < from) continue;
+      std::vector<std::string> c = cells(rows[i]);
+      c.resize(header.size());
+      c[q] = "";
+      rows[i] = c[0];
+      for (size_t k = 1; k < c.size(); ++k) rows[i] += "," + c[k];
+    }
+    std::ofstream out(dir / "stale.csv");
+    for (const std::string& r : rows) out << r << "\n";
+    std::ifstream in(config);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::ofstream((dir / "stale.yaml").string())
+        << std::regex_replace(text.str(), std::regex("catchment\\.csv"), "stale.csv");
+    return (dir / "stale.yaml").string();
+  }
+
   // A generated folder whose config trains a tiny model quickly.
   std::string small_catchment(const std::string& folder, const std::string& mode) {
     const data::CatchmentFiles f = data::write_catchment_folder(
@@ -69,6 +107,18 @@ TEST_F(HydrologyWorkflow, TrainEvaluateAndForecastFromAConfig) {
   EXPECT_EQ(e.markdown_path, path("s.md"));
   EXPECT_HAS(e.markdown, "| 1 | gr4j |");
   EXPECT_TRUE(fs::exists(path("s.json")));
+  // Beside the scores: the test period's hydrograph and its values day by day, every lead.
+  EXPECT_EQ(e.plot_path, path("s.png"));
+  EXPECT_GT(fs::file_size(path("s.png")), 1000u);
+  EXPECT_EQ(e.series_path, path("s.csv"));
+  const std::vector<std::string> rows = lines_of(path("s.csv"));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0],
+            "date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day,gr4j_mm_day,"
+            "persistence_mm_day,climatology_mm_day");
+  EXPECT_EQ(rows.size(), 1 + 365 * 3u);  // the test year 1983, leads 1 to 3
+  EXPECT_EQ(rows[1].substr(0, 13), "1983-01-01,1,");
+  EXPECT_EQ(rows.back().substr(0, 13), "1983-12-31,3,");
 
   const ForecastReport f = forecast_to_files({.model = path("m.h5"),
                                               .as_of = "1983-06-01",
@@ -77,6 +127,34 @@ TEST_F(HydrologyWorkflow, TrainEvaluateAndForecastFromAConfig) {
   EXPECT_HAS(f.csv, "1983-06-01,1983-06-04,3,");
   EXPECT_TRUE(fs::exists(path("f.csv")));
   EXPECT_TRUE(fs::exists(path("f.png")));
+
+  // Discharge last observed 152 days before the issue day: the state is too old to forecast
+  // from unless allowed, and said loudly when allowed.
+  const std::string stale = stale_copy(config, "1983-01-01");
+  EXPECT_EQ(setting_of([&] {
+              forecast_to_files({.model = path("m.h5"),
+                                 .config = stale,
+                                 .as_of = "1983-06-01",
+                                 .output = path("stale.csv")});
+            }),
+            "max_stale_days");
+  EXPECT_HAS(error_of([&] {
+               forecast_to_files({.model = path("m.h5"),
+                                  .config = stale,
+                                  .as_of = "1983-06-01",
+                                  .output = path("stale.csv")});
+             }),
+             "is from 1982-12-31, 152 days before the issue day 1983-06-01");
+  EXPECT_FALSE(fs::exists(path("stale.csv")));
+  std::ostringstream warnings;
+  forecast_to_files({.model = path("m.h5"),
+                     .config = stale,
+                     .as_of = "1983-06-01",
+                     .output = path("stale.csv"),
+                     .max_stale_days = 200,
+                     .warnings = &warnings});
+  EXPECT_HAS(warnings.str(), "warning: the last observed discharge 'discharge' is from 1982-12-31");
+  EXPECT_HAS(warnings.str(), "a state 152 days old");
 
   // A config of another model, and a day that does not exist: refused before any output.
   const std::string other = small_catchment("other", "simulation");

@@ -78,6 +78,11 @@ RunPaths run_paths(const std::string& output) {
           (folder / "loss.png").string()};
 }
 
+void add_run_paths(CommandPaths& paths, const RunSettings& run, const std::string& output) {
+  paths.inputs.push_back({"init_from", run.init_from});
+  paths.output_folders.push_back({"output", run_paths(output).folder});
+}
+
 TrainingInterrupted::TrainingInterrupted(int64_t step, int64_t steps, const std::string& checkpoint)
     : std::runtime_error("interrupted at step " + std::to_string(step) + " of " +
                          std::to_string(steps) + "; checkpoint -> " + checkpoint +

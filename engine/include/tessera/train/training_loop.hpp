@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tessera/dist/communicator.hpp"
+#include "tessera/io/output_check.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/schedule.hpp"
@@ -68,6 +69,10 @@ struct RunSettings {
   int64_t log_every = 25;
   HistoryPlotter plot_history{};  // writes loss.png with history.csv
 };
+
+// Adds what a run writing `output` reads and writes besides its data (the checkpoint to start
+// from, the run folder) to `paths`, so a command checks them before its first step.
+void add_run_paths(CommandPaths& paths, const RunSettings& run, const std::string& output);
 
 // What a task keeps, besides weights and optimizer state, to continue exactly: the data order
 // (a sampler's RNG state), early-stopping state, the weights it means to keep, ...

@@ -20,11 +20,13 @@
 //   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
 //
 // A NetCDF input may list `missing_values` its attributes do not declare (Raven's files mark
-// missing discharge -1.2345). Other inputs: `csv: FILE` (with date_column, columns, units,
+// missing discharge -1.2345), and `units` ({tmax: K}) in place of those its attributes state (or
+// lack). Other inputs: `csv: FILE` (with date_column, columns, units,
 // missing_values, delimiter), `camels: ROOT` with `basin: ID` (and `forcing: daymet`), and `grid:
 // FILE` with `variable`, `basin: MASK_OR_POLYGONS`, `name` (and `first_date` for rasters without
 // time).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,14 +45,15 @@ enum class RunMode {
 struct InputSource {
   enum class Kind { netcdf, csv, camels, grid };
   Kind kind = Kind::netcdf;
-  std::string path;                      // absolute
-  std::vector<std::string> variables{};  // netcdf
-  int64_t station = 0;                   // netcdf
-  std::vector<double> missing_values{};  // netcdf: markers beyond _FillValue
-  CsvMapping csv{};                      // csv
-  std::string basin{}, forcing{};        // camels: gauge id, forcing source
-  GridSource grid{};                     // grid
-  std::string shape{}, name{};           // grid: basin mask or polygons (absolute), series name
+  std::string path;                            // absolute
+  std::vector<std::string> variables{};        // netcdf
+  int64_t station = 0;                         // netcdf
+  std::vector<double> missing_values{};        // netcdf: markers beyond _FillValue
+  std::map<std::string, std::string> units{};  // netcdf: variable -> units, over its attribute
+  CsvMapping csv{};                            // csv
+  std::string basin{}, forcing{};              // camels: gauge id, forcing source
+  GridSource grid{};                           // grid
+  std::string shape{}, name{};  // grid: basin mask or polygons (absolute), series name
 };
 
 struct Period {

@@ -20,11 +20,21 @@ struct LeadEvaluation {
   double band_coverage = 0;
 };
 
+// The values behind one lead's scores on every target day of the period (NaN where missing),
+// in mm/day: what users plot and compare day by day.
+struct LeadSeries {
+  int64_t lead = 0;
+  std::vector<Day> days;
+  std::vector<double> observed, low, high;  // low, high: the network's 10th and 90th percentiles
+  std::map<std::string, std::vector<double>> methods;  // as in LeadEvaluation
+};
+
 struct Evaluation {
   std::string period_name;
   Period period;
   RunMode mode = RunMode::forecasting;
   std::vector<LeadEvaluation> leads;
+  std::vector<LeadSeries> series;  // one per lead, in the same order
 };
 
 // Every method is scored on the same target days: those in `p` where the observation and every
@@ -37,5 +47,8 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
 
 nlohmann::json to_json(const Evaluation& e);
 std::string to_markdown(const Evaluation& e);
+// date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day and a column per
+// baseline (<method>_mm_day): a row per target day and lead, empty cells where missing.
+std::string series_csv(const Evaluation& e);
 
 }  // namespace tessera::hydrology

@@ -21,6 +21,18 @@ struct ForecastRow {
 // later revision) cannot change the forecast. Throws when the data ends before `as_of`.
 std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s, Day as_of);
 
+// How old the discharge the forecast starts from is: days from the last observation on or
+// before `as_of` to `as_of` (0 when observed that day), -1 when none is.
+int64_t days_since_discharge(const DailySeries& s, const std::string& discharge, Day as_of);
+
+// A forecasting model starts from the latest observed discharge, so a forecast issued long after
+// it carries an old state forward as if it were today's. Throws SettingError("max_stale_days")
+// saying how old it is when older than `max_stale_days` (std::runtime_error when none is
+// observed at all); otherwise returns
+// a warning line when it is older than the issue day ("" when fresh).
+std::string require_recent_discharge(const DailySeries& s, const std::string& discharge, Day as_of,
+                                     int64_t max_stale_days);
+
 // issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day and, with a basin
 // area, the same three in m3/s.
 std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2);

@@ -1,7 +1,8 @@
 #pragma once
 // Readers of station series and gridded forcings into DailySeries. Every reader throws
 // std::runtime_error with one line naming the file and what is wrong (missing, unreadable,
-// unknown variable, dates not daily, duplicate or out-of-order dates, non-numeric cells).
+// unknown variable, dates not daily, duplicate or out-of-order dates, non-numeric cells, a text
+// table that looks cut short, sizes beyond what the file holds).
 // Missing values (empty cells, NA / NaN, the file's own missing markers, _FillValue) become NaN.
 #include <map>
 #include <string>
@@ -11,9 +12,13 @@
 
 namespace tessera::hydrology {
 
-// A generic CSV (or semicolon / tab separated) table with a header row.
+// A generic CSV (or semicolon / tab separated) table with a header row. A last line without a
+// line break whose last value is emptier or has fewer decimals than the one above is refused as
+// cut short.
 struct CsvMapping {
-  std::string date_column = "date";  // ISO dates; empty: use year/month/day columns
+  // ISO dates; empty: the one column named like a date (date, Date, time, datetime, timestamp,
+  // ...; two such are refused as ambiguous), else year/month/day columns
+  std::string date_column{};
   std::string year_column = "year", month_column = "month", day_column = "day";
   // variable name -> column header; empty: every other column under its own header
   std::map<std::string, std::string> columns{};

@@ -43,14 +43,19 @@ struct ModelEvaluation {
   std::string period = "test";    // train, validation or test
   std::string output{};           // scores to write (.json)
   std::string markdown{};         // table to write (default: output with .md)
+  std::string plot{};             // hydrograph PNG to write (default: output with .png)
+  std::string series{};           // per-day values CSV to write (default: output with .csv)
 };
 
 struct EvaluationReport {
   std::string markdown{};       // the table
   std::string markdown_path{};  // where it was written
+  std::string plot_path{}, series_path{};
 };
 
-// Scores the model on the period and writes the JSON and the table together.
+// Scores the model on the period and writes the JSON, the table, the period's hydrograph
+// (observed against the network at the shortest lead, with its band and GR4J) and the per-day
+// values together.
 EvaluationReport evaluate_to_files(const ModelEvaluation& e);
 
 struct ForecastIssue {
@@ -59,6 +64,7 @@ struct ForecastIssue {
   std::string output{};              // forecast CSV to write
   std::string plot{};                // hydrograph PNG to write (optional)
   int64_t history = 90;              // days of observed discharge in the plot
+  int64_t max_stale_days = 7;        // forecasting: oldest last-observed discharge accepted
   std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
 };
 
@@ -73,5 +79,9 @@ ForecastReport forecast_to_files(const ForecastIssue& f);
 // band, in m3/s when the basin area is known (area > 0).
 LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
                     const std::vector<ForecastRow>& rows, int64_t history, double area);
+
+// The evaluated period's observed discharge against the network's mean and band and GR4J at
+// the shortest lead, in m3/s when the basin area is known (area > 0).
+LinePlot evaluation_hydrograph(const Evaluation& e, double area);
 
 }  // namespace tessera::hydrology
