@@ -6,7 +6,6 @@
 #include "shared_options.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/model/unet.hpp"
-#include "tessera/tile/receptive_field.hpp"
 
 namespace tessera::app {
 
@@ -38,33 +37,6 @@ void init_model(const InitOptions& o) {
             << ", " << net->parameter_count() << " parameters\n";
 }
 
-// Spatial axes from the first weight (N, C and 1, 2 or 3 of them), for the receptive field.
-int spatial_dims(Module& m) {
-  for (Param* p : m.parameters())
-    if (p->value.shape().size() >= 4) return int(p->value.shape().size()) - 2;
-  return 0;
-}
-
-nlohmann::json inspect_model(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  Module& m = *ck.model;
-  nlohmann::json j = {{"file", path},
-                      {"network", m.type()},
-                      {"parameters", m.parameter_count()},
-                      {"step", ck.step},
-                      {"optimizer", ck.optimizer ? ck.optimizer->config() : nlohmann::json()},
-                      {"metadata", ck.metadata}};
-  if (const int dims = spatial_dims(m); dims > 0) {
-    try {
-      const ReceptiveField f = receptive_field(m, dims);
-      j["receptive_field"] = {{"radius", f.radius}, {"halo", f.halo()}, {"stride", f.stride}};
-    } catch (const std::invalid_argument& e) {
-      j["receptive_field"] = e.what();  // not tileable: say why
-    }
-  }
-  return j;
-}
-
 }  // namespace
 
 void add_model_command(CLI::App& app) {
@@ -93,7 +65,7 @@ void add_model_command(CLI::App& app) {
       "inspect", "What a checkpoint holds: network, parameters, receptive field, step, settings");
   auto path = std::make_shared<std::string>();
   inspect->add_option("model", *path, "checkpoint (.h5)")->required()->check(CLI::ExistingFile);
-  inspect->callback([path] { std::cout << inspect_model(*path).dump(2) << "\n"; });
+  inspect->callback([path] { std::cout << describe_checkpoint(*path).dump(2) << "\n"; });
 }
 
 }  // namespace tessera::app

@@ -60,29 +60,28 @@ AtomicFile::AtomicFile(std::string final_path, std::string_view suffix)
   const fs::path dir = parent_of(p);
   if (!fs::is_directory(dir)) cannot_write(final_, "folder '" + dir.string() + "' does not exist");
   if (fs::is_directory(p)) cannot_write(final_, "it is a folder");
-  std::string name = temp_template(p, ".tmp-");
+  // A folder only this process can enter, made exclusively under a name nobody can guess: no
+  // link planted beside the output can redirect the write, and the writing library creates its
+  // file itself (some, like ITK's streaming writers, treat an existing file as one to update).
+  std::string folder = temp_template(p, ".tmp-");
+  if (!::mkdtemp(folder.data())) cannot_write(final_, std::strerror(errno));
+  folder_ = folder;
+  // With a suffix the library reads the encoding from it alone ("x.nii.gz.nii.gz" would confuse).
+  std::string name = suffix.empty() ? p.filename().string() : "staged";
   name += suffix;
-  // Created exclusively (O_EXCL) under a name nobody can guess, so a link planted beside the
-  // output cannot redirect the write.
-  const int fd = ::mkstemps(name.data(), int(suffix.size()));
-  if (fd < 0) cannot_write(final_, std::strerror(errno));
-  ::close(fd);
-  temp_ = name;
-  give_usual_mode(temp_, 0666);
+  temp_ = (fs::path(folder_) / name).string();
 }
 
 AtomicFile::~AtomicFile() {
-  if (!committed_) {
-    std::error_code ec;
-    fs::remove(temp_, ec);
-  }
+  std::error_code ec;
+  fs::remove_all(folder_, ec);
 }
 
 void AtomicFile::commit() {
   std::error_code ec;
   fs::rename(temp_, final_, ec);
   if (ec) cannot_write(final_, ec.message());
-  committed_ = true;
+  fs::remove(folder_, ec);
 }
 
 AtomicFolder::AtomicFolder(const std::string& final_path) {

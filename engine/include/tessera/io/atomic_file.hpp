@@ -5,8 +5,8 @@
 //   write_everything(out.temp_path());
 //   out.commit();          // renames into place; without it the destructor removes the temp
 //
-// Temporaries are created exclusively under unpredictable names beside their target (never
-// following a link someone planted there), so the rename stays on one file system.
+// Temporaries live in a private folder made exclusively under an unpredictable name beside their
+// target (so no link planted there is followed), and the rename stays on one file system.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,8 +27,7 @@ class AtomicFile {
   void commit();
 
  private:
-  std::string final_, temp_;
-  bool committed_ = false;
+  std::string final_, folder_, temp_;
 };
 
 // A folder of outputs (slices, annotated photos, a synthetic data set), filled under

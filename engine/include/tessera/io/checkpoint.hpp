@@ -38,4 +38,8 @@ void save_checkpoint(const std::string& path, Module& model, Optimizer* optimize
 // tessera checkpoint, missing weights, shape mismatch).
 Checkpoint load_checkpoint(const std::string& path);
 
+// What a checkpoint holds, for people: network type, parameter count, receptive field and halo
+// (when the network can be tiled), step, optimizer settings, metadata.
+nlohmann::json describe_checkpoint(const std::string& path);
+
 }  // namespace tessera
