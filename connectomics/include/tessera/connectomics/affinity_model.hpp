@@ -21,7 +21,7 @@ namespace tessera::connectomics {
 struct AffinityTrainOptions {
   Shape patch = {16, 64, 64};  // z, y, x of each training crop (multiples of 4)
   int64_t batch = 2;           // crops per step (over all ranks)
-  int steps = 2000;  // converges on the shared FIB-SEM volume (bench/results/connectomics.md)
+  int steps = 2000;            // for the shared FIB-SEM volume: see bench/results/connectomics.md
   std::vector<int64_t> channels = {8, 16, 32};
   bool reversible = false;
   std::vector<Offset> offsets = default_offsets();
