@@ -153,16 +153,19 @@ void add_predict_options(CLI::App* c, PredictOptions& p) {
 void add_segment_options(CLI::App* c, SegmentOptions& o) {
   AffinitySegmentation& s = o.run;
   c->add_option("--thresholds,--threshold", s.settings.thresholds,
-                "agglomeration thresholds, one output each (default: the model's choice)")
+                "agglomeration thresholds, one output each (default: the model's choice, "
+                "else 0.5)")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0));
-  o.boundary_flag = c->add_option("--boundary-threshold", o.boundary_threshold,
-                                  "boundary below which voxels are inside (seeds; default: the "
-                                  "model's choice)")
-                        ->check(CLI::Range(0.0, 1.0));
-  o.seed_flag = c->add_option("--seed-height", o.seed_height,
-                              "h-maxima height of seeds, voxels (default: the model's choice)")
-                    ->check(CLI::Range(0.0, 1e6));
+  o.boundary_flag =
+      c->add_option("--boundary-threshold", o.boundary_threshold,
+                    "boundary below which voxels are inside (seeds; default: the model's "
+                    "choice, else 0.5)")
+          ->check(CLI::Range(0.0, 1.0));
+  o.seed_flag =
+      c->add_option("--seed-height", o.seed_height,
+                    "h-maxima height of seeds, voxels (default: the model's choice, else 1)")
+          ->check(CLI::Range(0.0, 1e6));
   c->add_option("--preview", s.preview, "PNG of a few slices with the segmentation (needs --raw)");
   add_bytes_option(c, "--segment-memory", s.max_memory,
                    "memory for one slab of the segmentation, e.g. 2G");

@@ -8,7 +8,7 @@
 #   bench/connectomics.sh      (about 20 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TESSERA=build/apps/tessera
+TESSERA=${TESSERA:-build/apps/tessera}
 RESULTS=bench/results
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time not found (Debian package 'time')" >&2; exit 1; }
