@@ -117,23 +117,26 @@ void add_connectomics(CLI::App* bench) {
   auto* cmd = bench->add_subcommand(
       "connectomics", "Learned segmentation against the watershed baseline on a real EM volume");
   auto o = std::make_shared<ConnectomicsBenchOptions>();
-  cmd->add_option("--raw", o->raw, "raw EM volume, e.g. fibsem_train.h5:volumes/raw")->required();
-  cmd->add_option("--labels", o->labels, "true ids (0 = boundary / unlabelled)")->required();
-  cmd->add_option("--test-slices", o->test_slices, "last z slices held out")
+  auto split_to = std::make_shared<std::string>();
+  cmd->add_option("--raw", o->split.raw, "raw EM volume, e.g. fibsem_train.h5:volumes/raw")
+      ->required();
+  cmd->add_option("--labels", o->split.labels, "true ids (0 = boundary / unlabelled)")->required();
+  cmd->add_option("--test-slices", o->split.test_slices, "last z slices held out for scoring")
       ->check(CLI::Range(int64_t{4}, int64_t{1} << 20))
       ->capture_default_str();
-  cmd->add_option("--steps", o->steps, "training steps")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  cmd->add_option("--thresholds", o->thresholds, "agglomeration thresholds to choose from")
+  cmd->add_option("--split-to", *split_to,
+                  "only write the training and test slices to this folder (train.h5, test.h5)");
+  cmd->add_option("--segmentation", o->segmentation,
+                  "the learned segmentation of the test slices, to score against the baseline");
+  cmd->add_option("--thresholds", o->thresholds, "the baseline's thresholds to choose from")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--markdown", o->markdown, "write the table here");
-  cmd->add_option("--preview", o->preview,
-                  "PNG of the learned segmentation of the held-out slices");
-  cmd->callback([o] {
-    o->log = &std::cout;
-    std::cout << "\n" << run_connectomics_benchmark(*o);
+  cmd->callback([o, split_to] {
+    if (!split_to->empty())
+      std::cout << write_connectomics_split(o->split, *split_to) << "\n";
+    else
+      std::cout << run_connectomics_benchmark(*o);
   });
 }
 

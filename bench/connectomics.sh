@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Connectomics: (1) quality on real data: the learned pipeline against the classical baseline
-# on the FIB-SEM volume of ../shared/data (trained on its first 35 slices, scored on the last
-# 15); (2) speed and memory of predict and segment on a generated 256^3 volume, each in its own
-# process so its peak RSS is its own. Writes bench/results/connectomics.md and
-# connectomics_fibsem.png.
-#   bench/connectomics.sh      (about 10 minutes on 2 cores)
+# Connectomics: (1) quality on real data: the learned pipeline as a user runs it (`connectomics
+# train` and `run` with their defaults) against the classical baseline on the FIB-SEM volume of
+# ../shared/data: train sees only a file of its first 35 slices (and chooses its segmentation
+# settings on the last of those), both are scored on the last 15; (2) speed and memory of
+# predict and segment on a generated 256^3 volume, each in its own process so its peak RSS is
+# its own. Writes bench/results/connectomics.md and connectomics_fibsem.png.
+#   bench/connectomics.sh      (about 20 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TESSERA=build/apps/tessera
+TESSERA=${TESSERA:-build/apps/tessera}
 RESULTS=bench/results
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time not found (Debian package 'time')" >&2; exit 1; }
@@ -17,8 +18,15 @@ trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 FIBSEM=${FIBSEM:-../shared/data/connectomics/fibsem_train.h5}
-"$TESSERA" bench connectomics --raw "$FIBSEM:volumes/raw" --labels "$FIBSEM:volumes/labels/neuron_ids" \
-  --steps 1500 --markdown "$tmp/quality.md" --preview "$RESULTS/connectomics_fibsem.png"
+volume=(--raw "$FIBSEM:volumes/raw" --labels "$FIBSEM:volumes/labels/neuron_ids" --test-slices 15)
+"$TESSERA" bench connectomics "${volume[@]}" --split-to "$tmp"
+start=$(date +%s)
+"$TESSERA" connectomics train --raw "$tmp/train.h5:raw" --labels "$tmp/train_ids.h5:ids" \
+  --output "$tmp/model.h5" | tee "$tmp/train.log"
+train_s=$(($(date +%s) - start))
+"$TESSERA" connectomics run --model "$tmp/model.h5" --raw "$tmp/test.h5:raw" --output "$tmp/seg.h5:seg" \
+  --preview "$RESULTS/connectomics_fibsem.png" --quiet | tee "$tmp/run.log"
+"$TESSERA" bench connectomics "${volume[@]}" --segmentation "$tmp/seg.h5:seg" --markdown "$tmp/quality.md"
 
 # A model for the speed runs (its weights do not change the speed).
 "$TESSERA" connectomics synth --raw "$tmp/small_raw.h5:raw" --labels "$tmp/small_ids.h5:ids" --size 32,96,96 --seed 1
@@ -43,9 +51,21 @@ voxels=$((256 * 256 * 256))
   echo
   echo "## Real data: FIB-SEM volume ($FIBSEM)"
   echo
+  echo "Volume [50,100,200] (z,y,x), split along z: \`connectomics train\` with its defaults sees only"
+  echo "a file of slices 0..34 (it trains on 0..27 and chooses its segmentation settings on 28..34);"
+  echo "\`connectomics run\` with its defaults segments slices 35..49, which are scored. The baseline's"
+  echo "threshold is chosen on slices 0..34. Nothing is chosen on the scored slices."
+  echo "Training took ${train_s} s (wall clock, $(nproc) threads shared with other work). Lower scores are better."
+  echo
   cat "$tmp/quality.md"
   echo
-  echo "Held-out segmentation: [connectomics_fibsem.png](connectomics_fibsem.png)."
+  echo "train: \`$(grep -m1 '^training' "$tmp/train.log")\`"
+  echo
+  echo "train: \`$(grep -m1 '^segmentation settings' "$tmp/train.log")\`"
+  echo
+  echo "run: \`$(grep -m1 '^settings' "$tmp/run.log")\`"
+  echo
+  echo "Scored segmentation: [connectomics_fibsem.png](connectomics_fibsem.png)."
   echo
   echo "## Speed and memory on a generated 256^3 volume"
   echo

@@ -1,23 +1,17 @@
-// tessera bench connectomics: the learned pipeline (affinity U-Net, watershed, agglomeration)
-// against the classical baseline (watershed on the smoothed raw intensity) on a real volume
-// with true ids: train on the first slices, segment the held-out last ones, compare VOI and
-// adapted Rand error. Each method's agglomeration threshold is chosen on the training slices.
+// tessera bench connectomics: the learned pipeline, as `connectomics train` and `run` leave it
+// at their defaults, against the classical baseline (watershed on the smoothed raw intensity)
+// on a real volume with true ids, scored on held-out last slices.
 #include "tessera/bench/connectomics.hpp"
 
-#include <chrono>
 #include <iomanip>
-#include <ostream>
 #include <sstream>
 
-#include "tessera/connectomics/affinity_model.hpp"
+#include "tessera/connectomics/held_out.hpp"
 #include "tessera/connectomics/metrics.hpp"
-#include "tessera/connectomics/preview.hpp"
 #include "tessera/connectomics/segmentation.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/settings.hpp"
-#include "tessera/ops/shape_ops.hpp"
-#include "tessera/tile/tiled.hpp"
 
 namespace tessera::bench {
 
@@ -25,103 +19,97 @@ using namespace tessera::connectomics;
 
 namespace {
 
-// Slices [z0, z1) of a [1, C, D, H, W] tensor or of a label volume.
-Tensor z_slab(const Tensor& t, int64_t z0, int64_t z1) {
-  return crop(t, {0, 0, z0, 0, 0}, {1, t.dim(1), z1 - z0, t.dim(3), t.dim(4)}).to_plain();
-}
-LabelVolume z_slab(const LabelVolume& l, int64_t z0, int64_t z1) {
-  const int64_t plane = l.size[1] * l.size[2];
-  return {{z1 - z0, l.size[1], l.size[2]},
-          std::vector<uint64_t>(l.ids.begin() + z0 * plane, l.ids.begin() + z1 * plane),
-          l.spacing};
-}
-
-struct MethodResult {
-  std::string method;
-  double threshold = 0;
-  SegmentationScores train, test;
-  LabelVolume test_segmentation;
+struct Volumes {
+  Tensor raw_train, raw_test;
+  LabelVolume truth_train, truth_test;
 };
 
-// Segments the training and test slabs at every threshold, keeps the threshold with the
-// lowest CREMI score on the training slab, and reports it on both.
-MethodResult best_on_training(const std::string& method, const Tensor& aff_train,
-                              const Tensor& aff_test, const LabelVolume& truth_train,
-                              const LabelVolume& truth_test,
-                              const std::vector<double>& thresholds) {
+Volumes split_volumes(const ConnectomicsSplit& s) {
+  if (s.raw.empty()) throw SettingError("raw", "no raw volume given");
+  if (s.labels.empty()) throw SettingError("labels", "no label volume given");
+  const Tensor raw = read_raw(s.raw);
+  const LabelVolume labels = read_labels(s.labels);
+  const int64_t depth = raw.dim(2), split = depth - s.test_slices;
+  if (labels.size != Shape{depth, raw.dim(3), raw.dim(4)})
+    throw std::invalid_argument("raw and labels differ in size");
+  if (s.test_slices < 4 || split < 8)
+    throw SettingError("test_slices", "must leave at least 8 training slices and be >= 4");
+  return {z_slices(raw, 0, split), z_slices(raw, split, depth), z_slices(labels, 0, split),
+          z_slices(labels, split, depth)};
+}
+
+// DIR/NAME.h5:raw and DIR/NAME_ids.h5:ids, as a user keeps a volume and its annotation.
+void write_pair(const std::string& dir, const std::string& name, const Tensor& raw,
+                const LabelVolume& ids) {
+  auto sink =
+      create_volume(dir + "/" + name + ".h5:raw", {.channels = 1, .size = ids.size}, 1, "float32");
+  sink->write(Region::whole(ids.size), raw);
+  sink->commit();
+  write_labels(dir + "/" + name + "_ids.h5:ids", ids);
+}
+
+struct Row {
+  std::string method, threshold;
+  SegmentationScores test;
+};
+
+// The baseline's threshold: the lowest CREMI score on the training slices.
+Row baseline(const Volumes& v, const std::vector<double>& thresholds) {
+  const Tensor aff_train = intensity_affinities(v.raw_train),
+               aff_test = intensity_affinities(v.raw_test);
   const auto train_segs =
       agglomerate(watershed_fragments(boundary_map(aff_train)), aff_train, thresholds);
   const auto test_segs =
       agglomerate(watershed_fragments(boundary_map(aff_test)), aff_test, thresholds);
-  MethodResult best;
+  size_t best = 0;
+  double best_score = 0;
   for (size_t k = 0; k < thresholds.size(); ++k) {
-    const SegmentationScores s = evaluate_segmentation(train_segs[k], truth_train);
-    if (k == 0 || s.cremi_score < best.train.cremi_score)
-      best = {method, thresholds[k], s, evaluate_segmentation(test_segs[k], truth_test),
-              test_segs[k]};
+    const double score = evaluate_segmentation(train_segs[k], v.truth_train).cremi_score;
+    if (k == 0 || score < best_score) best = k, best_score = score;
   }
-  return best;
+  std::ostringstream t;
+  t << thresholds[best] << " (chosen on the training slices)";
+  return {"baseline: watershed on smoothed raw", t.str(),
+          evaluate_segmentation(test_segs[best], v.truth_test)};
 }
 
-std::string table(const std::vector<MethodResult>& rs, const ConnectomicsBenchOptions& o,
-                  const Shape& size, double train_seconds) {
+std::string table(const std::vector<Row>& rows) {
   std::ostringstream s;
-  s << "Volume " << o.raw << " " << to_string(size) << "; training slices 0.."
-    << size[0] - o.test_slices - 1 << ", held out " << size[0] - o.test_slices << ".."
-    << size[0] - 1 << " (" << o.test_slices << "). Affinity U-Net 8/16/32, " << o.steps
-    << " steps of 2 crops, trained in " << std::fixed << std::setprecision(0) << train_seconds
-    << " s. Threshold chosen on the "
-    << "training slices; scores on the held-out slices (lower is better).\n\n"
-    << "| method | threshold | VOI split | VOI merge | VOI | adapted Rand error | CREMI score |\n"
-    << "| --- | --- | --- | --- | --- | --- | --- |\n";
-  for (const MethodResult& r : rs)
-    s << "| " << r.method << " | " << std::setprecision(2) << r.threshold << " | "
-      << std::setprecision(3) << r.test.voi_split << " | " << r.test.voi_merge << " | "
-      << r.test.voi_split + r.test.voi_merge << " | " << r.test.adapted_rand_error << " | "
-      << r.test.cremi_score << " |\n";
+  s << "| method | threshold | VOI split | VOI merge | VOI | adapted Rand error | CREMI score |\n"
+    << "| --- | --- | --- | --- | --- | --- | --- |\n"
+    << std::fixed << std::setprecision(3);
+  for (const Row& r : rows)
+    s << "| " << r.method << " | " << r.threshold << " | " << r.test.voi_split << " | "
+      << r.test.voi_merge << " | " << r.test.voi_split + r.test.voi_merge << " | "
+      << r.test.adapted_rand_error << " | " << r.test.cremi_score << " |\n";
+  const SegmentationScores &learned = rows[0].test, &base = rows[1].test;
+  s << std::setprecision(2) << "\nBaseline / learned: VOI "
+    << (base.voi_split + base.voi_merge) / (learned.voi_split + learned.voi_merge)
+    << "x, adapted Rand error " << base.adapted_rand_error / learned.adapted_rand_error
+    << "x, CREMI score " << base.cremi_score / learned.cremi_score << "x (higher: the learned "
+    << "pipeline is better).\n";
   return s.str();
 }
 
 }  // namespace
 
+std::string write_connectomics_split(const ConnectomicsSplit& s, const std::string& dir) {
+  const Volumes v = split_volumes(s);
+  write_pair(dir, "train", v.raw_train, v.truth_train);
+  write_pair(dir, "test", v.raw_test, v.truth_test);
+  return "training slices " + to_string(v.truth_train.size) + " -> " + dir +
+         "/train.h5:raw, train_ids.h5:ids; test slices " + to_string(v.truth_test.size) + " -> " +
+         dir + "/test.h5:raw, test_ids.h5:ids";
+}
+
 std::string run_connectomics_benchmark(const ConnectomicsBenchOptions& o) {
-  if (o.raw.empty()) throw SettingError("raw", "no raw volume given");
-  if (o.labels.empty()) throw SettingError("labels", "no label volume given");
-  const Tensor raw = read_raw(o.raw);
-  const Shape size = {raw.dim(2), raw.dim(3), raw.dim(4)};
-  const LabelVolume labels = read_labels(o.labels);
-  if (labels.size != size) throw std::invalid_argument("raw and labels differ in size");
-  const int64_t split = size[0] - o.test_slices;
-  if (o.test_slices < 4 || split < 8)
-    throw SettingError("test_slices", "must leave at least 8 training slices and be >= 4");
-  const Tensor raw_train = z_slab(raw, 0, split), raw_test = z_slab(raw, split, size[0]);
-  const LabelVolume truth_train = z_slab(labels, 0, split),
-                    truth_test = z_slab(labels, split, size[0]);
-
-  const auto start = std::chrono::steady_clock::now();
-  AffinityModel m = train_affinity_model(
-      raw_train, truth_train, {.steps = o.steps, .progress = [&](int step, float loss) {
-                                 if (o.log && step % 250 == 0)
-                                   *o.log << "  step " << step << "  loss " << loss << std::endl;
-                               }});
-  const double train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto net = prediction_network(std::move(m));
-  const Tensor aff_train = run_whole(*net, raw_train).to_plain(),
-               aff_test = run_whole(*net, raw_test).to_plain();
-
-  std::vector<MethodResult> rs;
-  rs.push_back(best_on_training("learned affinities (tessera)", aff_train, aff_test, truth_train,
-                                truth_test, o.thresholds));
-  rs.push_back(best_on_training("baseline: watershed on smoothed raw",
-                                intensity_affinities(raw_train), intensity_affinities(raw_test),
-                                truth_train, truth_test, o.thresholds));
-  const std::string t = table(rs, o, size, train_seconds);
+  if (o.segmentation.empty()) throw SettingError("segmentation", "no learned segmentation given");
+  const Volumes v = split_volumes(o.split);
+  const Row learned{"learned affinities (tessera train + run, defaults)",
+                    "chosen by train on its held-out slices",
+                    evaluate_segmentation(read_labels(o.segmentation), v.truth_test)};
+  const std::string t = table({learned, baseline(v, o.thresholds)});
   if (!o.markdown.empty()) write_atomically(o.markdown, t);
-  if (!o.preview.empty()) {
-    TensorSource raw_src(raw_test), seg_src(label_tensor(rs[0].test_segmentation));
-    write_segmentation_preview(o.preview, raw_src, seg_src);
-  }
   return t;
 }
 

@@ -244,11 +244,12 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
 void save_affinity_model(const std::string& path, AffinityModel& m) {
   nlohmann::json offsets = nlohmann::json::array();
   for (const Offset& off : m.offsets) offsets.push_back({off.z, off.y, off.x});
-  save_checkpoint(path, *m.unet, nullptr, m.steps,
-                  {{"task", "connectomics_affinities"},
-                   {"offsets", offsets},
-                   {"raw_mean", m.mean},
-                   {"raw_sd", m.sd}});
+  nlohmann::json metadata = {{"task", "connectomics_affinities"},
+                             {"offsets", offsets},
+                             {"raw_mean", m.mean},
+                             {"raw_sd", m.sd}};
+  if (m.segmentation) metadata["segmentation"] = to_json(*m.segmentation);
+  save_checkpoint(path, *m.unet, nullptr, m.steps, metadata);
 }
 
 AffinityModel load_affinity_model(const std::string& path) {
@@ -262,6 +263,8 @@ AffinityModel load_affinity_model(const std::string& path) {
   m.steps = ck.step;
   m.mean = ck.metadata.at("raw_mean").get<double>();
   m.sd = ck.metadata.at("raw_sd").get<double>();
+  if (ck.metadata.contains("segmentation"))
+    m.segmentation = segmentation_settings_from_json(ck.metadata.at("segmentation"), path);
   for (const auto& off : ck.metadata.at("offsets"))
     m.offsets.push_back(
         {off.at(0).get<int64_t>(), off.at(1).get<int64_t>(), off.at(2).get<int64_t>()});

@@ -18,10 +18,11 @@ void colour_of(uint64_t id, uint8_t rgb[3]) {
 }  // namespace
 
 void write_segmentation_preview(const std::string& path, VolumeSource& raw, VolumeSource& seg,
-                                int slices) {
+                                int slices, const std::string& caption) {
   const VolumeInfo& ri = raw.info();
   const VolumeInfo& si = seg.info();
-  if (ri.size != si.size || ri.size.size() != 3 || ri.channels != 1 || si.channels != 1)
+  if (ri.size != si.size || ri.size.size() != 3 || ri.channels != 1 || si.channels != 1 ||
+      product(ri.size) == 0)
     throw std::invalid_argument("preview: raw " + std::to_string(ri.channels) + " x " +
                                 to_string(ri.size) + " and segmentation " +
                                 std::to_string(si.channels) + " x " + to_string(si.size) +
@@ -55,7 +56,7 @@ void write_segmentation_preview(const std::string& path, VolumeSource& raw, Volu
         }
       }
   }
-  write_rgb_png(path, int(width), int(h), rgb);
+  write_rgb_png(path, int(width), int(h), rgb, caption);
 }
 
 }  // namespace tessera::connectomics

@@ -61,6 +61,9 @@ VolumeSegmentReport segment_volume(VolumeSource& src, const std::vector<VolumeSi
         "affinities are a 3D volume of at least 3 channels (-z, -y, -x), "
         "this is " +
         std::to_string(info.channels) + " x " + to_string(info.size));
+  if (product(info.size) == 0)
+    throw std::invalid_argument("affinities of size " + to_string(info.size) +
+                                ": nothing to segment (an axis of length 0)");
   if (outputs.size() != o.thresholds.size())
     throw std::invalid_argument("segment_volume: one output per threshold");
   const int64_t d = info.size[0], h = info.size[1], w = info.size[2], plane = h * w;

@@ -6,6 +6,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -119,6 +120,25 @@ std::string read_axes(const H5::DataSet& ds) {
   return axes;
 }
 
+// The dataset's scalar string attributes but "axes" (VolumeInfo::attributes).
+std::map<std::string, std::string> read_text_attributes(const H5::DataSet& ds) {
+  std::map<std::string, std::string> out;
+  for (int i = 0; i < ds.getNumAttrs(); ++i) {
+    const H5::Attribute a = ds.openAttribute(static_cast<unsigned>(i));
+    const std::string name = a.getName();
+    if (name == kAxesAttr || a.getTypeClass() != H5T_STRING ||
+        a.getSpace().getSimpleExtentNpoints() != 1)
+      continue;
+    a.read(a.getStrType(), out[name]);
+  }
+  return out;
+}
+
+void write_text_attribute(H5::DataSet& ds, const std::string& name, const std::string& value) {
+  const H5::StrType str_type(H5::PredType::C_S1, H5T_VARIABLE);
+  ds.createAttribute(name, str_type, H5::DataSpace(H5S_SCALAR)).write(str_type, value);
+}
+
 std::vector<double> read_spacing(const H5::DataSet& ds, size_t axes) {
   if (!ds.attrExists(kResolutionAttr)) return {};
   const H5::Attribute a = ds.openAttribute(kResolutionAttr);
@@ -207,6 +227,7 @@ void Hdf5Source::read_layout(const std::string& dataset) {
   info_.channels = channel_axis_ ? static_cast<int64_t>(dims[0]) : 1;
   info_.size.assign(dims.begin() + (channel_axis_ ? 1 : 0), dims.end());
   info_.spacing = read_spacing(dataset_, info_.size.size());
+  info_.attributes = read_text_attributes(dataset_);
   info_.description = type_name(dataset_) + " HDF5 dataset " + dataset;
   const H5::DSetCreatPropList dcpl = dataset_.getCreatePlist();
   if (dcpl.getLayout() == H5D_CHUNKED) {
@@ -239,7 +260,7 @@ class Hdf5Sink final : public VolumeSink {
   void commit() override;
 
  private:
-  void create(const std::string& dataset, const std::vector<double>& spacing);
+  void create(const std::string& dataset, const VolumeInfo& like);
   template <typename T>
   void write_as(const Region& region, const float* values);
 
@@ -263,13 +284,13 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const Vo
   try {
     file_ = H5::H5File(atomic_.temp_path(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
                        bounded_access());
-    create(dataset, like.spacing);
+    create(dataset, like);
   } catch (const H5::Exception& e) {
     throw std::runtime_error("'" + name_ + "': cannot create (" + h5_message(e) + ")");
   }
 }
 
-void Hdf5Sink::create(const std::string& dataset, const std::vector<double>& spacing) {
+void Hdf5Sink::create(const std::string& dataset, const VolumeInfo& like) {
   Shape dims = info_.size, chunk = info_.size;
   for (auto& c : chunk) c = std::min(c, kChunkEdge);
   if (chunk.size() == 3) chunk[0] = std::min(info_.size[0], kChunkDepth);
@@ -292,12 +313,13 @@ void Hdf5Sink::create(const std::string& dataset, const std::vector<double>& spa
   });
   const bool is_2d = info_.size.size() == 2;
   const std::string axes = channel_axis_ ? (is_2d ? "cyx" : "czyx") : (is_2d ? "yx" : "zyx");
-  const H5::StrType str_type(H5::PredType::C_S1, H5T_VARIABLE);
-  dataset_.createAttribute(kAxesAttr, str_type, H5::DataSpace(H5S_SCALAR)).write(str_type, axes);
-  if (spacing.empty()) return;
-  const hsize_t n = spacing.size();
+  write_text_attribute(dataset_, kAxesAttr, axes);
+  for (const auto& [name, value] : like.attributes)
+    if (name != kAxesAttr && name != kResolutionAttr) write_text_attribute(dataset_, name, value);
+  if (like.spacing.empty()) return;
+  const hsize_t n = like.spacing.size();
   dataset_.createAttribute(kResolutionAttr, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &n))
-      .write(H5::PredType::NATIVE_DOUBLE, spacing.data());
+      .write(H5::PredType::NATIVE_DOUBLE, like.spacing.data());
 }
 
 void Hdf5Sink::write(const Region& region, const Tensor& data) {

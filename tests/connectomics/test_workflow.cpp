@@ -60,14 +60,14 @@ TEST_F(ConnectomicsWorkflow, TrainPredictSegmentAndEvaluate) {
                     .train = {.patch = {8, 16, 16}, .steps = 2, .channels = {2, 4}},
                     .log = &log},
                    *comm);
-  EXPECT_HAS(log.str(), "training a 3D U-Net (channels [2,4]) for affinities on [8,32,32]");
+  EXPECT_HAS(log.str(), "training a 3D U-Net (channels [2,4]) for affinities on [6,32,32]");
   EXPECT_HAS(log.str(), "  step 1  loss ");
   ASSERT_TRUE(fs::exists(path("aff.h5")));
 
   const AffinityPrediction predict{.model = path("aff.h5"), .raw = volume.raw, .progress = false};
   AffinitySegmentation segment;
   segment.output = path("seg.h5") + ":seg";
-  segment.segment.thresholds = {0.4, 0.6};
+  segment.settings.thresholds = {0.4, 0.6};
   segment.preview = path("seg.png");
   const PipelineReport r = predict_and_segment(predict, segment);
   EXPECT_EQ(r.prediction.output, path("seg_affinities.h5") + ":affinities");
@@ -78,8 +78,10 @@ TEST_F(ConnectomicsWorkflow, TrainPredictSegmentAndEvaluate) {
   EXPECT_TRUE(fs::exists(path("seg_t0.4.h5")));
   EXPECT_TRUE(fs::exists(path("seg.png")));
 
-  const nlohmann::json scores =
-      evaluate_segmentation_files(r.segmentation.outputs[0], volume.labels, path("scores.json"));
+  const nlohmann::json scores = evaluate_files({.truth = volume.labels,
+                                                .segmentation = r.segmentation.outputs[0],
+                                                .output = path("scores.json")})
+                                    .scores;
   EXPECT_TRUE(scores.contains("cremi_score"));
   EXPECT_EQ(scores["voi"].get<double>(),
             scores["voi_split"].get<double>() + scores["voi_merge"].get<double>());

@@ -8,9 +8,11 @@
 //   run_tiled(*net.network, *source, sink, tile_options);
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "tessera/connectomics/affinities.hpp"
 #include "tessera/connectomics/labels.hpp"
+#include "tessera/connectomics/segmentation.hpp"
 #include "tessera/dist/communicator.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/train/optimizer.hpp"
@@ -21,7 +23,7 @@ namespace tessera::connectomics {
 struct AffinityTrainOptions {
   Shape patch = {16, 64, 64};  // z, y, x of each training crop (multiples of 4)
   int64_t batch = 2;           // crops per step (over all ranks)
-  int steps = 500;
+  int steps = 2000;            // for the shared FIB-SEM volume: see bench/results/connectomics.md
   std::vector<int64_t> channels = {8, 16, 32};
   bool reversible = false;
   std::vector<Offset> offsets = default_offsets();
@@ -44,6 +46,8 @@ struct AffinityModel {
   std::vector<Offset> offsets;
   double mean = 0, sd = 1;  // of the training raw intensities
   int64_t steps = 0;
+  // Chosen on held-out slices after training (connectomics train); none: the defaults.
+  std::optional<SegmentationSettings> segmentation{};
 };
 
 // Throws SettingError naming the setting when `o` cannot train on `ranks` processes: patch

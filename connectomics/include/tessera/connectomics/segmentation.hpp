@@ -6,7 +6,10 @@
 //   LabelVolume frags = watershed_fragments(boundary, {});
 //   auto segs = agglomerate(frags, aff, {0.3, 0.5, 0.7});  // one segmentation per threshold
 #include <cstddef>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tessera/connectomics/labels.hpp"
 
@@ -25,6 +28,20 @@ struct WatershedOptions {
   // smaller gives more, smaller fragments.
   double seed_height = 1.0;
 };
+
+// What turns affinities into one segmentation: the seeding and the agglomeration threshold.
+// connectomics train chooses them on held-out slices (settings_selection.hpp).
+struct SegmentationSettings {
+  WatershedOptions watershed{};
+  double threshold = 0.5;  // agglomeration
+};
+
+// {"boundary_threshold": .., "seed_height": .., "threshold": ..}
+nlohmann::json to_json(const SegmentationSettings& s);
+// Throws std::invalid_argument naming `where` (a file) when `j` lacks a field or holds one out
+// of range (thresholds in [0, 1], seed height >= 0).
+SegmentationSettings segmentation_settings_from_json(const nlohmann::json& j,
+                                                     const std::string& where);
 
 // ITK: a distance transform of the inside voxels, its h-maxima as seeds (connected
 // components), and a marker-controlled morphological watershed flooding the boundary map.

@@ -4,6 +4,7 @@
 // region it needs and a writer receives only the region it is given, so neither the input nor
 // the output has to fit in memory.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ struct VolumeInfo {
   Shape size{};                   // spatial, (z,) y, x
   std::vector<double> spacing{};  // per spatial axis; empty when unknown
   std::string description{};      // e.g. "uint8 HDF5 dataset volumes/raw"
+  // Named text a file keeps beside its voxels (HDF5 string attributes), read and written by
+  // the formats that have such a place (others ignore them): what the channels of a volume
+  // mean, the settings that made it.
+  std::map<std::string, std::string> attributes{};
 };
 
 // Reads regions of a volume as float tensors [1, C, *region.size].

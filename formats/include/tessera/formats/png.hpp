@@ -6,7 +6,9 @@
 
 namespace tessera {
 
-// rgb: height rows of width pixels, 3 bytes each (red, green, blue).
-void write_rgb_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb);
+// rgb: height rows of width pixels, 3 bytes each (red, green, blue). A `caption` goes on a
+// white strip below the picture, scaled down to fit its width.
+void write_rgb_png(const std::string& path, int width, int height, const std::vector<uint8_t>& rgb,
+                   const std::string& caption = "");
 
 }  // namespace tessera

@@ -8,7 +8,8 @@
 //   dst->commit();                                              // visible only now
 //
 // Spec forms and families:
-//   file.h5:path, file.hdf5:path       HDF5 (2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x)
+//   file.h5:path, file.hdf5:path       HDF5 (2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x);
+//                                        VolumeInfo::attributes as string attributes
 //   .nrrd .nhdr .mha .mhd .nii .nii.gz   ITK (2D or 3D, pixel components = channels)
 //   .tif .tiff                           libtiff (2D; multi-page = 3D; samples = channels)
 //   gdal:PATH, geotiff:PATH, .vrt .img .asc   GDAL (2D raster, bands = channels)
