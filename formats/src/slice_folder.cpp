@@ -37,6 +37,7 @@ class SliceFolderSource final : public VolumeSource {
                                to_string(first.size));
     info_.channels = first.channels;
     info_.size = {int64_t(files_.size()), first.size[0], first.size[1]};
+    require_sensible_size(info_, dir);
     if (first.spacing.size() == 2) info_.spacing = {1.0, first.spacing[0], first.spacing[1]};
     info_.description = std::to_string(files_.size()) + " slices in folder " + dir;
   }
