@@ -439,12 +439,12 @@ class TiffSink final : public VolumeSink {
 
   void write(const Region& region, const Tensor& data) override {
     if (!stage_) throw std::logic_error("'" + path_ + "': written after commit");
-    stage_->write(region, data);
+    staging([&] { stage_->write(region, data); });
   }
 
   void commit() override {
     if (!stage_) throw std::logic_error("'" + path_ + "': committed twice");
-    stage_->commit();
+    staging([&] { stage_->commit(); });
     stage_.reset();
     {
       const auto staged = open_hdf5(stage_path_, "stage");
@@ -454,6 +454,19 @@ class TiffSink final : public VolumeSink {
   }
 
  private:
+  // Runs `f` on the staged volume; its failures (a full disk) name the output, not the stage.
+  template <typename F>
+  void staging(F f) {
+    try {
+      f();
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      const size_t reason = what.find("': ");
+      throw std::runtime_error("'" + path_ + "': cannot write: " +
+                               (reason == what.npos ? what : what.substr(reason + 3)));
+    }
+  }
+
   std::string path_;
   DType type_;
   AtomicFile out_;
