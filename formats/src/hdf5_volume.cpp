@@ -84,8 +84,7 @@ std::string h5_message(const H5::Exception& e) {
 // A file being written whose output is dropped (a write failed, or the sink goes without
 // commit): its descriptor is pointed at a scratch file, so that closing it cannot fail. HDF5
 // 1.10 frees a file whose close fails but keeps its id, and crashes closing it again (in the
-// C++ destructor, or at exit); on a full disk every close flushes, and fails. Called at the
-// first failure: once HDF5's metadata cache has failed a flush, no later flush succeeds. The
+// C++ destructor, or at exit); on a full disk every close flushes, and fails. The
 // scratch is anonymous memory, resizable as the close needs; where the process may not grow files
 // that far (RLIMIT_FSIZE), /dev/null, which takes any write (the data left dirty by the failure is
 // written to it, which reaches the end of the file).
@@ -356,7 +355,6 @@ void Hdf5Sink::write(const Region& region, const Tensor& data) {
   try {
     with_dtype(type_, [&](auto tag) { write_as<decltype(tag)>(region, plain.data()); });
   } catch (const H5::Exception& e) {
-    abandon(file_);  // at once: HDF5 must meet no second failure (see abandon())
     throw std::runtime_error("'" + name_ + "': cannot write region " + region.str() + " (" +
                              h5_message(e) + ")");
   }
@@ -375,14 +373,13 @@ void Hdf5Sink::write_as(const Region& region, const float* values) {
 }
 
 void Hdf5Sink::commit() {
-  // The data chunks first (closing the dataset writes them): a full disk shows there, before
-  // any of HDF5's own records fails to write, which would leave the file unclosable.
+  // Everything is flushed while the file is open, so that a full disk shows here; the sink's
+  // destructor then abandons the file (see abandon()) before closing it.
   try {
-    dataset_.close();
     file_.flush(H5F_SCOPE_GLOBAL);
+    dataset_.close();
     file_.close();
   } catch (const H5::Exception& e) {
-    abandon(file_);
     throw std::runtime_error("'" + name_ + "': cannot finish writing (" + h5_message(e) + ")");
   }
   atomic_.commit();
