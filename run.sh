@@ -3,18 +3,19 @@
 #   ./run.sh demo   install missing packages, build, run a short tour of the program
 #   ./run.sh test   install missing packages, build, run the test suite (CTest)
 #   ./run.sh build  install missing packages, build only
+#   ./run.sh test-asan  the unit and cli tests built with AddressSanitizer and UBSan (build-asan/)
 set -euo pipefail
 
 cd "$(dirname "$0")"
 
 usage() {
-  echo "usage: $0 demo|test|build" >&2
+  echo "usage: $0 demo|test|build|test-asan" >&2
   exit 2
 }
 
 [[ $# -eq 1 ]] || usage
 mode=$1
-case "$mode" in demo | test | build) ;; *) usage ;; esac
+case "$mode" in demo | test | build | test-asan) ;; *) usage ;; esac
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
@@ -59,6 +60,34 @@ else
   echo "    all ${#PACKAGES[@]} packages present"
 fi
 step_done
+
+# The sanitizer run has its own build folder and builds only what the unit and cli tests run:
+# the program and the test executables (no MPI: Open MPI is not built for the sanitizers).
+# Leak checking is off: the libraries (HDF5, ITK, oneDNN, GDAL) keep process-lifetime caches.
+if [[ "$mode" == test-asan ]]; then
+  launcher=()
+  if command -v ccache >/dev/null 2>&1; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  fi
+  if [[ ! -f build-asan/build.ninja ]]; then
+    step "configuring build-asan (AddressSanitizer + UBSan)"
+    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_WERROR=ON \
+      -DTESSERA_SANITIZE=address,undefined -DTESSERA_MPI=OFF "${launcher[@]}"
+    step_done
+  fi
+  step "building build-asan (tessera and the test executables)"
+  cmake --build build-asan -j"$(nproc)" --target tessera engine_tests formats_tests \
+    connectomics_tests hydrology_tests ecology_tests
+  step_done
+  step "running the unit and cli tests under AddressSanitizer and UBSan"
+  rc=0
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:detect_stack_use_after_return=0 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --output-on-failure -j2 --timeout 1800 -L 'unit|cli') || rc=$?
+  step_done
+  exit "$rc"
+fi
 
 # (b) configure once; ninja re-runs cmake itself when CMakeLists change. Warnings are errors.
 if [[ ! -f build/build.ninja ]] || ! grep -q '^TESSERA_WERROR:BOOL=ON' build/CMakeCache.txt; then

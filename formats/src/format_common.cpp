@@ -54,6 +54,35 @@ void require_data(const VolumeInfo& info, const Region& region, const Tensor& da
                                 to_string(expected));
 }
 
+void require_sensible_size(const VolumeInfo& info, const std::string& name) {
+  const auto& size = info.size;
+  const bool zero =
+      info.channels < 1 || std::any_of(size.begin(), size.end(), [](int64_t s) { return s < 1; });
+  if (size.size() < 2 || size.size() > 3 || zero)
+    throw std::runtime_error("'" + name + "': header describes " + std::to_string(info.channels) +
+                             " channel(s) x " + to_string(size) +
+                             " (needs 2 or 3 axes of at least 1 voxel and at least 1 channel)");
+  int64_t n = info.channels;
+  for (int64_t s : size) {
+    if (s > kMaxElements / n)
+      throw std::runtime_error("'" + name + "': header describes " + std::to_string(info.channels) +
+                               " channel(s) x " + to_string(size) + ", more than " +
+                               std::to_string(kMaxElements) + " values (a corrupt header?)");
+    n *= s;
+  }
+}
+
+int64_t element_count(const VolumeInfo& info) {
+  return info.channels * product(info.size);
+}
+
+void require_can_hold(const std::string& name, uint64_t need, uint64_t can_hold) {
+  if (need > can_hold)
+    throw std::runtime_error("'" + name + "': header promises " + std::to_string(need) +
+                             " bytes of image data, more than the file can hold (" +
+                             std::to_string(can_hold) + "); the file is truncated or corrupt");
+}
+
 std::string one_line(std::string message) {
   std::replace(message.begin(), message.end(), '\n', ' ');
   while (!message.empty() && message.back() == ' ') message.pop_back();

@@ -56,6 +56,18 @@ void require_inside(const VolumeInfo& info, const Region& region, const std::str
 // invalid_argument unless `data` is [1, info.channels, *region.size] (after require_inside).
 void require_data(const VolumeInfo& info, const Region& region, const Tensor& data,
                   const std::string& name);
+// runtime_error naming `name` unless the volume a header describes is one a reader can hold:
+// 2 or 3 axes, every axis and the channel count at least 1, and no more than kMaxElements values
+// (so no product of its sizes overflows). Every source checks its header with it before it
+// allocates anything.
+inline constexpr int64_t kMaxElements = int64_t{1} << 42;
+void require_sensible_size(const VolumeInfo& info, const std::string& name);
+// channels x voxels of a volume that passed require_sensible_size.
+int64_t element_count(const VolumeInfo& info);
+// runtime_error naming `name` when a header promises `need` bytes of image data but the file
+// can hold at most `can_hold` (its size, or for compressed data its size times the largest
+// compression ratio of the method): a corrupt or hostile header, caught before allocating.
+void require_can_hold(const std::string& name, uint64_t need, uint64_t can_hold);
 // Library messages can span lines; errors here are one line.
 std::string one_line(std::string message);
 

@@ -64,6 +64,7 @@ class GdalSource final : public VolumeSource {
   void read_info() {
     info_.channels = dataset_->GetRasterCount();
     info_.size = {dataset_->GetRasterYSize(), dataset_->GetRasterXSize()};
+    require_sensible_size(info_, path_);
     double gt[6];
     // Spacing is the pixel size; a north-up raster has a negative y step, hence the abs.
     if (dataset_->GetGeoTransform(gt) == CE_None)
@@ -131,8 +132,11 @@ class GdalSink final : public VolumeSink {
 
   void commit() override {
     GdalSession gdal;
-    dataset_.reset();  // closing flushes the cached blocks to the file
-    if (GdalSession::failed())
+    // GDAL 3.6 reports a failing flush or close (a full disk) only as its last error.
+    dataset_->FlushCache(true);
+    const bool flush_failed = GdalSession::failed();
+    dataset_.reset();
+    if (flush_failed || GdalSession::failed())
       throw std::runtime_error("'" + path_ + "': cannot finish writing" + GdalSession::reason());
     atomic_.commit();
   }

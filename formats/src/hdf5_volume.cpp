@@ -4,6 +4,10 @@
 // Axes: 2D dataset = y,x; 3D = z,y,x; 4D = c,z,y,x. A 3D dataset whose "axes" attribute is
 // "cyx" (this sink writes that for multi-channel 2D volumes) has its channels first.
 #include <H5Cpp.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -78,6 +82,25 @@ std::string h5_message(const H5::Exception& e) {
   return one_line(e.getDetailMsg());
 }
 
+// A file being written whose output is dropped (a write failed, or the sink goes without
+// commit): its descriptor is pointed at a scratch file, so that closing it cannot fail. HDF5
+// 1.10 frees a file whose close fails but keeps its id, and crashes closing it again (in the
+// C++ destructor, or at exit); on a full disk every close flushes, and fails. The
+// scratch is anonymous memory, resizable as the close needs; where the process may not grow files
+// that far (RLIMIT_FSIZE), /dev/null, which takes any write (the data left dirty by the failure is
+// written to it, which reaches the end of the file).
+void abandon(const H5::H5File& file) {
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(file.getId(), H5P_DEFAULT, &handle) < 0 || !handle) return;
+  rlimit limit{};
+  const bool may_grow = getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur == RLIM_INFINITY;
+  const int scratch = may_grow ? memfd_create("tessera-abandoned-h5", MFD_CLOEXEC)
+                               : open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (scratch < 0) return;
+  dup2(scratch, *static_cast<int*>(handle));
+  close(scratch);
+}
+
 std::vector<hsize_t> to_hsize(const Shape& s) {
   return {s.begin(), s.end()};
 }
@@ -98,7 +121,12 @@ H5::DataSet open_dataset(const H5::H5File& file, const std::string& path,
     return file.openDataSet(dataset);
   } catch (const H5::Exception&) {
     std::vector<std::string> names;
-    list_datasets(file.openGroup("/"), "", names);
+    try {
+      list_datasets(file.openGroup("/"), "", names);
+    } catch (const H5::Exception& e) {
+      throw std::runtime_error("'" + path + "': no readable dataset '" + dataset + "' (" +
+                               h5_message(e) + ")");
+    }
     std::string have;
     for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
     throw std::runtime_error("'" + path + "': no dataset '" + dataset +
@@ -226,6 +254,7 @@ void Hdf5Source::read_layout(const std::string& dataset) {
   channel_axis_ = rank == 4 || (rank == 3 && read_axes(dataset_) == "cyx");
   info_.channels = channel_axis_ ? static_cast<int64_t>(dims[0]) : 1;
   info_.size.assign(dims.begin() + (channel_axis_ ? 1 : 0), dims.end());
+  require_sensible_size(info_, name_);
   info_.spacing = read_spacing(dataset_, info_.size.size());
   info_.attributes = read_text_attributes(dataset_);
   info_.description = type_name(dataset_) + " HDF5 dataset " + dataset;
@@ -256,11 +285,13 @@ class Hdf5Sink final : public VolumeSink {
  public:
   Hdf5Sink(const std::string& path, const std::string& dataset, const VolumeInfo& like,
            int64_t channels, DType type);
+  ~Hdf5Sink() override;
   void write(const Region& region, const Tensor& data) override;
   void commit() override;
 
  private:
   void create(const std::string& dataset, const VolumeInfo& like);
+  void close_abandoned() noexcept;
   template <typename T>
   void write_as(const Region& region, const float* values);
 
@@ -271,6 +302,7 @@ class Hdf5Sink final : public VolumeSink {
   bool channel_axis_;
   H5::H5File file_;
   H5::DataSet dataset_;
+  bool committed_ = false;
 };
 
 Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const VolumeInfo& like,
@@ -286,7 +318,22 @@ Hdf5Sink::Hdf5Sink(const std::string& path, const std::string& dataset, const Vo
                        bounded_access());
     create(dataset, like);
   } catch (const H5::Exception& e) {
+    close_abandoned();
     throw std::runtime_error("'" + name_ + "': cannot create (" + h5_message(e) + ")");
+  }
+}
+
+Hdf5Sink::~Hdf5Sink() {
+  if (!committed_) close_abandoned();
+}
+
+// Closes the handles of an output that will not be committed; see abandon().
+void Hdf5Sink::close_abandoned() noexcept {
+  try {
+    if (file_.getId() > 0) abandon(file_);
+    dataset_.close();
+    file_.close();
+  } catch (const H5::Exception&) {  // nothing to save: the temporary is removed regardless
   }
 }
 
@@ -348,13 +395,17 @@ void Hdf5Sink::write_as(const Region& region, const float* values) {
 }
 
 void Hdf5Sink::commit() {
+  // Everything is flushed while the file is open, so that a full disk shows here; the sink's
+  // destructor then abandons the file (see abandon()) before closing it.
   try {
+    file_.flush(H5F_SCOPE_GLOBAL);
     dataset_.close();
     file_.close();
   } catch (const H5::Exception& e) {
     throw std::runtime_error("'" + name_ + "': cannot finish writing (" + h5_message(e) + ")");
   }
   atomic_.commit();
+  committed_ = true;
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
-// Truncation checks for the ITK formats whose readers miss it: MetaIO prints "data not read
-// completely" and NIfTI zero-fills a short read, and both report success, so a file copied in
-// part would read as a silently wrong volume. The size the header promises is checked against
-// the file instead.
+// Completeness checks for the ITK formats, whose readers miss truncation and corruption: MetaIO
+// prints "data not read completely" (or, for compressed data, an inflate error) and NIfTI
+// zero-fills a short read, and both report success, so a file copied in part or corrupted would
+// read as a silently wrong volume, partly from uninitialised memory. The image data the header
+// promises is checked against the file instead: its size for raw data, what it inflates to for
+// compressed data. The same checks verify a written file before it is renamed into place.
 #include <zlib.h>
 
 #include <cstring>
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "format_common.hpp"
 
@@ -17,6 +20,8 @@ namespace tessera::formats {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr size_t kMaxHeaderLine = 4096;
 
 std::string trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
@@ -28,32 +33,136 @@ std::string trim(const std::string& s) {
                            " of " + std::to_string(need) + " bytes)");
 }
 
-// MetaImage: "Key = Value" lines, ElementDataFile last; LOCAL data follows that line.
-void require_meta_complete(const std::string& path, uint64_t data_bytes) {
+// A stream that inflates to more than its header promises is read this far past the promise
+// for its end; beyond, it is taken as whole (the reader uses what the header promises).
+constexpr uint64_t kInflateSlack = uint64_t{1} << 20;
+
+// The zlib or gzip stream at `offset` of `path` inflates to at least `need` bytes and ends
+// whole (zlib checks the stream's checksum at its end). runtime_error when the stream is
+// corrupt, or the file ends first. Reading stops soon after `need` bytes: a header that
+// promises little cannot make this read much.
+void require_inflates_to(const std::string& path, uint64_t offset, uint64_t need) {
   std::ifstream in(path, std::ios::binary);
-  std::string line, data_file;
-  bool compressed = false;
-  while (data_file.empty() && std::getline(in, line) && line.size() < 4096) {
+  in.seekg(static_cast<std::streamoff>(offset));
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 32) != Z_OK)  // 15 + 32: zlib or gzip header, found by zlib
+    throw std::runtime_error("'" + path + "': cannot start decompressing");
+  std::vector<unsigned char> input(size_t{1} << 16), output(size_t{1} << 18);
+  uint64_t have = 0;
+  int status = Z_OK;
+  while (status == Z_OK && have < need + kInflateSlack) {
+    if (z.avail_in == 0) {
+      in.read(reinterpret_cast<char*>(input.data()), std::streamsize(input.size()));
+      z.next_in = input.data();
+      z.avail_in = static_cast<uInt>(in.gcount());
+      if (z.avail_in == 0) break;  // the file ends inside the stream
+    }
+    z.next_out = output.data();
+    z.avail_out = static_cast<uInt>(output.size());
+    status = inflate(&z, Z_NO_FLUSH);
+    have += output.size() - z.avail_out;
+  }
+  const std::string message = z.msg ? z.msg : "";
+  inflateEnd(&z);
+  if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR)
+    throw std::runtime_error("'" + path + "': corrupt compressed image data (zlib: " +
+                             (message.empty() ? "error " + std::to_string(status) : message) + ")");
+  if (have < need) truncated(path, have, need);
+  if (status != Z_STREAM_END && have < need + kInflateSlack)
+    throw std::runtime_error("'" + path + "': truncated (the compressed image data has no end)");
+}
+
+// "Key = Value" (MetaImage) or "key: value" (NRRD) header lines, up to the line that ends the
+// header; `data_at` is the offset of the first byte after it.
+struct Header {
+  std::vector<std::pair<std::string, std::string>> fields;
+  uint64_t data_at = 0;
+
+  std::string operator[](const std::string& key) const {
+    for (const auto& [k, v] : fields)
+      if (k == key) return v;
+    return "";
+  }
+};
+
+// MetaImage: ElementDataFile is the last field; LOCAL data follows its line.
+Header read_meta_header(std::ifstream& in) {
+  Header h;
+  std::string line;
+  while (std::getline(in, line) && line.size() < kMaxHeaderLine) {
     const size_t eq = line.find('=');
     if (eq == std::string::npos) continue;
-    const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-    if (key == "CompressedData") compressed = value == "True";
-    if (key == "ElementDataFile") data_file = value;
+    h.fields.emplace_back(trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+    if (h.fields.back().first == "ElementDataFile") {
+      h.data_at = static_cast<uint64_t>(in.tellg());
+      break;
+    }
   }
-  if (compressed || data_file.empty()) return;  // compressed sizes are not known up front
-  uint64_t have = 0;
-  if (data_file == "LOCAL") {
-    have = fs::file_size(path) - static_cast<uint64_t>(in.tellg());
-  } else {
-    const fs::path raw = fs::path(path).parent_path() / data_file;
-    if (!fs::is_regular_file(raw)) return;  // file lists and patterns: MetaIO reports those
-    have = fs::file_size(raw);
+  return h;
+}
+
+// NRRD: "key: value" lines (and "# comments") up to an empty line; data follows it.
+Header read_nrrd_header(std::ifstream& in) {
+  Header h;
+  std::string line;
+  while (std::getline(in, line) && line.size() < kMaxHeaderLine) {
+    if (trim(line).empty()) {
+      h.data_at = static_cast<uint64_t>(in.tellg());
+      break;
+    }
+    const size_t colon = line.find(':');
+    if (line.starts_with('#') || colon == std::string::npos) continue;
+    const size_t value_at = line.compare(colon, 3, ":=") == 0 ? colon + 2 : colon + 1;
+    h.fields.emplace_back(trim(line.substr(0, colon)), trim(line.substr(value_at)));
   }
+  return h;
+}
+
+uint64_t bytes_after(const std::string& path, uint64_t offset) {
+  const uint64_t size = fs::file_size(path);
+  return size > offset ? size - offset : 0;
+}
+
+void require_meta_complete(const std::string& path, uint64_t data_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  const Header h = read_meta_header(in);
+  const std::string data_file = h["ElementDataFile"];
+  if (data_file.empty() || h.data_at == 0) return;  // MetaIO reports a header it cannot read
+  std::string data_path = path;
+  uint64_t offset = h.data_at;
+  if (data_file != "LOCAL") {
+    data_path = (fs::path(path).parent_path() / data_file).string();
+    offset = 0;
+    if (!fs::is_regular_file(data_path)) return;  // file lists and patterns: MetaIO reports those
+  }
+  if (h["CompressedData"] == "True") {
+    // MetaIO allocates what CompressedDataSize says before reading: it must be in the file.
+    const std::string stated = h["CompressedDataSize"];
+    if (!stated.empty())
+      require_can_hold(path, std::strtoull(stated.c_str(), nullptr, 10),
+                       bytes_after(data_path, offset));
+    require_inflates_to(data_path, offset, data_bytes);
+    return;
+  }
+  const uint64_t have = bytes_after(data_path, offset);
   if (have < data_bytes) truncated(path, have, data_bytes);
 }
 
+void require_nrrd_complete(const std::string& path, uint64_t data_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  const Header h = read_nrrd_header(in);
+  if (h.data_at == 0 || !h["data file"].empty() || !h["datafile"].empty()) return;
+  const std::string encoding = h["encoding"];
+  if (encoding == "raw") {
+    const uint64_t have = bytes_after(path, h.data_at);
+    if (have < data_bytes) truncated(path, have, data_bytes);
+  } else if (encoding == "gzip" || encoding == "gz") {
+    require_inflates_to(path, h.data_at, data_bytes);
+  }  // ascii, hex, bzip2: teem's reader reports those short
+}
+
 // NIfTI-1 (.nii or .nii.gz): vox_offset (float at byte 108) + data. gzread also reads plain
-// files, so one path serves both; a compressed file is decompressed once to count its bytes.
+// files, so one path reads both headers; a compressed file is inflated once to count its bytes.
 void require_nifti_complete(const std::string& path, uint64_t data_bytes) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) return;
@@ -63,19 +172,16 @@ void require_nifti_complete(const std::string& path, uint64_t data_bytes) {
   float vox_offset = 0;
   std::memcpy(&sizeof_hdr, header, 4);
   std::memcpy(&vox_offset, header + 108, 4);
-  if (got != static_cast<int>(sizeof header) || sizeof_hdr != 348) {  // other byte order: skip
+  if (got != static_cast<int>(sizeof header) || sizeof_hdr != 348 || !(vox_offset >= 0.f) ||
+      vox_offset > 1e9f) {  // other byte order or a corrupt header: the reader reports it
     gzclose(f);
     return;
   }
   const uint64_t need = static_cast<uint64_t>(vox_offset) + data_bytes;
-  uint64_t have = fs::file_size(path);
-  if (!gzdirect(f)) {
-    std::string buffer(size_t{1} << 20, '\0');
-    have = sizeof header;
-    for (int n; (n = gzread(f, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0;)
-      have += n;
-  }
+  const bool compressed = !gzdirect(f);
   gzclose(f);
+  if (compressed) return require_inflates_to(path, 0, need);
+  const uint64_t have = fs::file_size(path);
   if (have < need) truncated(path, have, need);
 }
 
@@ -83,6 +189,7 @@ void require_nifti_complete(const std::string& path, uint64_t data_bytes) {
 
 void require_complete_data(const std::string& path, const std::string& ext, uint64_t data_bytes) {
   if (ext == ".mha" || ext == ".mhd") require_meta_complete(path, data_bytes);
+  if (ext == ".nrrd" || ext == ".nhdr") require_nrrd_complete(path, data_bytes);
   if (ext == ".nii" || ext == ".nii.gz") require_nifti_complete(path, data_bytes);
 }
 

@@ -6,10 +6,16 @@
 //   reading  - MetaImage (uncompressed) streams: ImageFileReader reads only the requested
 //              region. NRRD, NIfTI and compressed MetaImage cannot stream, so the whole
 //              image is read once, on the first read(), and regions are copied from it.
-//   writing  - MetaImage streams: each write() pastes its region into the file (the
-//              ImageIO's IORegion, as ImageFileWriter::SetIORegion would set it). NRRD and NIfTI
-//              cannot paste, so regions are assembled in memory and the image is
-//              written at commit() by ImageFileWriter.
+//   writing  - NRRD and MetaImage are compressed (zlib), .nii.gz too (by its name). NRRD,
+//              NIfTI and compressed MetaImage cannot paste, so regions are assembled in memory
+//              and the image is written at commit() by ImageFileWriter. A MetaImage too large
+//              to assemble (over kMaxAssembledBytes) is written uncompressed and streams: each
+//              write() pastes its region into the file (the ImageIO's IORegion, as
+//              ImageFileWriter::SetIORegion would set it).
+//   checking - ITK's readers and writers report neither a short nor a corrupt data block, so
+//              the data a header promises is checked against the file (itk_complete.cpp)
+//              before a file is read, and after one is written, before it is renamed into
+//              place: a full disk is an error, never a file that reads back as zeros.
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkMetaImageIO.h>
@@ -18,7 +24,9 @@
 #include <itkVectorImage.h>
 
 #include <algorithm>
+#include <iostream>
 #include <stdexcept>
+#include <streambuf>
 #include <vector>
 
 #include "format_common.hpp"
@@ -35,6 +43,16 @@ itk::ImageIOBase::Pointer make_io(const std::string& ext) {
   return itk::NiftiImageIO::New().GetPointer();
 }
 
+// The largest image a MetaImage writer assembles in memory to compress it; larger ones stream
+// to the file uncompressed, region by region.
+constexpr uint64_t kMaxAssembledBytes = uint64_t{1} << 30;
+
+// Whether a file of `bytes` of image data is written compressed (NIfTI: by its name, .nii.gz).
+bool compresses(const std::string& ext, uint64_t bytes) {
+  if (ext == ".nrrd" || ext == ".nhdr") return true;
+  return (ext == ".mha" || ext == ".mhd") && bytes <= kMaxAssembledBytes;
+}
+
 // The temporary's extension. .mhd and .nhdr are written as their one-file forms (.mha, .nrrd)
 // under the .mhd / .nhdr name: a detached header names its data file, and that name would be
 // the temporary's, which stops existing at commit(). Both readers accept embedded data.
@@ -43,6 +61,22 @@ std::string staged_extension(const std::string& ext) {
   if (ext == ".nhdr") return ".nrrd";
   return ext;
 }
+
+// MetaIO prints its failures to std::cerr as well as returning them; while it works they are
+// dropped, since they reach the user as this file's one-line error.
+class QuietCerr {
+ public:
+  QuietCerr() : saved_(std::cerr.rdbuf(&sink_)) {}
+  ~QuietCerr() { std::cerr.rdbuf(saved_); }
+  QuietCerr(const QuietCerr&) = delete;
+  QuietCerr& operator=(const QuietCerr&) = delete;
+
+ private:
+  struct Discard : std::streambuf {
+    int overflow(int c) override { return traits_type::not_eof(c); }
+  } sink_;
+  std::streambuf* saved_;
+};
 
 std::string itk_message(const itk::ExceptionObject& e) {
   return one_line(e.GetDescription());
@@ -166,10 +200,13 @@ class ItkSink final : public VolumeSink {
  public:
   ItkSink(const std::string& path, const std::string& ext, const VolumeInfo& like, int64_t channels)
       : path_(path),
-        staged_(path, staged_extension(ext)),
+        staged_ext_(staged_extension(ext)),
+        staged_(path, staged_ext_),
         io_(make_io(ext)),
-        streams_(io_->CanStreamWrite()),
-        info_{channels, like.size, like.spacing, ""} {
+        info_{channels, like.size, like.spacing, ""},
+        bytes_(static_cast<uint64_t>(channels * product(like.size)) * sizeof(T)) {
+    io_->SetUseCompression(compresses(ext, bytes_));
+    streams_ = io_->CanStreamWrite();
     if (!streams_) assembled_ = std::make_unique<TensorSink>(channels, like.size);
   }
 
@@ -188,6 +225,7 @@ class ItkSink final : public VolumeSink {
     } else if (!pasted_) {  // a streamed file exists once a region is pasted; none was: zeros
       paste(whole, Tensor::zeros(tensor_shape(info_.channels, info_.size)).data());
     }
+    require_written();
     staged_.commit();
   }
 
@@ -212,10 +250,23 @@ class ItkSink final : public VolumeSink {
     io_->SetIORegion(to_io_region<D>(region));
     io_->SetUseStreamedWriting(true);
     try {
+      const QuietCerr quiet;
       io_->Write(buffer.data());
     } catch (const itk::ExceptionObject& e) {
       throw std::runtime_error("'" + path_ + "': cannot write region " + region.str() + " (" +
                                itk_message(e) + ")");
+    }
+  }
+
+  // The file as written holds all the data its header promises (ITK's writers do not check
+  // their streams: on a full disk they leave a short file and report success).
+  void require_written() const {
+    try {
+      require_complete_data(staged_.path(), staged_ext_, bytes_);
+    } catch (const std::runtime_error&) {
+      throw std::runtime_error("'" + path_ +
+                               "': cannot write: the file came out short of its image data "
+                               "(is the disk full?)");
     }
   }
 
@@ -236,7 +287,9 @@ class ItkSink final : public VolumeSink {
     writer->SetImageIO(io_);
     writer->SetFileName(staged_.path());
     writer->SetInput(image);
+    writer->SetUseCompression(io_->GetUseCompression());  // the writer's setting overrides the IO's
     try {
+      const QuietCerr quiet;
       writer->Update();
     } catch (const itk::ExceptionObject& e) {
       throw std::runtime_error("'" + path_ + "': cannot write (" + itk_message(e) + ")");
@@ -244,11 +297,13 @@ class ItkSink final : public VolumeSink {
   }
 
   std::string path_;
+  std::string staged_ext_;
   StagedFile staged_;
   itk::ImageIOBase::Pointer io_;
-  bool streams_;  // pastes each region into the file; otherwise assembles in memory
-  bool pasted_ = false;
   VolumeInfo info_;
+  uint64_t bytes_;        // of image data, as stored
+  bool streams_ = false;  // pastes each region into the file; otherwise assembles in memory
+  bool pasted_ = false;
   std::unique_ptr<TensorSink> assembled_;
 };
 
@@ -287,6 +342,7 @@ std::unique_ptr<VolumeSource> open_itk(const std::string& path, const std::strin
   } catch (const itk::ExceptionObject& e) {
     throw std::runtime_error("'" + path + "': unreadable header (" + itk_message(e) + ")");
   }
+  require_sensible_size(info, path);
   require_complete_data(path, ext, io->GetImageSizeInBytes());
   if (info.size.size() == 2) return std::make_unique<ItkSource<2>>(path, io, std::move(info));
   return std::make_unique<ItkSource<3>>(path, io, std::move(info));

@@ -5,8 +5,12 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "format_common.hpp"
@@ -28,19 +32,57 @@ Tensor to_tensor(const cv::Mat& image) {
   return out;
 }
 
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+// OpenCV decodes a PNG cut after its image data, and a JPEG cut anywhere (the missing rows come
+// out grey), without a word: such files are refused by their end. A PNG ends with its IEND
+// chunk and CRC; a JPEG's last scan (the last SOS marker: entropy-coded data cannot hold one)
+// is followed by the EOI marker. A BMP holds the size its header states.
+void require_whole_image(const std::string& path, const std::vector<uchar>& bytes) {
+  const std::string ext = lower_extension(path);
+  const std::string_view b(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  bool whole = true;
+  if (ext == ".png") {
+    const size_t iend = b.rfind("IEND");
+    whole = iend != b.npos && iend + 8 <= b.size();
+  } else if (ext == ".jpg" || ext == ".jpeg") {
+    const size_t sos = b.rfind("\xFF\xDA");
+    whole = sos != b.npos && b.find("\xFF\xD9", sos) != b.npos;
+  } else if (ext == ".bmp" && b.size() >= 6) {
+    const uint32_t stated = uint32_t(bytes[2]) | uint32_t(bytes[3]) << 8 |
+                            uint32_t(bytes[4]) << 16 | uint32_t(bytes[5]) << 24;
+    whole = stated <= b.size();
+  }
+  if (!whole) throw std::runtime_error("'" + path + "': truncated image file (its end is missing)");
+}
+
+std::vector<uchar> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uchar> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (!in.eof() && in.fail()) throw std::runtime_error("'" + path + "': cannot read");
+  return bytes;
+}
+
 class OpencvSource final : public VolumeSource {
  public:
   explicit OpencvSource(const std::string& path) : path_(path) {
+    const std::vector<uchar> bytes = read_bytes(path);
+    require_whole_image(path, bytes);
     cv::Mat image;
     try {
-      image = cv::imread(path, cv::IMREAD_UNCHANGED);
+      image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
       throw std::runtime_error("'" + path + "': cannot decode image (" + one_line(e.msg) + ")");
     }
     if (image.empty())
       throw std::runtime_error("'" + path + "': cannot decode image (corrupt or unsupported)");
+    info_ = {image.channels(), {image.rows, image.cols}, {}, ""};
+    require_sensible_size(info_, path);
     whole_ = std::make_unique<TensorSource>(to_tensor(image));
-    info_ = whole_->info();
     info_.description = std::string(image.depth() == CV_8U ? "uint8" : "non-8-bit") + " image";
   }
   const VolumeInfo& info() const override { return info_; }
@@ -81,11 +123,8 @@ class OpencvSink final : public VolumeSink {
     } catch (const cv::Exception& e) {
       throw std::runtime_error("'" + path_ + "': cannot encode (" + one_line(e.msg) + ")");
     }
-    std::ofstream out(atomic_.temp_path(), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) throw std::runtime_error("'" + path_ + "': cannot write the encoded image");
+    write_bytes(atomic_.temp_path(),
+                std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path_);
     atomic_.commit();
   }
 

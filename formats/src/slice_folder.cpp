@@ -37,6 +37,7 @@ class SliceFolderSource final : public VolumeSource {
                                to_string(first.size));
     info_.channels = first.channels;
     info_.size = {int64_t(files_.size()), first.size[0], first.size[1]};
+    require_sensible_size(info_, dir);
     if (first.spacing.size() == 2) info_.spacing = {1.0, first.spacing[0], first.spacing[1]};
     info_.description = std::to_string(files_.size()) + " slices in folder " + dir;
   }
@@ -84,7 +85,13 @@ class SliceFolderSink final : public VolumeSink {
       Tensor slice = Tensor::empty({1, channels_, h, w});
       for (int64_t ch = 0; ch < channels_; ++ch)
         std::copy_n(t.data() + (ch * d + k) * h * w, h * w, slice.data() + ch * h * w);
-      sink_for(region.origin[0] + k).write(plane, slice);
+      const int64_t z = region.origin[0] + k;
+      try {
+        sink_for(z).write(plane, slice);
+      } catch (const std::runtime_error& e) {  // the slice's name is a temporary's: name the folder
+        throw std::runtime_error("'" + folder_.final_path() + "': cannot write slice " +
+                                 std::to_string(z) + " (" + e.what() + ")");
+      }
     }
   }
 

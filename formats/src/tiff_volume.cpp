@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -25,6 +26,9 @@
 namespace tessera::formats {
 
 namespace {
+
+// The largest strip or tile a reader decodes at once.
+constexpr uint64_t kMaxBlockBytes = uint64_t{1} << 30;
 
 // libtiff reports through handlers; this keeps a file's last error for its exception.
 struct Errors {
@@ -148,19 +152,28 @@ class TiffSource final : public VolumeSource {
     if (!tiff_) fail("not a readable TIFF file (" + errors_.last + ")");
     // Every page's directory offset, found once: selecting a page by number would walk the
     // chain of pages from the first each time.
-    do {
+    const uint64_t file_bytes = std::filesystem::file_size(path);
+    while (true) {
       offsets_.push_back(TIFFCurrentDirOffset(tiff_.get()));
       const Page page = checked_page();
       if (offsets_.size() == 1) page_ = page;
       if (!(page == page_))
         fail("page " + std::to_string(offsets_.size() - 1) +
              " differs in size or sample type from page 0");
-    } while (TIFFReadDirectory(tiff_.get()));
+      require_directory_inside(offsets_.back(), file_bytes);
+      require_blocks_inside(offsets_.size() - 1, file_bytes);
+      if (TIFFLastDirectory(tiff_.get())) break;
+      // A page follows: it must be readable, or the stack would silently lose its end.
+      if (!TIFFReadDirectory(tiff_.get()))
+        fail("truncated or corrupt: page " + std::to_string(offsets_.size()) + " cannot be read (" +
+             errors_.last + ")");
+    }
     current_page_ = -1;
     const auto pages = static_cast<int64_t>(offsets_.size());
     info_.channels = page_.samples;
     info_.size = {page_.height, page_.width};
     if (pages > 1) info_.size.insert(info_.size.begin(), pages);
+    require_sensible_size(info_, path_);
     info_.description = type_name(page_) + " TIFF, " + std::to_string(pages) + " page(s)";
   }
 
@@ -198,6 +211,46 @@ class TiffSource final : public VolumeSource {
       return read_page(tiff_.get());
     } catch (const std::runtime_error& e) {
       fail(e.what());
+    }
+  }
+
+  // The page's directory, with the offset of the next one at its end, lies inside the file:
+  // libtiff takes a directory cut inside that offset as the last one, so a stack cut there
+  // would read as a shorter stack.
+  void require_directory_inside(toff_t offset, uint64_t file_bytes) const {
+    const bool big = TIFFIsBigTIFF(tiff_.get());
+    std::ifstream in(path_, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    unsigned char count_bytes[8] = {};
+    in.read(reinterpret_cast<char*>(count_bytes), big ? 8 : 2);
+    const bool big_endian = TIFFIsBigEndian(tiff_.get());  // the file's order, not the machine's
+    const int width = big ? 8 : 2;
+    uint64_t entries = 0;
+    for (int i = 0; i < width; ++i)
+      entries = entries << 8 | count_bytes[big_endian ? i : width - 1 - i];
+    const uint64_t end = big ? offset + 8 + entries * 20 + 8 : offset + 2 + entries * 12 + 4;
+    if (!in || entries > (uint64_t{1} << 32) || end > file_bytes)
+      fail("truncated or corrupt: the directory of page " + std::to_string(offsets_.size() - 1) +
+           " ends beyond the end of the file");
+  }
+
+  // Every strip or tile of the current page lies inside the file, and none decodes to more
+  // than kMaxBlockBytes: a truncated file or a hostile header is refused when opened, not
+  // read as zeros or allocated.
+  void require_blocks_inside(size_t page, uint64_t file_bytes) const {
+    TIFF* t = tiff_.get();
+    const tmsize_t block_bytes = page_.tiled ? TIFFTileSize(t) : TIFFStripSize(t);
+    if (block_bytes <= 0 || uint64_t(block_bytes) > kMaxBlockBytes)
+      fail("page " + std::to_string(page) + " has blocks (strips or tiles) of " +
+           std::to_string(block_bytes) + " bytes (a corrupt header?)");
+    const uint32_t blocks = page_.tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t);
+    for (uint32_t b = 0; b < blocks; ++b) {
+      int error = 0;
+      const uint64_t offset = TIFFGetStrileOffsetWithErr(t, b, &error);
+      const uint64_t bytes = TIFFGetStrileByteCountWithErr(t, b, &error);
+      if (error || offset > file_bytes || bytes > file_bytes - offset)
+        fail("truncated or corrupt: data of page " + std::to_string(page) + " ends at byte " +
+             std::to_string(offset + bytes) + " of a file of " + std::to_string(file_bytes));
     }
   }
 
@@ -386,12 +439,12 @@ class TiffSink final : public VolumeSink {
 
   void write(const Region& region, const Tensor& data) override {
     if (!stage_) throw std::logic_error("'" + path_ + "': written after commit");
-    stage_->write(region, data);
+    staging([&] { stage_->write(region, data); });
   }
 
   void commit() override {
     if (!stage_) throw std::logic_error("'" + path_ + "': committed twice");
-    stage_->commit();
+    staging([&] { stage_->commit(); });
     stage_.reset();
     {
       const auto staged = open_hdf5(stage_path_, "stage");
@@ -401,6 +454,19 @@ class TiffSink final : public VolumeSink {
   }
 
  private:
+  // Runs `f` on the staged volume; its failures (a full disk) name the output, not the stage.
+  template <typename F>
+  void staging(F f) {
+    try {
+      f();
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      const size_t reason = what.find("': ");
+      throw std::runtime_error("'" + path_ + "': cannot write: " +
+                               (reason == what.npos ? what : what.substr(reason + 3)));
+    }
+  }
+
   std::string path_;
   DType type_;
   AtomicFile out_;
