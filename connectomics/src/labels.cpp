@@ -29,7 +29,7 @@ bool is_8bit_image(const std::string& spec) {
 
 // The whole of a single-channel volume as [1, 1, D, H, W]; `what` names it in errors.
 Tensor read_single_channel(const std::string& spec, const char* what, VolumeInfo& info) {
-  auto src = open_em_volume(spec);
+  auto src = open_volume(spec);
   info = src->info();
   if (info.channels != 1)
     throw std::invalid_argument(spec + ": " + what + " has one channel, this has " +
@@ -42,15 +42,6 @@ Tensor read_single_channel(const std::string& spec, const char* what, VolumeInfo
 }
 
 }  // namespace
-
-std::unique_ptr<VolumeSource> open_em_volume(const std::string& spec) {
-  auto src = open_volume(spec);
-  const Shape& size = src->info().size;
-  if (std::find(size.begin(), size.end(), 0) != size.end())
-    throw std::invalid_argument(spec + ": the volume is empty (size " + to_string(size) +
-                                "); every axis needs at least one voxel");
-  return src;
-}
 
 Tensor read_raw(const std::string& spec) {
   VolumeInfo info;

@@ -1,5 +1,6 @@
 #include "tessera/connectomics/workflow.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -66,9 +67,11 @@ TrainingReport train_affinities(const AffinityTraining& t, Communicator& comm) {
   std::ostream* log = comm.rank() == 0 ? t.log : nullptr;
   if (log) log_training(*log, t.train, v.labels.size, v.held_out, comm.size());
   AffinityTrainOptions with_run = t.train;
-  with_run.run.output = t.output;  // the run folder and its checkpoints go beside the model
-  with_run.run.log = log;          // the loss every few steps, the validation loss
-  if (v.has_held_out()) {          // the held-out slices also give the validation loss
+  with_run.run.output = t.output;          // the run folder and its checkpoints go beside the model
+  with_run.run.log = log;                  // the loss every few steps, the validation loss
+  const Shape& held = v.held_labels.size;  // crops need 4 voxels an axis
+  if (v.has_held_out() && *std::min_element(held.begin(), held.end()) >= 4) {
+    // The held-out slices also give the validation loss.
     with_run.validation_raw = v.held_raw;
     with_run.validation_labels = v.held_labels;
   }
@@ -121,7 +124,7 @@ std::vector<std::string> segmentation_outputs(const std::string& output,
 PredictionReport predict_affinities(const AffinityPrediction& p) {
   check_outputs_spare_inputs(prediction_paths(p));
   AffinityModel model = load_affinity_model(p.model);
-  auto source = open_em_volume(p.raw);
+  auto source = open_volume(p.raw);
   VolumeInfo info = source->info();
   if (info.channels != 1 || info.size.size() != 3)
     throw std::invalid_argument(p.raw + ": expected a single-channel 3D volume, got " +
@@ -202,7 +205,7 @@ std::pair<VolumeSegmentOptions, std::string> resolve_segmentation_settings(
 SegmentationReport segment_affinities(const AffinitySegmentation& s) {
   if (!s.preview.empty() && s.raw.empty())
     throw SettingError("preview", "needs the raw volume (raw) to draw on");
-  auto source = open_em_volume(s.affinities);
+  auto source = open_volume(s.affinities);
   const VolumeInfo& info = source->info();
   SegmentationReport report;
   std::tie(report.used, report.settings_source) =
@@ -223,7 +226,7 @@ SegmentationReport segment_affinities(const AffinitySegmentation& s) {
   report.volume = segment_volume(*source, outputs, report.used);
   for (auto& sink : sinks) sink->commit();
   if (!s.preview.empty()) {
-    auto raw = open_em_volume(s.raw);
+    auto raw = open_volume(s.raw);
     auto seg = open_volume(report.outputs.front());
     std::ostringstream caption;
     caption << "threshold " << thresholds.front() << ", boundary threshold "
@@ -262,7 +265,7 @@ namespace {
 
 // Every threshold of the sweep with the seeding the affinity file records (else the default).
 std::vector<SettingsTrial> sweep_file(const std::string& affinities, const LabelVolume& truth) {
-  auto source = open_em_volume(affinities);
+  auto source = open_volume(affinities);
   const VolumeInfo info = source->info();
   const VolumeSegmentOptions seeding = resolve_segmentation_settings({}, info, affinities).first;
   if (info.size != truth.size)

@@ -21,10 +21,6 @@ struct LabelVolume {
   int64_t voxels() const { return product(size); }
 };
 
-// open_volume for the connectomics workflows: throws std::invalid_argument naming the spec for
-// a volume with a zero-length axis (nothing to train on or segment).
-std::unique_ptr<VolumeSource> open_em_volume(const std::string& spec);
-
 // Reads a whole label volume (any spec open_volume takes). Ids travel through float32, so
 // they must be whole numbers below 2^24: larger ones are refused rather than rounded.
 LabelVolume read_labels(const std::string& spec);
