@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tessera/formats/yaml_document.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/json_text.hpp"
 #include "tessera/io/settings.hpp"
-#include "yaml_document.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -24,7 +24,7 @@ json read_document(const std::string& path) {
   if (!fs::is_regular_file(path)) throw std::runtime_error("config " + path + ": no such file");
   const std::string ext = fs::path(path).extension().string();
   try {
-    if (ext == ".yaml" || ext == ".yml") return detail::read_yaml_file(path, kConfigLimits);
+    if (ext == ".yaml" || ext == ".yml") return read_yaml_file(path, kConfigLimits);
     return read_json_file(path, kConfigLimits);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string("config ") + e.what());

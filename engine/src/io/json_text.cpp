@@ -39,19 +39,24 @@ nlohmann::json parse_json(std::string_view text, const std::string& source,
   }
 }
 
-nlohmann::json read_json_file(const std::string& path, const JsonLimits& limits) {
+std::string read_text_file(const std::string& path, std::size_t max_bytes,
+                           const std::string& kind) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) fail(path, "no such file");
   const auto size = fs::file_size(path, ec);
   if (ec) fail(path, "cannot read: " + ec.message());
-  if (size > limits.max_bytes)
-    fail(path, "JSON of " + std::to_string(size) + " bytes is larger than the limit of " +
-                   std::to_string(limits.max_bytes));
+  if (size > max_bytes)
+    fail(path, kind + " of " + std::to_string(size) + " bytes is larger than the limit of " +
+                   std::to_string(max_bytes));
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   if (!in && !in.eof()) fail(path, "cannot read");
-  return parse_json(text.str(), path, limits);
+  return text.str();
+}
+
+nlohmann::json read_json_file(const std::string& path, const JsonLimits& limits) {
+  return parse_json(read_text_file(path, limits.max_bytes, "JSON"), path, limits);
 }
 
 }  // namespace tessera

@@ -22,6 +22,10 @@ struct JsonLimits {
 nlohmann::json parse_json(std::string_view text, const std::string& source,
                           const JsonLimits& limits = {});
 
+// The text of a file no larger than `max_bytes` (checked before it is read); throws naming the
+// file and `kind` ("JSON", "YAML") when it is missing, unreadable or too large.
+std::string read_text_file(const std::string& path, std::size_t max_bytes, const std::string& kind);
+
 // The file's text, checked against the limits before it is read; throws naming the file when it
 // is missing, unreadable or not valid JSON.
 nlohmann::json read_json_file(const std::string& path, const JsonLimits& limits = {});

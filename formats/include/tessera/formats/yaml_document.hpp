@@ -1,8 +1,8 @@
 #pragma once
-// YAML configs read as JSON with the limits the suite's JSON reader keeps: a document nested
-// deeper than any real config, an alias that refers to the node holding it, or aliases that
-// expand to more values than a config could hold (a "billion laughs") are one-line errors, not
-// a stack overflow or an exhausted memory.
+// YAML documents (configs, data.yaml) read as JSON with the limits the suite's JSON reader keeps: a
+// document nested deeper than any real config, an alias that refers to the node holding it, or
+// aliases that expand to more values than a config could hold (a "billion laughs") are one-line
+// errors, not a stack overflow or an exhausted memory.
 //
 //   nlohmann::json j = read_yaml_file("run.yaml");
 #include <cstddef>
@@ -13,7 +13,7 @@
 
 #include "tessera/io/json_text.hpp"
 
-namespace tessera::hydrology::detail {
+namespace tessera {
 
 // Values (scalars and collections, aliases counted as what they repeat) one document may hold.
 constexpr std::size_t kMaxYamlValues = 100'000;
@@ -27,4 +27,4 @@ nlohmann::json parse_yaml(std::string_view text, const std::string& source,
 // The file's first document, its size checked against the limits before it is read.
 nlohmann::json read_yaml_file(const std::string& path, const JsonLimits& limits = {});
 
-}  // namespace tessera::hydrology::detail
+}  // namespace tessera

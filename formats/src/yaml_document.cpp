@@ -1,8 +1,6 @@
-#include "yaml_document.hpp"
+#include "tessera/formats/yaml_document.hpp"
 
 #include <cctype>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -12,7 +10,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-namespace tessera::hydrology::detail {
+namespace tessera {
 namespace {
 
 using nlohmann::json;
@@ -179,19 +177,7 @@ json parse_yaml(std::string_view text, const std::string& source, const JsonLimi
 }
 
 json read_yaml_file(const std::string& path, const JsonLimits& limits) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) fail(path, "no such file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) fail(path, "cannot read: " + ec.message());
-  if (size > limits.max_bytes)
-    fail(path, "YAML of " + std::to_string(size) + " bytes is larger than the limit of " +
-                   std::to_string(limits.max_bytes));
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (!file && !file.eof()) fail(path, "cannot read");
-  return parse_yaml(text.str(), path, limits);
+  return parse_yaml(read_text_file(path, limits.max_bytes, "YAML"), path, limits);
 }
 
-}  // namespace tessera::hydrology::detail
+}  // namespace tessera
