@@ -206,36 +206,28 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
   CropSampler sampler(raw, labels, o, m.mean, m.sd, o.seed * 7919 + uint64_t(rank));
   std::optional<ValidationLoss> validation;
   if (o.validation_raw.defined()) validation.emplace(o, m.mean, m.sd);
-  loop.run({.steps = o.steps,
-            .schedule = {.base_lr = lr},
-            .step =
-                [&](int64_t, float step_lr) {
-                  std::vector<Tensor> xs, ts, ms;
-                  for (int64_t i = 0; i < o.batch / ranks; ++i) {
-                    Sample s = sampler.next();
-                    xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
-                  }
-                  const Tensor x = concat(xs, 0), t = concat(ts, 0), mk = concat(ms, 0);
-                  return train_step(
-                      *unet, *opt, step_lr, x,
-                      [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); },
-                      sync.get());
-                },
-            .save_state =
-                [&] {
-                  return TaskState{{{"sampler", sampler.state()}}};
-                },
-            .restore_state = [&](const TaskState& s) { sampler.restore(s.data.at("sampler")); },
-            .validate = validation
-                            ? std::function<Validation()>([&] { return (*validation)(*unet); })
-                            : std::function<Validation()>(),
-            .validate_every = o.validate_every,
-            .validation_name = "validation loss",
-            .on_step =
-                [&](const HistoryRow& row) {
-                  if (o.progress && ((row.step - 1) % 25 == 0 || row.step == o.steps))
-                    o.progress(int(row.step - 1), float(row.loss));
-                }});
+  TrainingTask task{
+      .steps = o.steps,
+      .schedule = {.base_lr = lr},
+      .step =
+          [&](int64_t, float step_lr) {
+            std::vector<Tensor> xs, ts, ms;
+            for (int64_t i = 0; i < o.batch / ranks; ++i) {
+              Sample s = sampler.next();
+              xs.push_back(s.raw), ts.push_back(s.target), ms.push_back(s.mask);
+            }
+            const Tensor x = concat(xs, 0), t = concat(ts, 0), mk = concat(ms, 0);
+            return train_step(
+                *unet, *opt, step_lr, x,
+                [&](const Tensor& y) { return bce_with_logits_loss(y, t, {.mask = mk}); },
+                sync.get());
+          },
+      .validate_every = o.validate_every,
+      .validation_name = "validation loss",
+      .on_step = report_every(o.progress, o.steps)};
+  keep_sampler_draws(task, sampler);
+  if (validation) task.validate = [&] { return (*validation)(*unet); };
+  loop.run(task);
   m.unet = std::move(unet);
   m.steps = o.steps;
   return m;

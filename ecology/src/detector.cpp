@@ -293,29 +293,20 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
   CropSampler sampler(photos, d, patch, o.object_crops, o.seed * 7919 + 17);
   std::optional<ValidationLoss> validation;
   if (o.validate_every > 0) validation.emplace(photos, d, o);
-  loop.run({.steps = o.steps,
-            .schedule = {.base_lr = lr},
-            .step =
-                [&](int64_t, float step_lr) {
-                  const Batch b = sampler.next(o.batch);
-                  return train_step(*d.unet, *opt, step_lr, b.input,
-                                    [&](const Tensor& y) { return detector_loss(y, b); });
-                },
-            .save_state =
-                [&] {
-                  return TaskState{{{"sampler", sampler.state()}}};
-                },
-            .restore_state = [&](const TaskState& s) { sampler.restore(s.data.at("sampler")); },
-            .validate = validation
-                            ? std::function<Validation()>([&] { return (*validation)(*d.unet); })
-                            : std::function<Validation()>(),
-            .validate_every = o.validate_every,
-            .validation_name = "validation loss",
-            .on_step =
-                [&](const HistoryRow& row) {
-                  if (o.progress && ((row.step - 1) % 25 == 0 || row.step == o.steps))
-                    o.progress(int(row.step - 1), float(row.loss));
-                }});
+  TrainingTask task{.steps = o.steps,
+                    .schedule = {.base_lr = lr},
+                    .step =
+                        [&](int64_t, float step_lr) {
+                          const Batch b = sampler.next(o.batch);
+                          return train_step(*d.unet, *opt, step_lr, b.input,
+                                            [&](const Tensor& y) { return detector_loss(y, b); });
+                        },
+                    .validate_every = o.validate_every,
+                    .validation_name = "validation loss",
+                    .on_step = report_every(o.progress, o.steps)};
+  keep_sampler_draws(task, sampler);
+  if (validation) task.validate = [&] { return (*validation)(*d.unet); };
+  loop.run(task);
   d.steps = o.steps;
 
   // The threshold for counts, on the first training photos.

@@ -78,6 +78,15 @@ RunPaths run_paths(const std::string& output) {
           (folder / "loss.png").string()};
 }
 
+std::function<void(const HistoryRow&)> report_every(std::function<void(int, float)> progress,
+                                                    int64_t steps, int64_t every) {
+  if (!progress) return {};
+  return [progress = std::move(progress), steps, every](const HistoryRow& row) {
+    if ((row.step - 1) % every == 0 || row.step == steps)
+      progress(int(row.step - 1), float(row.loss));
+  };
+}
+
 void add_run_paths(CommandPaths& paths, const RunSettings& run, const std::string& output) {
   paths.inputs.push_back({"init_from", run.init_from});
   paths.output_folders.push_back({"output", run_paths(output).folder});

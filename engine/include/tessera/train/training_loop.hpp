@@ -100,6 +100,19 @@ struct TrainingTask {
   std::function<void(const HistoryRow&)> on_step{};  // after every step, on rank 0
 };
 
+// What tasks that draw crops share: the sampler's draws (its state() and restore(json)) kept in
+// checkpoints, so a resumed run sees the same crops.
+template <class Sampler>
+void keep_sampler_draws(TrainingTask& task, Sampler& sampler) {
+  task.save_state = [&sampler] { return TaskState{{{"sampler", sampler.state()}}}; };
+  task.restore_state = [&sampler](const TaskState& s) { sampler.restore(s.data.at("sampler")); };
+}
+
+// An on_step that calls `progress(step index, loss)` after the first step, every `every`
+// steps and after the last (nothing when `progress` is empty).
+std::function<void(const HistoryRow&)> report_every(std::function<void(int, float)> progress,
+                                                    int64_t steps, int64_t every = 25);
+
 // Thrown on every rank when a signal (or stop_after_steps) ended the run; its checkpoint is
 // written. The message says where and how to continue.
 class TrainingInterrupted : public std::runtime_error {
