@@ -89,11 +89,4 @@ std::string one_line(std::string message) {
   return message;
 }
 
-StagedFile::StagedFile(const std::string& final_path, const std::string& extension)
-    : atomic_(final_path, extension) {}
-
-void StagedFile::commit() {
-  atomic_.commit();
-}
-
 }  // namespace tessera::formats

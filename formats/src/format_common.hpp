@@ -71,19 +71,6 @@ void require_can_hold(const std::string& name, uint64_t need, uint64_t can_hold)
 // Library messages can span lines; errors here are one line.
 std::string one_line(std::string message);
 
-// An AtomicFile whose temporary keeps the final extension, for libraries (ITK, OpenCV) that
-// pick the encoding from the file name: writes go to path(), commit() renames into place.
-class StagedFile {
- public:
-  StagedFile(const std::string& final_path, const std::string& extension);
-
-  const std::string& path() const { return atomic_.temp_path(); }
-  void commit();
-
- private:
-  AtomicFile atomic_;
-};
-
 // Per-family entry points. `path` names an existing file for open_*; `ext` is the lower-case
 // extension (".nii.gz" counts as one).
 std::unique_ptr<VolumeSource> open_hdf5(const std::string& path, const std::string& dataset);

@@ -237,7 +237,7 @@ class ItkSink final : public VolumeSink {
   void paste(const Region& region, const float* values) {
     std::vector<T> buffer(static_cast<size_t>(region.voxels() * info_.channels));
     planar_to_interleaved(values, region.voxels(), info_.channels, buffer.data());
-    io_->SetFileName(staged_.path());
+    io_->SetFileName(staged_.temp_path());
     io_->SetNumberOfDimensions(D);
     for (unsigned i = 0; i < D; ++i) {
       io_->SetDimensions(i, static_cast<itk::SizeValueType>(info_.size[D - 1 - i]));
@@ -262,7 +262,7 @@ class ItkSink final : public VolumeSink {
   // their streams: on a full disk they leave a short file and report success).
   void require_written() const {
     try {
-      require_complete_data(staged_.path(), staged_ext_, bytes_);
+      require_complete_data(staged_.temp_path(), staged_ext_, bytes_);
     } catch (const std::runtime_error&) {
       throw std::runtime_error("'" + path_ +
                                "': cannot write: the file came out short of its image data "
@@ -285,7 +285,7 @@ class ItkSink final : public VolumeSink {
     planar_to_interleaved(values, whole.voxels(), info_.channels, image->GetBufferPointer());
     auto writer = itk::ImageFileWriter<Image>::New();
     writer->SetImageIO(io_);
-    writer->SetFileName(staged_.path());
+    writer->SetFileName(staged_.temp_path());
     writer->SetInput(image);
     writer->SetUseCompression(io_->GetUseCompression());  // the writer's setting overrides the IO's
     try {
@@ -298,7 +298,7 @@ class ItkSink final : public VolumeSink {
 
   std::string path_;
   std::string staged_ext_;
-  StagedFile staged_;
+  AtomicFile staged_;  // its temporary keeps the extension ITK picks the encoding from
   itk::ImageIOBase::Pointer io_;
   VolumeInfo info_;
   uint64_t bytes_;        // of image data, as stored
