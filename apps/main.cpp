@@ -6,6 +6,14 @@
 
 #include "commands.hpp"
 #include "errors.hpp"
+#include "tessera/train/training_loop.hpp"
+
+namespace {
+// One write, so that the lines of several MPI ranks sharing a terminal do not interleave.
+void report(const std::string& message) {
+  std::cerr << ("error: " + message + "\n") << std::flush;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tessera " TESSERA_VERSION
@@ -22,7 +30,7 @@ int main(int argc, char** argv) {
   tessera::app::add_ecology_command(app);
   tessera::app::add_domain_commands(app);
   if (const std::string e = tessera::app::unknown_command(app, argc, argv); !e.empty()) {
-    std::cerr << "error: " << e << "\n";
+    report(e);
     return 2;
   }
   try {
@@ -34,11 +42,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "error: " << e.what() << " (see tessera --help)\n";
+    report(std::string(e.what()) + " (see tessera --help)");
     return 2;
+  } catch (const tessera::TrainingInterrupted& e) {
+    if (!e.echo()) report(tessera::app::error_text(tessera::app::running_command(app), e));
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << tessera::app::error_text(tessera::app::running_command(app), e)
-              << "\n";
+    report(tessera::app::error_text(tessera::app::running_command(app), e));
     return 1;
   }
   return 0;

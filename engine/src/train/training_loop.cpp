@@ -92,13 +92,15 @@ void add_run_paths(CommandPaths& paths, const RunSettings& run, const std::strin
   paths.output_folders.push_back({"output", run_paths(output).folder});
 }
 
-TrainingInterrupted::TrainingInterrupted(int64_t step, int64_t steps, const std::string& checkpoint)
+TrainingInterrupted::TrainingInterrupted(int64_t step, int64_t steps, const std::string& checkpoint,
+                                         bool echo)
     : std::runtime_error("interrupted at step " + std::to_string(step) + " of " +
                          std::to_string(steps) + "; checkpoint -> " + checkpoint +
                          "; continue with the resume setting"),
       step_(step),
       steps_(steps),
-      checkpoint_(checkpoint) {}
+      checkpoint_(checkpoint),
+      echo_(echo) {}
 
 TrainingLoop::TrainingLoop(RunSettings settings, std::unique_ptr<Module>& model,
                            Optimizer& optimizer, Communicator* comm)
@@ -235,7 +237,7 @@ std::vector<HistoryRow> TrainingLoop::run(const TrainingTask& task) {
       save(task, step, false);
       if (comm_) comm_->barrier();  // no rank ends before the checkpoint is whole
       if (s_.output.empty()) throw std::runtime_error("training interrupted");
-      throw TrainingInterrupted(step, task.steps, paths_.checkpoint);
+      throw TrainingInterrupted(step, task.steps, paths_.checkpoint, !is_root(comm_));
     }
     if (flags[1] > 0 && step < task.steps) {
       save(task, step, false);

@@ -114,17 +114,21 @@ std::function<void(const HistoryRow&)> report_every(std::function<void(int, floa
                                                     int64_t steps, int64_t every = 25);
 
 // Thrown on every rank when a signal (or stop_after_steps) ended the run; its checkpoint is
-// written. The message says where and how to continue.
+// written. The message says where and how to continue. Only the first rank's copy is meant to
+// be shown (`echo()` is true on the others), so a user reads the line once.
 class TrainingInterrupted : public std::runtime_error {
  public:
-  TrainingInterrupted(int64_t step, int64_t steps, const std::string& checkpoint);
+  TrainingInterrupted(int64_t step, int64_t steps, const std::string& checkpoint,
+                      bool echo = false);
   int64_t step() const { return step_; }
+  bool echo() const { return echo_; }
   int64_t steps() const { return steps_; }
   const std::string& checkpoint() const { return checkpoint_; }
 
  private:
   int64_t step_, steps_;
   std::string checkpoint_;
+  bool echo_;
 };
 
 class TrainingLoop {
