@@ -122,7 +122,7 @@ Period parse_period(const Settings& periods, const std::string& name) {
 
 ModelSettings parse_model(const Settings& s) {
   s.only({"sequence_length", "hidden", "ensemble", "epochs", "batch", "samples_per_epoch",
-          "patience", "lr", "dropout", "forget_bias", "seed"});
+          "patience", "lr", "dropout", "forget_bias", "seed", "hybrid", "quantiles"});
   ModelSettings m;
   s.read("sequence_length", m.sequence_length);
   s.read("hidden", m.hidden);
@@ -135,6 +135,8 @@ ModelSettings parse_model(const Settings& s) {
   s.read("dropout", m.dropout);
   s.read("forget_bias", m.forget_bias);
   s.read("seed", m.seed);
+  s.read("hybrid", m.hybrid);
+  s.read("quantiles", m.quantiles);
   // Bounds far beyond any useful run, so a typo (ensemble: 5000000) is an error rather than an
   // allocation that takes the machine down.
   auto within = [&](const char* name, int64_t v, int64_t lo, int64_t hi) {
@@ -219,9 +221,31 @@ json with_absolute_paths(const json& j, const HydrologyConfig& c, const std::str
   return out;
 }
 
+// Units are checked here (with a stand-in area when the basin's comes from the data later).
+std::vector<Threshold> parse_thresholds(const Settings& top, double area) {
+  std::vector<Threshold> out;
+  for (size_t i = 0; i < top.size("thresholds"); ++i) {
+    const Settings t = top.element("thresholds", i);
+    t.only({"name", "value", "units"});
+    Threshold th{t.require<std::string>("name"), t.require<double>("value"),
+                 t.get("units", "m3/s")};
+    if (!std::isfinite(th.value) || th.value < 0)
+      t.fail("value", "must be a discharge of 0 or more");
+    try {
+      unit_conversion(th.units, "mm/day", area > 0 ? area : 1);
+    } catch (const std::invalid_argument& e) {
+      t.fail("units", e.what());
+    }
+    for (const Threshold& other : out)
+      if (other.name == th.name) t.fail("name", "'" + th.name + "' names two thresholds");
+    out.push_back(th);
+  }
+  return out;
+}
+
 HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   top.only({"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
-            "lead_times", "model"});
+            "lead_times", "model", "thresholds"});
   HydrologyConfig c;
   c.path = top.what();
   c.mode = parse_mode(top);
@@ -245,6 +269,7 @@ HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
     c.lead_times = parse_lead_times(top);
   }
   c.model = parse_model(top.child("model"));
+  c.thresholds = parse_thresholds(top, c.basin_area_km2);
   c.json = with_absolute_paths(top.json(), c, base_dir);
   return c;
 }
@@ -273,6 +298,15 @@ double basin_area(const HydrologyConfig& c) {
     if (s.kind == InputSource::Kind::camels) return camels_basin_area(s.path, s.basin);
   }
   return 0;
+}
+
+double threshold_mm_day(const Threshold& t, double area) {
+  try {
+    const UnitConversion u = unit_conversion(t.units, "mm/day", area);
+    return t.value * u.scale + u.offset;
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("threshold '" + t.name + "': " + e.what());
+  }
 }
 
 namespace {

@@ -8,7 +8,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "tessera/hydrology/baselines.hpp"
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/quantile_calibration.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/nn/containers.hpp"
@@ -94,7 +96,7 @@ Normalisation normalisation(const HydrologyConfig& c, const DailySeries& s,
   return n;
 }
 
-std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, int64_t leads) {
+std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, int64_t outputs) {
   auto g = std::make_unique<Graph>();
   std::vector<int> members;
   for (int64_t k = 0; k < o.ensemble; ++k) {
@@ -104,7 +106,7 @@ std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, 
     if (o.dropout > 0)
       member->add(std::make_unique<Dropout>(float(o.dropout), mix_seed(o.seed, 100 + k)));
     member->add(
-        std::make_unique<Linear>(LinearOptions{.in_features = o.hidden, .out_features = leads}));
+        std::make_unique<Linear>(LinearOptions{.in_features = o.hidden, .out_features = outputs}));
     members.push_back(g->add(std::move(member), Graph::input, "member" + std::to_string(k)));
   }
   g->add(std::make_unique<Concat>(1), members, "ensemble");
@@ -112,7 +114,7 @@ std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, 
   return g;
 }
 
-// Normalised outputs [issue][member * lead] for every issue day, in batches.
+// Normalised outputs [issue][member][lead][mean, quantiles] for every issue day, in batches.
 std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vector<Day>& issues,
                                int64_t steps, int64_t batch) {
   std::vector<float> out;
@@ -138,19 +140,110 @@ double anchor(const DischargeModel& m, const std::vector<double>& q, Day first, 
   return m.norm.target_mean;
 }
 
-EnsembleForecast to_forecast(const DischargeModel& m, const DailySeries& s,
-                             const std::vector<Day>& issues, const std::vector<float>& raw) {
-  EnsembleForecast f{issues, m.config.lead_times, m.config.model.ensemble, {}};
-  f.values.resize(raw.size());
+// Per member and lead: the mean, then a value per quantile level.
+size_t outputs_per_lead(const DischargeModel& m) {
+  return 1 + m.levels.size();
+}
+
+// The network's own forecast in mm/day, before any blend with GR4J: each member's mean, the
+// ensemble mean, and the quantiles as offsets from that mean (averaged over the members, or
+// where the network has no quantile head, the members' spread).
+struct NetworkForecast {
+  size_t issues = 0, leads = 0;
+  int64_t members = 0;
+  std::vector<double> member_means;  // [issue][member][lead]
+  std::vector<double> mean;          // [issue][lead]
+  std::vector<double> offsets;       // [issue][lead][level of forecast_levels()]
+};
+
+NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
+                       const std::vector<Day>& issues, const std::vector<float>& raw) {
+  const std::vector<double>& levels = forecast_levels();
+  const size_t leads = m.config.lead_times.size(), per = outputs_per_lead(m), k = levels.size();
+  const int64_t members = m.config.model.ensemble;
+  NetworkForecast f{issues.size(), leads, members, {}, {}, {}};
+  f.member_means.resize(issues.size() * size_t(members) * leads);
+  f.mean.resize(issues.size() * leads);
+  f.offsets.assign(issues.size() * leads * k, 0.0);
   const std::vector<double>& q = s.at(m.config.discharge);
-  const size_t per_issue = raw.size() / std::max<size_t>(1, issues.size());
+  const double sd = m.norm.target_sd;
   for (size_t i = 0; i < issues.size(); ++i) {
     const double a = anchor(m, q, s.first, issues[i]);
-    for (size_t k = 0; k < per_issue; ++k) {  // discharge is never negative
-      const size_t j = i * per_issue + k;
-      f.values[j] = std::max(0.0, a + raw[j] * m.norm.target_sd);
+    for (size_t l = 0; l < leads; ++l) {
+      std::vector<double> means;
+      std::vector<double> quantiles(k, 0.0);
+      for (int64_t member = 0; member < members; ++member) {
+        const float* out = raw.data() + ((i * size_t(members) + size_t(member)) * leads + l) * per;
+        const double mean = std::max(0.0, a + out[0] * sd);  // discharge is never negative
+        f.member_means[(i * size_t(members) + size_t(member)) * leads + l] = mean;
+        means.push_back(mean);
+        if (!m.levels.empty()) {
+          std::vector<double> own(out + 1, out + per);  // the member's quantiles, sorted
+          std::sort(own.begin(), own.end());
+          for (size_t j = 0; j < k; ++j)
+            quantiles[j] +=
+                (a + interpolate_quantile(m.levels, own.data(), levels[j]) * sd) / double(members);
+        }
+      }
+      const double mean = std::accumulate(means.begin(), means.end(), 0.0) / double(members);
+      f.mean[i * leads + l] = mean;
+      std::sort(means.begin(), means.end());
+      for (size_t j = 0; j < k; ++j) {
+        const double pos = levels[j] * double(members - 1);
+        const size_t lo = size_t(pos), hi = std::min(lo + 1, means.size() - 1);
+        const double spread_q = means[lo] + (pos - double(lo)) * (means[hi] - means[lo]);
+        f.offsets[(i * leads + l) * k + j] = (m.levels.empty() ? spread_q : quantiles[j]) - mean;
+      }
     }
   }
+  return f;
+}
+
+// GR4J's value for each (issue, lead), mm/day: in simulation its run over the observed
+// weather, in forecasting its forecast from the issue day. Empty without a baseline.
+std::vector<double> gr4j_values(const DischargeModel& m, const DailySeries& s,
+                                const std::vector<Day>& issues) {
+  if (!m.baseline) return {};
+  const HydrologyConfig& c = m.config;
+  if (c.mode == RunMode::forecasting) return baseline_forecasts(*m.baseline, c, s, issues);
+  const std::vector<double> q = baseline_discharge(*m.baseline, c, s);
+  std::vector<double> out;
+  for (Day t : issues) out.push_back(value_on(q, s.first, t));
+  return out;
+}
+
+// The forecast: the network's mean blended with GR4J's by the model's weights, the network's
+// quantile offsets around it, shifted by the model's calibration.
+DischargeForecast combine(const DischargeModel& m, const std::vector<Day>& issues,
+                          const NetworkForecast& net, const std::vector<double>& gr4j,
+                          bool calibrated = true) {
+  const std::vector<double>& levels = forecast_levels();
+  const size_t leads = net.leads, k = levels.size();
+  DischargeForecast f{issues, m.config.lead_times, levels, {}, {}, net.members, net.member_means};
+  f.point.resize(issues.size() * leads);
+  f.values.resize(issues.size() * leads * k);
+  for (size_t i = 0; i < issues.size(); ++i)
+    for (size_t l = 0; l < leads; ++l) {
+      const size_t row = i * leads + l;
+      const double w = l < m.blend.size() ? m.blend[l] : 1.0;
+      const double g = w < 1 && !gr4j.empty() ? gr4j[row] : NAN;
+      f.point[row] = std::isnan(g) ? net.mean[row] : w * net.mean[row] + (1 - w) * g;
+      for (size_t j = 0; j < k; ++j)
+        f.values[row * k + j] = f.point[row] + net.offsets[row * k + j];
+    }
+  for (size_t l = 0; l < leads && calibrated; ++l) {
+    if (l >= m.calibration.size()) continue;
+    std::vector<double> lead_values;
+    for (size_t i = 0; i < issues.size(); ++i)
+      lead_values.insert(lead_values.end(), f.values.begin() + long((i * leads + l) * k),
+                         f.values.begin() + long((i * leads + l + 1) * k));
+    apply_quantile_shifts(levels, m.calibration[l], lead_values);
+    for (size_t i = 0; i < issues.size(); ++i)
+      std::copy(lead_values.begin() + long(i * k), lead_values.begin() + long((i + 1) * k),
+                f.values.begin() + long((i * leads + l) * k));
+  }
+  if (!calibrated)
+    for (double& v : f.values) v = std::max(v, 0.0);
   return f;
 }
 
@@ -169,22 +262,33 @@ std::vector<Day> issue_days_for(const HydrologyConfig& c, const DailySeries& s, 
   return days;
 }
 
-// Ensemble-mean NSE per lead over the targets inside `p`, averaged over leads.
-double mean_nse(const HydrologyConfig& c, const DailySeries& s, const Period& p,
-                const EnsembleForecast& f) {
+// The observation of each (issue, lead) whose target lies in `p`, NaN elsewhere.
+std::vector<double> observed_targets(const HydrologyConfig& c, const DailySeries& s,
+                                     const Period& p, const std::vector<Day>& issues) {
   const std::vector<double>& q = s.at(c.discharge);
-  double total = 0;
-  for (size_t l = 0; l < f.leads.size(); ++l) {
+  std::vector<double> out;
+  for (Day t : issues)
+    for (int64_t l : c.lead_times)
+      out.push_back(p.contains(t + l) ? value_on(q, s.first, t + l) : NAN);
+  return out;
+}
+
+// NSE of `values` [issue][lead] against the observations, one per lead.
+std::vector<double> nse_per_lead(const std::vector<double>& values,
+                                 const std::vector<double>& observed, size_t leads) {
+  std::vector<double> out;
+  for (size_t l = 0; l < leads; ++l) {
     std::vector<double> sim, obs;
-    for (size_t i = 0; i < f.issue_days.size(); ++i) {
-      const Day target = f.issue_days[i] + f.leads[l];
-      if (!p.contains(target)) continue;
-      sim.push_back(f.mean(i, l));
-      obs.push_back(value_on(q, s.first, target));
-    }
-    total += skill_scores(sim, obs).nse;
+    for (size_t row = l; row < observed.size(); row += leads)
+      if (!std::isnan(observed[row]) && !std::isnan(values[row]))
+        sim.push_back(values[row]), obs.push_back(observed[row]);
+    out.push_back(skill_scores(sim, obs).nse);
   }
-  return total / double(f.leads.size());
+  return out;
+}
+
+double mean_of(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / double(std::max<size_t>(1, v.size()));
 }
 
 // Training needs discharge to learn from and validation discharge that varies, or no epoch
@@ -207,8 +311,10 @@ void require_scorable(const HydrologyConfig& c, const DailySeries& s, const Peri
 }
 
 struct Targets {
-  Tensor value, mask;  // [B, members * leads]: discharge less the anchor over the training
-                       // standard deviation, and 1 where observed and drawn for the member
+  // [B, members * leads * (1 + levels)]: discharge less the anchor over the training standard
+  // deviation in every slot of a lead; masks of 1 where observed and drawn for the member, one
+  // for the mean slots, one for the quantile slots; the quantile level of each slot.
+  Tensor value, mean_mask, quantile_mask, level;
 };
 
 // Each member learns from its own random share of every batch (kBagged of it), as in bagging:
@@ -222,24 +328,74 @@ Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* is
   const HydrologyConfig& c = m.config;
   const std::vector<double>& q = s.at(c.discharge);
   const int64_t leads = int64_t(c.lead_times.size()), members = c.model.ensemble;
-  Targets t{Tensor::zeros({count, members * leads}), Tensor::zeros({count, members * leads})};
+  const int64_t per = int64_t(outputs_per_lead(m)), width = members * leads * per;
+  Targets t{Tensor::zeros({count, width}), Tensor::zeros({count, width}),
+            Tensor::zeros({count, width}), Tensor::zeros({count, width})};
   for (int64_t b = 0; b < count; ++b) {
     const double a = anchor(m, q, s.first, issues[b]);
     std::vector<bool> member_draws(size_t(members), true);  // one member alone learns from all
     if (members > 1)
       for (int64_t k = 0; k < members; ++k) member_draws[size_t(k)] = drawn(rng);
+    for (int64_t i = b * width; i < (b + 1) * width; ++i)  // a valid level in every slot
+      t.level.data()[i] = i % per == 0 ? 0.5f : float(m.levels[size_t(i % per - 1)]);
     for (int64_t l = 0; l < leads; ++l) {
       const Day day = issues[b] + c.lead_times[size_t(l)];
       const double v = c.train.contains(day) ? value_on(q, s.first, day) : kNaN;
       if (std::isnan(v)) continue;
-      for (int64_t k = 0; k < members; ++k) {
-        const int64_t i = b * members * leads + k * leads + l;
-        t.value.data()[i] = float((v - a) / m.norm.target_sd);
-        t.mask.data()[i] = member_draws[size_t(k)] ? 1.f : 0.f;
-      }
+      for (int64_t k = 0; k < members; ++k)
+        for (int64_t j = 0; j < per; ++j) {
+          const int64_t i = b * width + (k * leads + l) * per + j;
+          t.value.data()[i] = float((v - a) / m.norm.target_sd);
+          (j == 0 ? t.mean_mask : t.quantile_mask).data()[i] = member_draws[size_t(k)] ? 1.f : 0.f;
+        }
     }
   }
   return t;
+}
+
+// Squared error of the means plus the pinball loss of the quantiles.
+LossResult discharge_loss(const Tensor& y, const Targets& t, bool quantiles) {
+  LossResult r = mse_loss(y, t.value, {.mask = t.mean_mask});
+  if (!quantiles) return r;
+  const LossResult qr = quantile_loss(y, t.value, t.level, {.mask = t.quantile_mask});
+  r.value += qr.value;
+  Tensor g = r.grad.to_plain();
+  const Tensor qg = qr.grad.to_plain();
+  for (int64_t i = 0; i < g.numel(); ++i) g.data()[i] += qg.data()[i];
+  r.grad = g;
+  return r;
+}
+
+// GR4J's simulated discharge (mm/day) and production and routing stores (mm), day by day over
+// the series: what a hybrid network reads beside the weather.
+const char* const kGr4jChannels[] = {"gr4j_discharge", "gr4j_production_store",
+                                     "gr4j_routing_store"};
+
+DailySeries with_gr4j_channels(const DischargeModel& m, const DailySeries& s) {
+  if (!m.hybrid) return s;
+  DailySeries out = s;
+  for (const char* name : kGr4jChannels)
+    if (s.has(name))
+      throw std::runtime_error(std::string("the data has a variable named '") + name +
+                               "', which the hybrid model computes itself: rename it");
+  std::vector<ConceptualState> states;
+  ConceptualForcing f;
+  try {
+    f = conceptual_forcing(m.config, s);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("the hybrid model runs GR4J over the data: ") + e.what());
+  }
+  const std::vector<double> q =
+      run_conceptual_states(*m.baseline, f, initial_conceptual_state(*m.baseline), states);
+  Variable production{{}, "mm"}, routing{{}, "mm"};
+  for (const ConceptualState& st : states) {
+    production.values.push_back(st.gr4j.production);
+    routing.values.push_back(st.gr4j.routing);
+  }
+  out.variables[kGr4jChannels[0]] = {q, "mm/day"};
+  out.variables[kGr4jChannels[1]] = std::move(production);
+  out.variables[kGr4jChannels[2]] = std::move(routing);
+  return out;
 }
 
 // The model's inputs of `s`, in the units of the training data: normalisation statistics are
@@ -310,7 +466,7 @@ class EpochTraining {
     const Tensor x = input_windows(inputs_, samples_.data() + i, b, o.sequence_length);
     const Targets t = targets_for(m_, s_, samples_.data() + i, b, rng_);
     const float loss = train_step(*m_.network, opt_, lr, x, [&](const Tensor& y) {
-      return mse_loss(y, t.value, {.mask = t.mask});
+      return discharge_loss(y, t, !m_.levels.empty());
     });
     loss_sum_ += loss;
     return loss;
@@ -322,7 +478,9 @@ class EpochTraining {
     EpochReport r{epoch, loss_sum_ / double(batches_), 0, false, 0};
     const auto raw =
         run_network(*m_.network, inputs_, validation_, c.model.sequence_length, c.model.batch);
-    r.validation_nse = mean_nse(c, s_, c.validation, to_forecast(m_, s_, validation_, raw));
+    const NetworkForecast f = decode(m_, s_, validation_, raw);
+    r.validation_nse =
+        mean_of(nse_per_lead(f.mean, observed_targets(c, s_, c.validation, validation_), f.leads));
     r.kept = r.validation_nse > best_nse_ || best_.empty();
     if (r.kept) {
       best_ = copy_weights(*m_.network), best_nse_ = r.validation_nse, m_.epochs = epoch;
@@ -399,30 +557,120 @@ std::vector<std::string> model_inputs(const HydrologyConfig& c) {
   return v;
 }
 
-double EnsembleForecast::mean(size_t issue, size_t lead) const {
-  double s = 0;
-  for (int64_t k = 0; k < members; ++k) s += at(issue, k, lead);
-  return s / double(members);
+const std::vector<double>& forecast_levels() {
+  static const std::vector<double> levels = {0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95};
+  return levels;
 }
 
-double EnsembleForecast::quantile(size_t issue, size_t lead, double q) const {
-  std::vector<double> v;
-  for (int64_t k = 0; k < members; ++k) v.push_back(at(issue, k, lead));
-  std::sort(v.begin(), v.end());
-  const double pos = std::clamp(q, 0.0, 1.0) * double(v.size() - 1);
-  const size_t lo = size_t(pos), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+double DischargeForecast::quantile(size_t issue, size_t lead, double q) const {
+  return interpolate_quantile(levels, quantiles(issue, lead), q);
 }
 
-DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
+namespace {
+
+// The blend of network and GR4J with the best validation NSE per lead (the network's share on
+// a grid of 0.05), and each candidate's score, into the model.
+void choose_blend(DischargeModel& m, const NetworkForecast& net, const std::vector<double>& gr4j,
+                  const std::vector<double>& observed) {
+  const size_t leads = net.leads;
+  m.candidates = {{"network", nse_per_lead(net.mean, observed, leads), {}}};
+  m.blend.assign(leads, 1.0);
+  m.choice = "network";
+  if (gr4j.empty()) return;
+  Candidate g{"gr4j", nse_per_lead(gr4j, observed, leads), {}};
+  Candidate blend{"blend", {}, {}};
+  for (size_t l = 0; l < leads; ++l) {
+    double best = -INFINITY, best_w = 1;
+    for (int step = 0; step <= 20; ++step) {
+      const double w = step / 20.0;
+      std::vector<double> sim, obs;
+      for (size_t row = l; row < observed.size(); row += leads)
+        if (!std::isnan(observed[row]) && !std::isnan(gr4j[row]))
+          sim.push_back(w * net.mean[row] + (1 - w) * gr4j[row]), obs.push_back(observed[row]);
+      const double nse = skill_scores(sim, obs).nse;
+      if (nse > best) best = nse, best_w = w;
+    }
+    blend.nse.push_back(best);
+    blend.weight.push_back(best_w);
+  }
+  m.candidates.push_back(g);
+  m.candidates.push_back(blend);
+  m.blend = blend.weight;
+  const bool all_network =
+      std::all_of(m.blend.begin(), m.blend.end(), [](double w) { return w == 1; });
+  const bool all_gr4j =
+      std::all_of(m.blend.begin(), m.blend.end(), [](double w) { return w == 0; });
+  m.choice = all_network ? "network" : all_gr4j ? "gr4j" : "blend";
+}
+
+// The shift of each quantile level per lead that makes its coverage hold on the validation
+// period (quantile_calibration.hpp).
+void calibrate_quantiles(DischargeModel& m, const DischargeForecast& f,
+                         const std::vector<double>& observed) {
+  const size_t leads = f.leads.size(), k = f.levels.size();
+  m.calibration.clear();
+  for (size_t l = 0; l < leads; ++l) {
+    std::vector<double> values, obs;
+    for (size_t i = 0; i < f.issue_days.size(); ++i) {
+      const double* q = f.quantiles(i, l);
+      values.insert(values.end(), q, q + k);
+      obs.push_back(observed[i * leads + l]);
+    }
+    m.calibration.push_back(fit_quantile_shifts(f.levels, values, obs));
+  }
+}
+
+// What training chose on the validation period. Models from before it were a network alone
+// with no quantile head and uncalibrated bands: they read as such.
+void save_choice(nlohmann::json& meta, const DischargeModel& m) {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const Candidate& c : m.candidates)
+    candidates.push_back({{"name", c.name}, {"nse", c.nse}, {"weight", c.weight}});
+  meta["levels"] = m.levels;
+  meta["hybrid"] = m.hybrid;
+  meta["blend"] = m.blend;
+  meta["calibration"] = m.calibration;
+  meta["candidates"] = candidates;
+  meta["choice"] = m.choice;
+}
+
+void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::string& path) {
+  const size_t leads = m.config.lead_times.size();
+  m.levels = meta.value("levels", std::vector<double>{});
+  m.hybrid = meta.value("hybrid", false);
+  m.blend = meta.value("blend", std::vector<double>(leads, 1.0));
+  m.calibration = meta.value("calibration", std::vector<std::vector<double>>{});
+  m.choice = meta.value("choice", "network");
+  for (const nlohmann::json& c : meta.value("candidates", nlohmann::json::array()))
+    m.candidates.push_back({c.at("name").get<std::string>(), c.at("nse").get<std::vector<double>>(),
+                            c.at("weight").get<std::vector<double>>()});
+  bool ok = m.blend.size() == leads && (m.calibration.empty() || m.calibration.size() == leads);
+  for (const auto& shifts : m.calibration) ok = ok && shifts.size() == forecast_levels().size();
+  for (double level : m.levels) ok = ok && level > 0 && level < 1;
+  ok = ok && (!m.hybrid || m.baseline);
+  if (!ok)
+    throw std::runtime_error(path +
+                             ": discharge model's calibration does not match its lead times");
+}
+
+}  // namespace
+
+DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& given,
                                      const std::function<void(const EpochReport&)>& progress,
-                                     const RunSettings& run) {
+                                     const RunSettings& run,
+                                     const std::optional<ConceptualModel>& baseline) {
   DischargeModel m;
   m.config = c;
+  m.baseline = baseline;
+  m.hybrid = baseline && c.model.hybrid;
+  if (c.model.quantiles) m.levels = forecast_levels();
+  const DailySeries s = with_gr4j_channels(m, given);
   m.inputs = model_inputs(c);
+  if (m.hybrid) m.inputs.insert(m.inputs.end(), std::begin(kGr4jChannels), std::end(kGr4jChannels));
   for (const std::string& name : m.inputs) m.input_units.push_back(s.variable(name).units);
   m.norm = normalisation(c, s, m.inputs);
-  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()), int64_t(c.lead_times.size()));
+  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()),
+                            int64_t(c.lead_times.size() * outputs_per_lead(m)));
   const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
   std::vector<Day> samples = issue_days_for(c, s, c.train);
   const std::vector<Day> validation = issue_days_for(c, s, c.validation);
@@ -440,16 +688,26 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
             .validate_every = epochs.steps_per_epoch(),
             .validation_name = "validation NSE"});
   m.validation_nse = epochs.keep_best();
+  // What the validation period says of the kept network: the blend, then the band.
+  const auto raw =
+      run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
+  const NetworkForecast net = decode(m, s, validation, raw);
+  const std::vector<double> observed = observed_targets(c, s, c.validation, validation);
+  const std::vector<double> gr4j = gr4j_values(m, given, validation);
+  choose_blend(m, net, gr4j, observed);
+  calibrate_quantiles(m, combine(m, validation, net, gr4j, false), observed);
   return m;
 }
 
-EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                   const std::vector<Day>& issue_days) {
-  const DailySeries data = in_model_units(m, s);
+DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
+                                    const std::vector<Day>& issue_days) {
+  const DailySeries data = in_model_units(m, with_gr4j_channels(m, s));
   const InputMatrix inputs = input_matrix(data, m.inputs, m.norm);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
-  return to_forecast(m, s, issue_days, raw);
+  const bool blended = std::any_of(m.blend.begin(), m.blend.end(), [](double w) { return w < 1; });
+  return combine(m, issue_days, decode(m, s, issue_days, raw),
+                 blended ? gr4j_values(m, s, issue_days) : std::vector<double>{});
 }
 
 void save_discharge_model(const std::string& path, DischargeModel& m) {
@@ -463,6 +721,7 @@ void save_discharge_model(const std::string& path, DischargeModel& m) {
                          {"target_sd", m.norm.target_sd},
                          {"epochs", m.epochs},
                          {"validation_nse", m.validation_nse}};
+  save_choice(meta, m);
   if (m.baseline) {
     const ConceptualModel& b = *m.baseline;
     meta["gr4j"] = {{"x1", b.gr4j.x1},
@@ -500,6 +759,7 @@ DischargeModel load_discharge_model(const std::string& path) {
                           {g.at("melt_factor").get<double>(), g.value("melt_threshold", 0.0)},
                           g.at("nse").get<double>()};
     }
+    load_choice(meta, m, path);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": discharge model metadata is damaged: " + e.what());
   }

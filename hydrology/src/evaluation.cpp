@@ -22,7 +22,7 @@ struct MethodValues {
   std::map<std::string, std::vector<double>> methods;
 };
 
-MethodValues method_values(DischargeModel& m, const DailySeries& s, const EnsembleForecast& f) {
+MethodValues method_values(DischargeModel& m, const DailySeries& s, const DischargeForecast& f) {
   const HydrologyConfig& c = m.config;
   const std::vector<double>& q = s.at(c.discharge);
   const bool forecasting = c.mode == RunMode::forecasting;
@@ -46,7 +46,7 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Ensemb
   return v;
 }
 
-double band_coverage(const EnsembleForecast& f, const std::vector<double>& observed,
+double band_coverage(const DischargeForecast& f, const std::vector<double>& observed,
                      const std::vector<size_t>& rows) {
   const size_t leads = f.leads.size();
   double inside = 0;
@@ -58,7 +58,7 @@ double band_coverage(const EnsembleForecast& f, const std::vector<double>& obser
   return rows.empty() ? NAN : inside / double(rows.size());
 }
 
-LeadSeries lead_series(const EnsembleForecast& f, const MethodValues& v, const Period& p,
+LeadSeries lead_series(const DischargeForecast& f, const MethodValues& v, const Period& p,
                        size_t l) {
   const size_t leads = f.leads.size();
   LeadSeries out{f.leads[l], {}, {}, {}, {}, {}};
@@ -82,7 +82,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
   const HydrologyConfig& c = m.config;
   std::vector<Day> issues;
   for (Day t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
-  const EnsembleForecast f = predict_discharge(m, s, issues);
+  const DischargeForecast f = predict_discharge(m, s, issues);
   const MethodValues v = method_values(m, s, f);
   Evaluation e{period_name, p, c.mode, {}, {}};
   const size_t leads = f.leads.size();

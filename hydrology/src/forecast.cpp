@@ -18,7 +18,7 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
     throw std::runtime_error("the data starts on " + format_date(s.first) +
                              ", after the issue day " + format_date(as_of));
   const DailySeries known = slice(s, s.first, as_of);
-  const EnsembleForecast f = predict_discharge(m, known, {as_of});
+  const DischargeForecast f = predict_discharge(m, known, {as_of});
   std::vector<ForecastRow> rows;
   for (size_t l = 0; l < f.leads.size(); ++l)
     rows.push_back({as_of, as_of + f.leads[l], f.leads[l], f.mean(0, l), f.quantile(0, l, 0.1),

@@ -57,6 +57,16 @@ void describe_epoch(std::ostream& log, const EpochReport& r) {
       << std::endl;
 }
 
+// What the validation period chose, and the scores it was chosen by.
+void describe_choice(std::ostream& log, const DischargeModel& m) {
+  log << "chosen on the validation period: " << m.choice << std::fixed << std::setprecision(3);
+  for (const Candidate& c : m.candidates) {
+    log << (&c == &m.candidates.front() ? " (NSE: " : "; ") << c.name;
+    for (double nse : c.nse) log << " " << nse;
+  }
+  log << (m.candidates.empty() ? "" : ")") << std::defaultfloat << "\n";
+}
+
 // The files a run reads: the config and every data file it names.
 std::vector<NamedPath> files_read(const HydrologyConfig& c, const std::string& config) {
   std::vector<NamedPath> files = {{"config", config}};
@@ -88,8 +98,8 @@ DischargeModel train_from_config(const ModelTraining& t) {
       [&](const EpochReport& r) {
         if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
       },
-      run);
-  m.baseline = baseline;
+      run, baseline);
+  if (t.log) describe_choice(*t.log, m);
   save_discharge_model(t.output, m);
   return m;
 }

@@ -79,6 +79,17 @@ TEST_P(ElementwiseLoss, L1Gradient) {
   check_loss_gradients("l1", l1_loss, s, t, s);
 }
 
+TEST_P(ElementwiseLoss, QuantileGradient) {
+  const Shape s = GetParam();
+  Tensor t = random_mask(s, 3);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = 6 * t.data()[i] - 3;  // away from kinks
+  const Tensor tau = random_tensor(s, 6, 0.05f, 0.95f);
+  auto loss = [&](const Tensor& p, const Tensor& target, const LossOptions& o) {
+    return quantile_loss(p, target, tau, o);
+  };
+  check_loss_gradients("quantile", loss, s, t, s);
+}
+
 TEST_P(ElementwiseLoss, BceGradient) {
   const Shape s = GetParam();
   check_loss_gradients("bce", bce_with_logits_loss, s, random_tensor(s, 3, 0.f, 1.f), s);
@@ -130,6 +141,22 @@ TEST(Loss, WeightAndMaskReduction) {
       {.weight = Tensor::from_vector(s, {2, 5, 1}), .mask = Tensor::from_vector(s, {1, 0, 1})});
   EXPECT_FLOAT_EQ(r.value, 5.5f);
   EXPECT_EQ(r.grad.to_vector(), (std::vector<float>{2, 0, 3}));
+}
+
+TEST(Loss, QuantileValue) {
+  // tau 0.9: under-predicting by 2 costs 0.9 * 2, over-predicting by 1 costs 0.1 * 1; tau 0.5
+  // is half the absolute error.
+  const Shape s = {1, 1, 1, 3};
+  const LossResult r =
+      quantile_loss(Tensor::from_vector(s, {1, 4, 1}), Tensor::from_vector(s, {3, 3, 2}),
+                    Tensor::from_vector(s, {0.9f, 0.9f, 0.5f}));
+  EXPECT_FLOAT_EQ(r.value, (1.8f + 0.1f + 0.5f) / 3);
+  const std::vector<float> g = r.grad.to_vector();
+  EXPECT_FLOAT_EQ(g[0], -0.9f / 3);
+  EXPECT_FLOAT_EQ(g[1], 0.1f / 3);
+  EXPECT_FLOAT_EQ(g[2], -0.5f / 3);
+  EXPECT_THROW(quantile_loss(Tensor::zeros(s), Tensor::zeros(s), Tensor::zeros(s)),
+               std::invalid_argument);
 }
 
 TEST(Loss, L1Value) {

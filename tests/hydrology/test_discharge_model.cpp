@@ -179,7 +179,7 @@ TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
   // The band coverage at lead 1, counted here from the ensemble's own forecasts.
   std::vector<Day> issues;
   for (Day t = m.config.test.first - 1; t < m.config.test.last; ++t) issues.push_back(t);
-  const EnsembleForecast f = predict_discharge(m, s, issues);
+  const DischargeForecast f = predict_discharge(m, s, issues);
   double inside = 0, scored = 0;
   for (size_t i = 0; i < issues.size(); ++i) {
     const double now = q[size_t(issues[i] - s.first)], then = q[size_t(issues[i] + 1 - s.first)];
@@ -226,12 +226,14 @@ TEST(Scores, UndefinedScoresAreNaN) {
   EXPECT_EQ(s.days, 3);
 }
 
-TEST(EnsembleForecast, MeanAndQuantilesOfTheMembers) {
-  EnsembleForecast f{{0}, {1}, 5, {4, 1, 3, 2, 5}};
+TEST(DischargeForecast, QuantilesInterpolateBetweenLevels) {
+  const DischargeForecast f{{0}, {1}, {0.1, 0.5, 0.9}, {3}, {1, 3, 7}, 0, {}};
   EXPECT_DOUBLE_EQ(f.mean(0, 0), 3);
-  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.1), 1.4);
-  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.9), 4.6);
-  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.5), 3);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.1), 1);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.3), 2);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.7), 5);
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.02), 1);  // outside the levels: the nearest
+  EXPECT_DOUBLE_EQ(f.quantile(0, 0, 0.99), 7);
 }
 
 TEST(ForecastCsv, ConvertsToCubicMetresPerSecond) {

@@ -51,6 +51,27 @@ LossResult l1_loss(const Tensor& pred, const Tensor& target, const LossOptions& 
   return backend("l1_loss", pred, target, o).l1_loss(pred, target, o);
 }
 
+LossResult quantile_loss(const Tensor& pred, const Tensor& target, const Tensor& levels,
+                         const LossOptions& o) {
+  const char* op = "quantile_loss";
+  check_pair(op, pred, target, o);
+  check_shape(op, "levels", levels, pred.shape());
+  // |t - p| weighted by tau on the side where the target lies above, 1 - tau below: the
+  // pinball loss, whose gradient is l1's times that weight (the side only changes at the kink).
+  const Tensor p = pred.to_plain(), t = target.to_plain(), tau = levels.to_plain();
+  const Tensor w = o.weight.defined() ? o.weight.to_plain() : Tensor();
+  Tensor side = Tensor::zeros(p.shape());
+  for (int64_t i = 0; i < p.numel(); ++i) {
+    const float level = tau.data()[i];
+    if (!(level > 0.f && level < 1.f))
+      throw std::invalid_argument(std::string(op) + ": level " + std::to_string(level) +
+                                  " at element " + std::to_string(i) + " is not in (0, 1)");
+    side.data()[i] =
+        (t.data()[i] >= p.data()[i] ? level : 1.f - level) * (w.defined() ? w.data()[i] : 1.f);
+  }
+  return l1_loss(p, t, {.weight = side, .mask = o.mask});
+}
+
 LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target, const LossOptions& o) {
   check_pair("bce_with_logits_loss", logits, target, o);
   return backend("bce_with_logits_loss", logits, target, o).bce_with_logits_loss(logits, target, o);

@@ -18,6 +18,12 @@ struct LossOptions {
 
 LossResult mse_loss(const Tensor& pred, const Tensor& target, const LossOptions& o = {});
 LossResult l1_loss(const Tensor& pred, const Tensor& target, const LossOptions& o = {});
+// Pinball (quantile) loss of predicted quantiles: tau (t - p) where t >= p, (1 - tau) (p - t)
+// where t < p, with `levels` (same shape, each in (0, 1)) holding every element's tau. Its
+// minimiser is the tau-quantile of the target's distribution (Koenker and Bassett 1978).
+// Weight and mask as above.
+LossResult quantile_loss(const Tensor& pred, const Tensor& target, const Tensor& levels,
+                         const LossOptions& o = {});
 // Numerically stable: max(z,0) - z*t + log(1 + exp(-|z|)).
 LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target,
                                 const LossOptions& o = {});

@@ -18,6 +18,7 @@
 //     test: [2001-01-01, 2010-12-31]
 //   lead_times: [1, 2, 3]
 //   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
+//   thresholds: [{name: flood alert, value: 250, units: m3/s}]
 //
 // A NetCDF input may list `missing_values` its attributes do not declare (Raven's files mark
 // missing discharge -1.2345), and `units` ({tmax: K}) in place of those its attributes state (or
@@ -74,6 +75,20 @@ struct ModelSettings {
   double dropout = 0.4;           // on the LSTM state, before the output layer
   double forget_bias = 3;
   uint64_t seed = 0;
+  // With GR4J's inputs, the network also reads GR4J's simulated discharge and stores (a hybrid
+  // model: what a short record cannot teach, the conceptual model supplies).
+  bool hybrid = true;
+  // Each member predicts quantiles of the discharge beside its mean; false: the band is the
+  // members' spread (the old way, kept to compare against).
+  bool quantiles = true;
+};
+
+// A discharge the operator acts on (a flood alert, a spillway limit): forecasts give the
+// probability of exceeding it, evaluate the Brier score of that probability.
+struct Threshold {
+  std::string name;
+  double value = 0;     // in `units`
+  std::string units{};  // m3/s (needs the basin area), mm/day, ...
 };
 
 // The GR4J baseline's inputs: precipitation (summed), potential evaporation, and optionally
@@ -99,6 +114,7 @@ struct HydrologyConfig {
   Period train, validation, test;
   std::vector<int64_t> lead_times;  // forecasting: days ahead (>= 1); simulation: {0}
   ModelSettings model;
+  std::vector<Threshold> thresholds{};
   nlohmann::json json;  // the config as read, paths made absolute: kept in checkpoints
 };
 
@@ -120,5 +136,9 @@ DailySeries load_inputs(const HydrologyConfig& c, DataUse use = DataUse::trainin
 
 // The basin area used for unit conversion: the config's, else the inputs'; 0 when unknown.
 double basin_area(const HydrologyConfig& c);
+
+// The threshold in mm/day over a basin of `area` km2; throws naming it when its units need an
+// area that is unknown (0).
+double threshold_mm_day(const Threshold& t, double area);
 
 }  // namespace tessera::hydrology

@@ -1,13 +1,16 @@
 #pragma once
-// The discharge network: an ensemble of LSTMs, each reading a window of daily inputs and
-// predicting the discharge at every lead time (in simulation mode: on the window's last day).
-// Members differ only in their initial weights and dropout draws; their spread is the
-// forecast's uncertainty band.
+// The discharge model: an ensemble of LSTMs, each reading a window of daily inputs and
+// predicting, at every lead time (in simulation mode: on the window's last day), the mean
+// discharge and its quantiles. With GR4J's inputs the network also reads GR4J's simulated
+// discharge and stores (a hybrid), and the forecast may blend in GR4J's own: which blend, and
+// how the quantiles are shifted so their stated coverage holds, are chosen on the validation
+// period and kept in the model.
 //
-//   DischargeModel m = train_discharge_model(config, series);
+//   DischargeModel m = train_discharge_model(config, series, {}, {}, gr4j);
 //   save_discharge_model("salmon.h5", m);
-//   EnsembleForecast f = predict_discharge(m, series, {parse_date("2005-06-01")});
-//   double q = f.mean(0, 0);   // mm/day at the first lead time
+//   DischargeForecast f = predict_discharge(m, series, {parse_date("2005-06-01")});
+//   double q = f.mean(0, 0);               // mm/day at the first lead time
+//   double hi = f.quantile(0, 0, 0.9);     // its 90th percentile
 //
 // Inputs are normalised with training-period means and standard deviations (kept in the
 // checkpoint). In forecasting mode the network predicts the change from the latest observed
@@ -34,18 +37,39 @@ struct Normalisation {
   double target_mean = 0, target_sd = 1;
 };
 
+// The quantile levels every forecast states: the 50, 80 and 90% central bands and the median.
+const std::vector<double>& forecast_levels();
+
+// One of the forecasts train weighed on the validation period.
+struct Candidate {
+  std::string name;            // network, gr4j, blend
+  std::vector<double> nse;     // per lead time, on the validation period
+  std::vector<double> weight;  // blend: the network's share per lead (GR4J has the rest)
+};
+
 struct DischargeModel {
   HydrologyConfig config;
   std::vector<std::string> inputs;       // variables read, in channel order
   std::vector<std::string> input_units;  // as in the training data ("" unknown): data given to
                                          // the model later is converted to them
   Normalisation norm;
-  std::unique_ptr<Module> network;  // [N, 2 * inputs, T] -> [N, members * leads], normalised
-  int epochs = 0;                   // trained
-  double validation_nse = 0;        // of the kept weights, mean over lead times
+  // [N, 2 * inputs, T] -> [N, members * leads * (1 + levels)], normalised: per member and lead
+  // the mean, then a value per quantile level.
+  std::unique_ptr<Module> network;
+  std::vector<double> levels;  // the network's quantile levels; empty: it predicts means only
+  bool hybrid = false;         // the inputs include GR4J's discharge and stores
+  int epochs = 0;              // trained
+  double validation_nse = 0;   // of the network's kept weights, mean over lead times
   // GR4J calibrated on the same training period, when the config names its inputs: the
-  // baseline evaluate reports beside the network.
+  // baseline evaluate reports beside the network, and the hybrid's source.
   std::optional<ConceptualModel> baseline;
+  // Chosen on the validation period: the network's share of the forecast per lead (1: the
+  // network alone; the rest is GR4J's), and the shift of each quantile level per lead, in
+  // units of the forecast's own 5-95% spread, that makes the stated levels hold there.
+  std::vector<double> blend;
+  std::vector<std::vector<double>> calibration;  // [lead][level of forecast_levels()]
+  std::vector<Candidate> candidates;             // what was weighed, for evaluate to show
+  std::string choice;                            // the candidate kept
 };
 
 // The variables the network of `c` reads: the forcings, and in forecasting mode the discharge.
@@ -62,30 +86,39 @@ struct EpochReport {
 // Trains on the training period, keeps the weights of the epoch with the best validation NSE
 // and stops after `patience` epochs without improvement. An epoch is as many steps of the
 // training loop as it has batches (`run`: checkpoints, resume, init_from; validation after
-// each epoch).
+// each epoch). With a `baseline` (GR4J calibrated on the training period) the network is a
+// hybrid (unless the config's model.hybrid is false) and the blend with GR4J is chosen; then
+// the quantiles are calibrated on the validation period.
 DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
                                      const std::function<void(const EpochReport&)>& progress = {},
-                                     const RunSettings& run = {});
+                                     const RunSettings& run = {},
+                                     const std::optional<ConceptualModel>& baseline = {});
 
-struct EnsembleForecast {
+struct DischargeForecast {
   std::vector<Day> issue_days;
   std::vector<int64_t> leads;  // days ahead (0 in simulation)
+  std::vector<double> levels;  // forecast_levels()
+  std::vector<double> point;   // [issue][lead], mm/day: the forecast (mean of the chosen blend)
+  std::vector<double> values;  // [issue][lead][level], mm/day, non-decreasing along levels
   int64_t members = 0;
-  std::vector<double> values;  // [issue][member][lead], mm/day
+  std::vector<double> network;  // [issue][member][lead], mm/day: each member's mean, unblended
 
-  double at(size_t issue, int64_t member, size_t lead) const {
-    return values[(issue * size_t(members) + size_t(member)) * leads.size() + lead];
+  double mean(size_t issue, size_t lead) const { return point[issue * leads.size() + lead]; }
+  const double* quantiles(size_t issue, size_t lead) const {
+    return values.data() + (issue * leads.size() + lead) * levels.size();
   }
-  double mean(size_t issue, size_t lead) const;
-  // Linear interpolation between the sorted members; q in [0, 1].
+  // Linear interpolation between the levels; q outside them takes the nearest one.
   double quantile(size_t issue, size_t lead, double q) const;
+  double member(size_t issue, int64_t k, size_t lead) const {
+    return network[(issue * size_t(members) + size_t(k)) * leads.size() + lead];
+  }
 };
 
 // For each issue day, the prediction from the window of inputs ending on it (days outside the
 // series read as missing). Nothing after an issue day is read. Inputs in other units than the
 // training data's are converted (K to degC, ...); throws when they cannot be.
-EnsembleForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                   const std::vector<Day>& issue_days);
+DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
+                                    const std::vector<Day>& issue_days);
 
 void save_discharge_model(const std::string& path, DischargeModel& m);
 // Throws std::runtime_error naming the file when it is not a discharge model.
