@@ -25,7 +25,7 @@ DailySeries catchment(uint64_t seed = 0) {
   return s;
 }
 
-HydrologyConfig small_config(const std::string& mode) {
+HydrologyConfig small_config(const std::string& mode, const nlohmann::json& gr4j = {}) {
   nlohmann::json j = {{"mode", mode},
                       {"inputs", {{{"csv", "unused.csv"}}}},
                       {"discharge", "discharge"},
@@ -44,6 +44,7 @@ HydrologyConfig small_config(const std::string& mode) {
                         {"lr", 0.005},
                         {"dropout", 0.0}}}};
   if (mode == "forecasting") j["lead_times"] = {1, 2};
+  if (!gr4j.is_null()) j["gr4j"] = gr4j;
   return parse_config(j, "/tmp");
 }
 
@@ -94,6 +95,57 @@ TEST_F(DischargeModelFiles, ReloadedModelPredictsTheSame) {
   const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
   EXPECT_EQ(predict_discharge(back, s, days).values, predict_discharge(m, s, days).values);
   m.baseline.reset();
+}
+
+// A simulation model with a GR4J baseline: the network is a hybrid that reads GR4J's discharge
+// and stores, and the blend with GR4J and the band's calibration are chosen on the validation
+// year.
+DischargeModel& hybrid() {
+  static DischargeModel m = [] {
+    const HydrologyConfig c = small_config("simulation", {{"precipitation", {"rain", "snow"}},
+                                                          {"evaporation", "pet"},
+                                                          {"temperature", {"tmin", "tmax"}},
+                                                          {"snowfall", "snow"}});
+    const DailySeries s = catchment();
+    return train_discharge_model(c, s, {}, {}, calibrate_baseline(c, s, 300));
+  }();
+  return m;
+}
+
+TEST(DischargeModel, HybridReadsGr4jAndChoosesOnValidation) {
+  DischargeModel& m = hybrid();
+  ASSERT_TRUE(m.hybrid);
+  EXPECT_EQ(m.inputs.back(), "gr4j_routing_store");
+  ASSERT_EQ(m.candidates.size(), 3u);
+  const Candidate &net = m.candidates[0], &gr4j = m.candidates[1], &blend = m.candidates[2];
+  EXPECT_EQ(net.name, "network");
+  EXPECT_EQ(gr4j.name, "gr4j");
+  ASSERT_EQ(blend.nse.size(), 1u);
+  // The blend's grid holds both ends, so it is never worse than either on validation.
+  EXPECT_GE(blend.nse[0], std::max(net.nse[0], gr4j.nse[0]));
+  EXPECT_EQ(m.blend, blend.weight);
+  // The forecast evaluate scores on the validation year is the chosen blend, and its calibrated
+  // 80% band holds 80% of the observations there.
+  const DailySeries s = catchment();
+  const Evaluation e = evaluate_discharge(m, s, m.config.validation, "validation");
+  EXPECT_NEAR(e.leads[0].methods.at("network").nse, blend.nse[0], 1e-6);
+  EXPECT_NEAR(e.leads[0].band_coverage, 0.8, 0.03);
+}
+
+TEST_F(DischargeModelFiles, HybridReloadsWithItsChoice) {
+  DischargeModel& m = hybrid();
+  save_discharge_model(path("h.h5"), m);
+  DischargeModel back = load_discharge_model(path("h.h5"));
+  EXPECT_TRUE(back.hybrid);
+  EXPECT_EQ(back.blend, m.blend);
+  EXPECT_EQ(back.calibration, m.calibration);
+  EXPECT_EQ(back.levels, m.levels);
+  EXPECT_EQ(back.choice, m.choice);
+  const DailySeries s = catchment();
+  const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
+  const DischargeForecast a = predict_discharge(back, s, days), b = predict_discharge(m, s, days);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(a.point, b.point);
 }
 
 TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
