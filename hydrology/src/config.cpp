@@ -236,6 +236,9 @@ std::vector<Threshold> parse_thresholds(const Settings& top, double area) {
     } catch (const std::invalid_argument& e) {
       t.fail("units", e.what());
     }
+    if (th.name.empty() || th.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                                                     "QRSTUVWXYZ0123456789_-") != std::string::npos)
+      t.fail("name", "'" + th.name + "' must be letters, digits, _ or - (it names a column)");
     for (const Threshold& other : out)
       if (other.name == th.name) t.fail("name", "'" + th.name + "' names two thresholds");
     out.push_back(th);

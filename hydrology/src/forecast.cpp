@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tessera/hydrology/probabilistic.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/settings.hpp"
 
@@ -17,12 +18,25 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
   if (as_of < s.first)
     throw std::runtime_error("the data starts on " + format_date(s.first) +
                              ", after the issue day " + format_date(as_of));
+  std::vector<double> thresholds;
+  for (const Threshold& t : m.config.thresholds)
+    thresholds.push_back(threshold_mm_day(t, basin_area(m.config)));
   const DailySeries known = slice(s, s.first, as_of);
   const DischargeForecast f = predict_discharge(m, known, {as_of});
   std::vector<ForecastRow> rows;
-  for (size_t l = 0; l < f.leads.size(); ++l)
-    rows.push_back({as_of, as_of + f.leads[l], f.leads[l], f.mean(0, l), f.quantile(0, l, 0.1),
-                    f.quantile(0, l, 0.9)});
+  for (size_t l = 0; l < f.leads.size(); ++l) {
+    const double* q = f.quantiles(0, l);
+    ForecastRow r{as_of,
+                  as_of + f.leads[l],
+                  f.leads[l],
+                  f.mean(0, l),
+                  f.quantile(0, l, 0.1),
+                  f.quantile(0, l, 0.9),
+                  {q, q + f.levels.size()},
+                  {}};
+    for (double t : thresholds) r.exceedance.push_back(exceedance_probability(f.levels, q, t));
+    rows.push_back(r);
+  }
   return rows;
 }
 
@@ -54,22 +68,51 @@ std::string require_recent_discharge(const DailySeries& s, const std::string& di
          " days old";
 }
 
-std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2) {
+namespace {
+
+// "q05" for 0.05: the column name of a quantile level.
+std::string level_name(double level) {
+  char text[16];
+  std::snprintf(text, sizeof text, "q%02d", int(std::lround(level * 100)));
+  return text;
+}
+
+void add_number(std::string& line, double x, const char* format) {
+  char text[32];
+  std::snprintf(text, sizeof text, format, x);
+  line += ',';
+  line += text;
+}
+
+}  // namespace
+
+std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2,
+                         const std::vector<Threshold>& thresholds) {
   const bool m3s = basin_area_km2 > 0;
   const double to_m3s = m3s ? 1 / unit_conversion("m3/s", "mm/day", basin_area_km2).scale : 0;
-  std::string out = "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day";
-  out += m3s ? ",discharge_m3s,low_m3s,high_m3s\n" : "\n";
-  char line[256];
+  const std::vector<double>& levels = forecast_levels();
+  const bool quantiles = !rows.empty() && rows.front().quantiles.size() == levels.size();
+  std::string out = "issue_date,target_date,lead_days";
+  for (const char* unit : {"mm_day", "m3s"}) {
+    if (std::string(unit) == "m3s" && !m3s) continue;
+    for (const char* column : {"discharge", "low", "high"}) out += std::string(",") + column + "_" + unit;
+    if (quantiles)
+      for (double level : levels) out += "," + level_name(level) + "_" + unit;
+  }
+  for (const Threshold& t : thresholds) out += ",p_exceed_" + t.name;
+  out += "\n";
   for (const ForecastRow& r : rows) {
-    std::snprintf(line, sizeof line, "%s,%s,%lld,%.4f,%.4f,%.4f", format_date(r.issue).c_str(),
-                  format_date(r.target).c_str(), (long long)r.lead, r.discharge, r.low, r.high);
-    out += line;
-    if (m3s) {
-      std::snprintf(line, sizeof line, ",%.3f,%.3f,%.3f", r.discharge * to_m3s, r.low * to_m3s,
-                    r.high * to_m3s);
-      out += line;
+    std::string line = format_date(r.issue) + "," + format_date(r.target) + "," +
+                       std::to_string(r.lead);
+    for (const auto& [scale, format] : {std::pair{1.0, "%.4f"}, std::pair{to_m3s, "%.3f"}}) {
+      if (scale == 0) continue;
+      for (double x : {r.discharge, r.low, r.high}) add_number(line, x * scale, format);
+      if (quantiles)
+        for (double x : r.quantiles) add_number(line, x * scale, format);
     }
-    out += "\n";
+    for (size_t k = 0; k < thresholds.size(); ++k)
+      add_number(line, k < r.exceedance.size() ? r.exceedance[k] : NAN, "%.3f");
+    out += line + "\n";
   }
   return out;
 }

@@ -13,12 +13,15 @@ namespace tessera::hydrology {
 struct ForecastRow {
   Day issue = 0, target = 0;
   int64_t lead = 0;
-  double discharge = 0;      // ensemble mean, mm/day
-  double low = 0, high = 0;  // ensemble 10th and 90th percentiles, mm/day
+  double discharge = 0;              // the forecast's mean, mm/day
+  double low = 0, high = 0;          // its 10th and 90th percentiles, mm/day
+  std::vector<double> quantiles{};   // at forecast_levels(), mm/day
+  std::vector<double> exceedance{};  // probability of exceeding each of the config's thresholds
 };
 
 // Everything after `as_of` is cut off before the model sees the data, so later data (or its
-// later revision) cannot change the forecast. Throws when the data ends before `as_of`.
+// later revision) cannot change the forecast. Throws when the data ends before `as_of`, or when
+// a threshold is in m3/s and the basin area is unknown.
 std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s, Day as_of);
 
 // How old the discharge the forecast starts from is: days from the last observation on or
@@ -33,8 +36,10 @@ int64_t days_since_discharge(const DailySeries& s, const std::string& discharge,
 std::string require_recent_discharge(const DailySeries& s, const std::string& discharge, Day as_of,
                                      int64_t max_stale_days);
 
-// issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day and, with a basin
-// area, the same three in m3/s.
-std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2);
+// issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day, a column per
+// quantile (q05_mm_day, ...), with a basin area the same in m3/s, and p_exceed_<name> per
+// threshold (the rows' exceedance, in the order of `thresholds`).
+std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area_km2,
+                         const std::vector<Threshold>& thresholds = {});
 
 }  // namespace tessera::hydrology
