@@ -21,7 +21,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libinsighttoolkit5-dev libgdal-dev libhdf5-dev libnetcdf-c++4-dev libopencv-dev libexif-dev
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin
-  libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev libtiff-dev libyaml-cpp-dev
+  libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev libtiff-dev libyaml-cpp-dev libxml2-dev
   python3-torch python3-numpy python3-matplotlib clang-format libgdcm-tools time
 )
 

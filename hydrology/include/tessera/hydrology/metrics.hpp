@@ -27,6 +27,21 @@ double percent_bias(const std::vector<double>& sim, const std::vector<double>& o
 double peak_flow_error(const std::vector<double>& sim, const std::vector<double>& obs,
                        double fraction = 0.02);
 
+// Peak timing error, neuralhydrology's "Peak-Timing" (Kratzert et al. 2021, HESS 25, 2685,
+// appendix; neuralhydrology.evaluation.metrics.mean_peak_timing): the mean absolute offset, in
+// time steps, between each observed peak and the simulated one near it. Steps where either value
+// is missing are dropped first. The observed peaks are scipy.signal.find_peaks's with
+// distance=100 and prominence=std(obs): local maxima (the middle of a flat top), then, highest
+// first, every lower peak closer than 100 steps to a kept one is dropped, then those whose
+// prominence (height above the higher of the lowest points on either side before a higher
+// value) is below the observations' population standard deviation. A peak is skipped when its
+// window of +-`window` steps leaves the series or spans a missing step. The simulated peak is
+// the simulation at the observed peak's step when it is a local maximum there, else the
+// window's maximum (its first step on ties). NaN when no peak is scored. window: 3 for daily
+// steps and 12 for hourly ones, as neuralhydrology chooses; multiply by the step for hours.
+double peak_timing_error(const std::vector<double>& sim, const std::vector<double>& obs,
+                         int64_t window = 3);
+
 struct Scores {
   double nse = 0, kge = 0, r = 0, alpha = 0, beta = 0;
   double percent_bias = 0, peak_flow_error = 0;  // percent
