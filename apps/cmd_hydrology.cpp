@@ -57,7 +57,9 @@ void add_train(CLI::App* group) {
 
 void add_evaluate(CLI::App* group) {
   auto* cmd = group->add_subcommand(
-      "evaluate", "NSE, KGE, bias and peak-flow error per lead time, with baselines");
+      "evaluate",
+      "NSE, KGE, bias, peak-flow and peak-timing error, CRPS, band coverage and Brier scores per "
+      "lead time, with baselines");
   auto o = std::make_shared<ModelEvaluation>();
   cmd->add_option("--model", o->model, "model from hydrology train")
       ->required()
@@ -71,10 +73,12 @@ void add_evaluate(CLI::App* group) {
   cmd->add_option("--plot", o->plot, "hydrograph PNG to write (default: --output with .png)");
   cmd->add_option("--series", o->series,
                   "per-day values CSV to write (default: --output with .csv)");
+  cmd->add_option("--reliability", o->reliability,
+                  "reliability diagram PNG to write (default: --output with _reliability.png)");
   cmd->callback([o] {
     const EvaluationReport r = evaluate_to_files(*o);
     std::cout << r.markdown << "\nscores -> " << o->output << ", " << r.markdown_path << ", "
-              << r.series_path << ", " << r.plot_path << "\n";
+              << r.series_path << ", " << r.plot_path << ", " << r.reliability_path << "\n";
   });
 }
 
@@ -88,7 +92,12 @@ void add_forecast(CLI::App* group) {
   cmd->add_option("--as-of", o->as_of, "issue day YYYY-MM-DD (or 'latest'): later data is unused")
       ->required();
   cmd->add_option("--output", o->output, "forecast CSV to write")->required();
-  cmd->add_option("--plot", o->plot, "hydrograph PNG to write");
+  cmd->add_option("--plot", o->plot, "hydrograph PNG to write, with the bands and thresholds");
+  cmd->add_option("--pi-xml", o->pi_xml,
+                  "Delft-FEWS PI-XML time series to write (mean and quantiles, m3/s when the "
+                  "basin area is known)");
+  cmd->add_option("--location", o->location,
+                  "PI-XML locationId (default: the config's file name without extension)");
   cmd->add_option("--config", o->config, "config whose inputs replace the model's");
   cmd->add_option("--history", o->history, "days of observed discharge in the plot")
       ->check(CLI::Range(int64_t{1}, int64_t{3650}))
@@ -101,7 +110,7 @@ void add_forecast(CLI::App* group) {
     o->warnings = &std::cerr;
     const ForecastReport r = forecast_to_files(*o);
     std::cout << r.csv << "forecast -> " << o->output << (o->plot.empty() ? "" : ", " + o->plot)
-              << "\n";
+              << (o->pi_xml.empty() ? "" : ", " + o->pi_xml) << "\n";
   });
 }
 

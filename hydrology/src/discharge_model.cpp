@@ -10,6 +10,7 @@
 
 #include "tessera/hydrology/baselines.hpp"
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/probabilistic.hpp"
 #include "tessera/hydrology/quantile_calibration.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/checkpoint.hpp"
@@ -182,7 +183,7 @@ NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
           std::sort(own.begin(), own.end());
           for (size_t j = 0; j < k; ++j)
             quantiles[j] +=
-                (a + interpolate_quantile(m.levels, own.data(), levels[j]) * sd) / double(members);
+                (a + quantile_at(m.levels, own.data(), levels[j]) * sd) / double(members);
         }
       }
       const double mean = std::accumulate(means.begin(), means.end(), 0.0) / double(members);
@@ -563,7 +564,7 @@ const std::vector<double>& forecast_levels() {
 }
 
 double DischargeForecast::quantile(size_t issue, size_t lead, double q) const {
-  return interpolate_quantile(levels, quantiles(issue, lead), q);
+  return quantile_at(levels, quantiles(issue, lead), std::clamp(q, 1e-9, 1 - 1e-9));
 }
 
 namespace {

@@ -46,16 +46,34 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Discha
   return v;
 }
 
-double band_coverage(const DischargeForecast& f, const std::vector<double>& observed,
-                     const std::vector<size_t>& rows) {
-  const size_t leads = f.leads.size();
-  double inside = 0;
+// The probabilistic scores of one lead on the scored rows: band coverage, CRPS of the
+// quantiles and of the network's members, Brier scores of the thresholds, reliability.
+void score_distribution(LeadEvaluation& le, const DischargeForecast& f,
+                        const std::vector<double>& observed, const std::vector<size_t>& rows,
+                        const std::vector<std::pair<std::string, double>>& thresholds) {
+  const size_t leads = f.leads.size(), k = f.levels.size();
+  std::vector<double> values, members, obs;
   for (size_t row : rows) {
     const size_t i = row / leads, l = row % leads;
-    const double q = observed[row];
-    inside += q >= f.quantile(i, l, 0.1) && q <= f.quantile(i, l, 0.9);
+    const double* q = f.quantiles(i, l);
+    values.insert(values.end(), q, q + k);
+    for (int64_t m = 0; m < f.members; ++m) members.push_back(f.member(i, m, l));
+    obs.push_back(observed[row]);
   }
-  return rows.empty() ? NAN : inside / double(rows.size());
+  for (int percent : {50, 80, 90}) {
+    const Band b = central_band(f.levels, values, percent / 100.0);
+    le.coverage[percent] = band_coverage(b.low, b.high, obs);
+  }
+  le.band_coverage = le.coverage.at(80);
+  le.crps = mean_crps(f.levels, values, obs);
+  if (f.members > 0) le.crps_members = mean_crps_ensemble(members, f.members, obs);
+  for (const auto& [name, threshold] : thresholds) {
+    std::vector<double> p;
+    for (size_t c = 0; c < obs.size(); ++c)
+      p.push_back(exceedance_probability(f.levels, values.data() + c * k, threshold));
+    le.brier[name] = brier_score(p, obs, threshold);
+  }
+  le.reliability = reliability(f.levels, values, obs);
 }
 
 LeadSeries lead_series(const DischargeForecast& f, const MethodValues& v, const Period& p,
@@ -84,7 +102,10 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
   for (Day t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
   const DischargeForecast f = predict_discharge(m, s, issues);
   const MethodValues v = method_values(m, s, f);
-  Evaluation e{period_name, p, c.mode, {}, {}};
+  Evaluation e{period_name, p, c.mode, {}, {}, m.choice, m.candidates};
+  std::vector<std::pair<std::string, double>> thresholds;
+  for (const Threshold& t : c.thresholds)
+    thresholds.push_back({t.name, threshold_mm_day(t, basin_area(c))});
   const size_t leads = f.leads.size();
   for (size_t l = 0; l < leads; ++l) {
     // The days every method has a value for, inside the period.
@@ -100,11 +121,16 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
                                period_name + " period " + format_date(p.first) + " to " +
                                format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
     e.series.push_back(lead_series(f, v, p, l));
-    LeadEvaluation le{f.leads[l], {}, band_coverage(f, v.observed, rows)};
+    LeadEvaluation le;
+    le.lead = f.leads[l];
+    score_distribution(le, f, v.observed, rows, thresholds);
+    const LeadSeries& daily = e.series.back();  // consecutive target days: peaks have a time
     for (const auto& [name, values] : v.methods) {
       std::vector<double> sim, obs;
       for (size_t row : rows) sim.push_back(values[row]), obs.push_back(v.observed[row]);
       le.methods[name] = skill_scores(sim, obs);
+      if (name != "climatology" && name != "persistence")
+        le.peak_timing[name] = peak_timing_error(daily.methods.at(name), daily.observed);
     }
     e.leads.push_back(le);
   }
@@ -125,17 +151,99 @@ nlohmann::json to_json(const Evaluation& e) {
                        {"percent_bias", number(s.percent_bias)},
                        {"peak_flow_error", number(s.peak_flow_error)},
                        {"days", s.days}};
+    nlohmann::json coverage, brier, timing;
+    for (const auto& [percent, share] : le.coverage)
+      coverage[std::to_string(percent)] = number(share);
+    for (const auto& [name, score] : le.brier) brier[name] = number(score);
+    for (const auto& [name, days] : le.peak_timing) timing[name] = number(days);
     leads.push_back({{"lead_days", le.lead},
                      {"methods", methods},
-                     {"network_band_coverage", number(le.band_coverage)}});
+                     {"network_band_coverage", number(le.band_coverage)},
+                     {"band_coverage", coverage},
+                     {"crps", number(le.crps)},
+                     {"crps_members", number(le.crps_members)},
+                     {"brier", brier},
+                     {"peak_timing_days", timing}});
+  }
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const Candidate& c : e.candidates) {
+    nlohmann::json nse = nlohmann::json::array();
+    for (double x : c.nse) nse.push_back(number(x));
+    candidates.push_back({{"name", c.name}, {"validation_nse", nse}, {"network_share", c.weight}});
   }
   return {{"period", e.period_name},
           {"first_day", format_date(e.period.first)},
           {"last_day", format_date(e.period.last)},
           {"mode", mode_name(e.mode)},
           {"units", "discharge in mm/day"},
+          {"choice", e.choice},
+          {"candidates", candidates},
           {"leads", leads}};
 }
+
+namespace {
+
+// CRPS, band coverage and Brier scores per lead, and the peak timing of each method.
+std::string distribution_markdown(const Evaluation& e) {
+  std::string out =
+      "\nPredictive distribution (quantiles calibrated on the validation period; CRPS in "
+      "mm/day, 0 is perfect; the members' CRPS is that of the ensemble spread alone):\n\n"
+      "| lead (days) | CRPS | members' CRPS | 50% band | 80% band | 90% band |";
+  std::string rule = "|---|---|---|---|---|---|";
+  if (!e.leads.empty())
+    for (const auto& [name, score] : e.leads.front().brier) {
+      out += " Brier " + name + " |";
+      rule += "---|";
+    }
+  out += "\n" + rule + "\n";
+  char cell[64];
+  for (const LeadEvaluation& le : e.leads) {
+    std::snprintf(cell, sizeof cell, "| %lld | %.3f | %.3f |", (long long)le.lead, le.crps,
+                  le.crps_members);
+    out += cell;
+    for (int percent : {50, 80, 90}) {
+      std::snprintf(cell, sizeof cell, " %.2f |",
+                    le.coverage.count(percent) ? le.coverage.at(percent) : NAN);
+      out += cell;
+    }
+    for (const auto& [name, score] : le.brier) {
+      std::snprintf(cell, sizeof cell, " %.4f |", score);
+      out += cell;
+    }
+    out += "\n";
+  }
+  out += "\nPeak timing error (days between observed and predicted peaks, mean):";
+  for (const LeadEvaluation& le : e.leads)
+    for (const auto& [name, days] : le.peak_timing) {
+      std::snprintf(cell, sizeof cell, " %s%s %.2f at lead %lld",
+                    &le == &e.leads.front() && name == le.peak_timing.begin()->first ? "" : ";",
+                    name.c_str(), days, (long long)le.lead);
+      out += cell;
+    }
+  out += ".\n";
+  return out;
+}
+
+// What training chose on the validation period and each candidate's score there.
+std::string choice_markdown(const Evaluation& e) {
+  if (e.candidates.empty()) return "";
+  std::string out = "\nChosen on the validation period: " + e.choice + ". Validation NSE per lead:";
+  char cell[64];
+  for (const Candidate& c : e.candidates) {
+    out += (&c == &e.candidates.front() ? " " : "; ") + c.name;
+    for (size_t l = 0; l < c.nse.size(); ++l) {
+      std::snprintf(cell, sizeof cell, " %.3f", c.nse[l]);
+      out += cell;
+      if (l < c.weight.size()) {
+        std::snprintf(cell, sizeof cell, " (network share %.2f)", c.weight[l]);
+        out += cell;
+      }
+    }
+  }
+  return out + ".\n";
+}
+
+}  // namespace
 
 std::string to_markdown(const Evaluation& e) {
   std::string out = "Discharge skill, " + e.period_name + " period " + format_date(e.period.first) +
@@ -165,6 +273,8 @@ std::string to_markdown(const Evaluation& e) {
     out += line;
   }
   out += ".\n";
+  out += distribution_markdown(e);
+  out += choice_markdown(e);
   return out;
 }
 
@@ -196,6 +306,21 @@ std::string series_csv(const Evaluation& e) {
       out += line + "\n";
     }
   return out;
+}
+
+}  // namespace tessera::hydrology
+
+namespace tessera::hydrology {
+
+LinePlot reliability_diagram(const Evaluation& e) {
+  std::vector<std::pair<std::string, Reliability>> curves;
+  for (const LeadEvaluation& le : e.leads)
+    curves.push_back({e.mode == RunMode::simulation ? std::string("simulation")
+                                                    : "lead " + std::to_string(le.lead) + " d",
+                      le.reliability});
+  return reliability_plot(curves, "reliability, " + e.period_name + " period " +
+                                      format_date(e.period.first) + " to " +
+                                      format_date(e.period.last));
 }
 
 }  // namespace tessera::hydrology

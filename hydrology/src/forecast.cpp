@@ -95,15 +95,27 @@ std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area
   std::string out = "issue_date,target_date,lead_days";
   for (const char* unit : {"mm_day", "m3s"}) {
     if (std::string(unit) == "m3s" && !m3s) continue;
-    for (const char* column : {"discharge", "low", "high"}) out += std::string(",") + column + "_" + unit;
+    auto add_column = [&](const std::string& name) {
+      out += ',';
+      out += name;
+      out += '_';
+      out += unit;
+    };
+    for (const char* column : {"discharge", "low", "high"}) add_column(column);
     if (quantiles)
-      for (double level : levels) out += "," + level_name(level) + "_" + unit;
+      for (double level : levels) add_column(level_name(level));
   }
-  for (const Threshold& t : thresholds) out += ",p_exceed_" + t.name;
+  for (const Threshold& t : thresholds) {
+    out += ",p_exceed_";
+    out += t.name;
+  }
   out += "\n";
   for (const ForecastRow& r : rows) {
-    std::string line = format_date(r.issue) + "," + format_date(r.target) + "," +
-                       std::to_string(r.lead);
+    std::string line = format_date(r.issue);
+    line += ',';
+    line += format_date(r.target);
+    line += ',';
+    line += std::to_string(r.lead);
     for (const auto& [scale, format] : {std::pair{1.0, "%.4f"}, std::pair{to_m3s, "%.3f"}}) {
       if (scale == 0) continue;
       for (double x : {r.discharge, r.low, r.high}) add_number(line, x * scale, format);

@@ -55,14 +55,4 @@ void apply_quantile_shifts(const std::vector<double>& levels, const std::vector<
   }
 }
 
-double interpolate_quantile(const std::vector<double>& levels, const double* q, double level) {
-  const size_t k = levels.size();
-  if (level <= levels.front()) return q[0];
-  if (level >= levels.back()) return q[k - 1];
-  size_t j = 1;
-  while (levels[j] < level) ++j;
-  const double t = (level - levels[j - 1]) / (levels[j] - levels[j - 1]);
-  return q[j - 1] + t * (q[j] - q[j - 1]);
-}
-
 }  // namespace tessera::hydrology

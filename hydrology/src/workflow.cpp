@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "tessera/hydrology/baselines.hpp"
+#include "tessera/hydrology/probabilistic.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/output_check.hpp"
@@ -133,15 +134,19 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
     return given.empty() ? std::filesystem::path(e.output).replace_extension(extension).string()
                          : given;
   };
+  std::filesystem::path reliability = e.output;
+  reliability.replace_filename(reliability.stem().string() + "_reliability.png");
   EvaluationReport r{"", beside_output(e.markdown, ".md"), beside_output(e.plot, ".png"),
-                     beside_output(e.series, ".csv")};
+                     beside_output(e.series, ".csv"),
+                     e.reliability.empty() ? reliability.string() : e.reliability};
   std::vector<NamedPath> inputs = files_read(m.config, e.config);
   inputs.push_back({"model", e.model});
   check_outputs_spare_inputs({.inputs = inputs,
                               .output_files = {{"output", e.output},
                                                {"markdown", r.markdown_path},
                                                {"plot", r.plot_path},
-                                               {"series", r.series_path}}});
+                                               {"series", r.series_path},
+                                               {"reliability", r.reliability_path}}});
   const DailySeries s = load_inputs(m.config);
   const Period p = e.period == "train"        ? m.config.train
                    : e.period == "validation" ? m.config.validation
@@ -153,6 +158,7 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   out.add_text(r.markdown_path, r.markdown);
   out.add_text(r.series_path, series_csv(scores));
   write_line_plot(out.temp_for(r.plot_path), evaluation_hydrograph(scores, basin_area(m.config)));
+  write_line_plot(out.temp_for(r.reliability_path), reliability_diagram(scores));
   out.commit();
   return r;
 }
@@ -204,19 +210,54 @@ LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
     observed.x.push_back(double(d - issue));
     observed.y.push_back(value_on(q, s.first, d) * scale);
   }
-  LineSeries mean{"forecast", {}, {}}, low{"10th pct", {}, {}}, high{"90th pct", {}, {}};
+  // The mean, the 80% band (10th-90th percentile) and the 50% band (25th-75th).
+  std::vector<LineSeries> lines = {{"forecast", {}, {}},
+                                   {"10th pct", {}, {}},
+                                   {"90th pct", {}, {}},
+                                   {"25th pct", {}, {}},
+                                   {"75th pct", {}, {}}};
   // Every forecast line starts at the issue day's observation, so the band visibly leaves it.
   const double now = observed.y.empty() ? NAN : observed.y.back();
   if (!std::isnan(now))
-    for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(0), l->y.push_back(now);
+    for (LineSeries& l : lines) l.x.push_back(0), l.y.push_back(now);
+  const std::vector<double>& levels = forecast_levels();
   for (const ForecastRow& r : rows) {
-    for (LineSeries* l : {&mean, &low, &high}) l->x.push_back(double(r.lead));
-    mean.y.push_back(r.discharge * scale);
-    low.y.push_back(r.low * scale);
-    high.y.push_back(r.high * scale);
+    const double values[] = {
+        r.discharge, r.low, r.high,
+        r.quantiles.empty() ? NAN : quantile_at(levels, r.quantiles.data(), 0.25),
+        r.quantiles.empty() ? NAN : quantile_at(levels, r.quantiles.data(), 0.75)};
+    for (size_t k = 0; k < lines.size(); ++k) {
+      lines[k].x.push_back(double(r.lead));
+      lines[k].y.push_back(values[k] * scale);
+    }
   }
-  p.series = {observed, mean, low, high};
+  p.series = {observed};
+  p.series.insert(p.series.end(), lines.begin(), lines.end());
+  for (const Threshold& t : c.thresholds) p.h_lines.push_back(threshold_mm_day(t, area) * scale);
   return p;
+}
+
+std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
+                                         const std::string& location, double area) {
+  const double scale = m3s_per_mm_day(area);
+  const int64_t day_seconds = 86400;
+  const std::vector<double>& levels = forecast_levels();
+  std::vector<PiSeries> out;
+  if (rows.empty()) return out;
+  for (size_t k = 0; k <= levels.size(); ++k) {  // the mean, then each quantile
+    PiSeries p;
+    p.location = location;
+    p.parameter = "Q.forecast";
+    p.units = area > 0 ? "m3/s" : "mm/day";
+    p.qualifier = k == 0 ? "" : pi_quantile_qualifier(levels[k - 1]);
+    p.forecast_time = rows.front().issue * day_seconds;
+    for (const ForecastRow& r : rows) {
+      const double v = k == 0 ? r.discharge : k - 1 < r.quantiles.size() ? r.quantiles[k - 1] : NAN;
+      p.events.push_back({r.target * day_seconds, v * scale});
+    }
+    out.push_back(p);
+  }
+  return out;
 }
 
 ForecastReport forecast_to_files(const ForecastIssue& f) {
@@ -233,7 +274,8 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
   std::vector<NamedPath> inputs = files_read(m.config, f.config);
   inputs.push_back({"model", f.model});
   check_outputs_spare_inputs(
-      {.inputs = inputs, .output_files = {{"output", f.output}, {"plot", f.plot}}});
+      {.inputs = inputs,
+       .output_files = {{"output", f.output}, {"plot", f.plot}, {"pi_xml", f.pi_xml}}});
   const DailySeries s = load_inputs(m.config, DataUse::forecast);
   const Day as_of = latest ? s.last() : given;
   const std::vector<ForecastRow> rows = forecast_as_of(m, s, as_of);
@@ -243,11 +285,16 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
     if (f.warnings && !stale.empty()) *f.warnings << stale << "\n";
   }
   const double area = basin_area(m.config);
-  ForecastReport r{forecast_csv(rows, area)};
+  ForecastReport r{forecast_csv(rows, area, m.config.thresholds)};
   OutputSet out;
   out.add_text(f.output, r.csv);
   if (!f.plot.empty())
     write_line_plot(out.temp_for(f.plot), hydrograph(s, m.config, rows, f.history, area));
+  if (!f.pi_xml.empty()) {
+    const std::string location =
+        !f.location.empty() ? f.location : std::filesystem::path(m.config.path).stem().string();
+    out.add_text(f.pi_xml, pi_timeseries_xml(forecast_pi_series(rows, location, area)));
+  }
   out.commit();
   return r;
 }

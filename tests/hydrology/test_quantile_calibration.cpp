@@ -73,13 +73,6 @@ TEST(QuantileCalibration, TooNarrowBandsHoldTheirCoverageOnUnseenCases) {
   EXPECT_NEAR(coverage(0, 6), 0.9, 0.03);
 }
 
-TEST(QuantileCalibration, InterpolatesBetweenLevels) {
-  const double q[] = {1, 3, 7};
-  EXPECT_DOUBLE_EQ(interpolate_quantile({0.1, 0.5, 0.9}, q, 0.3), 2);
-  EXPECT_DOUBLE_EQ(interpolate_quantile({0.1, 0.5, 0.9}, q, 0.01), 1);
-  EXPECT_DOUBLE_EQ(interpolate_quantile({0.1, 0.5, 0.9}, q, 0.95), 7);
-}
-
 TEST(QuantileCalibration, SizesMustAgree) {
   EXPECT_THROW(fit_quantile_shifts({0.5}, {1, 2}, {1}), std::invalid_argument);
   std::vector<double> v = {1, 2, 3};

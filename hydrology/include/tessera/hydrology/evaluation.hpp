@@ -9,15 +9,23 @@
 
 #include "tessera/hydrology/discharge_model.hpp"
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/probabilistic.hpp"
 
 namespace tessera::hydrology {
 
 struct LeadEvaluation {
   int64_t lead = 0;
   std::map<std::string, Scores> methods;  // network, gr4j, persistence, climatology
-  // Share of the observations inside the network's 10th-90th percentile band: 0.8 when the
+  // Share of the observations inside the forecast's 10th-90th percentile band: 0.8 when the
   // band is calibrated, less when it is too narrow.
   double band_coverage = 0;
+  std::map<int, double> coverage{};       // central band in percent (50, 80, 90) -> share inside
+  double crps = NAN;                      // of the forecast's quantiles, mm/day (0 is perfect)
+  double crps_members = NAN;              // of the network's members as an ensemble, mm/day
+  std::map<std::string, double> brier{};  // threshold name -> Brier score of exceeding it
+  std::map<std::string, double> peak_timing{};  // method -> mean |days| between observed and
+                                                // predicted peaks (peak_timing_error)
+  Reliability reliability{};
 };
 
 // The values behind one lead's scores on every target day of the period (NaN where missing),
@@ -35,6 +43,8 @@ struct Evaluation {
   RunMode mode = RunMode::forecasting;
   std::vector<LeadEvaluation> leads;
   std::vector<LeadSeries> series;  // one per lead, in the same order
+  std::string choice{};            // what training chose on the validation period
+  std::vector<Candidate> candidates{};
 };
 
 // Every method is scored on the same target days: those in `p` where the observation and every
@@ -50,5 +60,7 @@ std::string to_markdown(const Evaluation& e);
 // date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day and a column per
 // baseline (<method>_mm_day): a row per target day and lead, empty cells where missing.
 std::string series_csv(const Evaluation& e);
+// The reliability diagram of the forecast's quantiles, a curve per lead.
+LinePlot reliability_diagram(const Evaluation& e);
 
 }  // namespace tessera::hydrology

@@ -29,7 +29,4 @@ std::vector<double> fit_quantile_shifts(const std::vector<double>& levels,
 void apply_quantile_shifts(const std::vector<double>& levels, const std::vector<double>& shift,
                            std::vector<double>& values, double floor = 0);
 
-// The value at level q between sorted quantiles at `levels` (linear; outside them the nearest).
-double interpolate_quantile(const std::vector<double>& levels, const double* q, double level);
-
 }  // namespace tessera::hydrology

@@ -17,6 +17,7 @@
 #include "tessera/hydrology/discharge_model.hpp"
 #include "tessera/hydrology/evaluation.hpp"
 #include "tessera/hydrology/forecast.hpp"
+#include "tessera/hydrology/pi_xml.hpp"
 
 namespace tessera::hydrology {
 
@@ -45,12 +46,13 @@ struct ModelEvaluation {
   std::string markdown{};         // table to write (default: output with .md)
   std::string plot{};             // hydrograph PNG to write (default: output with .png)
   std::string series{};           // per-day values CSV to write (default: output with .csv)
+  std::string reliability{};      // reliability PNG (default: output with _reliability.png)
 };
 
 struct EvaluationReport {
   std::string markdown{};       // the table
   std::string markdown_path{};  // where it was written
-  std::string plot_path{}, series_path{};
+  std::string plot_path{}, series_path{}, reliability_path{};
 };
 
 // Scores the model on the period and writes the JSON, the table, the period's hydrograph
@@ -63,6 +65,8 @@ struct ForecastIssue {
   std::string as_of{};               // issue day YYYY-MM-DD, or "latest": the data's last day
   std::string output{};              // forecast CSV to write
   std::string plot{};                // hydrograph PNG to write (optional)
+  std::string pi_xml{};              // Delft-FEWS PI-XML time series to write (optional)
+  std::string location{};            // its locationId (default: the config's file stem)
   int64_t history = 90;              // days of observed discharge in the plot
   int64_t max_stale_days = 7;        // forecasting: oldest last-observed discharge accepted
   std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
@@ -72,16 +76,22 @@ struct ForecastReport {
   std::string csv{};  // as written to output
 };
 
-// Reads nothing after the issue day; writes the CSV and the plot together.
+// Reads nothing after the issue day; writes the CSV, the plot and the PI-XML together.
 ForecastReport forecast_to_files(const ForecastIssue& f);
 
 // Observed discharge of the last `history` days before the issue day and the forecast with its
-// band, in m3/s when the basin area is known (area > 0).
+// 50% and 90% bands and the config's thresholds, in m3/s when the basin area is known
+// (area > 0).
 LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
                     const std::vector<ForecastRow>& rows, int64_t history, double area);
 
 // The evaluated period's observed discharge against the network's mean and band and GR4J at
 // the shortest lead, in m3/s when the basin area is known (area > 0).
 LinePlot evaluation_hydrograph(const Evaluation& e, double area);
+
+// The forecast as PI-XML series: the mean (no qualifier) and each quantile (qualifierId
+// "q0.10", ...), with forecastDate the issue day, in m3/s when area > 0 else mm/day.
+std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
+                                         const std::string& location, double area);
 
 }  // namespace tessera::hydrology
