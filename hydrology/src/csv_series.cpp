@@ -2,8 +2,6 @@
 // column per variable. Fields are read by formats' CSV reader (quoted fields may hold the
 // delimiter).
 #include <algorithm>
-#include <cctype>
-#include <limits>
 #include <stdexcept>
 
 #include "reader_util.hpp"
@@ -87,22 +85,6 @@ Layout layout_of(const CsvTable& t, const CsvMapping& m) {
   return l;
 }
 
-bool is_missing_marker(const std::string& s) {
-  std::string lower;
-  for (unsigned char c : s) lower += char(std::tolower(c));
-  return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" || lower == "null";
-}
-
-double value_of(const CsvTable& t, const CsvRow& row, int c, const std::vector<double>& missing) {
-  const std::string& field = row.cells[size_t(c)];
-  double v = 0;
-  if (is_missing_marker(field)) return std::numeric_limits<double>::quiet_NaN();
-  if (!parse_number(field, v))
-    t.fail(row.line, "column '" + t.header[size_t(c)] + "': '" + field + "' is not a number");
-  const bool marked = std::find(missing.begin(), missing.end(), v) != missing.end();
-  return marked ? std::numeric_limits<double>::quiet_NaN() : v;
-}
-
 Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   if (l.date >= 0) {
     try {
@@ -119,35 +101,10 @@ Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   return day;
 }
 
-// Digits after the decimal point, -1 without one.
-int decimals(const std::string& cell) {
-  const size_t dot = cell.find('.');
-  return dot == std::string::npos ? -1 : int(cell.size() - dot - 1);
-}
-
-// A table without a line break after its last row may be cut short, and a number cut short still
-// parses ("12.375" as "12.3"): a last cell emptier or with fewer decimals than the one above it
-// is refused (writers give a column one format). A file that merely lacks the final line break
-// reads.
-void require_whole_last_row(const CsvTable& t) {
-  if (t.rows.size() < 2) return;
-  const std::string last(trim(t.rows.back().cells.back()));
-  const std::string above(trim(t.rows[t.rows.size() - 2].cells.back()));
-  const bool emptier = last.empty() && !above.empty();
-  const bool shorter = decimals(above) > 0 && decimals(last) < decimals(above);
-  if (emptier || shorter || (!last.empty() && last.back() == '.'))
-    t.fail(t.rows.back().line, "the last line has no line break and its last value ('" + last +
-                                   "') is shorter than the one above ('" + above +
-                                   "'): the file looks cut short; if it is whole, end it with a "
-                                   "line break");
-}
-
 }  // namespace
 
 DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
-  const std::string text = read_text(path);
-  const CsvTable t = formats::parse_csv_table(text, path, {.delimiter = mapping.delimiter});
-  if (!text.empty() && text.back() != '\n') require_whole_last_row(t);
+  const CsvTable t = read_whole_table(path, mapping.delimiter);
   const Layout l = layout_of(t, mapping);
   Records r;
   for (const auto& [name, c] : l.variables) r.variables[name].units = "";
@@ -159,7 +116,7 @@ DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) 
     r.days.push_back(date_of(t, row, l));
     r.where.push_back(row.line);
     for (const auto& [name, c] : l.variables)
-      r.variables[name].values.push_back(value_of(t, row, c, mapping.missing_values));
+      r.variables[name].values.push_back(cell_value(t, row, c, mapping.missing_values));
   }
   return lay_out(path, r, "line");
 }

@@ -61,6 +61,53 @@ bool parse_number(std::string_view text, double& value) {
   return ec == std::errc() && end == text.data() + text.size() && std::isfinite(value);
 }
 
+namespace {
+
+bool is_missing_marker(const std::string& s) {
+  std::string lower;
+  for (unsigned char c : s) lower += char(std::tolower(c));
+  return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" || lower == "null";
+}
+
+// Digits after the decimal point, -1 without one.
+int decimals(const std::string& cell) {
+  const size_t dot = cell.find('.');
+  return dot == std::string::npos ? -1 : int(cell.size() - dot - 1);
+}
+
+void require_whole_last_row(const formats::CsvTable& t) {
+  if (t.rows.size() < 2) return;
+  const std::string last(trim(t.rows.back().cells.back()));
+  const std::string above(trim(t.rows[t.rows.size() - 2].cells.back()));
+  const bool emptier = last.empty() && !above.empty();
+  const bool shorter = decimals(above) > 0 && decimals(last) < decimals(above);
+  if (emptier || shorter || (!last.empty() && last.back() == '.'))
+    t.fail(t.rows.back().line, "the last line has no line break and its last value ('" + last +
+                                   "') is shorter than the one above ('" + above +
+                                   "'): the file looks cut short; if it is whole, end it with a "
+                                   "line break");
+}
+
+}  // namespace
+
+formats::CsvTable read_whole_table(const std::string& path, char delimiter) {
+  const std::string text = read_text(path);
+  formats::CsvTable t = formats::parse_csv_table(text, path, {.delimiter = delimiter});
+  if (!text.empty() && text.back() != '\n') require_whole_last_row(t);
+  return t;
+}
+
+double cell_value(const formats::CsvTable& t, const formats::CsvRow& row, int column,
+                  const std::vector<double>& missing) {
+  const std::string& field = row.cells[size_t(column)];
+  double v = 0;
+  if (is_missing_marker(field)) return std::numeric_limits<double>::quiet_NaN();
+  if (!parse_number(field, v))
+    t.fail(row.line, "column '" + t.header[size_t(column)] + "': '" + field + "' is not a number");
+  const bool marked = std::find(missing.begin(), missing.end(), v) != missing.end();
+  return marked ? std::numeric_limits<double>::quiet_NaN() : v;
+}
+
 bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out) {
   double y = 0, m = 0, d = 0;
   if (!parse_number(year, y) || !parse_number(month, m) || !parse_number(day, d)) return false;
@@ -131,6 +178,16 @@ DailySeries lay_out(const std::string& path, const Records& r, const std::string
   return s;
 }
 
+double unit_seconds(const std::string& path, std::string unit) {
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (unit == "days" || unit == "day" || unit == "d") return 86400;
+  if (unit == "hours" || unit == "hour" || unit == "hr" || unit == "h") return 3600;
+  if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
+  if (unit == "seconds" || unit == "second" || unit == "sec" || unit == "s") return 1;
+  fail(path, "time unit '" + unit + "' is not days, hours, minutes or seconds");
+}
+
 namespace {
 
 // A cursor over the text after "since".
@@ -152,16 +209,6 @@ struct Scanner {
     while (!s.empty() && (s.front() == ' ' || s.front() == 'T')) s.remove_prefix(1);
   }
 };
-
-double unit_seconds(const std::string& path, std::string unit) {
-  std::transform(unit.begin(), unit.end(), unit.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  if (unit == "days" || unit == "day" || unit == "d") return 86400;
-  if (unit == "hours" || unit == "hour" || unit == "hr" || unit == "h") return 3600;
-  if (unit == "minutes" || unit == "minute" || unit == "min") return 60;
-  if (unit == "seconds" || unit == "second" || unit == "sec" || unit == "s") return 1;
-  fail(path, "time unit '" + unit + "' is not days, hours, minutes or seconds");
-}
 
 // "[+-]hh[:mm]", "Z" or "UTC" after the time of day, as seconds east of UTC.
 double zone_seconds(Scanner& sc, bool& ok) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/formats/csv_table.hpp"
 #include "tessera/hydrology/series.hpp"
 
 namespace tessera::hydrology::detail {
@@ -28,6 +29,17 @@ std::vector<std::string_view> words(std::string_view line);
 // `text` as a whole number (leading '+' and blanks allowed); false when it is not one.
 bool parse_number(std::string_view text, double& value);
 
+// A delimited table read by formats' CSV reader (`delimiter` 0: detected from the header). A file
+// that does not end in a line break is refused as cut short when its last value is emptier or has
+// fewer decimals than the one above it: "12.375" cut to "12.3" still parses, and writers give a
+// column one format.
+formats::CsvTable read_whole_table(const std::string& path, char delimiter);
+
+// A table cell as a number: NaN when empty, NA, N/A, NaN, null or one of `missing`; throws naming
+// the file, line and column when it is not a number.
+double cell_value(const formats::CsvTable& t, const formats::CsvRow& row, int column,
+                  const std::vector<double>& missing);
+
 // Year, month and day fields as a day; false unless they name a real date.
 bool parse_civil(std::string_view year, std::string_view month, std::string_view day, Day& out);
 
@@ -49,6 +61,10 @@ struct Records {
 // Consecutive days from the first record to the last, NaN in gaps. Throws naming `path` and
 // the records when dates repeat, go backwards or are not daily (fewer than half the steps one day).
 DailySeries lay_out(const std::string& path, const Records& records, const std::string& where);
+
+// Seconds in a CF time unit (days, hours, minutes, seconds and their abbreviations); throws
+// naming `path` for others.
+double unit_seconds(const std::string& path, std::string unit);
 
 // CF time units "<unit> since <date>[ <time>][ <zone>]" in a Gregorian calendar.
 struct TimeAxis {
