@@ -86,8 +86,28 @@ std::vector<double> baseline_discharge(const ConceptualModel& m, const Hydrology
   return run_conceptual(m, conceptual_forcing(c, s));
 }
 
+namespace {
+
+// The forecast of `names` issued on `issue` for `lead` in `units` (summed, or averaged), NaN
+// when any of them is not forecast.
+double forecast_of(const WeatherForecasts& w, const DailySeries& s,
+                   const std::vector<std::string>& names, const std::string& units, Day issue,
+                   int64_t lead, bool mean) {
+  double total = 0;
+  for (const std::string& name : names) {
+    if (!w.has(name)) return NAN;
+    const std::string& from = s.variable(name).units;
+    const UnitConversion u = from.empty() ? UnitConversion{} : unit_conversion(from, units);
+    total += w.at(name, issue, lead) * u.scale + u.offset;
+  }
+  return names.empty() ? NAN : mean ? total / double(names.size()) : total;
+}
+
+}  // namespace
+
 std::vector<double> baseline_forecasts(const ConceptualModel& m, const HydrologyConfig& c,
-                                       const DailySeries& s, const std::vector<Day>& issues) {
+                                       const DailySeries& s, const std::vector<Day>& issues,
+                                       const WeatherForecasts& forecasts) {
   const ConceptualForcing f = conceptual_forcing(c, s);
   std::vector<ConceptualState> states;
   run_conceptual_states(m, f, initial_conceptual_state(m), states);
@@ -104,13 +124,29 @@ std::vector<double> baseline_forecasts(const ConceptualModel& m, const Hydrology
       out.insert(out.end(), c.lead_times.size(), NAN);
       continue;
     }
-    ConceptualForcing ahead;  // no rain after the issue day
+    ConceptualForcing ahead;  // as forecast on the issue day, else dry and climatological
+    const bool snowfall = !c.gr4j.snowfall.empty() && forecasts.has(c.gr4j.snowfall);
     for (Day d = t + 1; d <= t + longest; ++d) {
       const size_t doy = size_t(day_of_year(d));
-      ahead.precipitation.push_back(0);
-      ahead.evaporation.push_back(std::isnan(evaporation[doy]) ? 0 : evaporation[doy]);
-      if (!f.temperature.empty())
-        ahead.temperature.push_back(std::isnan(temperature[doy]) ? 0 : temperature[doy]);
+      const int64_t lead = d - t;
+      auto or_else = [](double x, double fallback) { return std::isnan(x) ? fallback : x; };
+      const double rain = forecast_of(forecasts, s, c.gr4j.precipitation, "mm/day", t, lead, false);
+      ahead.precipitation.push_back(std::max(or_else(rain, 0), 0.0));
+      const double pet =
+          c.gr4j.evaporation == "oudin"
+              ? NAN
+              : forecast_of(forecasts, s, {c.gr4j.evaporation}, "mm/day", t, lead, false);
+      ahead.evaporation.push_back(
+          std::max(or_else(pet, std::isnan(evaporation[doy]) ? 0 : evaporation[doy]), 0.0));
+      if (!f.temperature.empty()) {
+        const double temp = forecast_of(forecasts, s, c.gr4j.temperature, "degC", t, lead, true);
+        ahead.temperature.push_back(
+            or_else(temp, std::isnan(temperature[doy]) ? 0 : temperature[doy]));
+      }
+      if (snowfall) {
+        const double snow = forecast_of(forecasts, s, {c.gr4j.snowfall}, "mm/day", t, lead, false);
+        ahead.snowfall.push_back(std::clamp(or_else(snow, 0), 0.0, ahead.precipitation.back()));
+      }
     }
     std::vector<ConceptualState> unused;
     const std::vector<double> q = run_conceptual_states(m, ahead, states[size_t(i)], unused);

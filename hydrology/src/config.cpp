@@ -218,6 +218,9 @@ json with_absolute_paths(const json& j, const HydrologyConfig& c, const std::str
           !(c.inputs[i].kind == InputSource::Kind::camels && std::string(k) == "basin"))
         in[k] = resolve(base_dir, in[k].get<std::string>());
   }
+  if (!c.forecasts.path.empty())
+    for (const char* k : {"csv", "netcdf", "folder"})
+      if (out["forecasts"].contains(k)) out["forecasts"][k] = c.forecasts.path;
   return out;
 }
 
@@ -246,9 +249,89 @@ std::vector<Threshold> parse_thresholds(const Settings& top, double area) {
   return out;
 }
 
+ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
+                               const HydrologyConfig& c) {
+  ForecastSource s;
+  if (f.json().empty()) return s;
+  f.only({"variables",
+          "csv",
+          "netcdf",
+          "folder",
+          "hindcast",
+          "issue_column",
+          "lead_column",
+          "lead_units",
+          "target_column",
+          "variable_column",
+          "value_column",
+          "date_column",
+          "columns",
+          "units",
+          "missing_values",
+          "delimiter",
+          "station",
+          "error",
+          "temperature_error",
+          "seed"});
+  if (c.mode == RunMode::simulation)
+    f.fail("", "only forecasting reads weather forecasts (simulation uses the observed weather)");
+  s.variables = f.names("variables");
+  if (s.variables.empty()) f.fail("variables", "must name the forcings that are forecast");
+  for (const std::string& v : s.variables)
+    if (std::find(c.forcings.begin(), c.forcings.end(), v) == c.forcings.end())
+      f.fail("variables",
+             "'" + v + "' is not one of the forcings (" + list_names(c.forcings) + ")");
+  const std::string d = f.get("delimiter", "");
+  if (d.size() > 1) f.fail("delimiter", "must be one character");
+  int sources = 0;
+  for (const char* k : {"csv", "netcdf", "folder", "hindcast"}) sources += f.has(k);
+  if (sources != 1) f.fail("", "needs exactly one of csv, netcdf, folder or hindcast");
+  if (f.has("csv")) {
+    s.kind = ForecastSource::Kind::table;
+    s.path = resolve(base_dir, f.require<std::string>("csv"));
+    ForecastTableMapping& m = s.table;
+    f.read("issue_column", m.issue_column);
+    f.read("lead_column", m.lead_column);
+    f.read("lead_units", m.lead_units);
+    f.read("target_column", m.target_column);
+    f.read("variable_column", m.variable_column);
+    f.read("value_column", m.value_column);
+    f.read("columns", m.columns);
+    f.read("units", m.units);
+    f.read("missing_values", m.missing_values);
+    m.delimiter = d.empty() ? 0 : d[0];
+  } else if (f.has("netcdf")) {
+    s.kind = ForecastSource::Kind::netcdf;
+    s.path = resolve(base_dir, f.require<std::string>("netcdf"));
+    f.read("station", s.station);
+    f.read("missing_values", s.missing_values);
+  } else if (f.has("folder")) {
+    s.kind = ForecastSource::Kind::folder;
+    s.path = resolve(base_dir, f.require<std::string>("folder"));
+    f.read("date_column", s.csv.date_column);
+    f.read("columns", s.csv.columns);
+    f.read("units", s.csv.units);
+    f.read("missing_values", s.csv.missing_values);
+    s.csv.delimiter = d.empty() ? 0 : d[0];
+  } else {
+    const std::string kind = f.require<std::string>("hindcast");
+    if (kind != "perfect" && kind != "noisy")
+      f.fail("hindcast", "must be perfect or noisy, not '" + kind + "'");
+    s.kind = kind == "perfect" ? ForecastSource::Kind::perfect : ForecastSource::Kind::noisy;
+    f.read("error", s.noise.relative);
+    f.read("temperature_error", s.noise.temperature_degc);
+    f.read("seed", s.noise.seed);
+    if (!(s.noise.relative >= 0 && s.noise.relative <= 10))
+      f.fail("error", "must be a relative error of 0 to 10");
+    if (!(s.noise.temperature_degc >= 0 && s.noise.temperature_degc <= 50))
+      f.fail("temperature_error", "must be 0 to 50 degC");
+  }
+  return s;
+}
+
 HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   top.only({"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
-            "lead_times", "model", "thresholds"});
+            "lead_times", "model", "thresholds", "forecasts"});
   HydrologyConfig c;
   c.path = top.what();
   c.mode = parse_mode(top);
@@ -273,6 +356,7 @@ HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   }
   c.model = parse_model(top.child("model"));
   c.thresholds = parse_thresholds(top, c.basin_area_km2);
+  c.forecasts = parse_forecasts(top.child("forecasts"), base_dir, c);
   c.json = with_absolute_paths(top.json(), c, base_dir);
   return c;
 }
@@ -301,6 +385,44 @@ double basin_area(const HydrologyConfig& c) {
     if (s.kind == InputSource::Kind::camels) return camels_basin_area(s.path, s.basin);
   }
   return 0;
+}
+
+WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& observed) {
+  const ForecastSource& f = c.forecasts;
+  const int64_t ahead = c.lead_times.back();  // sorted
+  WeatherForecasts w;
+  switch (f.kind) {
+    case ForecastSource::Kind::none:
+      return w;
+    case ForecastSource::Kind::table:
+      w = read_forecast_table(f.path, f.table);
+      break;
+    case ForecastSource::Kind::netcdf:
+      w = read_forecast_netcdf(f.path, f.variables, f.station, f.missing_values);
+      break;
+    case ForecastSource::Kind::folder:
+      w = read_forecast_folder(f.path, f.csv);
+      break;
+    case ForecastSource::Kind::perfect:
+      return perfect_forecasts(observed, f.variables, ahead);
+    case ForecastSource::Kind::noisy: {
+      ForecastNoise noise = f.noise;
+      noise.temperature_variables = c.gr4j.temperature;
+      return noisy_forecasts(observed, f.variables, ahead, noise);
+    }
+  }
+  // In the units of the observations, which the model's normalisation is in.
+  for (const std::string& name : f.variables) {
+    if (!w.has(name)) throw std::runtime_error(f.path + ": has no forecast of '" + name + "'");
+    Variable& v = w.variables.at(name);
+    const std::string& want = observed.variable(name).units;
+    try {
+      if (!want.empty() && !v.units.empty() && v.units != want) convert_units(v, want);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(f.path + ": forecast '" + name + "': " + e.what());
+    }
+  }
+  return w;
 }
 
 double threshold_mm_day(const Threshold& t, double area) {

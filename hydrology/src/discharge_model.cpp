@@ -29,16 +29,25 @@ constexpr const char* kKind = "tessera.hydrology.discharge";
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Every input variable as two channels over the whole series: normalised value (0 where
-// missing) and missing flag. Built once; windows are cut from it.
+// missing) and missing flag. Built once; windows are cut from it. With weather forecasts, the
+// forecast variables as issued, normalised as the inputs they stand for, for the `ahead` days
+// after each issue day, and one more channel that marks those days.
 struct InputMatrix {
   Day first = 0;
   int64_t days = 0, channels = 0;
   std::vector<float> data;  // [channel][day]
+  int64_t ahead = 0;
+  Day first_issue = 0;
+  int64_t issues = 0, max_lead = 0;
+  std::vector<size_t> forecast_input;         // the input each forecast variable stands for
+  std::vector<std::vector<float>> forecasts;  // [variable][issue][lead - 1], NaN where none
 };
 
 InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
-                         const Normalisation& norm) {
-  InputMatrix m{s.first, s.days, 2 * int64_t(inputs.size()), {}};
+                         const Normalisation& norm, const std::vector<std::string>& forecast,
+                         int64_t ahead, const WeatherForecasts* w) {
+  InputMatrix m{s.first, s.days, 2 * int64_t(inputs.size()) + (ahead > 0), {}, ahead, 0, 0, 0,
+                {},      {}};
   m.data.assign(size_t(m.channels * m.days), 0.f);
   for (size_t k = 0; k < inputs.size(); ++k) {
     const std::vector<double>& v = s.at(inputs[k]);
@@ -52,22 +61,51 @@ InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& i
         value[d] = float((x - norm.mean[k]) / norm.sd[k]);
     }
   }
+  if (ahead == 0 || !w || w->issues == 0) return m;
+  m.first_issue = w->first_issue, m.issues = w->issues, m.max_lead = w->max_lead;
+  for (const std::string& name : forecast) {
+    const size_t k = size_t(std::find(inputs.begin(), inputs.end(), name) - inputs.begin());
+    m.forecast_input.push_back(k);
+    std::vector<float> f;
+    for (double x : w->variables.at(name).values)
+      f.push_back(std::isnan(x) ? NAN : float((x - norm.mean[k]) / norm.sd[k]));
+    m.forecasts.push_back(std::move(f));
+  }
   return m;
 }
 
-// [B, channels, T]: the windows of T days ending on each issue day; days outside the series
-// are missing.
+// [B, channels, T + ahead]: the windows of T days ending on each issue day; days outside the
+// series are missing. The `ahead` days after the issue day read nothing observed: only the
+// forecasts issued on the issue day itself (the rest is missing), so no later data leaks in.
 Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
-  Tensor x = Tensor::zeros({count, m.channels, steps});
+  const int64_t total = steps + m.ahead;
+  Tensor x = Tensor::zeros({count, m.channels, total});
   float* out = x.data();
+  const int64_t observed_channels = m.channels - (m.ahead > 0);
   for (int64_t b = 0; b < count; ++b) {
     const Day start = issues[b] - steps + 1;
-    for (int64_t c = 0; c < m.channels; ++c) {
-      float* row = out + (b * m.channels + c) * steps;
+    for (int64_t c = 0; c < observed_channels; ++c) {
+      float* row = out + (b * m.channels + c) * total;
       const bool flag = c % 2 == 1;
-      for (int64_t t = 0; t < steps; ++t) {
+      for (int64_t t = 0; t < total; ++t) {
         const int64_t d = start + t - m.first;
-        row[t] = d >= 0 && d < m.days ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
+        row[t] =
+            d >= 0 && d < m.days && t < steps ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
+      }
+    }
+    if (m.ahead == 0) continue;
+    float* marker = out + (b * m.channels + m.channels - 1) * total;
+    for (int64_t t = steps; t < total; ++t) marker[t] = 1.f;
+    const int64_t issue = issues[b] - m.first_issue;
+    if (issue < 0 || issue >= m.issues) continue;
+    for (size_t v = 0; v < m.forecasts.size(); ++v) {
+      float* value = out + (b * m.channels + 2 * int64_t(m.forecast_input[v])) * total;
+      float* missing = value + total;
+      for (int64_t lead = 1; lead <= std::min(m.ahead, m.max_lead); ++lead) {
+        const float f = m.forecasts[v][size_t(issue * m.max_lead + lead - 1)];
+        if (std::isnan(f)) continue;
+        value[steps + lead - 1] = f;
+        missing[steps + lead - 1] = 0.f;
       }
     }
   }
@@ -203,10 +241,10 @@ NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
 // GR4J's value for each (issue, lead), mm/day: in simulation its run over the observed
 // weather, in forecasting its forecast from the issue day. Empty without a baseline.
 std::vector<double> gr4j_values(const DischargeModel& m, const DailySeries& s,
-                                const std::vector<Day>& issues) {
+                                const std::vector<Day>& issues, const WeatherForecasts& w) {
   if (!m.baseline) return {};
   const HydrologyConfig& c = m.config;
-  if (c.mode == RunMode::forecasting) return baseline_forecasts(*m.baseline, c, s, issues);
+  if (c.mode == RunMode::forecasting) return baseline_forecasts(*m.baseline, c, s, issues, w);
   const std::vector<double> q = baseline_discharge(*m.baseline, c, s);
   std::vector<double> out;
   for (Day t : issues) out.push_back(value_on(q, s.first, t));
@@ -633,6 +671,8 @@ void save_choice(nlohmann::json& meta, const DischargeModel& m) {
   meta["calibration"] = m.calibration;
   meta["candidates"] = candidates;
   meta["choice"] = m.choice;
+  meta["forecast_inputs"] = m.forecast_inputs;
+  meta["ahead"] = m.ahead;
 }
 
 void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::string& path) {
@@ -642,6 +682,8 @@ void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::strin
   m.blend = meta.value("blend", std::vector<double>(leads, 1.0));
   m.calibration = meta.value("calibration", std::vector<std::vector<double>>{});
   m.choice = meta.value("choice", "network");
+  m.forecast_inputs = meta.value("forecast_inputs", std::vector<std::string>{});
+  m.ahead = meta.value("ahead", int64_t{0});
   for (const nlohmann::json& c : meta.value("candidates", nlohmann::json::array()))
     m.candidates.push_back({c.at("name").get<std::string>(), c.at("nse").get<std::vector<double>>(),
                             c.at("weight").get<std::vector<double>>()});
@@ -659,10 +701,16 @@ void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::strin
 DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& given,
                                      const std::function<void(const EpochReport&)>& progress,
                                      const RunSettings& run,
-                                     const std::optional<ConceptualModel>& baseline) {
+                                     const std::optional<ConceptualModel>& baseline,
+                                     const WeatherForecasts* forecasts) {
   DischargeModel m;
   m.config = c;
   m.baseline = baseline;
+  const WeatherForecasts w = forecasts ? *forecasts : load_forecasts(c, given);
+  if (c.forecasts.kind != ForecastSource::Kind::none) {
+    m.forecast_inputs = c.forecasts.variables;
+    m.ahead = c.lead_times.back();
+  }
   m.hybrid = baseline && c.model.hybrid;
   if (c.model.quantiles) m.levels = forecast_levels();
   const DailySeries s = with_gr4j_channels(m, given);
@@ -670,9 +718,9 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
   if (m.hybrid) m.inputs.insert(m.inputs.end(), std::begin(kGr4jChannels), std::end(kGr4jChannels));
   for (const std::string& name : m.inputs) m.input_units.push_back(s.variable(name).units);
   m.norm = normalisation(c, s, m.inputs);
-  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()),
+  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()) + (m.ahead > 0),
                             int64_t(c.lead_times.size() * outputs_per_lead(m)));
-  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm);
+  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm, m.forecast_inputs, m.ahead, &w);
   std::vector<Day> samples = issue_days_for(c, s, c.train);
   const std::vector<Day> validation = issue_days_for(c, s, c.validation);
   require_scorable(c, s, c.train, "training");
@@ -694,21 +742,34 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
       run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
   const NetworkForecast net = decode(m, s, validation, raw);
   const std::vector<double> observed = observed_targets(c, s, c.validation, validation);
-  const std::vector<double> gr4j = gr4j_values(m, given, validation);
+  const std::vector<double> gr4j = gr4j_values(m, given, validation, w);
   choose_blend(m, net, gr4j, observed);
   calibrate_quantiles(m, combine(m, validation, net, gr4j, false), observed);
   return m;
 }
 
 DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                    const std::vector<Day>& issue_days) {
+                                    const std::vector<Day>& issue_days,
+                                    const WeatherForecasts* forecasts) {
+  const WeatherForecasts w = forecasts ? *forecasts : load_forecasts(m.config, s);
   const DailySeries data = in_model_units(m, with_gr4j_channels(m, s));
-  const InputMatrix inputs = input_matrix(data, m.inputs, m.norm);
+  WeatherForecasts in_units = w;  // the model's units, as its inputs
+  for (auto& [name, v] : in_units.variables) {
+    const std::vector<std::string>& in = m.inputs;
+    const size_t k = size_t(std::find(in.begin(), in.end(), name) - in.begin());
+    const std::string want = k < m.input_units.size() ? m.input_units[k] : "";
+    if (!want.empty() && s.has(name) && !s.variable(name).units.empty()) {
+      v.units = s.variable(name).units;
+      if (v.units != want) convert_units(v, want);
+    }
+  }
+  const InputMatrix inputs =
+      input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &in_units);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
   const bool blended = std::any_of(m.blend.begin(), m.blend.end(), [](double w) { return w < 1; });
   return combine(m, issue_days, decode(m, s, issue_days, raw),
-                 blended ? gr4j_values(m, s, issue_days) : std::vector<double>{});
+                 blended ? gr4j_values(m, s, issue_days, w) : std::vector<double>{});
 }
 
 void save_discharge_model(const std::string& path, DischargeModel& m) {

@@ -29,7 +29,7 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Discha
   const auto clim = discharge_climatology(c, s);
   std::vector<double> gr4j;  // simulation: per day of the series; forecasting: per (issue, lead)
   if (m.baseline)
-    gr4j = forecasting ? baseline_forecasts(*m.baseline, c, s, f.issue_days)
+    gr4j = forecasting ? baseline_forecasts(*m.baseline, c, s, f.issue_days, load_forecasts(c, s))
                        : baseline_discharge(*m.baseline, c, s);
   MethodValues v;
   for (size_t i = 0; i < f.issue_days.size(); ++i)

@@ -74,6 +74,7 @@ std::vector<NamedPath> files_read(const HydrologyConfig& c, const std::string& c
   for (const InputSource& in : c.inputs)
     for (const std::string& path : {in.path, in.grid.path, in.shape})
       files.push_back({"config's data", path});
+  files.push_back({"config's forecasts", c.forecasts.path});
   return files;
 }
 

@@ -11,6 +11,7 @@
 #include "tessera/hydrology/evaluation.hpp"
 #include "tessera/hydrology/forecast.hpp"
 #include "tessera/hydrology/metrics.hpp"
+#include "tessera/hydrology/weather_forecasts.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -146,6 +147,38 @@ TEST_F(DischargeModelFiles, HybridReloadsWithItsChoice) {
   const DischargeForecast a = predict_discharge(back, s, days), b = predict_discharge(m, s, days);
   EXPECT_EQ(a.values, b.values);
   EXPECT_EQ(a.point, b.point);
+}
+
+// Weather forecasts: the network reads, for the days after the issue day, only the forecasts
+// issued on the issue day.
+TEST(DischargeModel, WeatherForecastsIssuedLaterChangeNothing) {
+  HydrologyConfig c = small_config("forecasting");
+  nlohmann::json j = c.json;
+  j["forecasts"] = {{"variables", {"rain", "tmax"}}, {"hindcast", "perfect"}};
+  j["model"]["epochs"] = 2;
+  c = parse_config(j, "/tmp");
+  const DailySeries s = catchment();
+  DischargeModel m = train_discharge_model(c, s);
+  EXPECT_EQ(m.ahead, 2);
+  EXPECT_EQ(m.forecast_inputs, (std::vector<std::string>{"rain", "tmax"}));
+  const Day issue = parse_date("1987-05-10");
+  WeatherForecasts w = perfect_forecasts(s, {"rain", "tmax"}, 2);
+  const std::vector<double> before = predict_discharge(m, s, {issue}, &w).values;
+  auto set = [&](Day day, int64_t lead, double rain) {
+    w.variables.at("rain").values[size_t((day - w.first_issue) * w.max_lead + lead - 1)] = rain;
+  };
+  set(issue + 1, 1, 500);  // issued the next day: unseen
+  set(issue - 1, 2, 500);  // issued the day before, for the same target: superseded
+  EXPECT_EQ(predict_discharge(m, s, {issue}, &w).values, before);
+  set(issue, 1, 500);  // issued on the issue day: read
+  EXPECT_NE(predict_discharge(m, s, {issue}, &w).values, before);
+  // And observed weather after the issue day is not read either.
+  DailySeries later = s;
+  for (Day d = issue + 1; d <= s.last(); ++d)
+    later.variables.at("rain").values[size_t(d - s.first)] = 999;
+  WeatherForecasts same = perfect_forecasts(s, {"rain", "tmax"}, 2);
+  EXPECT_EQ(predict_discharge(m, later, {issue}, &same).values,
+            predict_discharge(m, s, {issue}, &same).values);
 }
 
 TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {

@@ -27,11 +27,13 @@ std::vector<double> baseline_discharge(const ConceptualModel& m, const Hydrology
                                        const DailySeries& s);
 
 // GR4J's forecasts at the config's lead times from each issue day, [issue][lead] in mm/day:
-// its state at the end of the issue day, then no precipitation and the training period's
-// day-of-year temperature and evaporation. Like the network it reads nothing after the issue
-// day (there are no weather forecasts to give it). NaN for issue days outside the series.
+// its state at the end of the issue day, then the weather forecasts issued that day where
+// `forecasts` has them (in the units of `s`), else no precipitation and the training period's
+// day-of-year temperature and evaporation. Like the network it reads nothing observed after
+// the issue day. NaN for issue days outside the series.
 std::vector<double> baseline_forecasts(const ConceptualModel& m, const HydrologyConfig& c,
-                                       const DailySeries& s, const std::vector<Day>& issues);
+                                       const DailySeries& s, const std::vector<Day>& issues,
+                                       const WeatherForecasts& forecasts = {});
 
 // Day-of-year climatology of the discharge over the training period; days of the year the
 // training period never saw take its overall mean.

@@ -18,7 +18,8 @@
 //     test: [2001-01-01, 2010-12-31]
 //   lead_times: [1, 2, 3]
 //   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
-//   thresholds: [{name: flood alert, value: 250, units: m3/s}]
+//   thresholds: [{name: flood_alert, value: 250, units: m3/s}]
+//   forecasts: {variables: [rain, snow, tmin, tmax], csv: forecasts.csv}
 //
 // A NetCDF input may list `missing_values` its attributes do not declare (Raven's files mark
 // missing discharge -1.2345), and `units` ({tmax: K}) in place of those its attributes state (or
@@ -35,6 +36,7 @@
 
 #include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/series.hpp"
+#include "tessera/hydrology/weather_forecasts.hpp"
 
 namespace tessera::hydrology {
 
@@ -103,6 +105,22 @@ struct Gr4jInputs {
   double latitude = 0;  // degrees north, for "oudin"
 };
 
+// Weather forecasts the network reads for the days after the issue day (forecasting mode):
+// which forcings are forecast and where the forecasts come from. A hindcast builds them from
+// the observed weather: "perfect" (the observation itself: the upper bound of what forecasts
+// can give, never a real skill) or "noisy" (with an error growing with lead).
+struct ForecastSource {
+  enum class Kind { none, table, netcdf, folder, perfect, noisy };
+  Kind kind = Kind::none;
+  std::string path{};                    // table, netcdf, folder (absolute)
+  std::vector<std::string> variables{};  // forcings that are forecast
+  ForecastTableMapping table{};          // table
+  CsvMapping csv{};                      // folder
+  int64_t station = 0;                   // netcdf
+  std::vector<double> missing_values{};  // netcdf
+  ForecastNoise noise{};                 // noisy
+};
+
 struct HydrologyConfig {
   std::string path;  // the file read, for messages
   RunMode mode = RunMode::forecasting;
@@ -115,6 +133,7 @@ struct HydrologyConfig {
   std::vector<int64_t> lead_times;  // forecasting: days ahead (>= 1); simulation: {0}
   ModelSettings model;
   std::vector<Threshold> thresholds{};
+  ForecastSource forecasts{};
   nlohmann::json json;  // the config as read, paths made absolute: kept in checkpoints
 };
 
@@ -133,6 +152,11 @@ enum class DataUse { training, forecast };
 // (with basin_area_km2, or the area CAMELS attributes state). Throws when a named variable is
 // absent, a value is infinite, or (for training) the periods lie outside the data.
 DailySeries load_inputs(const HydrologyConfig& c, DataUse use = DataUse::training);
+
+// The weather forecasts the config names, in the units of the observed forcings in `observed`
+// (a hindcast is built from them); an empty archive when it names none. Throws naming the file
+// when a forecast variable is missing or its units cannot be converted.
+WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& observed);
 
 // The basin area used for unit conversion: the config's, else the inputs'; 0 when unknown.
 double basin_area(const HydrologyConfig& c);

@@ -57,9 +57,13 @@ struct DischargeModel {
   // the mean, then a value per quantile level.
   std::unique_ptr<Module> network;
   std::vector<double> levels;  // the network's quantile levels; empty: it predicts means only
-  bool hybrid = false;         // the inputs include GR4J's discharge and stores
-  int epochs = 0;              // trained
-  double validation_nse = 0;   // of the network's kept weights, mean over lead times
+  // With weather forecasts: the forcings read for the `ahead` days after the issue day, as
+  // issued on it (the window grows by those days, and a channel marks them).
+  std::vector<std::string> forecast_inputs;
+  int64_t ahead = 0;
+  bool hybrid = false;        // the inputs include GR4J's discharge and stores
+  int epochs = 0;             // trained
+  double validation_nse = 0;  // of the network's kept weights, mean over lead times
   // GR4J calibrated on the same training period, when the config names its inputs: the
   // baseline evaluate reports beside the network, and the hybrid's source.
   std::optional<ConceptualModel> baseline;
@@ -86,13 +90,14 @@ struct EpochReport {
 // Trains on the training period, keeps the weights of the epoch with the best validation NSE
 // and stops after `patience` epochs without improvement. An epoch is as many steps of the
 // training loop as it has batches (`run`: checkpoints, resume, init_from; validation after
-// each epoch). With a `baseline` (GR4J calibrated on the training period) the network is a
-// hybrid (unless the config's model.hybrid is false) and the blend with GR4J is chosen; then
-// the quantiles are calibrated on the validation period.
+// each epoch); `forecasts` as for predict_discharge. With a `baseline` (GR4J calibrated on the
+// training period) the network is a hybrid (unless the config's model.hybrid is false) and the
+// blend with GR4J is chosen; then the quantiles are calibrated on the validation period.
 DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
                                      const std::function<void(const EpochReport&)>& progress = {},
                                      const RunSettings& run = {},
-                                     const std::optional<ConceptualModel>& baseline = {});
+                                     const std::optional<ConceptualModel>& baseline = {},
+                                     const WeatherForecasts* forecasts = nullptr);
 
 struct DischargeForecast {
   std::vector<Day> issue_days;
@@ -115,10 +120,13 @@ struct DischargeForecast {
 };
 
 // For each issue day, the prediction from the window of inputs ending on it (days outside the
-// series read as missing). Nothing after an issue day is read. Inputs in other units than the
-// training data's are converted (K to degC, ...); throws when they cannot be.
+// series read as missing). Nothing observed after an issue day is read, and of the weather
+// forecasts only those issued on it. Inputs in other units than the training data's are
+// converted (K to degC, ...); throws when they cannot be. `forecasts`: the weather forecasts
+// (default: those the config names, load_forecasts), in the units of `s`.
 DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                    const std::vector<Day>& issue_days);
+                                    const std::vector<Day>& issue_days,
+                                    const WeatherForecasts* forecasts = nullptr);
 
 void save_discharge_model(const std::string& path, DischargeModel& m);
 // Throws std::runtime_error naming the file when it is not a discharge model.
