@@ -49,7 +49,7 @@ bool has_gr4j_inputs(const HydrologyConfig& c) {
 ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s) {
   if (!has_gr4j_inputs(c))
     throw std::runtime_error(c.path + ": gr4j needs precipitation and evaporation");
-  ConceptualForcing f;
+  ConceptualForcing f{.first = s.first};
   f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false);
   if (!c.gr4j.temperature.empty()) f.temperature = combined(c, s, c.gr4j.temperature, "degC", true);
   f.evaporation = c.gr4j.evaporation == "oudin"
@@ -78,7 +78,8 @@ ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& 
     throw std::runtime_error(c.path + ": GR4J is calibrated on the training days after a year " +
                              "of warm-up, and only " + std::to_string(scored) +
                              " of them have observed discharge (it needs 30)");
-  return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations});
+  return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations},
+                              c.gr4j.snow);
 }
 
 std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
@@ -104,7 +105,7 @@ std::vector<double> baseline_forecasts(const ConceptualModel& m, const Hydrology
       out.insert(out.end(), c.lead_times.size(), NAN);
       continue;
     }
-    ConceptualForcing ahead;  // no rain after the issue day
+    ConceptualForcing ahead{.first = t + 1};  // no rain after the issue day
     for (Day d = t + 1; d <= t + longest; ++d) {
       const size_t doy = size_t(day_of_year(d));
       ahead.precipitation.push_back(0);
