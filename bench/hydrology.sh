@@ -50,7 +50,7 @@ done
   echo "## Salmon River (08KC001), test decade 2001-2010"
   echo
   echo "Trained on 1954-1990, weights kept from the epoch with the best validation NSE (1991-2000)."
-  echo "GR4J (with its degree-day snow routine) calibrated on 1954-1990 by DDS, 4000 runs."
+  echo "GR4J (behind CemaNeige, one band) calibrated on 1954-1990 by DDS, 4000 runs."
   for mode in simulation forecasting; do
     read -r s kib <"$tmp/train_$mode.time"
     echo

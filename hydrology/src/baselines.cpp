@@ -49,7 +49,7 @@ bool has_gr4j_inputs(const HydrologyConfig& c) {
 ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s) {
   if (!has_gr4j_inputs(c))
     throw std::runtime_error(c.path + ": gr4j needs precipitation and evaporation");
-  ConceptualForcing f;
+  ConceptualForcing f{.first = s.first};
   f.precipitation = combined(c, s, c.gr4j.precipitation, "mm/day", false);
   if (!c.gr4j.temperature.empty()) f.temperature = combined(c, s, c.gr4j.temperature, "degC", true);
   f.evaporation = c.gr4j.evaporation == "oudin"
@@ -78,7 +78,8 @@ ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& 
     throw std::runtime_error(c.path + ": GR4J is calibrated on the training days after a year " +
                              "of warm-up, and only " + std::to_string(scored) +
                              " of them have observed discharge (it needs 30)");
-  return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations});
+  return calibrate_conceptual(f, observed, {.warmup = warmup, .evaluations = evaluations},
+                              c.gr4j.snow);
 }
 
 std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
@@ -125,6 +126,7 @@ std::vector<double> baseline_forecasts(const ConceptualModel& m, const Hydrology
       continue;
     }
     ConceptualForcing ahead;  // as forecast on the issue day, else dry and climatological
+    ahead.first = t + 1;
     const bool snowfall = !c.gr4j.snowfall.empty() && forecasts.has(c.gr4j.snowfall);
     for (Day d = t + 1; d <= t + longest; ++d) {
       const size_t doy = size_t(day_of_year(d));

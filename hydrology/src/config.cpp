@@ -173,15 +173,67 @@ void parse_periods(const Settings& top, HydrologyConfig& c) {
   if (overlap(c.validation, c.test)) top.fail("periods", "validation and test overlap");
 }
 
+// CemaNeige's elevation bands, checked by the library, its errors named here.
+ElevationBands parse_elevation(const Settings& e) {
+  e.only({"hypsometric_curve", "bands", "band_elevations", "input_elevation"});
+  ElevationBands out;
+  if (e.has("hypsometric_curve") && e.has("band_elevations"))
+    e.fail("", "give hypsometric_curve or band_elevations, not both");
+  if (e.has("bands") && !e.has("hypsometric_curve"))
+    e.fail("bands", "needs hypsometric_curve (band_elevations list the bands themselves)");
+  try {
+    if (e.has("hypsometric_curve")) {
+      const auto curve = e.require<std::vector<double>>("hypsometric_curve");
+      const int64_t bands = std::clamp<int64_t>(e.get<int64_t>("bands", 5), 0, 101);
+      out.elevations = hypsometric_bands(curve, int(bands));  // refuses 0 and 101
+      out.input_elevation = curve[50];  // airGR's default: the forcing stands for the median
+      // airGR leaves the forcing as it is for one band at the median.
+      if (bands == 1 && !e.has("input_elevation")) out.elevations.clear();
+    }
+    if (e.has("band_elevations")) {
+      out.elevations = e.require<std::vector<double>>("band_elevations");
+      if (out.elevations.empty()) e.fail("band_elevations", "must list at least one band");
+    }
+    e.read("input_elevation", out.input_elevation);
+    check_elevation_bands(out);
+  } catch (const SettingError& x) {
+    e.fail(x.setting(), x.message());
+  }
+  return out;
+}
+
+// The snow routine: CemaNeige unless the config says otherwise, and its bands.
+SnowChoice parse_snow(const Settings& g, bool has_temperature) {
+  SnowChoice s;
+  const std::string routine = g.get("snow", "cemaneige");
+  if (routine == "degree_day")
+    s.routine = SnowRoutine::degree_day;
+  else if (routine == "cemaneige_hysteresis")
+    s.hysteresis = true;
+  else if (routine != "cemaneige")
+    g.fail("snow", "must be cemaneige, cemaneige_hysteresis or degree_day, not '" + routine + "'");
+  for (const char* key : {"snow", "elevation"})
+    if (g.has(key) && !has_temperature)
+      g.fail(key, "needs gr4j.temperature (the snow routine runs on temperatures)");
+  if (g.has("elevation")) {
+    if (s.routine == SnowRoutine::degree_day)
+      g.fail("elevation", "only CemaNeige has elevation bands (snow: cemaneige)");
+    s.elevation = parse_elevation(g.child("elevation"));
+  }
+  return s;
+}
+
 Gr4jInputs parse_gr4j(const Settings& g) {
-  g.only({"precipitation", "evaporation", "temperature", "snowfall", "latitude"});
+  g.only(
+      {"precipitation", "evaporation", "temperature", "snowfall", "latitude", "snow", "elevation"});
   Gr4jInputs in{g.names("precipitation"), g.get("evaporation", ""), g.names("temperature"),
                 g.get("snowfall", ""), g.get("latitude", 0.0)};
   if (g.json().empty()) return in;  // no GR4J baseline
   if (in.precipitation.empty() || in.evaporation.empty())
     g.fail("", "needs precipitation and evaporation");
   if (!in.snowfall.empty() && in.temperature.empty())
-    g.fail("snowfall", "needs gr4j.temperature (snow melts by degree-days)");
+    g.fail("snowfall", "needs gr4j.temperature (snow melts by temperature)");
+  in.snow = parse_snow(g, !in.temperature.empty());
   if (in.evaporation == "oudin" && (in.temperature.empty() || !g.has("latitude")))
     g.fail("evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
   if (std::abs(in.latitude) > 90) g.fail("latitude", "must be within -90..90");

@@ -784,16 +784,7 @@ void save_discharge_model(const std::string& path, DischargeModel& m) {
                          {"epochs", m.epochs},
                          {"validation_nse", m.validation_nse}};
   save_choice(meta, m);
-  if (m.baseline) {
-    const ConceptualModel& b = *m.baseline;
-    meta["gr4j"] = {{"x1", b.gr4j.x1},
-                    {"x2", b.gr4j.x2},
-                    {"x3", b.gr4j.x3},
-                    {"x4", b.gr4j.x4},
-                    {"melt_factor", b.snow.melt_factor},
-                    {"melt_threshold", b.snow.threshold},
-                    {"nse", b.nse}};
-  }
+  if (m.baseline) meta["gr4j"] = conceptual_to_json(*m.baseline);
   save_checkpoint(path, *m.network, nullptr, m.epochs, meta);
 }
 
@@ -813,14 +804,8 @@ DischargeModel load_discharge_model(const std::string& path) {
               meta.at("target_mean").get<double>(), meta.at("target_sd").get<double>()};
     m.epochs = meta.at("epochs").get<int>();
     m.validation_nse = meta.at("validation_nse").get<double>();
-    if (meta.contains("gr4j")) {
-      const nlohmann::json& g = meta.at("gr4j");
-      m.baseline =
-          ConceptualModel{{g.at("x1").get<double>(), g.at("x2").get<double>(),
-                           g.at("x3").get<double>(), g.at("x4").get<double>()},
-                          {g.at("melt_factor").get<double>(), g.value("melt_threshold", 0.0)},
-                          g.at("nse").get<double>()};
-    }
+    if (meta.contains("gr4j"))
+      m.baseline = conceptual_from_json(meta.at("gr4j"), path + ": GR4J baseline");
     load_choice(meta, m, path);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": discharge model metadata is damaged: " + e.what());

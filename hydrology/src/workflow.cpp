@@ -36,8 +36,7 @@ void describe_baseline(std::ostream& log, const HydrologyConfig& c, const Concep
       << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3) << b.nse
       << std::setprecision(2) << " (x1 " << b.gr4j.x1 << ", x2 " << b.gr4j.x2 << ", x3 "
       << b.gr4j.x3 << ", x4 " << b.gr4j.x4;
-  if (!c.gr4j.temperature.empty())
-    log << ", melt " << b.snow.melt_factor << " mm/degC/day above " << b.snow.threshold << " degC";
+  if (!c.gr4j.temperature.empty()) log << "; " << describe_snow(b);
   log << ")" << std::defaultfloat << "\n";
 }
 

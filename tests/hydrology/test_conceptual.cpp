@@ -62,7 +62,9 @@ TEST(Conceptual, CalibrationRecoversAKnownSnowModel) {
   f.snowfall = s.at("snow");
   std::vector<double> q = s.at("discharge");
   for (double& v : q) v *= 86.4 / o.area_km2;  // m3/s -> mm/day
-  const ConceptualModel m = calibrate_conceptual(f, q, {.warmup = 365, .evaluations = 4000});
+  const ConceptualModel m = calibrate_conceptual(f, q, {.warmup = 365, .evaluations = 4000},
+                                                 {.routine = SnowRoutine::degree_day});
+  EXPECT_EQ(m.snow_routine, SnowRoutine::degree_day);
   EXPECT_GT(m.nse, 0.98);  // DDS on a flat optimum; the truth scores 1
   EXPECT_NEAR(m.snow.melt_factor, o.truth.snow.melt_factor, 0.5);
   // Without the snow routine the same data fits worse: the spring melt comes in winter.

@@ -12,6 +12,9 @@
 //   discharge: qobs
 //   forcings: [rain, snow, tmin, tmax, pet]
 //   gr4j: {precipitation: [rain, snow], evaporation: pet, temperature: [tmin, tmax]}
+//   #  with temperatures, snow: cemaneige (the default), cemaneige_hysteresis or degree_day;
+//   #  CemaNeige's elevation bands: elevation: {hypsometric_curve: [101 m], bands: 5,
+//   #  input_elevation: 850} or {band_elevations: [600, 900, 1300], input_elevation: 850}
 //   periods:
 //     train: [1954-01-01, 1990-12-31]
 //     validation: [1991-01-01, 2000-12-31]
@@ -34,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tessera/hydrology/conceptual.hpp"
 #include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/series.hpp"
 #include "tessera/hydrology/weather_forecasts.hpp"
@@ -94,15 +98,21 @@ struct Threshold {
 };
 
 // The GR4J baseline's inputs: precipitation (summed), potential evaporation, and optionally
-// temperature (averaged; turns on a degree-day snow routine) and snowfall (the snow part of
-// precipitation, instead of splitting it at 0 degC). Evaporation "oudin" computes it from the
-// temperature and the basin's latitude (Oudin et al. 2005) where the data has none.
+// temperature (averaged; turns on the snow routine) and snowfall (the snow part of
+// precipitation, instead of the routine's split by temperature). Evaporation "oudin" computes
+// it from the temperature and the basin's latitude (Oudin et al. 2005) where the data has none.
+// The snow routine (`snow`) is CemaNeige unless the config says degree_day; its `elevation`
+// gives bands from a hypsometric curve (101 percentiles, `bands` of them, default 5; the input
+// at the curve's median unless `input_elevation` says otherwise) or band elevations directly
+// (with `input_elevation`). Without `elevation`, CemaNeige runs on one band at the input's
+// elevation: the forcing as it is.
 struct Gr4jInputs {
   std::vector<std::string> precipitation;
   std::string evaporation;
   std::vector<std::string> temperature{};
   std::string snowfall{};
   double latitude = 0;  // degrees north, for "oudin"
+  SnowChoice snow{};
 };
 
 // Weather forecasts the network reads for the days after the issue day (forecasting mode):
