@@ -459,7 +459,9 @@ WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& obs
       return perfect_forecasts(observed, f.variables, ahead);
     case ForecastSource::Kind::noisy: {
       ForecastNoise noise = f.noise;
-      noise.temperature_variables = c.gr4j.temperature;
+      for (const std::string& t : c.gr4j.temperature)  // the rest are told by their units
+        if (std::find(f.variables.begin(), f.variables.end(), t) != f.variables.end())
+          noise.temperature_variables.push_back(t);
       return noisy_forecasts(observed, f.variables, ahead, noise);
     }
   }
