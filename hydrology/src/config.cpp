@@ -46,6 +46,19 @@ void parse_netcdf(const Settings& in, const std::string& base_dir, InputSource& 
   in.read("units", s.units);
 }
 
+// The settings every table input shares: which columns, their units, missing-value markers and
+// the delimiter (one character; 0: detected).
+void read_table_options(const Settings& in, std::map<std::string, std::string>& columns,
+                        std::map<std::string, std::string>& units,
+                        std::vector<double>& missing_values, char& delimiter) {
+  in.read("columns", columns);
+  in.read("units", units);
+  in.read("missing_values", missing_values);
+  const std::string d = in.get("delimiter", "");
+  if (d.size() > 1) in.fail("delimiter", "must be one character");
+  delimiter = d.empty() ? 0 : d[0];
+}
+
 void parse_csv(const Settings& in, const std::string& base_dir, InputSource& s) {
   in.only({"csv", "date_column", "year_column", "month_column", "day_column", "columns", "units",
            "missing_values", "delimiter"});
@@ -56,12 +69,7 @@ void parse_csv(const Settings& in, const std::string& base_dir, InputSource& s) 
   in.read("year_column", m.year_column);
   in.read("month_column", m.month_column);
   in.read("day_column", m.day_column);
-  in.read("columns", m.columns);
-  in.read("units", m.units);
-  in.read("missing_values", m.missing_values);
-  const std::string d = in.get("delimiter", "");
-  if (d.size() > 1) in.fail("delimiter", "must be one character");
-  m.delimiter = d.empty() ? 0 : d[0];
+  read_table_options(in, m.columns, m.units, m.missing_values, m.delimiter);
 }
 
 void parse_camels(const Settings& in, const std::string& base_dir, InputSource& s) {
@@ -333,8 +341,6 @@ ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
     if (std::find(c.forcings.begin(), c.forcings.end(), v) == c.forcings.end())
       f.fail("variables",
              "'" + v + "' is not one of the forcings (" + list_names(c.forcings) + ")");
-  const std::string d = f.get("delimiter", "");
-  if (d.size() > 1) f.fail("delimiter", "must be one character");
   int sources = 0;
   for (const char* k : {"csv", "netcdf", "folder", "hindcast"}) sources += f.has(k);
   if (sources != 1) f.fail("", "needs exactly one of csv, netcdf, folder or hindcast");
@@ -348,10 +354,7 @@ ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
     f.read("target_column", m.target_column);
     f.read("variable_column", m.variable_column);
     f.read("value_column", m.value_column);
-    f.read("columns", m.columns);
-    f.read("units", m.units);
-    f.read("missing_values", m.missing_values);
-    m.delimiter = d.empty() ? 0 : d[0];
+    read_table_options(f, m.columns, m.units, m.missing_values, m.delimiter);
   } else if (f.has("netcdf")) {
     s.kind = ForecastSource::Kind::netcdf;
     s.path = resolve(base_dir, f.require<std::string>("netcdf"));
@@ -361,10 +364,7 @@ ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
     s.kind = ForecastSource::Kind::folder;
     s.path = resolve(base_dir, f.require<std::string>("folder"));
     f.read("date_column", s.csv.date_column);
-    f.read("columns", s.csv.columns);
-    f.read("units", s.csv.units);
-    f.read("missing_values", s.csv.missing_values);
-    s.csv.delimiter = d.empty() ? 0 : d[0];
+    read_table_options(f, s.csv.columns, s.csv.units, s.csv.missing_values, s.csv.delimiter);
   } else {
     const std::string kind = f.require<std::string>("hindcast");
     if (kind != "perfect" && kind != "noisy")

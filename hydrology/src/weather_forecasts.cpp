@@ -164,34 +164,39 @@ void require_valid(const ForecastNoise& noise, const WeatherForecasts& f) {
                                   list_names(names_of(f)) + ")");
 }
 
-// Multiplicative log-normal noise; refuses negative values, which are no precipitation.
-void perturb_relative(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
+// Each issued value of `name` changed by `change(value, lead, standard normal draw)`; the draw
+// depends only on the seed, the variable, the issue day and the lead.
+template <typename Change>
+void perturb(WeatherForecasts& f, const std::string& name, uint64_t seed, Change change) {
   std::vector<double>& v = f.variables.at(name).values;
   const uint64_t id = name_hash(name);
   for (int64_t i = 0; i < f.issues; ++i)
     for (int64_t lead = 1; lead <= f.max_lead; ++lead) {
       double& x = v[size_t(i * f.max_lead + lead - 1)];
-      if (std::isnan(x)) continue;
-      if (x < 0)
-        throw std::invalid_argument(
-            "forecast noise: '" + name + "' is " + std::to_string(x) + " on " +
-            format_date(f.first_issue + i + lead) +
-            ", negative for multiplicative noise: if it is a temperature, name it in "
-            "temperature_variables");
-      const double s = noise.relative * std::sqrt(double(lead));
-      x *= std::exp(s * standard_normal(noise.seed, id, f.first_issue + i, lead) - s * s / 2);
+      if (!std::isnan(x))
+        x = change(x, f.first_issue + i, lead, standard_normal(seed, id, f.first_issue + i, lead));
     }
 }
 
+// Multiplicative log-normal noise (mean kept); refuses negative values, which are no
+// precipitation.
+void perturb_relative(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
+  perturb(f, name, noise.seed, [&](double x, Day issue, int64_t lead, double z) {
+    if (x < 0)
+      throw std::invalid_argument(
+          "forecast noise: '" + name + "' is " + std::to_string(x) + " on " +
+          format_date(issue + lead) +
+          ", negative for multiplicative noise: if it is a temperature, name it in "
+          "temperature_variables");
+    const double s = noise.relative * std::sqrt(double(lead));
+    return x * std::exp(s * z - s * s / 2);
+  });
+}
+
 void perturb_additive(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
-  std::vector<double>& v = f.variables.at(name).values;
-  const uint64_t id = name_hash(name);
-  for (int64_t i = 0; i < f.issues; ++i)
-    for (int64_t lead = 1; lead <= f.max_lead; ++lead) {
-      double& x = v[size_t(i * f.max_lead + lead - 1)];
-      const double sd = noise.temperature_degc * std::sqrt(double(lead));
-      x += sd * standard_normal(noise.seed, id, f.first_issue + i, lead);  // NaN stays NaN
-    }
+  perturb(f, name, noise.seed, [&](double x, Day, int64_t lead, double z) {
+    return x + noise.temperature_degc * std::sqrt(double(lead)) * z;
+  });
 }
 
 }  // namespace
