@@ -73,12 +73,17 @@ void add_evaluate(CLI::App* group) {
   cmd->add_option("--plot", o->plot, "hydrograph PNG to write (default: --output with .png)");
   cmd->add_option("--series", o->series,
                   "per-day values CSV to write (default: --output with .csv)");
+  cmd->add_option("--basin", o->basin,
+                  "a model of several basins: the basin to score (default: all, no plots)");
   cmd->add_option("--reliability", o->reliability,
                   "reliability diagram PNG to write (default: --output with _reliability.png)");
   cmd->callback([o] {
     const EvaluationReport r = evaluate_to_files(*o);
-    std::cout << r.markdown << "\nscores -> " << o->output << ", " << r.markdown_path << ", "
-              << r.series_path << ", " << r.plot_path << ", " << r.reliability_path << "\n";
+    std::cout << r.markdown << "\nscores -> " << o->output;
+    for (const std::string& path :
+         {r.markdown_path, r.series_path, r.plot_path, r.reliability_path})
+      if (!path.empty()) std::cout << ", " << path;
+    std::cout << "\n";
   });
 }
 
@@ -96,6 +101,7 @@ void add_forecast(CLI::App* group) {
   cmd->add_option("--pi-xml", o->pi_xml,
                   "Delft-FEWS PI-XML time series to write (mean and quantiles, m3/s when the "
                   "basin area is known)");
+  cmd->add_option("--basin", o->basin, "a model of several basins: the basin to forecast");
   cmd->add_option("--location", o->location,
                   "PI-XML locationId (default: the config's file name without extension)");
   cmd->add_option("--config", o->config, "config whose inputs replace the model's");

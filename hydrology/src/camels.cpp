@@ -5,6 +5,7 @@
 
 #include "reader_util.hpp"
 #include "tessera/formats/csv_table.hpp"
+#include "tessera/hydrology/basin_attributes.hpp"
 #include "tessera/hydrology/readers.hpp"
 #include "tessera/hydrology/units.hpp"
 
@@ -103,19 +104,10 @@ DailySeries read_streamflow(const std::string& path, const std::string& gauge_id
 }  // namespace
 
 double camels_basin_area(const std::string& root, const std::string& gauge_id) {
-  const std::string path = root + "/camels_attributes_v2.0/camels_topo.txt";
-  const formats::CsvTable t = formats::parse_csv_table(read_text(path), path, {.delimiter = ';'});
-  const int id_col = t.column({"gauge_id"}), area_col = t.column({"area_gages2"});
-  if (id_col < 0 || area_col < 0) fail(path, "no gauge_id or area_gages2 column");
-  for (const formats::CsvRow& row : t.rows) {
-    if (row.cells[size_t(id_col)] != gauge_id) continue;
-    const std::string& text = row.cells[size_t(area_col)];
-    double area = 0;
-    if (!parse_number(text, area) || !(area > 0))
-      t.fail(row.line, "area_gages2 '" + text + "' is not a positive number");
-    return area;
-  }
-  fail(path, "no gauge '" + gauge_id + "' (ids are compared as text, leading zeros included)");
+  const double area = camels_attribute(root, gauge_id, "area_gages2");
+  if (!(area > 0))
+    fail(root + "/camels_attributes_v2.0", "area_gages2 of basin " + gauge_id + " is not positive");
+  return area;
 }
 
 DailySeries read_camels_basin(const std::string& root, const std::string& gauge_id,

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "tessera/formats/yaml_document.hpp"
+#include "tessera/hydrology/basin_attributes.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/json_text.hpp"
 #include "tessera/io/settings.hpp"
@@ -269,15 +270,24 @@ RunMode parse_mode(const Settings& top) {
 
 // The config as read, its paths made absolute, so the copy stored in a checkpoint works from
 // anywhere.
-json with_absolute_paths(const json& j, const HydrologyConfig& c, const std::string& base_dir) {
-  json out = j;
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    json& in = out["inputs"][i];
+void make_absolute(json& inputs, const std::vector<InputSource>& parsed,
+                   const std::string& base_dir) {
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    json& in = inputs[i];
     for (const char* k : {"netcdf", "csv", "camels", "grid", "basin"})
       if (in.contains(k) &&
-          !(c.inputs[i].kind == InputSource::Kind::camels && std::string(k) == "basin"))
+          !(parsed[i].kind == InputSource::Kind::camels && std::string(k) == "basin"))
         in[k] = resolve(base_dir, in[k].get<std::string>());
   }
+}
+
+json with_absolute_paths(const json& j, const HydrologyConfig& c, const std::string& base_dir) {
+  json out = j;
+  make_absolute(out["inputs"], c.inputs, base_dir);
+  if (c.inputs.empty()) out.erase("inputs");
+  for (size_t k = 0; k < c.basins.size(); ++k)
+    make_absolute(out["basins"][k]["inputs"], c.basins[k].inputs, base_dir);
+  if (!c.attributes_csv.empty()) out["attributes_csv"] = c.attributes_csv;
   if (!c.forecasts.path.empty())
     for (const char* k : {"csv", "netcdf", "folder"})
       if (out["forecasts"].contains(k)) out["forecasts"][k] = c.forecasts.path;
@@ -381,20 +391,69 @@ ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
   return s;
 }
 
+double parse_area(const Settings& s) {
+  const double area = s.get("basin_area_km2", 0.0);
+  // The Amazon's is 7 million km2.
+  if (!(area >= 0 && area <= 1e7))
+    s.fail("basin_area_km2", "must be a basin's area in km2, 0 to 10 000 000");
+  return area;
+}
+
+std::vector<InputSource> parse_inputs(const Settings& s, const std::string& base_dir) {
+  const size_t inputs = s.size("inputs");
+  if (inputs == 0) s.fail("inputs", "must list at least one input");
+  std::vector<InputSource> out;
+  for (size_t i = 0; i < inputs; ++i) out.push_back(parse_input(s.element("inputs", i), base_dir));
+  return out;
+}
+
+// A gauge id or name; 12010000 written without quotes is the same gauge.
+std::string parse_id(const Settings& s, const char* key) {
+  if (!s.has(key)) s.fail(key, "missing");
+  const json& id = s.json().at(key);
+  return id.is_number_integer() ? std::to_string(id.get<int64_t>()) : s.require<std::string>(key);
+}
+
+void parse_basins(const Settings& top, const std::string& base_dir, HydrologyConfig& c) {
+  for (size_t k = 0; k < top.size("basins"); ++k) {
+    const Settings b = top.element("basins", k);
+    b.only({"id", "inputs", "basin_area_km2", "latitude", "attributes", "held_out"});
+    BasinConfig basin{parse_id(b, "id"), parse_inputs(b, base_dir), parse_area(b)};
+    b.read("latitude", basin.latitude);
+    b.read("attributes", basin.attributes);
+    b.read("held_out", basin.held_out);
+    for (const BasinConfig& other : c.basins)
+      if (other.id == basin.id) b.fail("id", "'" + basin.id + "' names two basins");
+    c.basins.push_back(basin);
+  }
+  c.attributes = top.names("attributes");
+  if (top.has("attributes_csv"))
+    c.attributes_csv = resolve(base_dir, top.require<std::string>("attributes_csv"));
+  top.read("attributes_id_column", c.attributes_id_column);
+  if (c.basins.empty()) {
+    if (!c.attributes.empty())
+      top.fail("attributes", "only a config of several basins has attributes");
+    return;
+  }
+  if (top.has("inputs") || top.has("basin_area_km2"))
+    top.fail(top.has("inputs") ? "inputs" : "basin_area_km2", "goes inside each of the basins");
+  if (std::all_of(c.basins.begin(), c.basins.end(),
+                  [](const BasinConfig& b) { return b.held_out; }))
+    top.fail("basins", "are all held out: at least one must be trained on");
+}
+
 HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   top.only({"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
-            "lead_times", "model", "thresholds", "forecasts"});
+            "lead_times", "model", "thresholds", "forecasts", "basins", "attributes",
+            "attributes_csv", "attributes_id_column"});
   HydrologyConfig c;
   c.path = top.what();
   c.mode = parse_mode(top);
-  const size_t inputs = top.size("inputs");
-  if (inputs == 0) top.fail("inputs", "must list at least one input");
-  for (size_t i = 0; i < inputs; ++i)
-    c.inputs.push_back(parse_input(top.element("inputs", i), base_dir));
-  c.basin_area_km2 = top.get("basin_area_km2", 0.0);
-  // The Amazon's is 7 million km2.
-  if (!(c.basin_area_km2 >= 0 && c.basin_area_km2 <= 1e7))
-    top.fail("basin_area_km2", "must be a basin's area in km2, 0 to 10 000 000");
+  parse_basins(top, base_dir, c);
+  if (c.basins.empty()) {
+    c.inputs = parse_inputs(top, base_dir);
+    c.basin_area_km2 = parse_area(top);
+  }
   top.read("discharge", c.discharge);
   c.forcings = top.names("forcings");
   if (c.forcings.empty()) top.fail("forcings", "must name at least one forcing variable");
@@ -477,6 +536,40 @@ WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& obs
     }
   }
   return w;
+}
+
+HydrologyConfig basin_config(const HydrologyConfig& c, size_t k) {
+  HydrologyConfig one = c;
+  const BasinConfig& b = c.basins.at(k);
+  one.inputs = b.inputs;
+  one.basin_area_km2 = b.basin_area_km2;
+  if (!std::isnan(b.latitude)) one.gr4j.latitude = b.latitude;
+  one.basins.clear();
+  one.attributes.clear();
+  return one;
+}
+
+std::vector<double> basin_attributes(const HydrologyConfig& c, size_t k) {
+  const BasinConfig& b = c.basins.at(k);
+  std::vector<double> out;
+  for (const std::string& name : c.attributes) {
+    if (auto it = b.attributes.find(name); it != b.attributes.end()) {
+      out.push_back(it->second);
+      continue;
+    }
+    if (!c.attributes_csv.empty()) {
+      out.push_back(table_attribute(c.attributes_csv, c.attributes_id_column, b.id, name));
+      continue;
+    }
+    const auto camels = std::find_if(b.inputs.begin(), b.inputs.end(), [](const InputSource& in) {
+      return in.kind == InputSource::Kind::camels;
+    });
+    if (camels == b.inputs.end())
+      throw std::runtime_error(c.path + ": basin '" + b.id + "' has no attribute '" + name +
+                               "': give it in the basin's attributes or an attributes_csv");
+    out.push_back(camels_attribute(camels->path, camels->basin, name));
+  }
+  return out;
 }
 
 double threshold_mm_day(const Threshold& t, double area) {

@@ -14,6 +14,7 @@
 #include "tessera/hydrology/quantile_calibration.hpp"
 #include "tessera/hydrology/units.hpp"
 #include "tessera/io/checkpoint.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/init.hpp"
 #include "tessera/nn/layers.hpp"
@@ -35,7 +36,8 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct InputMatrix {
   Day first = 0;
   int64_t days = 0, channels = 0;
-  std::vector<float> data;  // [channel][day]
+  std::vector<float> data;     // [channel][day]
+  std::vector<float> statics;  // the basin's normalised attributes: a constant channel each
   int64_t ahead = 0;
   Day first_issue = 0;
   int64_t issues = 0, max_lead = 0;
@@ -45,10 +47,13 @@ struct InputMatrix {
 
 InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
                          const Normalisation& norm, const std::vector<std::string>& forecast,
-                         int64_t ahead, const WeatherForecasts* w) {
-  InputMatrix m{s.first, s.days, 2 * int64_t(inputs.size()) + (ahead > 0), {}, ahead, 0, 0, 0,
-                {},      {}};
-  m.data.assign(size_t(m.channels * m.days), 0.f);
+                         int64_t ahead, const WeatherForecasts* w,
+                         const std::vector<double>& attributes) {
+  InputMatrix m{s.first, s.days, 0, {}, {}, ahead, 0, 0, 0, {}, {}};
+  for (size_t a = 0; a < attributes.size(); ++a)
+    m.statics.push_back(float((attributes[a] - norm.attribute_mean[a]) / norm.attribute_sd[a]));
+  m.channels = 2 * int64_t(inputs.size()) + int64_t(m.statics.size()) + (ahead > 0);
+  m.data.assign(size_t(2 * int64_t(inputs.size()) * m.days), 0.f);
   for (size_t k = 0; k < inputs.size(); ++k) {
     const std::vector<double>& v = s.at(inputs[k]);
     float* value = m.data.data() + 2 * k * size_t(m.days);
@@ -74,64 +79,86 @@ InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& i
   return m;
 }
 
-// [B, channels, T + ahead]: the windows of T days ending on each issue day; days outside the
+// One window [channels][T + ahead] of the T days ending on `issue` into `out`; days outside the
 // series are missing. The `ahead` days after the issue day read nothing observed: only the
 // forecasts issued on the issue day itself (the rest is missing), so no later data leaks in.
-Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
+// Then the basin's attributes, constant, and the channel that marks the days ahead.
+void write_window(const InputMatrix& m, Day issue, int64_t steps, float* out) {
   const int64_t total = steps + m.ahead;
-  Tensor x = Tensor::zeros({count, m.channels, total});
-  float* out = x.data();
-  const int64_t observed_channels = m.channels - (m.ahead > 0);
-  for (int64_t b = 0; b < count; ++b) {
-    const Day start = issues[b] - steps + 1;
-    for (int64_t c = 0; c < observed_channels; ++c) {
-      float* row = out + (b * m.channels + c) * total;
-      const bool flag = c % 2 == 1;
-      for (int64_t t = 0; t < total; ++t) {
-        const int64_t d = start + t - m.first;
-        row[t] =
-            d >= 0 && d < m.days && t < steps ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
-      }
-    }
-    if (m.ahead == 0) continue;
-    float* marker = out + (b * m.channels + m.channels - 1) * total;
-    for (int64_t t = steps; t < total; ++t) marker[t] = 1.f;
-    const int64_t issue = issues[b] - m.first_issue;
-    if (issue < 0 || issue >= m.issues) continue;
-    for (size_t v = 0; v < m.forecasts.size(); ++v) {
-      float* value = out + (b * m.channels + 2 * int64_t(m.forecast_input[v])) * total;
-      float* missing = value + total;
-      for (int64_t lead = 1; lead <= std::min(m.ahead, m.max_lead); ++lead) {
-        const float f = m.forecasts[v][size_t(issue * m.max_lead + lead - 1)];
-        if (std::isnan(f)) continue;
-        value[steps + lead - 1] = f;
-        missing[steps + lead - 1] = 0.f;
-      }
+  const int64_t observed_channels = int64_t(m.data.size()) / std::max<int64_t>(1, m.days);
+  const Day start = issue - steps + 1;
+  for (int64_t c = 0; c < observed_channels; ++c) {
+    float* row = out + c * total;
+    const bool flag = c % 2 == 1;
+    for (int64_t t = 0; t < total; ++t) {
+      const int64_t d = start + t - m.first;
+      row[t] =
+          d >= 0 && d < m.days && t < steps ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
     }
   }
+  for (size_t a = 0; a < m.statics.size(); ++a)
+    std::fill_n(out + (observed_channels + int64_t(a)) * total, total, m.statics[a]);
+  if (m.ahead == 0) return;
+  std::fill_n(out + (m.channels - 1) * total + steps, m.ahead, 1.f);
+  const int64_t i = issue - m.first_issue;
+  if (i < 0 || i >= m.issues) return;
+  for (size_t v = 0; v < m.forecasts.size(); ++v) {
+    float* value = out + 2 * int64_t(m.forecast_input[v]) * total;
+    float* missing = value + total;
+    for (int64_t lead = 1; lead <= std::min(m.ahead, m.max_lead); ++lead) {
+      const float f = m.forecasts[v][size_t(i * m.max_lead + lead - 1)];
+      if (std::isnan(f)) continue;
+      value[steps + lead - 1] = f;
+      missing[steps + lead - 1] = 0.f;
+    }
+  }
+}
+
+// [B, channels, T + ahead]: the windows ending on each issue day of one basin.
+Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
+  Tensor x = Tensor::zeros({count, m.channels, steps + m.ahead});
+  for (int64_t b = 0; b < count; ++b)
+    write_window(m, issues[b], steps, x.data() + b * m.channels * (steps + m.ahead));
   return x;
 }
 
-std::pair<double, double> mean_and_sd(const std::vector<double>& v, Day first, const Period& p) {
+// Mean and standard deviation of a sample accumulated as sums.
+struct Moments {
   double sum = 0, sq = 0, n = 0;
-  for (Day d = p.first; d <= p.last; ++d) {
-    const double x = value_on(v, first, d);
-    if (std::isnan(x)) continue;
-    sum += x, sq += x * x, n += 1;
+  void add(double x) {
+    if (!std::isnan(x)) sum += x, sq += x * x, n += 1;
   }
-  if (n < 2) return {n > 0 ? sum / n : 0, 1};
-  const double mean = sum / n, var = std::max(0.0, sq / n - mean * mean);
-  return {mean, var > 1e-12 ? std::sqrt(var) : 1};  // a constant input only shifts
+  std::pair<double, double> mean_and_sd() const {
+    if (n < 2) return {n > 0 ? sum / n : 0, 1};
+    const double mean = sum / n, var = std::max(0.0, sq / n - mean * mean);
+    return {mean, var > 1e-12 ? std::sqrt(var) : 1};  // a constant input only shifts
+  }
+};
+
+Moments moments(const std::vector<const DailySeries*>& basins, const std::string& name,
+                const Period& p) {
+  Moments m;
+  for (const DailySeries* s : basins)
+    for (Day d = p.first; d <= p.last; ++d) m.add(value_on(s->at(name), s->first, d));
+  return m;
 }
 
-Normalisation normalisation(const HydrologyConfig& c, const DailySeries& s,
-                            const std::vector<std::string>& inputs) {
+// Over the training period of every basin together; attributes over the basins.
+Normalisation normalisation(const HydrologyConfig& c, const std::vector<const DailySeries*>& basins,
+                            const std::vector<std::string>& inputs,
+                            const std::vector<std::vector<double>>& attributes) {
   Normalisation n;
   for (const std::string& name : inputs) {
-    const auto [mean, sd] = mean_and_sd(s.at(name), s.first, c.train);
+    const auto [mean, sd] = moments(basins, name, c.train).mean_and_sd();
     n.mean.push_back(mean), n.sd.push_back(sd);
   }
-  std::tie(n.target_mean, n.target_sd) = mean_and_sd(s.at(c.discharge), s.first, c.train);
+  std::tie(n.target_mean, n.target_sd) = moments(basins, c.discharge, c.train).mean_and_sd();
+  for (size_t a = 0; !attributes.empty() && a < attributes.front().size(); ++a) {
+    Moments m;
+    for (const std::vector<double>& basin : attributes) m.add(basin[a]);
+    const auto [mean, sd] = m.mean_and_sd();
+    n.attribute_mean.push_back(mean), n.attribute_sd.push_back(sd);
+  }
   return n;
 }
 
@@ -240,12 +267,13 @@ NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
 
 // GR4J's value for each (issue, lead), mm/day: in simulation its run over the observed
 // weather, in forecasting its forecast from the issue day. Empty without a baseline.
-std::vector<double> gr4j_values(const DischargeModel& m, const DailySeries& s,
-                                const std::vector<Day>& issues, const WeatherForecasts& w) {
-  if (!m.baseline) return {};
-  const HydrologyConfig& c = m.config;
-  if (c.mode == RunMode::forecasting) return baseline_forecasts(*m.baseline, c, s, issues, w);
-  const std::vector<double> q = baseline_discharge(*m.baseline, c, s);
+std::vector<double> gr4j_values(const HydrologyConfig& c,
+                                const std::optional<ConceptualModel>& baseline,
+                                const DailySeries& s, const std::vector<Day>& issues,
+                                const WeatherForecasts& w) {
+  if (!baseline) return {};
+  if (c.mode == RunMode::forecasting) return baseline_forecasts(*baseline, c, s, issues, w);
+  const std::vector<double> q = baseline_discharge(*baseline, c, s);
   std::vector<double> out;
   for (Day t : issues) out.push_back(value_on(q, s.first, t));
   return out;
@@ -361,24 +389,32 @@ struct Targets {
 // mean much.
 constexpr double kBagged = 0.75;
 
-Targets targets_for(const DischargeModel& m, const DailySeries& s, const Day* issues, int64_t count,
-                    std::mt19937_64& rng) {
+// A training example: an issue day of a basin.
+struct Sample {
+  int64_t basin = 0;
+  Day day = 0;
+};
+
+Targets targets_for(const DischargeModel& m, const std::vector<const DailySeries*>& basins,
+                    const Sample* samples, int64_t count, std::mt19937_64& rng) {
   std::bernoulli_distribution drawn(kBagged);
   const HydrologyConfig& c = m.config;
-  const std::vector<double>& q = s.at(c.discharge);
   const int64_t leads = int64_t(c.lead_times.size()), members = c.model.ensemble;
   const int64_t per = int64_t(outputs_per_lead(m)), width = members * leads * per;
   Targets t{Tensor::zeros({count, width}), Tensor::zeros({count, width}),
             Tensor::zeros({count, width}), Tensor::zeros({count, width})};
   for (int64_t b = 0; b < count; ++b) {
-    const double a = anchor(m, q, s.first, issues[b]);
+    const DailySeries& s = *basins[size_t(samples[b].basin)];
+    const std::vector<double>& q = s.at(c.discharge);
+    const Day issue = samples[b].day;
+    const double a = anchor(m, q, s.first, issue);
     std::vector<bool> member_draws(size_t(members), true);  // one member alone learns from all
     if (members > 1)
       for (int64_t k = 0; k < members; ++k) member_draws[size_t(k)] = drawn(rng);
     for (int64_t i = b * width; i < (b + 1) * width; ++i)  // a valid level in every slot
       t.level.data()[i] = i % per == 0 ? 0.5f : float(m.levels[size_t(i % per - 1)]);
     for (int64_t l = 0; l < leads; ++l) {
-      const Day day = issues[b] + c.lead_times[size_t(l)];
+      const Day day = issue + c.lead_times[size_t(l)];
       const double v = c.train.contains(day) ? value_on(q, s.first, day) : kNaN;
       if (std::isnan(v)) continue;
       for (int64_t k = 0; k < members; ++k)
@@ -410,8 +446,10 @@ LossResult discharge_loss(const Tensor& y, const Targets& t, bool quantiles) {
 const char* const kGr4jChannels[] = {"gr4j_discharge", "gr4j_production_store",
                                      "gr4j_routing_store"};
 
-DailySeries with_gr4j_channels(const DischargeModel& m, const DailySeries& s) {
-  if (!m.hybrid) return s;
+DailySeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
+                               const std::optional<ConceptualModel>& baseline,
+                               const DailySeries& s) {
+  if (!hybrid) return s;
   DailySeries out = s;
   for (const char* name : kGr4jChannels)
     if (s.has(name))
@@ -420,12 +458,12 @@ DailySeries with_gr4j_channels(const DischargeModel& m, const DailySeries& s) {
   std::vector<ConceptualState> states;
   ConceptualForcing f;
   try {
-    f = conceptual_forcing(m.config, s);
+    f = conceptual_forcing(c, s);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("the hybrid model runs GR4J over the data: ") + e.what());
   }
   const std::vector<double> q =
-      run_conceptual_states(*m.baseline, f, initial_conceptual_state(*m.baseline), states);
+      run_conceptual_states(*baseline, f, initial_conceptual_state(*baseline), states);
   Variable production{{}, "mm"}, routing{{}, "mm"};
   for (const ConceptualState& st : states) {
     production.values.push_back(st.gr4j.production);
@@ -468,20 +506,47 @@ void restore_weights(Module& net, const std::vector<Tensor>& w) {
   for (size_t i = 0; i < ps.size(); ++i) ps[i]->value.copy_from(w[i]);
 }
 
-// Epochs as the training loop's steps: each epoch shuffles the training days and takes them a
-// batch per step; the validation after each epoch keeps the best weights and stops after
-// `patience` epochs without improvement. Everything a resumed run needs is in state().
+// One basin as training reads it: its series (with GR4J's channels for a hybrid), the weather
+// forecasts, the input matrix, and its training and validation issue days.
+struct BasinRun {
+  const BasinData* data = nullptr;
+  DailySeries series;
+  WeatherForecasts forecasts;
+  InputMatrix inputs;
+  std::vector<Day> validation;
+};
+
+// [B, channels, T + ahead]: the window of each sample, from its basin's inputs.
+Tensor sample_windows(const std::vector<BasinRun>& runs, const Sample* samples, int64_t count,
+                      int64_t steps) {
+  const InputMatrix& first = runs.front().inputs;
+  const int64_t size = first.channels * (steps + first.ahead);
+  Tensor x = Tensor::zeros({count, first.channels, steps + first.ahead});
+  for (int64_t b = 0; b < count; ++b)
+    write_window(runs[size_t(samples[b].basin)].inputs, samples[b].day, steps, x.data() + b * size);
+  return x;
+}
+
+std::vector<const DailySeries*> series_of(const std::vector<BasinRun>& runs) {
+  std::vector<const DailySeries*> out;
+  for (const BasinRun& r : runs) out.push_back(&r.series);
+  return out;
+}
+
+// Epochs as the training loop's steps: each epoch shuffles the training samples (issue days of
+// every basin trained on) and takes them a batch per step; the validation after each epoch
+// (mean NSE over leads and basins) keeps the best weights and stops after `patience` epochs
+// without improvement. Everything a resumed run needs is in state().
 class EpochTraining {
  public:
-  EpochTraining(DischargeModel& m, Optimizer& opt, const InputMatrix& inputs, const DailySeries& s,
-                std::vector<Day> samples, std::vector<Day> validation,
+  EpochTraining(DischargeModel& m, Optimizer& opt, const std::vector<BasinRun>& runs,
+                std::vector<Sample> samples,
                 const std::function<void(const EpochReport&)>& progress)
       : m_(m),
         opt_(opt),
-        inputs_(inputs),
-        s_(s),
+        runs_(runs),
+        series_(series_of(runs)),
         samples_(std::move(samples)),
-        validation_(std::move(validation)),
         progress_(progress),
         rng_(m.config.model.seed) {
     const ModelSettings& o = m.config.model;
@@ -502,8 +567,8 @@ class EpochTraining {
       epoch_start_ = std::chrono::steady_clock::now();
     }
     const int64_t b = std::min(o.batch, per_epoch_days_ - i);
-    const Tensor x = input_windows(inputs_, samples_.data() + i, b, o.sequence_length);
-    const Targets t = targets_for(m_, s_, samples_.data() + i, b, rng_);
+    const Tensor x = sample_windows(runs_, samples_.data() + i, b, o.sequence_length);
+    const Targets t = targets_for(m_, series_, samples_.data() + i, b, rng_);
     const float loss = train_step(*m_.network, opt_, lr, x, [&](const Tensor& y) {
       return discharge_loss(y, t, !m_.levels.empty());
     });
@@ -515,11 +580,17 @@ class EpochTraining {
     const HydrologyConfig& c = m_.config;
     const int epoch = ++epoch_;
     EpochReport r{epoch, loss_sum_ / double(batches_), 0, false, 0};
-    const auto raw =
-        run_network(*m_.network, inputs_, validation_, c.model.sequence_length, c.model.batch);
-    const NetworkForecast f = decode(m_, s_, validation_, raw);
-    r.validation_nse =
-        mean_of(nse_per_lead(f.mean, observed_targets(c, s_, c.validation, validation_), f.leads));
+    double total = 0, basins = 0;
+    for (const BasinRun& run : runs_) {
+      if (run.data->held_out) continue;
+      const auto raw = run_network(*m_.network, run.inputs, run.validation, c.model.sequence_length,
+                                   c.model.batch);
+      const NetworkForecast f = decode(m_, run.series, run.validation, raw);
+      total += mean_of(nse_per_lead(
+          f.mean, observed_targets(c, run.series, c.validation, run.validation), f.leads));
+      basins += 1;
+    }
+    r.validation_nse = total / basins;
     r.kept = r.validation_nse > best_nse_ || best_.empty();
     if (r.kept) {
       best_ = copy_weights(*m_.network), best_nse_ = r.validation_nse, m_.epochs = epoch;
@@ -534,8 +605,10 @@ class EpochTraining {
   }
 
   TaskState state() const {
+    nlohmann::json samples = nlohmann::json::array();
+    for (const Sample& x : samples_) samples.push_back({x.basin, x.day});
     TaskState st{{{"rng", rng_text(rng_)},
-                  {"samples", samples_},
+                  {"samples", samples},
                   {"loss_sum", loss_sum_},
                   {"epoch", epoch_},
                   {"kept_epoch", m_.epochs},
@@ -548,7 +621,9 @@ class EpochTraining {
   void restore(const TaskState& st) {
     const nlohmann::json& d = st.data;
     restore_rng(rng_, d.at("rng"));
-    samples_ = d.at("samples").get<std::vector<Day>>();
+    samples_.clear();
+    for (const nlohmann::json& x : d.at("samples"))
+      samples_.push_back({x.at(0).get<int64_t>(), x.at(1).get<Day>()});
     loss_sum_ = d.at("loss_sum").get<double>();
     epoch_ = d.at("epoch").get<int>();
     m_.epochs = d.at("kept_epoch").get<int>();
@@ -571,9 +646,9 @@ class EpochTraining {
  private:
   DischargeModel& m_;
   Optimizer& opt_;
-  const InputMatrix& inputs_;
-  const DailySeries& s_;
-  std::vector<Day> samples_, validation_;
+  const std::vector<BasinRun>& runs_;
+  std::vector<const DailySeries*> series_;
+  std::vector<Sample> samples_;
   const std::function<void(const EpochReport&)>& progress_;
   std::mt19937_64 rng_;
   int64_t per_epoch_days_ = 0, batches_ = 1;
@@ -673,10 +748,21 @@ void save_choice(nlohmann::json& meta, const DischargeModel& m) {
   meta["choice"] = m.choice;
   meta["forecast_inputs"] = m.forecast_inputs;
   meta["ahead"] = m.ahead;
+  meta["attribute_names"] = m.attribute_names;
+  meta["attribute_mean"] = m.norm.attribute_mean;
+  meta["attribute_sd"] = m.norm.attribute_sd;
+  nlohmann::json basins = nlohmann::json::array();
+  for (const ModelBasin& b : m.basins) {
+    nlohmann::json j = {{"id", b.id}, {"attributes", b.attributes}, {"held_out", b.held_out}};
+    if (b.baseline) j["gr4j"] = conceptual_to_json(*b.baseline);
+    basins.push_back(j);
+  }
+  meta["basins"] = basins;
 }
 
 void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::string& path) {
   const size_t leads = m.config.lead_times.size();
+  bool ok = true;
   m.levels = meta.value("levels", std::vector<double>{});
   m.hybrid = meta.value("hybrid", false);
   m.blend = meta.value("blend", std::vector<double>(leads, 1.0));
@@ -684,10 +770,24 @@ void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::strin
   m.choice = meta.value("choice", "network");
   m.forecast_inputs = meta.value("forecast_inputs", std::vector<std::string>{});
   m.ahead = meta.value("ahead", int64_t{0});
+  m.attribute_names = meta.value("attribute_names", std::vector<std::string>{});
+  m.norm.attribute_mean = meta.value("attribute_mean", std::vector<double>{});
+  m.norm.attribute_sd = meta.value("attribute_sd", std::vector<double>{});
+  for (const nlohmann::json& b : meta.value("basins", nlohmann::json::array())) {
+    ModelBasin basin{b.at("id").get<std::string>(),
+                     b.at("attributes").get<std::vector<double>>(),
+                     {},
+                     b.at("held_out").get<bool>()};
+    if (b.contains("gr4j")) basin.baseline = conceptual_from_json(b.at("gr4j"), path + ": basin");
+    ok = ok && basin.attributes.size() == m.attribute_names.size();
+    m.basins.push_back(basin);
+  }
+  ok = ok && m.norm.attribute_mean.size() == m.attribute_names.size() &&
+       m.norm.attribute_sd.size() == m.attribute_names.size();
   for (const nlohmann::json& c : meta.value("candidates", nlohmann::json::array()))
     m.candidates.push_back({c.at("name").get<std::string>(), c.at("nse").get<std::vector<double>>(),
                             c.at("weight").get<std::vector<double>>()});
-  bool ok = m.blend.size() == leads && (m.calibration.empty() || m.calibration.size() == leads);
+  ok = ok && m.blend.size() == leads && (m.calibration.empty() || m.calibration.size() == leads);
   for (const auto& shifts : m.calibration) ok = ok && shifts.size() == forecast_levels().size();
   for (double level : m.levels) ok = ok && level > 0 && level < 1;
   ok = ok && (!m.hybrid || m.baseline);
@@ -698,36 +798,106 @@ void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::strin
 
 }  // namespace
 
-DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& given,
-                                     const std::function<void(const EpochReport&)>& progress,
-                                     const RunSettings& run,
-                                     const std::optional<ConceptualModel>& baseline,
-                                     const WeatherForecasts* forecasts) {
+namespace {
+
+// The weather forecasts in the units of the model's inputs (they come in those of `s`).
+WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const DailySeries& s,
+                                          WeatherForecasts w) {
+  for (auto& [name, v] : w.variables) {
+    const size_t k = size_t(std::find(m.inputs.begin(), m.inputs.end(), name) - m.inputs.begin());
+    const std::string want = k < m.input_units.size() ? m.input_units[k] : "";
+    if (!want.empty() && s.has(name) && !s.variable(name).units.empty()) {
+      v.units = s.variable(name).units;
+      if (v.units != want) convert_units(v, want);
+    }
+  }
+  return w;
+}
+
+void append(NetworkForecast& a, const NetworkForecast& b) {
+  a.issues += b.issues;
+  a.leads = b.leads, a.members = b.members;
+  a.member_means.insert(a.member_means.end(), b.member_means.begin(), b.member_means.end());
+  a.mean.insert(a.mean.end(), b.mean.begin(), b.mean.end());
+  a.offsets.insert(a.offsets.end(), b.offsets.begin(), b.offsets.end());
+}
+
+// The blend and the band from the validation periods of the basins trained on, together.
+void choose_on_validation(DischargeModel& m, const std::vector<BasinRun>& runs) {
+  const HydrologyConfig& c = m.config;
+  NetworkForecast net;
+  std::vector<Day> issues;
+  std::vector<double> observed, gr4j;
+  bool all_gr4j = true;
+  for (const BasinRun& run : runs) {
+    if (run.data->held_out) continue;
+    const auto raw =
+        run_network(*m.network, run.inputs, run.validation, c.model.sequence_length, c.model.batch);
+    append(net, decode(m, run.series, run.validation, raw));
+    issues.insert(issues.end(), run.validation.begin(), run.validation.end());
+    const std::vector<double> o = observed_targets(c, run.series, c.validation, run.validation);
+    observed.insert(observed.end(), o.begin(), o.end());
+    const std::vector<double> g = gr4j_values(run.data->config, run.data->baseline, run.series,
+                                              run.validation, run.forecasts);
+    all_gr4j = all_gr4j && !g.empty();
+    gr4j.insert(gr4j.end(), g.begin(), g.end());
+  }
+  if (!all_gr4j) gr4j.clear();
+  choose_blend(m, net, gr4j, observed);
+  calibrate_quantiles(m, combine(m, issues, net, gr4j, false), observed);
+}
+
+DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinData>& basins,
+                            const std::function<void(const EpochReport&)>& progress,
+                            const RunSettings& run, const WeatherForecasts* forecasts) {
   DischargeModel m;
-  m.config = c;
-  m.baseline = baseline;
-  const WeatherForecasts w = forecasts ? *forecasts : load_forecasts(c, given);
+  m.config = basins.front().config;
   if (c.forecasts.kind != ForecastSource::Kind::none) {
     m.forecast_inputs = c.forecasts.variables;
     m.ahead = c.lead_times.back();
   }
-  m.hybrid = baseline && c.model.hybrid;
+  m.hybrid = c.model.hybrid && std::all_of(basins.begin(), basins.end(), [](const BasinData& b) {
+               return b.baseline.has_value();
+             });
   if (c.model.quantiles) m.levels = forecast_levels();
-  const DailySeries s = with_gr4j_channels(m, given);
+  m.attribute_names = c.attributes;
   m.inputs = model_inputs(c);
   if (m.hybrid) m.inputs.insert(m.inputs.end(), std::begin(kGr4jChannels), std::end(kGr4jChannels));
-  for (const std::string& name : m.inputs) m.input_units.push_back(s.variable(name).units);
-  m.norm = normalisation(c, s, m.inputs);
-  m.network = build_network(c.model, 2 * int64_t(m.inputs.size()) + (m.ahead > 0),
+  std::vector<BasinRun> runs;
+  for (const BasinData& b : basins) {
+    BasinRun r{&b, with_gr4j_channels(m.hybrid, b.config, b.baseline, b.series), {}, {}, {}};
+    r.forecasts = forecasts ? *forecasts : load_forecasts(b.config, b.series);
+    runs.push_back(std::move(r));
+  }
+  for (const std::string& name : m.inputs)  // the first basin's units are the model's
+    m.input_units.push_back(runs.front().series.variable(name).units);
+  std::vector<const DailySeries*> trained;
+  std::vector<std::vector<double>> attributes;
+  for (const BasinRun& r : runs)
+    if (!r.data->held_out) {
+      trained.push_back(&r.series);
+      attributes.push_back(r.data->attributes);
+    }
+  m.norm = normalisation(c, trained, m.inputs, attributes);
+  std::vector<Sample> samples;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    BasinRun& r = runs[k];
+    const DailySeries data = in_model_units(m, r.series);
+    const WeatherForecasts forecasts = forecasts_in_model_units(m, r.series, r.forecasts);
+    r.inputs = input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &forecasts,
+                            r.data->attributes);
+    if (r.data->held_out) continue;
+    const std::string name = r.data->id.empty() ? "" : " of basin " + r.data->id;
+    require_scorable(c, r.series, c.train, "training" + name);
+    require_scorable(c, r.series, c.validation, "validation" + name);
+    for (Day d : issue_days_for(c, r.series, c.train)) samples.push_back({int64_t(k), d});
+    r.validation = issue_days_for(c, r.series, c.validation);
+  }
+  m.network = build_network(c.model, runs.front().inputs.channels,
                             int64_t(c.lead_times.size() * outputs_per_lead(m)));
-  const InputMatrix inputs = input_matrix(s, m.inputs, m.norm, m.forecast_inputs, m.ahead, &w);
-  std::vector<Day> samples = issue_days_for(c, s, c.train);
-  const std::vector<Day> validation = issue_days_for(c, s, c.validation);
-  require_scorable(c, s, c.train, "training");
-  require_scorable(c, s, c.validation, "validation");
   auto opt = make_adam({});
   TrainingLoop loop(run, m.network, *opt);
-  EpochTraining epochs(m, *opt, inputs, s, std::move(samples), validation, progress);
+  EpochTraining epochs(m, *opt, runs, std::move(samples), progress);
   loop.run({.steps = c.model.epochs * epochs.steps_per_epoch(),
             .schedule = {.base_lr = c.model.lr},
             .step = [&](int64_t step, float lr) { return epochs.step(step, lr); },
@@ -737,39 +907,70 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
             .validate_every = epochs.steps_per_epoch(),
             .validation_name = "validation NSE"});
   m.validation_nse = epochs.keep_best();
-  // What the validation period says of the kept network: the blend, then the band.
-  const auto raw =
-      run_network(*m.network, inputs, validation, c.model.sequence_length, c.model.batch);
-  const NetworkForecast net = decode(m, s, validation, raw);
-  const std::vector<double> observed = observed_targets(c, s, c.validation, validation);
-  const std::vector<double> gr4j = gr4j_values(m, given, validation, w);
-  choose_blend(m, net, gr4j, observed);
-  calibrate_quantiles(m, combine(m, validation, net, gr4j, false), observed);
+  choose_on_validation(m, runs);
+  m.baseline = basins.front().baseline;
+  if (!c.basins.empty()) {
+    for (const BasinData& b : basins)
+      m.basins.push_back({b.id, b.attributes, b.baseline, b.held_out});
+    select_basin(m, basins.front().id);
+  }
   return m;
+}
+
+}  // namespace
+
+DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
+                                     const std::function<void(const EpochReport&)>& progress,
+                                     const RunSettings& run,
+                                     const std::optional<ConceptualModel>& baseline,
+                                     const WeatherForecasts* forecasts) {
+  return train_basins(c, {BasinData{"", c, s, baseline, {}, false}}, progress, run, forecasts);
+}
+
+DischargeModel train_discharge_model(const HydrologyConfig& c, const std::vector<BasinData>& basins,
+                                     const std::function<void(const EpochReport&)>& progress,
+                                     const RunSettings& run) {
+  if (basins.size() != c.basins.size() || basins.empty())
+    throw std::invalid_argument("train_discharge_model: " + std::to_string(basins.size()) +
+                                " basins' data for a config of " + std::to_string(c.basins.size()));
+  return train_basins(c, basins, progress, run, nullptr);
+}
+
+void select_basin(DischargeModel& m, const std::string& id) {
+  if (m.basins.empty()) {
+    if (!id.empty())
+      throw SettingError("basin", "the model is of one basin; it has no basin '" + id + "'");
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const ModelBasin& b : m.basins) ids.push_back(b.id);
+  const auto it = std::find(ids.begin(), ids.end(), id);
+  if (it == ids.end())
+    throw SettingError("basin", (id.empty() ? std::string("the model is of several basins")
+                                            : "'" + id + "' is none of the model's basins") +
+                                    ": name one of " + list_names(ids));
+  const size_t k = size_t(it - ids.begin());
+  const std::string path = m.config.path;
+  m.config = basin_config(parse_config(m.config.json, "/", path), k);
+  m.baseline = m.basins[k].baseline;
+  m.attributes = m.basins[k].attributes;
+  m.selected = k;
 }
 
 DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
                                     const std::vector<Day>& issue_days,
                                     const WeatherForecasts* forecasts) {
   const WeatherForecasts w = forecasts ? *forecasts : load_forecasts(m.config, s);
-  const DailySeries data = in_model_units(m, with_gr4j_channels(m, s));
-  WeatherForecasts in_units = w;  // the model's units, as its inputs
-  for (auto& [name, v] : in_units.variables) {
-    const std::vector<std::string>& in = m.inputs;
-    const size_t k = size_t(std::find(in.begin(), in.end(), name) - in.begin());
-    const std::string want = k < m.input_units.size() ? m.input_units[k] : "";
-    if (!want.empty() && s.has(name) && !s.variable(name).units.empty()) {
-      v.units = s.variable(name).units;
-      if (v.units != want) convert_units(v, want);
-    }
-  }
+  const DailySeries data = in_model_units(m, with_gr4j_channels(m.hybrid, m.config, m.baseline, s));
+  const WeatherForecasts in_units = forecasts_in_model_units(m, s, w);
   const InputMatrix inputs =
-      input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &in_units);
+      input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &in_units, m.attributes);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
   const bool blended = std::any_of(m.blend.begin(), m.blend.end(), [](double w) { return w < 1; });
-  return combine(m, issue_days, decode(m, s, issue_days, raw),
-                 blended ? gr4j_values(m, s, issue_days, w) : std::vector<double>{});
+  return combine(
+      m, issue_days, decode(m, s, issue_days, raw),
+      blended ? gr4j_values(m.config, m.baseline, s, issue_days, w) : std::vector<double>{});
 }
 
 void save_discharge_model(const std::string& path, DischargeModel& m) {
@@ -813,6 +1014,7 @@ DischargeModel load_discharge_model(const std::string& path) {
   if (m.norm.mean.size() != m.inputs.size() || m.norm.sd.size() != m.inputs.size())
     throw std::runtime_error(path + ": discharge model normalisation does not match its inputs");
   m.network = std::move(ck.model);
+  if (!m.basins.empty()) select_basin(m, m.basins.front().id);
   return m;
 }
 

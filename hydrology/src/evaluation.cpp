@@ -324,3 +324,42 @@ LinePlot reliability_diagram(const Evaluation& e) {
 }
 
 }  // namespace tessera::hydrology
+
+namespace tessera::hydrology {
+
+nlohmann::json to_json(const std::vector<BasinEvaluation>& e) {
+  nlohmann::json basins = nlohmann::json::array();
+  for (const BasinEvaluation& b : e) {
+    nlohmann::json j = to_json(b.evaluation);
+    j["basin"] = b.basin;
+    j["held_out"] = b.held_out;
+    basins.push_back(j);
+  }
+  return {{"basins", basins}};
+}
+
+std::string to_markdown(const std::vector<BasinEvaluation>& e) {
+  std::string out =
+      "Every basin (held out: the network never trained on its discharge)\n\n"
+      "| basin | lead (days) | network NSE | GR4J NSE | persistence NSE | CRPS | 80% band |\n"
+      "|---|---|---|---|---|---|---|\n";
+  char line[256];
+  auto nse = [](const LeadEvaluation& le, const char* method) {
+    const auto it = le.methods.find(method);
+    return it == le.methods.end() ? NAN : it->second.nse;
+  };
+  for (const BasinEvaluation& b : e)
+    for (const LeadEvaluation& le : b.evaluation.leads) {
+      std::snprintf(line, sizeof line, "| %s%s | %lld | %.3f | %.3f | %.3f | %.3f | %.2f |\n",
+                    b.basin.c_str(), b.held_out ? " (held out)" : "", (long long)le.lead,
+                    nse(le, "network"), nse(le, "gr4j"), nse(le, "persistence"), le.crps,
+                    le.band_coverage);
+      out += line;
+    }
+  for (const BasinEvaluation& b : e)
+    out += "\n## Basin " + b.basin + (b.held_out ? " (held out)" : "") + "\n\n" +
+           to_markdown(b.evaluation);
+  return out;
+}
+
+}  // namespace tessera::hydrology

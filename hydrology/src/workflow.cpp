@@ -70,11 +70,38 @@ void describe_choice(std::ostream& log, const DischargeModel& m) {
 // The files a run reads: the config and every data file it names.
 std::vector<NamedPath> files_read(const HydrologyConfig& c, const std::string& config) {
   std::vector<NamedPath> files = {{"config", config}};
-  for (const InputSource& in : c.inputs)
+  std::vector<InputSource> inputs = c.inputs;
+  for (const BasinConfig& b : c.basins)
+    inputs.insert(inputs.end(), b.inputs.begin(), b.inputs.end());
+  for (const InputSource& in : inputs)
     for (const std::string& path : {in.path, in.grid.path, in.shape})
       files.push_back({"config's data", path});
   files.push_back({"config's forecasts", c.forecasts.path});
+  files.push_back({"config's attributes", c.attributes_csv});
   return files;
+}
+
+// Every basin's data, GR4J and attributes, as a model of several basins trains on them.
+std::vector<BasinData> basins_data(const HydrologyConfig& c, const ModelTraining& t) {
+  std::vector<BasinData> out;
+  for (size_t k = 0; k < c.basins.size(); ++k) {
+    BasinData b;  // field by field: GCC 12 misreads a braced one as uninitialised
+    b.id = c.basins[k].id;
+    b.config = basin_config(c, k);
+    b.attributes = basin_attributes(c, k);
+    b.held_out = c.basins[k].held_out;
+    b.series = load_inputs(b.config);
+    if (t.log) {
+      *t.log << "basin " << b.id << (b.held_out ? " (held out): " : ": ");
+      describe_data(*t.log, b.config, b.series);
+    }
+    if (has_gr4j_inputs(c)) {
+      b.baseline = calibrate_baseline(b.config, b.series, t.gr4j_runs);
+      if (t.log) describe_baseline(*t.log, b.config, *b.baseline);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 }  // namespace
@@ -84,6 +111,19 @@ DischargeModel train_from_config(const ModelTraining& t) {
   CommandPaths paths{.inputs = files_read(c, t.config), .output_files = {{"output", t.output}}};
   add_run_paths(paths, t.run, t.output);
   check_outputs_spare_inputs(paths);
+  RunSettings run = t.run;
+  run.output = t.output;  // the run folder and its checkpoints go beside the model
+  auto progress = [&](const EpochReport& r) {
+    if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
+  };
+  if (!c.basins.empty()) {
+    const std::vector<BasinData> basins = basins_data(c, t);
+    if (t.log) describe_network(*t.log, c);
+    DischargeModel m = train_discharge_model(c, basins, progress, run);
+    if (t.log) describe_choice(*t.log, m);
+    save_discharge_model(t.output, m);
+    return m;
+  }
   const DailySeries s = load_inputs(c);
   if (t.log) describe_data(*t.log, c, s);
   std::optional<ConceptualModel> baseline;
@@ -92,14 +132,7 @@ DischargeModel train_from_config(const ModelTraining& t) {
     if (t.log) describe_baseline(*t.log, c, *baseline);
   }
   if (t.log) describe_network(*t.log, c);
-  RunSettings run = t.run;
-  run.output = t.output;  // the run folder and its checkpoints go beside the model
-  DischargeModel m = train_discharge_model(
-      c, s,
-      [&](const EpochReport& r) {
-        if (t.log && t.epoch_lines) describe_epoch(*t.log, r);
-      },
-      run, baseline);
+  DischargeModel m = train_discharge_model(c, s, progress, run, baseline);
   if (t.log) describe_choice(*t.log, m);
   save_discharge_model(t.output, m);
   return m;
@@ -119,6 +152,17 @@ DischargeModel load_model_with_config(const std::string& path, const std::string
   require_same(other.discharge == own.discharge, "discharge");
   require_same(other.forcings == own.forcings, "forcings");
   require_same(other.lead_times == own.lead_times, "lead_times");
+  if (!m.basins.empty()) {  // the same basins, their data and periods from the config
+    std::vector<std::string> ids;
+    for (const BasinConfig& b : other.basins) ids.push_back(b.id);
+    std::vector<std::string> own_ids;
+    for (const ModelBasin& b : m.basins) own_ids.push_back(b.id);
+    require_same(ids == own_ids, "basins");
+    own.json = other.json;
+    own.path = other.path;
+    select_basin(m, m.basins[m.selected].id);
+    return m;
+  }
   own.inputs = other.inputs;
   own.basin_area_km2 = other.basin_area_km2;
   own.train = other.train, own.validation = other.validation, own.test = other.test;
@@ -130,15 +174,29 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   if (e.period != "train" && e.period != "validation" && e.period != "test")
     throw SettingError("period", "'" + e.period + "': expected train, validation or test");
   DischargeModel m = load_model_with_config(e.model, e.config);
+  if (!e.basin.empty()) select_basin(m, e.basin);
+  // A model of several basins scored on all of them: the scores of each, no plots.
+  const bool all_basins = !m.basins.empty() && e.basin.empty();
+  if (all_basins)
+    for (const auto& [flag, given] : {std::pair{"plot", e.plot}, std::pair{"series", e.series},
+                                      std::pair{"reliability", e.reliability}})
+      if (!given.empty())
+        throw SettingError(flag,
+                           "a model of several basins draws one basin's: name it with "
+                           "--basin");
   auto beside_output = [&](const std::string& given, const char* extension) {
+    if (all_basins) return std::string();
     return given.empty() ? std::filesystem::path(e.output).replace_extension(extension).string()
                          : given;
   };
   std::filesystem::path reliability = e.output;
   reliability.replace_filename(reliability.stem().string() + "_reliability.png");
-  EvaluationReport r{"", beside_output(e.markdown, ".md"), beside_output(e.plot, ".png"),
-                     beside_output(e.series, ".csv"),
-                     e.reliability.empty() ? reliability.string() : e.reliability};
+  EvaluationReport r{"", std::filesystem::path(e.output).replace_extension(".md").string(),
+                     beside_output(e.plot, ".png"), beside_output(e.series, ".csv"),
+                     all_basins              ? ""
+                     : e.reliability.empty() ? reliability.string()
+                                             : e.reliability};
+  if (!e.markdown.empty()) r.markdown_path = e.markdown;
   std::vector<NamedPath> inputs = files_read(m.config, e.config);
   inputs.push_back({"model", e.model});
   check_outputs_spare_inputs({.inputs = inputs,
@@ -147,11 +205,26 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
                                                {"plot", r.plot_path},
                                                {"series", r.series_path},
                                                {"reliability", r.reliability_path}}});
+  auto period_of = [&](const HydrologyConfig& c) {
+    return e.period == "train" ? c.train : e.period == "validation" ? c.validation : c.test;
+  };
+  if (all_basins) {
+    std::vector<BasinEvaluation> scores;
+    for (const ModelBasin& b : m.basins) {
+      select_basin(m, b.id);
+      scores.push_back(
+          {b.id, b.held_out,
+           evaluate_discharge(m, load_inputs(m.config), period_of(m.config), e.period)});
+    }
+    r.markdown = to_markdown(scores);
+    OutputSet out;
+    out.add_text(e.output, to_json(scores).dump(2) + "\n");
+    out.add_text(r.markdown_path, r.markdown);
+    out.commit();
+    return r;
+  }
   const DailySeries s = load_inputs(m.config);
-  const Period p = e.period == "train"        ? m.config.train
-                   : e.period == "validation" ? m.config.validation
-                                              : m.config.test;
-  const Evaluation scores = evaluate_discharge(m, s, p, e.period);
+  const Evaluation scores = evaluate_discharge(m, s, period_of(m.config), e.period);
   r.markdown = to_markdown(scores);
   OutputSet out;
   out.add_text(e.output, to_json(scores).dump(2) + "\n");
@@ -271,6 +344,7 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
     }
   }
   DischargeModel m = load_model_with_config(f.model, f.config);
+  if (!m.basins.empty() || !f.basin.empty()) select_basin(m, f.basin);
   std::vector<NamedPath> inputs = files_read(m.config, f.config);
   inputs.push_back({"model", f.model});
   check_outputs_spare_inputs(
@@ -291,8 +365,10 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
   if (!f.plot.empty())
     write_line_plot(out.temp_for(f.plot), hydrograph(s, m.config, rows, f.history, area));
   if (!f.pi_xml.empty()) {
-    const std::string location =
-        !f.location.empty() ? f.location : std::filesystem::path(m.config.path).stem().string();
+    const std::string location = !f.location.empty() ? f.location
+                                 : !f.basin.empty()
+                                     ? f.basin
+                                     : std::filesystem::path(m.config.path).stem().string();
     out.add_text(f.pi_xml, pi_timeseries_xml(forecast_pi_series(rows, location, area)));
   }
   out.commit();

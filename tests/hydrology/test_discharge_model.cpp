@@ -12,6 +12,7 @@
 #include "tessera/hydrology/forecast.hpp"
 #include "tessera/hydrology/metrics.hpp"
 #include "tessera/hydrology/weather_forecasts.hpp"
+#include "tessera/io/settings.hpp"
 
 namespace tessera::hydrology {
 namespace {
@@ -179,6 +180,77 @@ TEST(DischargeModel, WeatherForecastsIssuedLaterChangeNothing) {
   WeatherForecasts same = perfect_forecasts(s, {"rain", "tmax"}, 2);
   EXPECT_EQ(predict_discharge(m, later, {issue}, &same).values,
             predict_discharge(m, s, {issue}, &same).values);
+}
+
+// Three generated basins, one model: "b" is larger and wetter in its attributes, "c" held out.
+HydrologyConfig basins_config() {
+  nlohmann::json j = small_config("forecasting").json;
+  j.erase("inputs");
+  j["model"]["epochs"] = 2;
+  j["attributes"] = {"area", "wetness"};
+  j["basins"] = {{{"id", "a"},
+                  {"inputs", {{{"csv", "a.csv"}}}},
+                  {"attributes", {{"area", 100}, {"wetness", 1}}}},
+                 {{"id", "b"},
+                  {"inputs", {{{"csv", "b.csv"}}}},
+                  {"attributes", {{"area", 900}, {"wetness", 3}}}},
+                 {{"id", "c"},
+                  {"inputs", {{{"csv", "c.csv"}}}},
+                  {"attributes", {{"area", 400}, {"wetness", 2}}},
+                  {"held_out", true}}};
+  return parse_config(j, "/tmp");
+}
+
+DischargeModel train_basins(const HydrologyConfig& c, double c_scale = 1) {
+  std::vector<BasinData> data;
+  for (size_t k = 0; k < 3; ++k) {
+    BasinData b;
+    b.id = c.basins[k].id;
+    b.config = basin_config(c, k);
+    b.series = catchment(k);
+    if (k == 2)
+      for (double& q : b.series.variables.at("discharge").values) q *= c_scale;
+    b.attributes = basin_attributes(c, k);
+    b.held_out = c.basins[k].held_out;
+    data.push_back(std::move(b));
+  }
+  return train_discharge_model(c, data);
+}
+
+TEST(DischargeModel, ManyBasinsOneModel) {
+  const HydrologyConfig c = basins_config();
+  DischargeModel m = train_basins(c);
+  ASSERT_EQ(m.basins.size(), 3u);
+  EXPECT_TRUE(m.basins[2].held_out);
+  EXPECT_EQ(m.attribute_names, (std::vector<std::string>{"area", "wetness"}));
+  // Attributes are normalised over the basins trained on (a and b), not the held-out one.
+  EXPECT_DOUBLE_EQ(m.norm.attribute_mean[0], 500);
+  const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
+  const DailySeries a = catchment(0);
+  select_basin(m, "a");
+  const std::vector<double> as_a = predict_discharge(m, a, days).point;
+  select_basin(m, "b");  // the same weather read as basin b: its attributes change the forecast
+  EXPECT_NE(predict_discharge(m, a, days).point, as_a);
+  EXPECT_THROW(select_basin(m, "d"), SettingError);
+  // The held-out basin's discharge never reaches the network: changing it changes nothing.
+  DischargeModel other = train_basins(c, 3.0);
+  select_basin(other, "a");
+  EXPECT_EQ(predict_discharge(other, a, days).point, as_a);
+}
+
+TEST_F(DischargeModelFiles, ManyBasinsReload) {
+  const HydrologyConfig c = basins_config();
+  DischargeModel m = train_basins(c);
+  save_discharge_model(path("basins.h5"), m);
+  DischargeModel back = load_discharge_model(path("basins.h5"));
+  ASSERT_EQ(back.basins.size(), 3u);
+  EXPECT_EQ(back.basins[1].attributes, m.basins[1].attributes);
+  const DailySeries b = catchment(1);
+  const std::vector<Day> days = {parse_date("1987-03-01")};
+  select_basin(m, "b");
+  select_basin(back, "b");
+  EXPECT_EQ(back.config.inputs.front().path, "/tmp/b.csv");
+  EXPECT_EQ(predict_discharge(back, b, days).values, predict_discharge(m, b, days).values);
 }
 
 TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {

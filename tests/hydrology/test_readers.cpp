@@ -11,6 +11,7 @@
 
 #include "error_of.hpp"
 #include "temp_dir.hpp"
+#include "tessera/hydrology/basin_attributes.hpp"
 #include "tessera/hydrology/readers.hpp"
 
 namespace tessera::hydrology {
@@ -27,6 +28,16 @@ class Csv : public TempDirTest {
     return path(name);
   }
 };
+
+TEST_F(Csv, BasinAttributesByIdAndColumn) {
+  const std::string p = write("attributes.csv", "gauge_id,area,aridity\n0042,12.5,0.8\n7,3,x\n");
+  EXPECT_DOUBLE_EQ(table_attribute(p, "gauge_id", "0042", "aridity"), 0.8);
+  EXPECT_HAS(error_of([&] { table_attribute(p, "gauge_id", "42", "area"); }), "no basin '42'");
+  EXPECT_HAS(error_of([&] { table_attribute(p, "gauge_id", "0042", "slope"); }),
+             "no attribute column 'slope'");
+  EXPECT_HAS(error_of([&] { table_attribute(p, "id", "0042", "area"); }), "no 'id' column");
+  EXPECT_HAS(error_of([&] { table_attribute(p, "gauge_id", "7", "aridity"); }), "is not a number");
+}
 
 TEST_F(Csv, CommaWithIsoDates) {
   const std::string f = write("a.csv", "date,rain,temp\n2000-01-01,1.5,-2\n2000-01-02,0,3.25\n");
@@ -217,10 +228,22 @@ TEST(Camels, ForcingStreamflowAndArea) {
   EXPECT_EQ(s.at("qobs_cfs")[size_t(day_2003 - 1)], 466);  // 2002-12-31
 }
 
+TEST(Camels, AttributesFromAnyOfItsFiles) {
+  SKIP_WITHOUT(camels_root());
+  // camels_clim.txt and camels_topo.txt of the extract, row 01022500.
+  EXPECT_NEAR(camels_attribute(camels_root(), "01022500", "aridity"), 0.587356423405076, 1e-12);
+  EXPECT_DOUBLE_EQ(camels_attribute(camels_root(), "01022500", "elev_mean"), 92.68);
+  EXPECT_HAS(error_of([] { camels_attribute(camels_root(), "01022500", "wetness"); }),
+             "no CAMELS attribute 'wetness'");
+  // A text attribute is not a number.
+  EXPECT_HAS(error_of([] { camels_attribute(camels_root(), "01022500", "geol_1st_class"); }),
+             "is not a number");
+}
+
 TEST(Camels, GaugeIdsKeepTheirLeadingZeros) {
   SKIP_WITHOUT(camels_root());
   EXPECT_DOUBLE_EQ(camels_basin_area(camels_root(), "02064000"), 427.77);
-  EXPECT_HAS(error_of([] { camels_basin_area(camels_root(), "2064000"); }), "no gauge '2064000'");
+  EXPECT_HAS(error_of([] { camels_basin_area(camels_root(), "2064000"); }), "no basin '2064000'");
   EXPECT_HAS(error_of([] { read_camels_basin(camels_root(), "99999999"); }), "99999999");
   EXPECT_HAS(error_of([] { read_camels_basin(camels_root(), "01022500", "maurer"); }),
              "folder not found");

@@ -131,11 +131,28 @@ struct ForecastSource {
   ForecastNoise noise{};                 // noisy
 };
 
+// One basin of a model trained on several: its data, and its static attributes where the
+// config gives them.
+struct BasinConfig {
+  std::string id;
+  std::vector<InputSource> inputs;
+  double basin_area_km2 = 0;                   // 0: from the inputs' attributes (CAMELS)
+  double latitude = NAN;                       // gr4j's, for oudin; NaN: the config's
+  std::map<std::string, double> attributes{};  // name -> value, over those read elsewhere
+  bool held_out = false;  // left out of training: scored as a basin the network never saw
+};
+
 struct HydrologyConfig {
   std::string path;  // the file read, for messages
   RunMode mode = RunMode::forecasting;
-  std::vector<InputSource> inputs;
-  double basin_area_km2 = 0;  // 0: from the inputs' attributes (CAMELS)
+  std::vector<InputSource> inputs;  // one basin; empty when `basins` are given
+  double basin_area_km2 = 0;        // 0: from the inputs' attributes (CAMELS)
+  // Several basins, one model: each basin's inputs, and the static attributes the network
+  // reads for every basin (from the basin's own `attributes`, else `attributes_csv` by
+  // `attributes_id_column`, else the CAMELS attribute files of a camels input).
+  std::vector<BasinConfig> basins{};
+  std::vector<std::string> attributes{};
+  std::string attributes_csv{}, attributes_id_column = "gauge_id";
   std::string discharge = "qobs";
   std::vector<std::string> forcings;
   Gr4jInputs gr4j;
@@ -146,6 +163,14 @@ struct HydrologyConfig {
   ForecastSource forecasts{};
   nlohmann::json json;  // the config as read, paths made absolute: kept in checkpoints
 };
+
+// The config of basin `k` of a many-basin config, as a one-basin config (its inputs, area and
+// latitude in place of the top level's).
+HydrologyConfig basin_config(const HydrologyConfig& c, size_t k);
+
+// The static attributes of basin `k` in the order of c.attributes; throws naming the basin and
+// the attribute when one is given nowhere.
+std::vector<double> basin_attributes(const HydrologyConfig& c, size_t k);
 
 // Reads a .json, .yaml or .yml config; throws std::runtime_error with one line naming the file
 // and the setting that is wrong (unknown keys included, so typos do not pass silently).

@@ -35,6 +35,15 @@ namespace tessera::hydrology {
 struct Normalisation {
   std::vector<double> mean, sd;  // per input variable, over the training period
   double target_mean = 0, target_sd = 1;
+  std::vector<double> attribute_mean{}, attribute_sd{};  // per static attribute, over the basins
+};
+
+// One basin of a model trained on several.
+struct ModelBasin {
+  std::string id;
+  std::vector<double> attributes{};           // as given, in the model's attribute order
+  std::optional<ConceptualModel> baseline{};  // GR4J calibrated on its training period
+  bool held_out = false;                      // the network never trained on its discharge
 };
 
 // The quantile levels every forecast states: the 50, 80 and 90% central bands and the median.
@@ -48,6 +57,8 @@ struct Candidate {
 };
 
 struct DischargeModel {
+  // The basin in use: for a model of several basins, basin_config of the selected one
+  // (select_basin); its json is always the whole config.
   HydrologyConfig config;
   std::vector<std::string> inputs;       // variables read, in channel order
   std::vector<std::string> input_units;  // as in the training data ("" unknown): data given to
@@ -74,6 +85,27 @@ struct DischargeModel {
   std::vector<std::vector<double>> calibration;  // [lead][level of forecast_levels()]
   std::vector<Candidate> candidates;             // what was weighed, for evaluate to show
   std::string choice;                            // the candidate kept
+  // A model of several basins: each basin, the static attributes every basin is described by,
+  // and the selected basin's attributes (`baseline` is its GR4J). Empty for one basin.
+  std::vector<ModelBasin> basins;
+  std::vector<std::string> attribute_names;
+  std::vector<double> attributes;
+  size_t selected = 0;
+};
+
+// Makes basin `id` of a model of several basins the one predict_discharge, evaluate and
+// forecast work on (its config, GR4J and attributes). Throws SettingError("basin") naming the
+// basins there are when `id` is none of them; a one-basin model takes "" only.
+void select_basin(DischargeModel& m, const std::string& id);
+
+// The data of one basin as training reads it.
+struct BasinData {
+  std::string id;
+  HydrologyConfig config;  // the basin's (basin_config)
+  DailySeries series;
+  std::optional<ConceptualModel> baseline{};
+  std::vector<double> attributes{};
+  bool held_out = false;
 };
 
 // The variables the network of `c` reads: the forcings, and in forecasting mode the discharge.
@@ -98,6 +130,13 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries
                                      const RunSettings& run = {},
                                      const std::optional<ConceptualModel>& baseline = {},
                                      const WeatherForecasts* forecasts = nullptr);
+
+// One model of several basins (`c` a config with basins; their data in `basins`, in the same
+// order): trained on the basins not held out, pooled, every basin described to the network by
+// its attributes; the blend and the band are chosen on their validation periods together.
+DischargeModel train_discharge_model(const HydrologyConfig& c, const std::vector<BasinData>& basins,
+                                     const std::function<void(const EpochReport&)>& progress = {},
+                                     const RunSettings& run = {});
 
 struct DischargeForecast {
   std::vector<Day> issue_days;

@@ -60,6 +60,16 @@ std::string to_markdown(const Evaluation& e);
 // date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day and a column per
 // baseline (<method>_mm_day): a row per target day and lead, empty cells where missing.
 std::string series_csv(const Evaluation& e);
+// The evaluation of each basin of a model of several.
+struct BasinEvaluation {
+  std::string basin;
+  bool held_out = false;
+  Evaluation evaluation;
+};
+nlohmann::json to_json(const std::vector<BasinEvaluation>& e);
+// A table of every basin's NSE, CRPS and 80% band coverage per lead, then each basin's own.
+std::string to_markdown(const std::vector<BasinEvaluation>& e);
+
 // The reliability diagram of the forecast's quantiles, a curve per lead.
 LinePlot reliability_diagram(const Evaluation& e);
 

@@ -47,6 +47,8 @@ struct ModelEvaluation {
   std::string plot{};             // hydrograph PNG to write (default: output with .png)
   std::string series{};           // per-day values CSV to write (default: output with .csv)
   std::string reliability{};      // reliability PNG (default: output with _reliability.png)
+  std::string basin{};            // a model of several basins: the one to score (default: all,
+                                  // JSON and table only)
 };
 
 struct EvaluationReport {
@@ -56,8 +58,9 @@ struct EvaluationReport {
 };
 
 // Scores the model on the period and writes the JSON, the table, the period's hydrograph
-// (observed against the network at the shortest lead, with its band and GR4J) and the per-day
-// values together.
+// (observed against the network at the shortest lead, with its band and GR4J), the reliability
+// diagram and the per-day values together. A model of several basins without `basin`: every
+// basin's scores (JSON and table; held-out basins marked) and no plots.
 EvaluationReport evaluate_to_files(const ModelEvaluation& e);
 
 struct ForecastIssue {
@@ -66,7 +69,9 @@ struct ForecastIssue {
   std::string output{};              // forecast CSV to write
   std::string plot{};                // hydrograph PNG to write (optional)
   std::string pi_xml{};              // Delft-FEWS PI-XML time series to write (optional)
-  std::string location{};            // its locationId (default: the config's file stem)
+  std::string location{};            // its locationId (default: the basin, else the config's
+                                     // file stem)
+  std::string basin{};               // a model of several basins: the one to forecast
   int64_t history = 90;              // days of observed discharge in the plot
   int64_t max_stale_days = 7;        // forecasting: oldest last-observed discharge accepted
   std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
