@@ -847,6 +847,18 @@ void choose_on_validation(DischargeModel& m, const std::vector<BasinRun>& runs) 
   calibrate_quantiles(m, combine(m, issues, net, gr4j, false), observed);
 }
 
+// Fine-tuning (regional pretraining, then the user's basin) keeps the normalisation of the model
+// it starts from: its weights were learnt on inputs scaled so.
+Normalisation fine_tuned_normalisation(const DischargeModel& m, const std::string& init_from) {
+  const DischargeModel from = load_discharge_model(init_from);
+  if (from.inputs != m.inputs || from.attribute_names != m.attribute_names)
+    throw SettingError("init_from", init_from + " reads " + list_names(from.inputs) +
+                                        " and attributes " + list_names(from.attribute_names) +
+                                        "; this config " + list_names(m.inputs) +
+                                        " and attributes " + list_names(m.attribute_names));
+  return from.norm;
+}
+
 DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinData>& basins,
                             const std::function<void(const EpochReport&)>& progress,
                             const RunSettings& run, const WeatherForecasts* forecasts) {
@@ -879,6 +891,7 @@ DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinDat
       attributes.push_back(r.data->attributes);
     }
   m.norm = normalisation(c, trained, m.inputs, attributes);
+  if (!run.init_from.empty()) m.norm = fine_tuned_normalisation(m, run.init_from);
   std::vector<Sample> samples;
   for (size_t k = 0; k < runs.size(); ++k) {
     BasinRun& r = runs[k];

@@ -215,9 +215,9 @@ std::string distribution_markdown(const Evaluation& e) {
   out += "\nPeak timing error (days between observed and predicted peaks, mean):";
   for (const LeadEvaluation& le : e.leads)
     for (const auto& [name, days] : le.peak_timing) {
-      std::snprintf(cell, sizeof cell, " %s%s %.2f at lead %lld",
-                    &le == &e.leads.front() && name == le.peak_timing.begin()->first ? "" : ";",
-                    name.c_str(), days, (long long)le.lead);
+      const bool first = &le == &e.leads.front() && name == le.peak_timing.begin()->first;
+      std::snprintf(cell, sizeof cell, "%s%s %.2f at lead %lld", first ? " " : "; ", name.c_str(),
+                    days, (long long)le.lead);
       out += cell;
     }
   out += ".\n";
