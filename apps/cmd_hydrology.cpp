@@ -79,11 +79,7 @@ void add_evaluate(CLI::App* group) {
                   "reliability diagram PNG to write (default: --output with _reliability.png)");
   cmd->callback([o] {
     const EvaluationReport r = evaluate_to_files(*o);
-    std::cout << r.markdown << "\nscores -> " << o->output;
-    for (const std::string& path :
-         {r.markdown_path, r.series_path, r.plot_path, r.reliability_path})
-      if (!path.empty()) std::cout << ", " << path;
-    std::cout << "\n";
+    std::cout << r.markdown << "\nscores -> " << list_names(r.files) << "\n";
   });
 }
 

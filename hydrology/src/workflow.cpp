@@ -182,8 +182,8 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
                                       std::pair{"reliability", e.reliability}})
       if (!given.empty())
         throw SettingError(flag,
-                           "a model of several basins draws one basin's: name it with "
-                           "--basin");
+                           "a model of several basins draws one basin's: name it with the "
+                           "basin setting");
   auto beside_output = [&](const std::string& given, const char* extension) {
     if (all_basins) return std::string();
     return given.empty() ? std::filesystem::path(e.output).replace_extension(extension).string()
@@ -197,6 +197,9 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
                      : e.reliability.empty() ? reliability.string()
                                              : e.reliability};
   if (!e.markdown.empty()) r.markdown_path = e.markdown;
+  for (const std::string& path :
+       {e.output, r.markdown_path, r.series_path, r.plot_path, r.reliability_path})
+    if (!path.empty()) r.files.push_back(path);
   std::vector<NamedPath> inputs = files_read(m.config, e.config);
   inputs.push_back({"model", e.model});
   check_outputs_spare_inputs({.inputs = inputs,

@@ -55,6 +55,7 @@ struct EvaluationReport {
   std::string markdown{};       // the table
   std::string markdown_path{};  // where it was written
   std::string plot_path{}, series_path{}, reliability_path{};
+  std::vector<std::string> files{};  // everything written, the scores first
 };
 
 // Scores the model on the period and writes the JSON, the table, the period's hydrograph
