@@ -1,5 +1,7 @@
 #include "tessera/hydrology/discharge_model.hpp"
 
+#include "network_inputs.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,101 +28,9 @@
 namespace tessera::hydrology {
 namespace {
 
-constexpr const char* kKind = "tessera.hydrology.discharge";
+using namespace detail;
+
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Every input variable as two channels over the whole series: normalised value (0 where
-// missing) and missing flag. Built once; windows are cut from it. With weather forecasts, the
-// forecast variables as issued, normalised as the inputs they stand for, for the `ahead` days
-// after each issue day, and one more channel that marks those days.
-struct InputMatrix {
-  Day first = 0;
-  int64_t days = 0, channels = 0;
-  std::vector<float> data;     // [channel][day]
-  std::vector<float> statics;  // the basin's normalised attributes: a constant channel each
-  int64_t ahead = 0;
-  Day first_issue = 0;
-  int64_t issues = 0, max_lead = 0;
-  std::vector<size_t> forecast_input;         // the input each forecast variable stands for
-  std::vector<std::vector<float>> forecasts;  // [variable][issue][lead - 1], NaN where none
-};
-
-InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
-                         const Normalisation& norm, const std::vector<std::string>& forecast,
-                         int64_t ahead, const WeatherForecasts* w,
-                         const std::vector<double>& attributes) {
-  InputMatrix m{s.first, s.days, 0, {}, {}, ahead, 0, 0, 0, {}, {}};
-  for (size_t a = 0; a < attributes.size(); ++a)
-    m.statics.push_back(float((attributes[a] - norm.attribute_mean[a]) / norm.attribute_sd[a]));
-  m.channels = 2 * int64_t(inputs.size()) + int64_t(m.statics.size()) + (ahead > 0);
-  m.data.assign(size_t(2 * int64_t(inputs.size()) * m.days), 0.f);
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const std::vector<double>& v = s.at(inputs[k]);
-    float* value = m.data.data() + 2 * k * size_t(m.days);
-    float* missing = value + m.days;
-    for (int64_t d = 0; d < m.days; ++d) {
-      const double x = v[size_t(d)];
-      if (std::isnan(x))
-        missing[d] = 1.f;
-      else
-        value[d] = float((x - norm.mean[k]) / norm.sd[k]);
-    }
-  }
-  if (ahead == 0 || !w || w->issues == 0) return m;
-  m.first_issue = w->first_issue, m.issues = w->issues, m.max_lead = w->max_lead;
-  for (const std::string& name : forecast) {
-    const size_t k = size_t(std::find(inputs.begin(), inputs.end(), name) - inputs.begin());
-    m.forecast_input.push_back(k);
-    std::vector<float> f;
-    for (double x : w->variables.at(name).values)
-      f.push_back(std::isnan(x) ? NAN : float((x - norm.mean[k]) / norm.sd[k]));
-    m.forecasts.push_back(std::move(f));
-  }
-  return m;
-}
-
-// One window [channels][T + ahead] of the T days ending on `issue` into `out`; days outside the
-// series are missing. The `ahead` days after the issue day read nothing observed: only the
-// forecasts issued on the issue day itself (the rest is missing), so no later data leaks in.
-// Then the basin's attributes, constant, and the channel that marks the days ahead.
-void write_window(const InputMatrix& m, Day issue, int64_t steps, float* out) {
-  const int64_t total = steps + m.ahead;
-  const int64_t observed_channels = int64_t(m.data.size()) / std::max<int64_t>(1, m.days);
-  const Day start = issue - steps + 1;
-  for (int64_t c = 0; c < observed_channels; ++c) {
-    float* row = out + c * total;
-    const bool flag = c % 2 == 1;
-    for (int64_t t = 0; t < total; ++t) {
-      const int64_t d = start + t - m.first;
-      row[t] =
-          d >= 0 && d < m.days && t < steps ? m.data[size_t(c * m.days + d)] : (flag ? 1.f : 0.f);
-    }
-  }
-  for (size_t a = 0; a < m.statics.size(); ++a)
-    std::fill_n(out + (observed_channels + int64_t(a)) * total, total, m.statics[a]);
-  if (m.ahead == 0) return;
-  std::fill_n(out + (m.channels - 1) * total + steps, m.ahead, 1.f);
-  const int64_t i = issue - m.first_issue;
-  if (i < 0 || i >= m.issues) return;
-  for (size_t v = 0; v < m.forecasts.size(); ++v) {
-    float* value = out + 2 * int64_t(m.forecast_input[v]) * total;
-    float* missing = value + total;
-    for (int64_t lead = 1; lead <= std::min(m.ahead, m.max_lead); ++lead) {
-      const float f = m.forecasts[v][size_t(i * m.max_lead + lead - 1)];
-      if (std::isnan(f)) continue;
-      value[steps + lead - 1] = f;
-      missing[steps + lead - 1] = 0.f;
-    }
-  }
-}
-
-// [B, channels, T + ahead]: the windows ending on each issue day of one basin.
-Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
-  Tensor x = Tensor::zeros({count, m.channels, steps + m.ahead});
-  for (int64_t b = 0; b < count; ++b)
-    write_window(m, issues[b], steps, x.data() + b * m.channels * (steps + m.ahead));
-  return x;
-}
 
 // Mean and standard deviation of a sample accumulated as sums.
 struct Moments {
@@ -441,60 +351,6 @@ LossResult discharge_loss(const Tensor& y, const Targets& t, bool quantiles) {
   return r;
 }
 
-// GR4J's simulated discharge (mm/day) and production and routing stores (mm), day by day over
-// the series: what a hybrid network reads beside the weather.
-const char* const kGr4jChannels[] = {"gr4j_discharge", "gr4j_production_store",
-                                     "gr4j_routing_store"};
-
-DailySeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
-                               const std::optional<ConceptualModel>& baseline,
-                               const DailySeries& s) {
-  if (!hybrid) return s;
-  DailySeries out = s;
-  for (const char* name : kGr4jChannels)
-    if (s.has(name))
-      throw std::runtime_error(std::string("the data has a variable named '") + name +
-                               "', which the hybrid model computes itself: rename it");
-  std::vector<ConceptualState> states;
-  ConceptualForcing f;
-  try {
-    f = conceptual_forcing(c, s);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("the hybrid model runs GR4J over the data: ") + e.what());
-  }
-  const std::vector<double> q =
-      run_conceptual_states(*baseline, f, initial_conceptual_state(*baseline), states);
-  Variable production{{}, "mm"}, routing{{}, "mm"};
-  for (const ConceptualState& st : states) {
-    production.values.push_back(st.gr4j.production);
-    routing.values.push_back(st.gr4j.routing);
-  }
-  out.variables[kGr4jChannels[0]] = {q, "mm/day"};
-  out.variables[kGr4jChannels[1]] = std::move(production);
-  out.variables[kGr4jChannels[2]] = std::move(routing);
-  return out;
-}
-
-// The model's inputs of `s`, in the units of the training data: normalisation statistics are
-// in those units.
-DailySeries in_model_units(const DischargeModel& m, const DailySeries& s) {
-  DailySeries out{s.first, s.days, {}};
-  for (size_t k = 0; k < m.inputs.size(); ++k) {
-    const std::string& name = m.inputs[k];
-    if (!s.has(name)) throw std::runtime_error("the data lacks the model's input '" + name + "'");
-    Variable v = s.variable(name);
-    const std::string& want = k < m.input_units.size() ? m.input_units[k] : "";
-    try {
-      if (!want.empty() && !v.units.empty() && v.units != want) convert_units(v, want);
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error("input '" + name + "' is in " + v.units +
-                               " but the model was trained on " + want + ": " + e.what());
-    }
-    out.variables[name] = std::move(v);
-  }
-  return out;
-}
-
 std::vector<Tensor> copy_weights(Module& net) {
   std::vector<Tensor> w;
   for (Param* p : net.parameters()) w.push_back(p->value.clone());
@@ -734,85 +590,9 @@ void calibrate_quantiles(DischargeModel& m, const DischargeForecast& f,
   }
 }
 
-// What training chose on the validation period. Models from before it were a network alone
-// with no quantile head and uncalibrated bands: they read as such.
-void save_choice(nlohmann::json& meta, const DischargeModel& m) {
-  nlohmann::json candidates = nlohmann::json::array();
-  for (const Candidate& c : m.candidates)
-    candidates.push_back({{"name", c.name}, {"nse", c.nse}, {"weight", c.weight}});
-  meta["levels"] = m.levels;
-  meta["hybrid"] = m.hybrid;
-  meta["blend"] = m.blend;
-  meta["calibration"] = m.calibration;
-  meta["candidates"] = candidates;
-  meta["choice"] = m.choice;
-  meta["forecast_inputs"] = m.forecast_inputs;
-  meta["ahead"] = m.ahead;
-  meta["attribute_names"] = m.attribute_names;
-  meta["attribute_mean"] = m.norm.attribute_mean;
-  meta["attribute_sd"] = m.norm.attribute_sd;
-  nlohmann::json basins = nlohmann::json::array();
-  for (const ModelBasin& b : m.basins) {
-    nlohmann::json j = {{"id", b.id}, {"attributes", b.attributes}, {"held_out", b.held_out}};
-    if (b.baseline) j["gr4j"] = conceptual_to_json(*b.baseline);
-    basins.push_back(j);
-  }
-  meta["basins"] = basins;
-}
-
-void load_choice(const nlohmann::json& meta, DischargeModel& m, const std::string& path) {
-  const size_t leads = m.config.lead_times.size();
-  bool ok = true;
-  m.levels = meta.value("levels", std::vector<double>{});
-  m.hybrid = meta.value("hybrid", false);
-  m.blend = meta.value("blend", std::vector<double>(leads, 1.0));
-  m.calibration = meta.value("calibration", std::vector<std::vector<double>>{});
-  m.choice = meta.value("choice", "network");
-  m.forecast_inputs = meta.value("forecast_inputs", std::vector<std::string>{});
-  m.ahead = meta.value("ahead", int64_t{0});
-  m.attribute_names = meta.value("attribute_names", std::vector<std::string>{});
-  m.norm.attribute_mean = meta.value("attribute_mean", std::vector<double>{});
-  m.norm.attribute_sd = meta.value("attribute_sd", std::vector<double>{});
-  for (const nlohmann::json& b : meta.value("basins", nlohmann::json::array())) {
-    ModelBasin basin{b.at("id").get<std::string>(),
-                     b.at("attributes").get<std::vector<double>>(),
-                     {},
-                     b.at("held_out").get<bool>()};
-    if (b.contains("gr4j")) basin.baseline = conceptual_from_json(b.at("gr4j"), path + ": basin");
-    ok = ok && basin.attributes.size() == m.attribute_names.size();
-    m.basins.push_back(basin);
-  }
-  ok = ok && m.norm.attribute_mean.size() == m.attribute_names.size() &&
-       m.norm.attribute_sd.size() == m.attribute_names.size();
-  for (const nlohmann::json& c : meta.value("candidates", nlohmann::json::array()))
-    m.candidates.push_back({c.at("name").get<std::string>(), c.at("nse").get<std::vector<double>>(),
-                            c.at("weight").get<std::vector<double>>()});
-  ok = ok && m.blend.size() == leads && (m.calibration.empty() || m.calibration.size() == leads);
-  for (const auto& shifts : m.calibration) ok = ok && shifts.size() == forecast_levels().size();
-  for (double level : m.levels) ok = ok && level > 0 && level < 1;
-  ok = ok && (!m.hybrid || m.baseline);
-  if (!ok)
-    throw std::runtime_error(path +
-                             ": discharge model's calibration does not match its lead times");
-}
-
 }  // namespace
 
 namespace {
-
-// The weather forecasts in the units of the model's inputs (they come in those of `s`).
-WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const DailySeries& s,
-                                          WeatherForecasts w) {
-  for (auto& [name, v] : w.variables) {
-    const size_t k = size_t(std::find(m.inputs.begin(), m.inputs.end(), name) - m.inputs.begin());
-    const std::string want = k < m.input_units.size() ? m.input_units[k] : "";
-    if (!want.empty() && s.has(name) && !s.variable(name).units.empty()) {
-      v.units = s.variable(name).units;
-      if (v.units != want) convert_units(v, want);
-    }
-  }
-  return w;
-}
 
 void append(NetworkForecast& a, const NetworkForecast& b) {
   a.issues += b.issues;
@@ -984,51 +764,6 @@ DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
   return combine(
       m, issue_days, decode(m, s, issue_days, raw),
       blended ? gr4j_values(m.config, m.baseline, s, issue_days, w) : std::vector<double>{});
-}
-
-void save_discharge_model(const std::string& path, DischargeModel& m) {
-  nlohmann::json meta = {{"kind", kKind},
-                         {"config", m.config.json},
-                         {"inputs", m.inputs},
-                         {"input_units", m.input_units},
-                         {"mean", m.norm.mean},
-                         {"sd", m.norm.sd},
-                         {"target_mean", m.norm.target_mean},
-                         {"target_sd", m.norm.target_sd},
-                         {"epochs", m.epochs},
-                         {"validation_nse", m.validation_nse}};
-  save_choice(meta, m);
-  if (m.baseline) meta["gr4j"] = conceptual_to_json(*m.baseline);
-  save_checkpoint(path, *m.network, nullptr, m.epochs, meta);
-}
-
-DischargeModel load_discharge_model(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  const nlohmann::json& meta = ck.metadata;
-  if (meta.value("kind", "") != kKind)
-    throw std::runtime_error(path +
-                             ": not a tessera discharge model (a checkpoint of another "
-                             "kind)");
-  DischargeModel m;
-  try {
-    m.config = parse_config(meta.at("config"), "/", "model " + path);
-    m.inputs = meta.at("inputs").get<std::vector<std::string>>();
-    m.input_units = meta.value("input_units", std::vector<std::string>(m.inputs.size()));
-    m.norm = {meta.at("mean").get<std::vector<double>>(), meta.at("sd").get<std::vector<double>>(),
-              meta.at("target_mean").get<double>(), meta.at("target_sd").get<double>()};
-    m.epochs = meta.at("epochs").get<int>();
-    m.validation_nse = meta.at("validation_nse").get<double>();
-    if (meta.contains("gr4j"))
-      m.baseline = conceptual_from_json(meta.at("gr4j"), path + ": GR4J baseline");
-    load_choice(meta, m, path);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": discharge model metadata is damaged: " + e.what());
-  }
-  if (m.norm.mean.size() != m.inputs.size() || m.norm.sd.size() != m.inputs.size())
-    throw std::runtime_error(path + ": discharge model normalisation does not match its inputs");
-  m.network = std::move(ck.model);
-  if (!m.basins.empty()) select_basin(m, m.basins.front().id);
-  return m;
 }
 
 }  // namespace tessera::hydrology
