@@ -206,5 +206,52 @@ TEST_F(Config, GridInputsAreAveragedOverTheBasin) {
   EXPECT_EQ(s.variable("q").units, "mm/day");
 }
 
+// Several basins: each its inputs and attributes, read as one-basin configs; mistakes named.
+TEST_F(Config, BasinsThresholdsAndForecasts) {
+  std::string y = kYaml;
+  const size_t inputs = y.find("inputs:"), area_end = y.find("discharge: qobs");
+  y.replace(inputs, area_end - inputs,
+            "attributes: [aridity]\n"
+            "basins:\n"
+            "  - {id: 01022500, inputs: [{camels: camels, basin: 01022500}], latitude: 44.8}\n"
+            "  - {id: b, inputs: [{csv: b.csv}], basin_area_km2: 120, attributes: {aridity: 0.4},\n"
+            "     held_out: true}\n");
+  y += "thresholds: [{name: alert, value: 5, units: mm/day}]\n"
+       "forecasts: {variables: [rain], csv: fc.csv, lead_column: step}\n";
+  const HydrologyConfig c = read_config(write("basins.yaml", y));
+  ASSERT_EQ(c.basins.size(), 2u);
+  EXPECT_EQ(c.basins[0].id, "01022500");  // a gauge number is a name
+  EXPECT_TRUE(c.basins[1].held_out);
+  const HydrologyConfig b = basin_config(c, 1);
+  EXPECT_EQ(b.inputs.front().path, path("b.csv"));
+  EXPECT_EQ(b.basin_area_km2, 120);
+  EXPECT_TRUE(b.basins.empty());
+  EXPECT_EQ(basin_config(c, 0).gr4j.latitude, 44.8);
+  EXPECT_EQ(basin_attributes(c, 1), std::vector<double>{0.4});
+  EXPECT_DOUBLE_EQ(threshold_mm_day(c.thresholds.at(0), 0), 5);
+  EXPECT_EQ(c.forecasts.kind, ForecastSource::Kind::table);
+  EXPECT_EQ(c.forecasts.table.lead_column, "step");
+  EXPECT_EQ(c.forecasts.path, path("fc.csv"));
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string bad = y;
+    bad.replace(bad.find(from), from.size(), to);
+    return bad;
+  };
+  EXPECT_NE(error_of(with("id: b", "id: 01022500")).find("names two basins"), std::string::npos);
+  EXPECT_NE(error_of(with("attributes: [aridity]\n", "inputs: [{csv: x.csv}]\n"))
+                .find("inputs: goes inside each of the basins"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("units: mm/day}", "units: furlongs}")).find("thresholds[0].units"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("value: 5", "value: -5")).find("0 or more"), std::string::npos);
+  EXPECT_NE(error_of(with("variables: [rain]", "variables: [sun]")).find("not one of the forcings"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("csv: fc.csv", "hindcast: oracle")).find("perfect or noisy"),
+            std::string::npos);
+  // The CAMELS basin has no attribute file under "camels" here: the error names basin and file.
+  EXPECT_NE(tessera::testing::error_of([&] { basin_attributes(c, 0); }).find("camels"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera::hydrology
