@@ -35,6 +35,7 @@ basins_config() {
   sed -e '/^inputs:/,/^    basin:/d' -e "s|@LATITUDE@|0|" bench/hydrology/camels.yaml.in
   echo "attributes: [elev_mean, slope_mean, aridity, frac_snow, p_mean]"
   echo "basins:"
+  local basin held
   for basin in $BASINS; do
     held=false
     [[ $basin == "$1" ]] && held=true
