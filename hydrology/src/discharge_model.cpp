@@ -164,24 +164,22 @@ NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
       const double mean = std::accumulate(means.begin(), means.end(), 0.0) / double(members);
       f.mean[i * leads + l] = mean;
       std::sort(means.begin(), means.end());
-      for (size_t j = 0; j < k; ++j) {
-        const double pos = levels[j] * double(members - 1);
-        const size_t lo = size_t(pos), hi = std::min(lo + 1, means.size() - 1);
-        const double spread_q = means[lo] + (pos - double(lo)) * (means[hi] - means[lo]);
-        f.offsets[(i * leads + l) * k + j] = (m.levels.empty() ? spread_q : quantiles[j]) - mean;
-      }
+      for (size_t j = 0; j < k; ++j)
+        f.offsets[(i * leads + l) * k + j] =
+            (m.levels.empty() ? sample_quantile(means, levels[j]) : quantiles[j]) - mean;
     }
   }
   return f;
 }
 
 // GR4J's value for each (issue, lead), mm/day: in simulation its run over the observed
-// weather, in forecasting its forecast from the issue day. Empty without a baseline.
+// weather, in forecasting its forecast from the issue day. Empty without a baseline or the
+// inputs to run it on.
 std::vector<double> gr4j_values(const HydrologyConfig& c,
                                 const std::optional<ConceptualModel>& baseline,
                                 const DailySeries& s, const std::vector<Day>& issues,
                                 const WeatherForecasts& w) {
-  if (!baseline) return {};
+  if (!baseline || !has_gr4j_inputs(c)) return {};
   if (c.mode == RunMode::forecasting) return baseline_forecasts(*baseline, c, s, issues, w);
   const std::vector<double> q = baseline_discharge(*baseline, c, s);
   std::vector<double> out;
@@ -189,14 +187,15 @@ std::vector<double> gr4j_values(const HydrologyConfig& c,
   return out;
 }
 
-// The forecast: the network's mean blended with GR4J's by the model's weights, the network's
-// quantile offsets around it, shifted by the model's calibration.
+// The forecast: the network's mean blended with GR4J's (kept beside it) by the model's weights,
+// the network's quantile offsets around it, shifted by the model's calibration.
 DischargeForecast combine(const DischargeModel& m, const std::vector<Day>& issues,
                           const NetworkForecast& net, const std::vector<double>& gr4j,
                           bool calibrated = true) {
   const std::vector<double>& levels = forecast_levels();
   const size_t leads = net.leads, k = levels.size();
-  DischargeForecast f{issues, m.config.lead_times, levels, {}, {}, net.members, net.member_means};
+  DischargeForecast f{issues, m.config.lead_times, levels,           {},
+                      {},     net.members,         net.member_means, gr4j};
   f.point.resize(issues.size() * leads);
   f.values.resize(issues.size() * leads * k);
   for (size_t i = 0; i < issues.size(); ++i)
@@ -760,10 +759,8 @@ DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
       input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &in_units, m.attributes);
   const auto raw = run_network(*m.network, inputs, issue_days, m.config.model.sequence_length,
                                m.config.model.batch);
-  const bool blended = std::any_of(m.blend.begin(), m.blend.end(), [](double w) { return w < 1; });
-  return combine(
-      m, issue_days, decode(m, s, issue_days, raw),
-      blended ? gr4j_values(m.config, m.baseline, s, issue_days, w) : std::vector<double>{});
+  return combine(m, issue_days, decode(m, s, issue_days, raw),
+                 gr4j_values(m.config, m.baseline, s, issue_days, w));
 }
 
 }  // namespace tessera::hydrology

@@ -27,10 +27,6 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Discha
   const std::vector<double>& q = s.at(c.discharge);
   const bool forecasting = c.mode == RunMode::forecasting;
   const auto clim = discharge_climatology(c, s);
-  std::vector<double> gr4j;  // simulation: per day of the series; forecasting: per (issue, lead)
-  if (m.baseline)
-    gr4j = forecasting ? baseline_forecasts(*m.baseline, c, s, f.issue_days, load_forecasts(c, s))
-                       : baseline_discharge(*m.baseline, c, s);
   MethodValues v;
   for (size_t i = 0; i < f.issue_days.size(); ++i)
     for (size_t l = 0; l < f.leads.size(); ++l) {
@@ -39,9 +35,7 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Discha
       v.methods["network"].push_back(f.mean(i, l));
       v.methods["climatology"].push_back(clim[size_t(day_of_year(target))]);
       if (forecasting) v.methods["persistence"].push_back(value_on(q, s.first, t));
-      if (m.baseline)
-        v.methods["gr4j"].push_back(forecasting ? gr4j[i * f.leads.size() + l]
-                                                : value_on(gr4j, s.first, target));
+      if (!f.gr4j.empty()) v.methods["gr4j"].push_back(f.gr4j[i * f.leads.size() + l]);
     }
   return v;
 }

@@ -7,6 +7,12 @@
 
 namespace tessera::hydrology {
 
+double sample_quantile(const std::vector<double>& sorted, double level) {
+  const double pos = std::clamp(level, 0.0, 1.0) * double(sorted.size() - 1);
+  const size_t lo = size_t(pos), hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - double(lo)) * (sorted[hi] - sorted[lo]);
+}
+
 double quantile_spread(const double* q, size_t levels) {
   const double spread = levels > 0 ? q[levels - 1] - q[0] : 0;
   const double middle = levels > 0 ? std::abs(q[levels / 2]) : 0;
@@ -33,9 +39,7 @@ std::vector<double> fit_quantile_shifts(const std::vector<double>& levels,
     }
     if (above.empty()) continue;
     std::sort(above.begin(), above.end());
-    const double pos = levels[j] * double(above.size() - 1);
-    const size_t lo = size_t(pos), hi = std::min(lo + 1, above.size() - 1);
-    shift[j] = above[lo] + (pos - double(lo)) * (above[hi] - above[lo]);
+    shift[j] = sample_quantile(above, levels[j]);
   }
   return shift;
 }

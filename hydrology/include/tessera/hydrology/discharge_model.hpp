@@ -146,6 +146,7 @@ struct DischargeForecast {
   std::vector<double> values;  // [issue][lead][level], mm/day, non-decreasing along levels
   int64_t members = 0;
   std::vector<double> network;  // [issue][member][lead], mm/day: each member's mean, unblended
+  std::vector<double> gr4j{};   // [issue][lead], mm/day: GR4J's (empty without a baseline)
 
   double mean(size_t issue, size_t lead) const { return point[issue * leads.size() + lead]; }
   const double* quantiles(size_t issue, size_t lead) const {

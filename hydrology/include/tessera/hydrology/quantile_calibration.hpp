@@ -14,6 +14,10 @@
 
 namespace tessera::hydrology {
 
+// The `level` quantile of a sorted, non-empty sample: linear between order statistics
+// (Hyndman and Fan's type 7).
+double sample_quantile(const std::vector<double>& sorted, double level);
+
 // The scale a shift is measured in: the spread between the outermost quantiles, floored so that
 // a forecast that states no spread (one member, no quantiles) still gets one.
 double quantile_spread(const double* q, size_t levels);
