@@ -158,6 +158,15 @@ case "$mode" in
       --plot "$hy/forecast.png"
     step_done
 
+    step "hydrology hourly: a 5-minute gauge and hourly weather resampled to hours, GR4H, forecasts 1-12 h ahead"
+    hh=build/demo_hydrology_hourly
+    "$tessera" hydrology synth --output "$hh" --time-step 1h
+    "$tessera" hydrology train --config "$hh/catchment.yaml" --output "$hh/model.h5" --quiet
+    "$tessera" hydrology evaluate --model "$hh/model.h5" --output "$hh/scores.json"
+    "$tessera" hydrology forecast --model "$hh/model.h5" --as-of "2003-06-10 14:00" \
+      --output "$hh/forecast.csv" --plot "$hh/forecast.png" --pi-xml "$hh/forecast.xml"
+    step_done
+
     step "ecology: generated trap photographs, the insect detector, counts per night and trap"
     ec=build/demo_ecology
     synth=(--photos 8 --size 768,576 --insects 40 --insect-size 14,30 --kinds fly,beetle)

@@ -20,14 +20,20 @@ void add_synth(CLI::App* group) {
   auto* cmd = group->add_subcommand("synth", "Generate a catchment's daily series and a config");
   auto o = std::make_shared<data::CatchmentFolder>();
   cmd->add_option("--output", o->folder, "folder for catchment.csv and catchment.yaml")->required();
-  cmd->add_option("--years", o->catchment.years, "years of daily data")
-      ->check(CLI::Range(int64_t{4}, int64_t{200}))
+  auto* years =
+      cmd->add_option("--years", o->catchment.years, "years of data (default 12 daily, 4 hourly)")
+          ->check(CLI::Range(int64_t{4}, int64_t{200}));
+  cmd->add_option("--time-step", o->time_step,
+                  "1d: a snowy catchment's daily series; 1h: a small catchment's hourly weather, "
+                  "daily evaporation and 5-minute gauge")
+      ->check(CLI::IsMember({"1d", "1h"}))
       ->capture_default_str();
   cmd->add_option("--mode", o->mode, "forecasting or simulation")
       ->check(CLI::IsMember({"forecasting", "simulation"}))
       ->capture_default_str();
   add_shared_options(cmd, {.seed = &o->catchment.seed});
-  cmd->callback([o] {
+  cmd->callback([o, years] {
+    if (o->time_step == "1h" && years->count() == 0) o->catchment.years = 4;
     const data::CatchmentFiles f = data::write_catchment_folder(*o);
     std::cout << "generated catchment, " << format_date(f.first) << " to " << format_date(f.last)
               << " -> " << f.csv << ", config " << f.config << "\n";
@@ -72,7 +78,7 @@ void add_evaluate(CLI::App* group) {
   cmd->add_option("--markdown", o->markdown, "table to write (default: --output with .md)");
   cmd->add_option("--plot", o->plot, "hydrograph PNG to write (default: --output with .png)");
   cmd->add_option("--series", o->series,
-                  "per-day values CSV to write (default: --output with .csv)");
+                  "per-step values CSV to write (default: --output with .csv)");
   cmd->add_option("--basin", o->basin,
                   "a model of several basins: the basin to score (default: all, no plots)");
   cmd->add_option("--reliability", o->reliability,
@@ -90,7 +96,9 @@ void add_forecast(CLI::App* group) {
   cmd->add_option("--model", o->model, "model from hydrology train")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--as-of", o->as_of, "issue day YYYY-MM-DD (or 'latest'): later data is unused")
+  cmd->add_option("--as-of", o->as_of,
+                  "issue day YYYY-MM-DD, or time \"YYYY-MM-DD hh:mm\" (UTC) for sub-daily models, "
+                  "or 'latest': later data is unused")
       ->required();
   cmd->add_option("--output", o->output, "forecast CSV to write")->required();
   cmd->add_option("--plot", o->plot, "hydrograph PNG to write, with the bands and thresholds");
@@ -101,9 +109,10 @@ void add_forecast(CLI::App* group) {
   cmd->add_option("--location", o->location,
                   "PI-XML locationId (default: the config's file name without extension)");
   cmd->add_option("--config", o->config, "config whose inputs replace the model's");
-  cmd->add_option("--history", o->history, "days of observed discharge in the plot")
-      ->check(CLI::Range(int64_t{1}, int64_t{3650}))
-      ->capture_default_str();
+  cmd->add_option("--history", o->history,
+                  "days of observed discharge in the plot (default: 90 for daily models, 8 times "
+                  "the longest lead for sub-daily ones)")
+      ->check(CLI::Range(0.01, 3650.0));
   cmd->add_option("--max-stale-days", o->max_stale_days,
                   "refuse when the last observed discharge is older than this")
       ->check(CLI::Range(int64_t{0}, int64_t{36500}))

@@ -375,7 +375,7 @@ BasinAverage basin_average(const GridSource& grid, const std::string& basin) {
   return out;
 }
 
-DailySeries to_daily_series(const BasinAverage& average, const std::string& name) {
+TimeSeries to_daily_series(const BasinAverage& average, const std::string& name) {
   if (average.days.size() != average.values.size() || average.days.empty())
     throw std::invalid_argument("basin average: " + std::to_string(average.days.size()) +
                                 " days for " + std::to_string(average.values.size()) + " values");
@@ -385,7 +385,7 @@ DailySeries to_daily_series(const BasinAverage& average, const std::string& name
                                   format_date(average.days[i]) + ", not the day after " +
                                   format_date(average.days[i - 1]) +
                                   " (a daily series needs consecutive days)");
-  DailySeries s{average.days.front(), int64_t(average.days.size()), {}};
+  TimeSeries s{average.days.front(), int64_t(average.days.size()), {}};
   s.variables[name] = {average.values, average.units};
   return s;
 }

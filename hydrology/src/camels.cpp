@@ -45,7 +45,7 @@ std::pair<std::string, std::string> name_and_units(std::string_view header) {
 
 // Three lines of latitude, elevation and area, a header "Year Mnth Day Hr name(units) ...", then
 // one row a day.
-DailySeries read_forcing(const std::string& path) {
+TimeSeries read_forcing(const std::string& path) {
   const std::string text = read_text(path);
   const std::vector<Line> lines = lines_of(text);
   if (lines.size() < 4) fail(path, "too short for a CAMELS forcing file (no header)");
@@ -67,7 +67,7 @@ DailySeries read_forcing(const std::string& path) {
           path, lines[i].number,
           std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
     if (!parse_civil(f[0], f[1], f[2], day)) fail_at(path, lines[i].number, "not a date");
-    r.days.push_back(day);
+    r.times.push_back(day * 86400);
     r.where.push_back(lines[i].number);
     for (size_t c = 4; c < f.size(); ++c) {
       double v = 0;
@@ -80,7 +80,7 @@ DailySeries read_forcing(const std::string& path) {
 }
 
 // "<id> <year> <month> <day> <cfs> <flag>", -999 where missing.
-DailySeries read_streamflow(const std::string& path, const std::string& gauge_id) {
+TimeSeries read_streamflow(const std::string& path, const std::string& gauge_id) {
   const std::string text = read_text(path);
   Records r;
   Variable& q = r.variables["qobs_cfs"];
@@ -94,7 +94,7 @@ DailySeries read_streamflow(const std::string& path, const std::string& gauge_id
     if (!parse_civil(f[1], f[2], f[3], day)) fail_at(path, line.number, "not a date");
     if (!parse_number(f[4], v))
       fail_at(path, line.number, "'" + std::string(f[4]) + "' is not a number");
-    r.days.push_back(day);
+    r.times.push_back(day * 86400);
     r.where.push_back(line.number);
     q.values.push_back(v == streamflow_missing ? std::numeric_limits<double>::quiet_NaN() : v);
   }
@@ -110,15 +110,15 @@ double camels_basin_area(const std::string& root, const std::string& gauge_id) {
   return area;
 }
 
-DailySeries read_camels_basin(const std::string& root, const std::string& gauge_id,
-                              const std::string& forcing) {
+TimeSeries read_camels_basin(const std::string& root, const std::string& gauge_id,
+                             const std::string& forcing) {
   const std::string forcing_path = find_file(root + "/basin_mean_forcing/" + forcing,
                                              gauge_id + "_lump_", "forcing_leap.txt", "forcing");
   const std::string flow_path =
       find_file(root + "/usgs_streamflow", gauge_id + "_streamflow_qc", ".txt", "streamflow");
   const double area = camels_basin_area(root, gauge_id);
-  DailySeries s = read_forcing(forcing_path);
-  DailySeries flow = read_streamflow(flow_path, gauge_id);
+  TimeSeries s = read_forcing(forcing_path);
+  TimeSeries flow = read_streamflow(flow_path, gauge_id);
   Variable q = flow.variable("qobs_cfs");
   convert_units(q, "mm/day", area);
   flow.variables["qobs"] = std::move(q);

@@ -6,15 +6,15 @@
 
 namespace tessera::hydrology {
 
-std::array<double, 367> day_of_year_climatology(const std::vector<double>& values, Day first,
-                                                Day first_used, Day last_used) {
+std::array<double, 367> day_of_year_climatology(const std::vector<double>& values, Step first,
+                                                Step first_used, Step last_used, TimeStep step) {
   std::array<double, 367> sum{}, count{};
-  const Day from = std::max(first, first_used);
-  const Day to = std::min(first + Day(values.size()) - 1, last_used);
-  for (Day d = from; d <= to; ++d) {
+  const Step from = std::max(first, first_used);
+  const Step to = std::min(first + Step(values.size()) - 1, last_used);
+  for (Step d = from; d <= to; ++d) {
     const double v = values[size_t(d - first)];
     if (std::isnan(v)) continue;
-    const int k = day_of_year(d);
+    const int k = day_of_year(day_of_step(d, step));
     sum[size_t(k)] += v;
     count[size_t(k)] += 1;
   }
@@ -31,13 +31,14 @@ std::array<double, 367> day_of_year_climatology(const std::vector<double>& value
   return out;
 }
 
-std::vector<double> fill_gaps(const std::vector<double>& values, Day first,
-                              const std::array<double, 367>& climatology, int64_t* filled) {
+std::vector<double> fill_gaps(const std::vector<double>& values, Step first,
+                              const std::array<double, 367>& climatology, int64_t* filled,
+                              TimeStep step) {
   std::vector<double> out = values;
   int64_t n = 0;
   for (size_t i = 0; i < out.size(); ++i) {
     if (!std::isnan(out[i])) continue;
-    const double c = climatology[size_t(day_of_year(first + Day(i)))];
+    const double c = climatology[size_t(day_of_year(day_of_step(first + Step(i), step)))];
     out[i] = std::isnan(c) ? 0 : c;
     ++n;
   }

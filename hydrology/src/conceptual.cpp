@@ -14,6 +14,14 @@ namespace tessera::hydrology {
 namespace {
 
 void check_forcing(const ConceptualForcing& f) {
+  if (!f.step.daily() && f.step.seconds != 3600)
+    throw std::invalid_argument(
+        "conceptual model: GR4J runs on daily steps and GR4H on hourly "
+        "ones, not on steps of " +
+        format_time_step(f.step));
+  if (!f.step.daily() && !f.temperature.empty())
+    throw std::invalid_argument(
+        "conceptual model: the snow routines run on daily steps, not hourly ones");
   const size_t n = f.precipitation.size();
   auto bad = [n](const std::vector<double>& v, bool optional) {
     return optional ? !v.empty() && v.size() != n : v.size() != n;
@@ -34,6 +42,23 @@ void check_forcing(const ConceptualForcing& f) {
         throw std::invalid_argument("conceptual model: forcing has missing values; fill them");
 }
 
+// GR4J reads and writes depths per step, the forcing and the output are rates in mm/day.
+double per_step(const ConceptualForcing& f) {
+  return double(f.step.seconds) / 86400.0;
+}
+
+std::vector<double> scaled(std::vector<double> v, double by) {
+  for (double& x : v) x *= by;
+  return v;
+}
+
+void check_form(const ConceptualModel& m, const ConceptualForcing& f) {
+  if (m.gr4j.hourly == f.step.daily())
+    throw std::invalid_argument(std::string("conceptual model: a ") +
+                                (m.gr4j.hourly ? "GR4H (hourly)" : "GR4J (daily)") +
+                                " model run on steps of " + format_time_step(f.step));
+}
+
 bool uses_cemaneige(const ConceptualModel& m, const ConceptualForcing& f) {
   return m.snow_routine == SnowRoutine::cemaneige && !f.temperature.empty();
 }
@@ -46,7 +71,7 @@ BandSeries cemaneige_weather(const ConceptualForcing& f, const ElevationBands& e
   auto at = [](const std::vector<double>& v, size_t t) { return v.empty() ? NAN : v[t]; };
   BandSeries out(f.precipitation.size());
   for (size_t t = 0; t < out.size(); ++t)
-    out[t] = band_weather({.date = f.first + Day(t),
+    out[t] = band_weather({.date = f.first + Step(t),
                            .precipitation = f.precipitation[t],
                            .temperature = f.temperature[t],
                            .temperature_min = at(f.temperature_min, t),
@@ -90,7 +115,7 @@ ConceptualModel calibrate_degree_day(const ConceptualForcing& f, const Calibrati
                                      const WaterScore& score) {
   ConceptualModel m;
   const std::vector<double> best = dds_maximize(
-      gr4j_search_box({{0, -3}, {10, 3}, {3, 0}}), o.evaluations, o.seed,
+      gr4j_search_box(false, {{0, -3}, {10, 3}, {3, 0}}), o.evaluations, o.seed,
       [&](const std::vector<double>& x) {
         return score(gr4j_from_search(x), liquid_water(f, {x[4], x[5]}));
       },
@@ -118,7 +143,7 @@ ConceptualModel calibrate_cemaneige(const ConceptualForcing& f, const Calibratio
   SearchBox extra{{0, 0}, {1, 10}, {0.5, 3}};
   if (snow.hysteresis) extra = {{0, 0, 0.05, 0}, {1, 10, 100, 1}, {0.5, 3, 50, 0.9}};
   const std::vector<double> best = dds_maximize(
-      gr4j_search_box(extra), o.evaluations, o.seed,
+      gr4j_search_box(false, extra), o.evaluations, o.seed,
       [&](const std::vector<double>& x) {
         const CemaNeigeParams p = cemaneige_from_search(x, snow.hysteresis);
         return score(gr4j_from_search(x), cemaneige_water(weather, p, melt_threshold(p, solid)));
@@ -165,6 +190,8 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
                                           const ConceptualState& start,
                                           std::vector<ConceptualState>& states) {
   check_forcing(f);
+  check_form(m, f);
+  const double to_depth = per_step(f);
   const bool cemaneige = uses_cemaneige(m, f);
   const double threshold = cemaneige ? cemaneige_threshold(m.cemaneige) : 0;
   const BandSeries weather = cemaneige ? cemaneige_weather(f, m.cemaneige.elevation) : BandSeries{};
@@ -183,8 +210,8 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
     else if (!f.temperature.empty())
       water = snow_step(now.snow_pack, f.precipitation[t], f.temperature[t],
                         f.snowfall.empty() ? NAN : f.snowfall[t], m.snow);
-    Gr4jRun day = run_gr4j(m.gr4j, {water}, {f.evaporation[t]}, &now.gr4j);
-    q[t] = day.discharge[0];
+    Gr4jRun day = run_gr4j(m.gr4j, {water * to_depth}, {f.evaporation[t] * to_depth}, &now.gr4j);
+    q[t] = day.discharge[0] / to_depth;
     now.gr4j = std::move(day.end);
     states[t] = now;
   }
@@ -193,7 +220,12 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
 
 std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f) {
   check_forcing(f);
-  return run_gr4j(m.gr4j, model_water(m, f), f.evaporation).discharge;
+  check_form(m, f);
+  const double to_depth = per_step(f);
+  return scaled(
+      run_gr4j(m.gr4j, scaled(model_water(m, f), to_depth), scaled(f.evaporation, to_depth))
+          .discharge,
+      1 / to_depth);
 }
 
 ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
@@ -201,7 +233,13 @@ ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
                                      const CalibrationOptions& o, const SnowChoice& snow) {
   check_forcing(f);
   if (f.temperature.empty()) {
-    const Calibration c = calibrate_gr4j(f.precipitation, f.evaporation, observed, o);
+    // GR4J's depths per step, the observations in the same unit.
+    const double to_depth = per_step(f);
+    CalibrationOptions hourly = o;
+    hourly.hourly = !f.step.daily();
+    const Calibration c =
+        calibrate_gr4j(scaled(f.precipitation, to_depth), scaled(f.evaporation, to_depth),
+                       scaled(observed, to_depth), hourly);
     return {c.params, {}, c.nse};
   }
   if (observed.size() != f.precipitation.size() || o.warmup < 0 ||

@@ -53,6 +53,7 @@ json conceptual_to_json(const ConceptualModel& m) {
             {"x2", m.gr4j.x2},
             {"x3", m.gr4j.x3},
             {"x4", m.gr4j.x4},
+            {"hourly", m.gr4j.hourly},
             {"melt_factor", m.snow.melt_factor},
             {"melt_threshold", m.snow.threshold},
             {"nse", m.nse},
@@ -64,7 +65,7 @@ json conceptual_to_json(const ConceptualModel& m) {
 ConceptualModel conceptual_from_json(const json& j, const std::string& source) {
   ConceptualModel m;
   m.gr4j = {j.at("x1").get<double>(), j.at("x2").get<double>(), j.at("x3").get<double>(),
-            j.at("x4").get<double>()};
+            j.at("x4").get<double>(), j.value("hourly", false)};
   m.snow = {j.at("melt_factor").get<double>(), j.value("melt_threshold", 0.0)};
   m.nse = j.at("nse").get<double>();
   const std::string routine = j.value("snow", "degree_day");

@@ -116,12 +116,12 @@ InputSource parse_input(const Settings& in, const std::string& base_dir) {
   return s;
 }
 
-Period parse_period(const Settings& periods, const std::string& name) {
+Period parse_period(const Settings& periods, const std::string& name, TimeStep step) {
   const auto v = periods.require<std::vector<std::string>>(name);
   if (v.size() != 2) periods.fail(name, "must be [first day, last day]");
   Period p;
   try {
-    p = {parse_date(v[0]), parse_date(v[1])};
+    p = {parse_step(v[0], step), parse_step(v[1], step, true)};
   } catch (const std::invalid_argument& e) {
     periods.fail(name, e.what());
   }
@@ -129,10 +129,11 @@ Period parse_period(const Settings& periods, const std::string& name) {
   return p;
 }
 
-ModelSettings parse_model(const Settings& s) {
+ModelSettings parse_model(const Settings& s, TimeStep step) {
   s.only({"sequence_length", "hidden", "ensemble", "epochs", "batch", "samples_per_epoch",
           "patience", "lr", "dropout", "forget_bias", "seed", "hybrid", "quantiles"});
   ModelSettings m;
+  if (!step.daily()) m.sequence_length = 336;
   s.read("sequence_length", m.sequence_length);
   s.read("hidden", m.hidden);
   s.read("ensemble", m.ensemble);
@@ -153,7 +154,7 @@ ModelSettings parse_model(const Settings& s) {
       s.fail(name, "must be " + std::to_string(lo) + " to " + std::to_string(hi) + ", not " +
                        std::to_string(v));
   };
-  within("sequence_length", m.sequence_length, 1, 3660);
+  within("sequence_length", m.sequence_length, 1, steps_in_days(3660, step));
   within("hidden", m.hidden, 1, 4096);
   within("ensemble", m.ensemble, 1, 100);
   within("epochs", m.epochs, 1, 100000);
@@ -170,9 +171,9 @@ void parse_periods(const Settings& top, HydrologyConfig& c) {
   if (!top.has("periods")) top.fail("periods", "missing");
   const Settings periods = top.child("periods");
   periods.only({"train", "validation", "test"});
-  c.train = parse_period(periods, "train");
-  c.validation = parse_period(periods, "validation");
-  c.test = parse_period(periods, "test");
+  c.train = parse_period(periods, "train", c.time_step);
+  c.validation = parse_period(periods, "validation", c.time_step);
+  c.test = parse_period(periods, "test", c.time_step);
   auto overlap = [](const Period& a, const Period& b) {
     return a.first <= b.last && b.first <= a.last;
   };
@@ -212,8 +213,14 @@ ElevationBands parse_elevation(const Settings& e) {
 }
 
 // The snow routine: CemaNeige unless the config says otherwise, and its bands.
-SnowChoice parse_snow(const Settings& g, bool has_temperature) {
+SnowChoice parse_snow(const Settings& g, bool has_temperature, TimeStep step) {
   SnowChoice s;
+  if (!step.daily() && (g.has("snow") || g.has("elevation") || g.has("snowfall")))
+    g.fail(g.has("snow")        ? "snow"
+           : g.has("elevation") ? "elevation"
+                                : "snowfall",
+           "the snow routines run on daily steps, not " + format_time_step(step) +
+               " (with shorter steps, temperatures serve only evaporation: oudin)");
   const std::string routine = g.get("snow", "cemaneige");
   if (routine == "degree_day")
     s.routine = SnowRoutine::degree_day;
@@ -232,7 +239,7 @@ SnowChoice parse_snow(const Settings& g, bool has_temperature) {
   return s;
 }
 
-Gr4jInputs parse_gr4j(const Settings& g) {
+Gr4jInputs parse_gr4j(const Settings& g, TimeStep step) {
   g.only(
       {"precipitation", "evaporation", "temperature", "snowfall", "latitude", "snow", "elevation"});
   Gr4jInputs in{g.names("precipitation"), g.get("evaporation", ""), g.names("temperature"),
@@ -242,19 +249,25 @@ Gr4jInputs parse_gr4j(const Settings& g) {
     g.fail("", "needs precipitation and evaporation");
   if (!in.snowfall.empty() && in.temperature.empty())
     g.fail("snowfall", "needs gr4j.temperature (snow melts by temperature)");
-  in.snow = parse_snow(g, !in.temperature.empty());
+  if (!step.daily() && step.seconds != 3600)
+    g.fail("", "GR4J runs on daily steps and GR4H on hourly ones, not on steps of " +
+                   format_time_step(step) + ": leave gr4j out or resample to 1h");
+  in.snow = parse_snow(g, !in.temperature.empty(), step);
   if (in.evaporation == "oudin" && (in.temperature.empty() || !g.has("latitude")))
     g.fail("evaporation", "oudin needs gr4j.temperature and gr4j.latitude");
   if (std::abs(in.latitude) > 90) g.fail("latitude", "must be within -90..90");
   return in;
 }
 
-// Days ahead, each once, in increasing order.
-std::vector<int64_t> parse_lead_times(const Settings& top) {
+// Steps ahead, each once, in increasing order.
+std::vector<int64_t> parse_lead_times(const Settings& top, TimeStep step) {
   std::vector<int64_t> leads = top.get("lead_times", std::vector<int64_t>{1});
   if (leads.empty()) top.fail("lead_times", "must name at least one lead time");
+  const int64_t longest = steps_in_days(366, step);
   for (int64_t l : leads)
-    if (l < 1 || l > 366) top.fail("lead_times", "must be days ahead, 1 to 366");
+    if (l < 1 || l > longest)
+      top.fail("lead_times", "must be steps of " + format_time_step(step) + " ahead, 1 to " +
+                                 std::to_string(longest));
   std::sort(leads.begin(), leads.end());
   if (std::adjacent_find(leads.begin(), leads.end()) != leads.end())
     top.fail("lead_times", "names a lead time twice");
@@ -345,6 +358,9 @@ ForecastSource parse_forecasts(const Settings& f, const std::string& base_dir,
           "seed"});
   if (c.mode == RunMode::simulation)
     f.fail("", "only forecasting reads weather forecasts (simulation uses the observed weather)");
+  if (!c.time_step.daily() && !f.has("hindcast"))
+    f.fail("", "forecast files are read with daily leads; with time_step " +
+                   format_time_step(c.time_step) + " only a hindcast (perfect, noisy) is read");
   s.variables = f.names("variables");
   if (s.variables.empty()) f.fail("variables", "must name the forcings that are forecast");
   for (const std::string& v : s.variables)
@@ -445,10 +461,15 @@ void parse_basins(const Settings& top, const std::string& base_dir, HydrologyCon
 HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   top.only({"mode", "inputs", "basin_area_km2", "discharge", "forcings", "gr4j", "periods",
             "lead_times", "model", "thresholds", "forecasts", "basins", "attributes",
-            "attributes_csv", "attributes_id_column"});
+            "attributes_csv", "attributes_id_column", "time_step"});
   HydrologyConfig c;
   c.path = top.what();
   c.mode = parse_mode(top);
+  try {
+    c.time_step = parse_time_step(top.get("time_step", std::string("1d")));
+  } catch (const std::invalid_argument& e) {
+    top.fail("time_step", e.what());
+  }
   parse_basins(top, base_dir, c);
   if (c.basins.empty()) {
     c.inputs = parse_inputs(top, base_dir);
@@ -457,15 +478,15 @@ HydrologyConfig parse(const Settings& top, const std::string& base_dir) {
   top.read("discharge", c.discharge);
   c.forcings = top.names("forcings");
   if (c.forcings.empty()) top.fail("forcings", "must name at least one forcing variable");
-  c.gr4j = parse_gr4j(top.child("gr4j"));
+  c.gr4j = parse_gr4j(top.child("gr4j"), c.time_step);
   parse_periods(top, c);
   if (c.mode == RunMode::simulation) {
     if (top.has("lead_times")) top.fail("lead_times", "only forecasting has lead times");
     c.lead_times = {0};
   } else {
-    c.lead_times = parse_lead_times(top);
+    c.lead_times = parse_lead_times(top, c.time_step);
   }
-  c.model = parse_model(top.child("model"));
+  c.model = parse_model(top.child("model"), c.time_step);
   c.thresholds = parse_thresholds(top, c.basin_area_km2);
   c.forecasts = parse_forecasts(top.child("forecasts"), base_dir, c);
   c.json = with_absolute_paths(top.json(), c, base_dir);
@@ -498,7 +519,7 @@ double basin_area(const HydrologyConfig& c) {
   return 0;
 }
 
-WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& observed) {
+WeatherForecasts load_forecasts(const HydrologyConfig& c, const TimeSeries& observed) {
   const ForecastSource& f = c.forecasts;
   const int64_t ahead = c.lead_times.back();  // sorted
   WeatherForecasts w;
@@ -584,21 +605,10 @@ double threshold_mm_day(const Threshold& t, double area) {
 namespace {
 
 // The series with the units the config states in place of the file's own.
-DailySeries with_units(DailySeries s, const std::map<std::string, std::string>& units,
-                       const std::string& path) {
-  for (const auto& [name, unit] : units) {
-    if (!s.has(name))
-      throw std::runtime_error(path + ": units given for '" + name + "', which is not read");
-    s.variables[name].units = unit;
-  }
-  return s;
-}
-
-DailySeries read_input(const InputSource& s) {
+TimeSeries read_input(const InputSource& s) {
   switch (s.kind) {
     case InputSource::Kind::netcdf:
-      return with_units(read_netcdf_series(s.path, s.variables, s.station, s.missing_values),
-                        s.units, s.path);
+      return read_netcdf_series(s.path, s.variables, s.station, s.missing_values, s.units);
     case InputSource::Kind::csv:
       return read_csv_series(s.path, s.csv);
     case InputSource::Kind::camels:
@@ -613,7 +623,7 @@ DailySeries read_input(const InputSource& s) {
   return {};
 }
 
-void require_variable(const HydrologyConfig& c, const DailySeries& s, const std::string& name,
+void require_variable(const HydrologyConfig& c, const TimeSeries& s, const std::string& name,
                       const std::string& role) {
   if (s.has(name)) return;
   std::vector<std::string> there;
@@ -622,26 +632,27 @@ void require_variable(const HydrologyConfig& c, const DailySeries& s, const std:
                            "' is in none of the inputs (they have: " + list_names(there) + ")");
 }
 
-void require_covered(const HydrologyConfig& c, const DailySeries& s, const Period& p,
+void require_covered(const HydrologyConfig& c, const TimeSeries& s, const Period& p,
                      const std::string& name) {
   if (p.first < s.first || p.last > s.last())
-    throw std::runtime_error(c.path + ": the " + name + " period " + format_date(p.first) + " to " +
-                             format_date(p.last) + " lies outside the data (" +
-                             format_date(s.first) + " to " + format_date(s.last()) + ")");
+    throw std::runtime_error(c.path + ": the " + name + " period " + format_step(p.first, s.step) +
+                             " to " + format_step(p.last, s.step) + " lies outside the data (" +
+                             format_step(s.first, s.step) + " to " + format_step(s.last(), s.step) +
+                             ")");
 }
 
 // Infinite values are not measurements (NaN is missing and stays).
-void check_finite(const HydrologyConfig& c, const DailySeries& s) {
+void check_finite(const HydrologyConfig& c, const TimeSeries& s) {
   for (const auto& [name, v] : s.variables)
     for (size_t i = 0; i < v.values.size(); ++i)
       if (std::isinf(v.values[i]))
         throw std::runtime_error(c.path + ": '" + name + "' is infinite on " +
-                                 format_date(s.first + Day(i)));
+                                 format_step(s.first + Step(i), s.step));
 }
 
 // Discharge without stated units, or below zero (an undeclared missing-value marker such as
 // Raven's -1.2345), must not be used as numbers.
-void check_discharge(const HydrologyConfig& c, Day first, const Variable& q) {
+void check_discharge(const HydrologyConfig& c, const TimeSeries& s, const Variable& q) {
   const std::string what = c.path + ": discharge '" + c.discharge + "'";
   if (q.units.empty())
     throw std::runtime_error(what + " has no units; state them (csv inputs: units: {" +
@@ -649,12 +660,12 @@ void check_discharge(const HydrologyConfig& c, Day first, const Variable& q) {
   for (size_t i = 0; i < q.values.size(); ++i)
     if (q.values[i] < 0)
       throw std::runtime_error(what + " is negative (" + std::to_string(q.values[i]) + " on " +
-                               format_date(first + Day(i)) +
+                               format_step(s.first + Step(i), s.step) +
                                "): list the file's missing-value marker in missing_values");
 }
 
 // The mean of the basin's precipitation in mm/day (the gr4j inputs summed), 0 when unknown.
-double mean_precipitation(const HydrologyConfig& c, const DailySeries& s) {
+double mean_precipitation(const HydrologyConfig& c, const TimeSeries& s) {
   double total = 0;
   for (const std::string& name : c.gr4j.precipitation) {
     if (!s.has(name)) return 0;
@@ -676,12 +687,12 @@ double mean_precipitation(const HydrologyConfig& c, const DailySeries& s) {
 // Every series with a role in the models must fit the unit it is read in: GR4J's fluxes in
 // mm/day and temperatures in degC unless stated otherwise, the discharge in its stated unit.
 // Kelvin read as degC, or metres as millimetres, would otherwise run without a word.
-void check_plausible_units(const HydrologyConfig& c, const DailySeries& s) {
+void check_plausible_units(const HydrologyConfig& c, const TimeSeries& s) {
   auto check = [&](const std::string& name, Measure m, const std::string& role,
                    const PlausibilityContext& context = {}) {
     if (name.empty() || name == "oudin" || !s.has(name)) return;
     try {
-      require_plausible(s.variable(name), s.first, m, name,
+      require_plausible(s.variable(name), s.first, s.step, m, name,
                         m == Measure::temperature ? "degC" : "mm/day", context);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(c.path + ": " + role + " " + e.what());
@@ -698,11 +709,16 @@ void check_plausible_units(const HydrologyConfig& c, const DailySeries& s) {
 
 }  // namespace
 
-DailySeries load_inputs(const HydrologyConfig& c, DataUse use) {
-  DailySeries all;
+TimeSeries load_inputs(const HydrologyConfig& c, DataUse use) {
+  TimeSeries all;
   for (const InputSource& s : c.inputs) {
-    DailySeries one = read_input(s);
-    if (all.days == 0)
+    TimeSeries one;
+    try {
+      one = resample(read_input(s), c.time_step);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(s.path + ": " + e.what());
+    }
+    if (all.length == 0)
       all = std::move(one);
     else
       merge_into(all, one);
@@ -711,7 +727,7 @@ DailySeries load_inputs(const HydrologyConfig& c, DataUse use) {
   for (const std::string& f : c.forcings) require_variable(c, all, f, "forcing");
   check_finite(c, all);
   Variable& q = all.variables.at(c.discharge);
-  check_discharge(c, all.first, q);
+  check_discharge(c, all, q);
   check_plausible_units(c, all);
   if (use == DataUse::training) {
     for (const auto& v : {c.gr4j.precipitation, c.gr4j.temperature})

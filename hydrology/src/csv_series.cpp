@@ -85,10 +85,11 @@ Layout layout_of(const CsvTable& t, const CsvMapping& m) {
   return l;
 }
 
-Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
+// Seconds since 1970-01-01 00:00 UTC of the row's date (and time of day, when it has one).
+int64_t time_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
   if (l.date >= 0) {
     try {
-      return parse_date(row.cells[size_t(l.date)]);
+      return parse_step(row.cells[size_t(l.date)], TimeStep{1});
     } catch (const std::invalid_argument& e) {
       t.fail(row.line, e.what());
     }
@@ -98,12 +99,12 @@ Day date_of(const CsvTable& t, const CsvRow& row, const Layout& l) {
                     &d = row.cells[size_t(l.day)];
   if (!parse_civil(y, m, d, day))
     t.fail(row.line, "no such date (year, month, day): " + y + ", " + m + ", " + d);
-  return day;
+  return day * 86400;
 }
 
 }  // namespace
 
-DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
+TimeSeries read_csv_series(const std::string& path, const CsvMapping& mapping) {
   const CsvTable t = read_whole_table(path, mapping.delimiter);
   const Layout l = layout_of(t, mapping);
   Records r;
@@ -113,7 +114,7 @@ DailySeries read_csv_series(const std::string& path, const CsvMapping& mapping) 
     r.variables[name].units = units;
   }
   for (const CsvRow& row : t.rows) {
-    r.days.push_back(date_of(t, row, l));
+    r.times.push_back(time_of(t, row, l));
     r.where.push_back(row.line);
     for (const auto& [name, c] : l.variables)
       r.variables[name].values.push_back(cell_value(t, row, c, mapping.missing_values));

@@ -45,16 +45,16 @@ struct Moments {
   }
 };
 
-Moments moments(const std::vector<const DailySeries*>& basins, const std::string& name,
+Moments moments(const std::vector<const TimeSeries*>& basins, const std::string& name,
                 const Period& p) {
   Moments m;
-  for (const DailySeries* s : basins)
-    for (Day d = p.first; d <= p.last; ++d) m.add(value_on(s->at(name), s->first, d));
+  for (const TimeSeries* s : basins)
+    for (Step d = p.first; d <= p.last; ++d) m.add(value_on(s->at(name), s->first, d));
   return m;
 }
 
 // Over the training period of every basin together; attributes over the basins.
-Normalisation normalisation(const HydrologyConfig& c, const std::vector<const DailySeries*>& basins,
+Normalisation normalisation(const HydrologyConfig& c, const std::vector<const TimeSeries*>& basins,
                             const std::vector<std::string>& inputs,
                             const std::vector<std::vector<double>>& attributes) {
   Normalisation n;
@@ -91,7 +91,7 @@ std::unique_ptr<Module> build_network(const ModelSettings& o, int64_t channels, 
 }
 
 // Normalised outputs [issue][member][lead][mean, quantiles] for every issue day, in batches.
-std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vector<Day>& issues,
+std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vector<Step>& issues,
                                int64_t steps, int64_t batch) {
   std::vector<float> out;
   for (size_t i = 0; i < issues.size(); i += size_t(batch)) {
@@ -107,9 +107,9 @@ std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vec
 // observed within the window (the issue day's when there is one), so an output of 0 is
 // persistence and the network learns the change; the training mean when none was observed.
 // Simulation: the training mean.
-double anchor(const DischargeModel& m, const std::vector<double>& q, Day first, Day issue) {
+double anchor(const DischargeModel& m, const std::vector<double>& q, Step first, Step issue) {
   if (m.config.mode == RunMode::forecasting)
-    for (Day d = issue; d > issue - m.config.model.sequence_length; --d) {
+    for (Step d = issue; d > issue - m.config.model.sequence_length; --d) {
       const double v = value_on(q, first, d);
       if (!std::isnan(v)) return v;
     }
@@ -132,8 +132,8 @@ struct NetworkForecast {
   std::vector<double> offsets;       // [issue][lead][level of forecast_levels()]
 };
 
-NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
-                       const std::vector<Day>& issues, const std::vector<float>& raw) {
+NetworkForecast decode(const DischargeModel& m, const TimeSeries& s,
+                       const std::vector<Step>& issues, const std::vector<float>& raw) {
   const std::vector<double>& levels = forecast_levels();
   const size_t leads = m.config.lead_times.size(), per = outputs_per_lead(m), k = levels.size();
   const int64_t members = m.config.model.ensemble;
@@ -176,20 +176,19 @@ NetworkForecast decode(const DischargeModel& m, const DailySeries& s,
 // weather, in forecasting its forecast from the issue day. Empty without a baseline or the
 // inputs to run it on.
 std::vector<double> gr4j_values(const HydrologyConfig& c,
-                                const std::optional<ConceptualModel>& baseline,
-                                const DailySeries& s, const std::vector<Day>& issues,
-                                const WeatherForecasts& w) {
+                                const std::optional<ConceptualModel>& baseline, const TimeSeries& s,
+                                const std::vector<Step>& issues, const WeatherForecasts& w) {
   if (!baseline || !has_gr4j_inputs(c)) return {};
   if (c.mode == RunMode::forecasting) return baseline_forecasts(*baseline, c, s, issues, w);
   const std::vector<double> q = baseline_discharge(*baseline, c, s);
   std::vector<double> out;
-  for (Day t : issues) out.push_back(value_on(q, s.first, t));
+  for (Step t : issues) out.push_back(value_on(q, s.first, t));
   return out;
 }
 
 // The forecast: the network's mean blended with GR4J's (kept beside it) by the model's weights,
 // the network's quantile offsets around it, shifted by the model's calibration.
-DischargeForecast combine(const DischargeModel& m, const std::vector<Day>& issues,
+DischargeForecast combine(const DischargeModel& m, const std::vector<Step>& issues,
                           const NetworkForecast& net, const std::vector<double>& gr4j,
                           bool calibrated = true) {
   const std::vector<double>& levels = forecast_levels();
@@ -224,12 +223,12 @@ DischargeForecast combine(const DischargeModel& m, const std::vector<Day>& issue
 }
 
 // Issue days whose targets (issue + some lead) fall in `p` and whose discharge is observed.
-std::vector<Day> issue_days_for(const HydrologyConfig& c, const DailySeries& s, const Period& p) {
+std::vector<Step> issue_days_for(const HydrologyConfig& c, const TimeSeries& s, const Period& p) {
   const std::vector<double>& q = s.at(c.discharge);
-  std::vector<Day> days;
+  std::vector<Step> days;
   const int64_t lo = *std::min_element(c.lead_times.begin(), c.lead_times.end());
   const int64_t hi = *std::max_element(c.lead_times.begin(), c.lead_times.end());
-  for (Day t = p.first - hi; t <= p.last - lo; ++t) {
+  for (Step t = p.first - hi; t <= p.last - lo; ++t) {
     bool any = false;
     for (int64_t l : c.lead_times)
       any = any || (p.contains(t + l) && !std::isnan(value_on(q, s.first, t + l)));
@@ -239,11 +238,11 @@ std::vector<Day> issue_days_for(const HydrologyConfig& c, const DailySeries& s, 
 }
 
 // The observation of each (issue, lead) whose target lies in `p`, NaN elsewhere.
-std::vector<double> observed_targets(const HydrologyConfig& c, const DailySeries& s,
-                                     const Period& p, const std::vector<Day>& issues) {
+std::vector<double> observed_targets(const HydrologyConfig& c, const TimeSeries& s, const Period& p,
+                                     const std::vector<Step>& issues) {
   const std::vector<double>& q = s.at(c.discharge);
   std::vector<double> out;
-  for (Day t : issues)
+  for (Step t : issues)
     for (int64_t l : c.lead_times)
       out.push_back(p.contains(t + l) ? value_on(q, s.first, t + l) : NAN);
   return out;
@@ -269,20 +268,20 @@ double mean_of(const std::vector<double>& v) {
 
 // Training needs discharge to learn from and validation discharge that varies, or no epoch
 // could be told from another.
-void require_scorable(const HydrologyConfig& c, const DailySeries& s, const Period& p,
+void require_scorable(const HydrologyConfig& c, const TimeSeries& s, const Period& p,
                       const std::string& name) {
   const std::vector<double>& q = s.at(c.discharge);
   double lo = INFINITY, hi = -INFINITY;
   int64_t n = 0;
-  for (Day d = p.first; d <= p.last; ++d) {
+  for (Step d = p.first; d <= p.last; ++d) {
     const double v = value_on(q, s.first, d);
     if (std::isnan(v)) continue;
     lo = std::min(lo, v), hi = std::max(hi, v), ++n;
   }
   if (n < 2 || !(hi > lo))
-    throw std::runtime_error(c.path + ": the " + name + " period " + format_date(p.first) + " to " +
-                             format_date(p.last) + " has " + std::to_string(n) +
-                             " days of observed discharge" + (n >= 2 ? ", all equal" : "") +
+    throw std::runtime_error(c.path + ": the " + name + " period " + format_step(p.first, s.step) +
+                             " to " + format_step(p.last, s.step) + " has " + std::to_string(n) +
+                             " steps of observed discharge" + (n >= 2 ? ", all equal" : "") +
                              "; it needs at least 2 that differ");
 }
 
@@ -301,10 +300,10 @@ constexpr double kBagged = 0.75;
 // A training example: an issue day of a basin.
 struct Sample {
   int64_t basin = 0;
-  Day day = 0;
+  Step day = 0;
 };
 
-Targets targets_for(const DischargeModel& m, const std::vector<const DailySeries*>& basins,
+Targets targets_for(const DischargeModel& m, const std::vector<const TimeSeries*>& basins,
                     const Sample* samples, int64_t count, std::mt19937_64& rng) {
   std::bernoulli_distribution drawn(kBagged);
   const HydrologyConfig& c = m.config;
@@ -313,9 +312,9 @@ Targets targets_for(const DischargeModel& m, const std::vector<const DailySeries
   Targets t{Tensor::zeros({count, width}), Tensor::zeros({count, width}),
             Tensor::zeros({count, width}), Tensor::zeros({count, width})};
   for (int64_t b = 0; b < count; ++b) {
-    const DailySeries& s = *basins[size_t(samples[b].basin)];
+    const TimeSeries& s = *basins[size_t(samples[b].basin)];
     const std::vector<double>& q = s.at(c.discharge);
-    const Day issue = samples[b].day;
+    const Step issue = samples[b].day;
     const double a = anchor(m, q, s.first, issue);
     std::vector<bool> member_draws(size_t(members), true);  // one member alone learns from all
     if (members > 1)
@@ -323,7 +322,7 @@ Targets targets_for(const DischargeModel& m, const std::vector<const DailySeries
     for (int64_t i = b * width; i < (b + 1) * width; ++i)  // a valid level in every slot
       t.level.data()[i] = i % per == 0 ? 0.5f : float(m.levels[size_t(i % per - 1)]);
     for (int64_t l = 0; l < leads; ++l) {
-      const Day day = issue + c.lead_times[size_t(l)];
+      const Step day = issue + c.lead_times[size_t(l)];
       const double v = c.train.contains(day) ? value_on(q, s.first, day) : kNaN;
       if (std::isnan(v)) continue;
       for (int64_t k = 0; k < members; ++k)
@@ -365,10 +364,10 @@ void restore_weights(Module& net, const std::vector<Tensor>& w) {
 // forecasts, the input matrix, and its training and validation issue days.
 struct BasinRun {
   const BasinData* data = nullptr;
-  DailySeries series;
+  TimeSeries series;
   WeatherForecasts forecasts;
   InputMatrix inputs;
-  std::vector<Day> validation;
+  std::vector<Step> validation;
 };
 
 // [B, channels, T + ahead]: the window of each sample, from its basin's inputs.
@@ -382,8 +381,8 @@ Tensor sample_windows(const std::vector<BasinRun>& runs, const Sample* samples, 
   return x;
 }
 
-std::vector<const DailySeries*> series_of(const std::vector<BasinRun>& runs) {
-  std::vector<const DailySeries*> out;
+std::vector<const TimeSeries*> series_of(const std::vector<BasinRun>& runs) {
+  std::vector<const TimeSeries*> out;
   for (const BasinRun& r : runs) out.push_back(&r.series);
   return out;
 }
@@ -478,7 +477,7 @@ class EpochTraining {
     restore_rng(rng_, d.at("rng"));
     samples_.clear();
     for (const nlohmann::json& x : d.at("samples"))
-      samples_.push_back({x.at(0).get<int64_t>(), x.at(1).get<Day>()});
+      samples_.push_back({x.at(0).get<int64_t>(), x.at(1).get<Step>()});
     loss_sum_ = d.at("loss_sum").get<double>();
     epoch_ = d.at("epoch").get<int>();
     m_.epochs = d.at("kept_epoch").get<int>();
@@ -502,7 +501,7 @@ class EpochTraining {
   DischargeModel& m_;
   Optimizer& opt_;
   const std::vector<BasinRun>& runs_;
-  std::vector<const DailySeries*> series_;
+  std::vector<const TimeSeries*> series_;
   std::vector<Sample> samples_;
   const std::function<void(const EpochReport&)>& progress_;
   std::mt19937_64 rng_;
@@ -605,7 +604,7 @@ void append(NetworkForecast& a, const NetworkForecast& b) {
 void choose_on_validation(DischargeModel& m, const std::vector<BasinRun>& runs) {
   const HydrologyConfig& c = m.config;
   NetworkForecast net;
-  std::vector<Day> issues;
+  std::vector<Step> issues;
   std::vector<double> observed, gr4j;
   bool all_gr4j = true;
   for (const BasinRun& run : runs) {
@@ -662,7 +661,7 @@ DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinDat
   }
   for (const std::string& name : m.inputs)  // the first basin's units are the model's
     m.input_units.push_back(runs.front().series.variable(name).units);
-  std::vector<const DailySeries*> trained;
+  std::vector<const TimeSeries*> trained;
   std::vector<std::vector<double>> attributes;
   for (const BasinRun& r : runs)
     if (!r.data->held_out) {
@@ -674,7 +673,7 @@ DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinDat
   std::vector<Sample> samples;
   for (size_t k = 0; k < runs.size(); ++k) {
     BasinRun& r = runs[k];
-    const DailySeries data = in_model_units(m, r.series);
+    const TimeSeries data = in_model_units(m, r.series);
     const WeatherForecasts forecasts = forecasts_in_model_units(m, r.series, r.forecasts);
     r.inputs = input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &forecasts,
                             r.data->attributes);
@@ -682,7 +681,7 @@ DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinDat
     const std::string name = r.data->id.empty() ? "" : " of basin " + r.data->id;
     require_scorable(c, r.series, c.train, "training" + name);
     require_scorable(c, r.series, c.validation, "validation" + name);
-    for (Day d : issue_days_for(c, r.series, c.train)) samples.push_back({int64_t(k), d});
+    for (Step d : issue_days_for(c, r.series, c.train)) samples.push_back({int64_t(k), d});
     r.validation = issue_days_for(c, r.series, c.validation);
   }
   m.network = build_network(c.model, runs.front().inputs.channels,
@@ -711,7 +710,7 @@ DischargeModel train_basins(const HydrologyConfig& c, const std::vector<BasinDat
 
 }  // namespace
 
-DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
+DischargeModel train_discharge_model(const HydrologyConfig& c, const TimeSeries& s,
                                      const std::function<void(const EpochReport&)>& progress,
                                      const RunSettings& run,
                                      const std::optional<ConceptualModel>& baseline,
@@ -749,11 +748,14 @@ void select_basin(DischargeModel& m, const std::string& id) {
   m.selected = k;
 }
 
-DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                    const std::vector<Day>& issue_days,
+DischargeForecast predict_discharge(DischargeModel& m, const TimeSeries& s,
+                                    const std::vector<Step>& issue_days,
                                     const WeatherForecasts* forecasts) {
+  if (s.step != m.config.time_step)
+    throw std::runtime_error("the data has steps of " + format_time_step(s.step) +
+                             ", the model steps of " + format_time_step(m.config.time_step));
   const WeatherForecasts w = forecasts ? *forecasts : load_forecasts(m.config, s);
-  const DailySeries data = in_model_units(m, with_gr4j_channels(m.hybrid, m.config, m.baseline, s));
+  const TimeSeries data = in_model_units(m, with_gr4j_channels(m.hybrid, m.config, m.baseline, s));
   const WeatherForecasts in_units = forecasts_in_model_units(m, s, w);
   const InputMatrix inputs =
       input_matrix(data, m.inputs, m.norm, m.forecast_inputs, m.ahead, &in_units, m.attributes);

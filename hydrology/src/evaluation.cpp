@@ -22,7 +22,7 @@ struct MethodValues {
   std::map<std::string, std::vector<double>> methods;
 };
 
-MethodValues method_values(DischargeModel& m, const DailySeries& s, const DischargeForecast& f) {
+MethodValues method_values(DischargeModel& m, const TimeSeries& s, const DischargeForecast& f) {
   const HydrologyConfig& c = m.config;
   const std::vector<double>& q = s.at(c.discharge);
   const bool forecasting = c.mode == RunMode::forecasting;
@@ -30,10 +30,10 @@ MethodValues method_values(DischargeModel& m, const DailySeries& s, const Discha
   MethodValues v;
   for (size_t i = 0; i < f.issue_days.size(); ++i)
     for (size_t l = 0; l < f.leads.size(); ++l) {
-      const Day t = f.issue_days[i], target = t + f.leads[l];
+      const Step t = f.issue_days[i], target = t + f.leads[l];
       v.observed.push_back(value_on(q, s.first, target));
       v.methods["network"].push_back(f.mean(i, l));
-      v.methods["climatology"].push_back(clim[size_t(day_of_year(target))]);
+      v.methods["climatology"].push_back(clim[size_t(day_of_year(day_of_step(target, s.step)))]);
       if (forecasting) v.methods["persistence"].push_back(value_on(q, s.first, t));
       if (!f.gr4j.empty()) v.methods["gr4j"].push_back(f.gr4j[i * f.leads.size() + l]);
     }
@@ -75,10 +75,10 @@ LeadSeries lead_series(const DischargeForecast& f, const MethodValues& v, const 
   const size_t leads = f.leads.size();
   LeadSeries out{f.leads[l], {}, {}, {}, {}, {}};
   for (size_t i = 0; i < f.issue_days.size(); ++i) {
-    const Day target = f.issue_days[i] + f.leads[l];
+    const Step target = f.issue_days[i] + f.leads[l];
     if (!p.contains(target)) continue;
     const size_t row = i * leads + l;
-    out.days.push_back(target);
+    out.steps.push_back(target);
     out.observed.push_back(v.observed[row]);
     out.low.push_back(f.quantile(i, l, 0.1));
     out.high.push_back(f.quantile(i, l, 0.9));
@@ -89,14 +89,14 @@ LeadSeries lead_series(const DischargeForecast& f, const MethodValues& v, const 
 
 }  // namespace
 
-Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
+Evaluation evaluate_discharge(DischargeModel& m, const TimeSeries& s, const Period& p,
                               const std::string& period_name) {
   const HydrologyConfig& c = m.config;
-  std::vector<Day> issues;
-  for (Day t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
+  std::vector<Step> issues;
+  for (Step t = p.first - c.lead_times.back(); t <= p.last; ++t) issues.push_back(t);  // sorted
   const DischargeForecast f = predict_discharge(m, s, issues);
   const MethodValues v = method_values(m, s, f);
-  Evaluation e{period_name, p, c.mode, {}, {}, m.choice, m.candidates};
+  Evaluation e{period_name, p, s.step, c.mode, {}, {}, m.choice, m.candidates};
   std::vector<std::pair<std::string, double>> thresholds;
   for (const Threshold& t : c.thresholds)
     thresholds.push_back({t.name, threshold_mm_day(t, basin_area(c))});
@@ -111,20 +111,24 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
       if (ok) rows.push_back(row);
     }
     if (rows.size() < 2)
-      throw std::runtime_error(c.path + ": fewer than 2 days with observed discharge in the " +
-                               period_name + " period " + format_date(p.first) + " to " +
-                               format_date(p.last) + " (lead " + std::to_string(f.leads[l]) + ")");
+      throw std::runtime_error(c.path + ": fewer than 2 steps with observed discharge in the " +
+                               period_name + " period " + format_step(p.first, s.step) + " to " +
+                               format_step(p.last, s.step) + " (lead " +
+                               std::to_string(f.leads[l]) + ")");
     e.series.push_back(lead_series(f, v, p, l));
     LeadEvaluation le;
     le.lead = f.leads[l];
     score_distribution(le, f, v.observed, rows, thresholds);
-    const LeadSeries& daily = e.series.back();  // consecutive target days: peaks have a time
+    const LeadSeries& daily = e.series.back();  // consecutive target steps: peaks have a time
+    // neuralhydrology's windows: 3 days, 12 hours.
+    const int64_t window = s.step.daily() ? 3 : std::max<int64_t>(1, steps_in_days(0.5, s.step));
     for (const auto& [name, values] : v.methods) {
       std::vector<double> sim, obs;
       for (size_t row : rows) sim.push_back(values[row]), obs.push_back(v.observed[row]);
       le.methods[name] = skill_scores(sim, obs);
       if (name != "climatology" && name != "persistence")
-        le.peak_timing[name] = peak_timing_error(daily.methods.at(name), daily.observed);
+        le.peak_timing[name] = peak_timing_error(daily.methods.at(name), daily.observed, window) *
+                               time_unit(s.step).per_step;
     }
     e.leads.push_back(le);
   }
@@ -132,6 +136,7 @@ Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Per
 }
 
 nlohmann::json to_json(const Evaluation& e) {
+  const TimeUnit unit = time_unit(e.step);
   nlohmann::json leads = nlohmann::json::array();
   auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
   for (const LeadEvaluation& le : e.leads) {
@@ -144,20 +149,20 @@ nlohmann::json to_json(const Evaluation& e) {
                        {"beta", number(s.beta)},
                        {"percent_bias", number(s.percent_bias)},
                        {"peak_flow_error", number(s.peak_flow_error)},
-                       {"days", s.days}};
+                       {unit.name, double(s.days) * unit.per_step}};
     nlohmann::json coverage, brier, timing;
     for (const auto& [percent, share] : le.coverage)
       coverage[std::to_string(percent)] = number(share);
     for (const auto& [name, score] : le.brier) brier[name] = number(score);
     for (const auto& [name, days] : le.peak_timing) timing[name] = number(days);
-    leads.push_back({{"lead_days", le.lead},
+    leads.push_back({{"lead_" + unit.name, double(le.lead) * unit.per_step},
                      {"methods", methods},
                      {"network_band_coverage", number(le.band_coverage)},
                      {"band_coverage", coverage},
                      {"crps", number(le.crps)},
                      {"crps_members", number(le.crps_members)},
                      {"brier", brier},
-                     {"peak_timing_days", timing}});
+                     {"peak_timing_" + unit.name, timing}});
   }
   nlohmann::json candidates = nlohmann::json::array();
   for (const Candidate& c : e.candidates) {
@@ -166,8 +171,9 @@ nlohmann::json to_json(const Evaluation& e) {
     candidates.push_back({{"name", c.name}, {"validation_nse", nse}, {"network_share", c.weight}});
   }
   return {{"period", e.period_name},
-          {"first_day", format_date(e.period.first)},
-          {"last_day", format_date(e.period.last)},
+          {"first_day", format_step(e.period.first, e.step)},
+          {"last_day", format_step(e.period.last, e.step)},
+          {"time_step", format_time_step(e.step)},
           {"mode", mode_name(e.mode)},
           {"units", "discharge in mm/day"},
           {"choice", e.choice},
@@ -177,12 +183,21 @@ nlohmann::json to_json(const Evaluation& e) {
 
 namespace {
 
+// A lead (steps) in the unit it is told in: "3" days, "0.25" hours.
+std::string lead_text(int64_t lead, TimeStep step) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", double(lead) * time_unit(step).per_step);
+  return text;
+}
+
 // CRPS, band coverage and Brier scores per lead, and the peak timing of each method.
 std::string distribution_markdown(const Evaluation& e) {
+  const std::string unit = time_unit(e.step).name;
   std::string out =
       "\nPredictive distribution (quantiles calibrated on the validation period; CRPS in "
       "mm/day, 0 is perfect; the members' CRPS is that of the ensemble spread alone):\n\n"
-      "| lead (days) | CRPS | members' CRPS | 50% band | 80% band | 90% band |";
+      "| lead (" +
+      unit + ") | CRPS | members' CRPS | 50% band | 80% band | 90% band |";
   std::string rule = "|---|---|---|---|---|---|";
   if (!e.leads.empty())
     for (const auto& [name, score] : e.leads.front().brier) {
@@ -192,8 +207,8 @@ std::string distribution_markdown(const Evaluation& e) {
   out += "\n" + rule + "\n";
   char cell[64];
   for (const LeadEvaluation& le : e.leads) {
-    std::snprintf(cell, sizeof cell, "| %lld | %.3f | %.3f |", (long long)le.lead, le.crps,
-                  le.crps_members);
+    std::snprintf(cell, sizeof cell, "| %s | %.3f | %.3f |", lead_text(le.lead, e.step).c_str(),
+                  le.crps, le.crps_members);
     out += cell;
     for (int percent : {50, 80, 90}) {
       std::snprintf(cell, sizeof cell, " %.2f |",
@@ -206,12 +221,12 @@ std::string distribution_markdown(const Evaluation& e) {
     }
     out += "\n";
   }
-  out += "\nPeak timing error (days between observed and predicted peaks, mean):";
+  out += "\nPeak timing error (" + unit + " between observed and predicted peaks, mean):";
   for (const LeadEvaluation& le : e.leads)
     for (const auto& [name, days] : le.peak_timing) {
       const bool first = &le == &e.leads.front() && name == le.peak_timing.begin()->first;
-      std::snprintf(cell, sizeof cell, "%s%s %.2f at lead %lld", first ? " " : "; ", name.c_str(),
-                    days, (long long)le.lead);
+      std::snprintf(cell, sizeof cell, "%s%s %.2f at lead %s", first ? " " : "; ", name.c_str(),
+                    days, lead_text(le.lead, e.step).c_str());
       out += cell;
     }
   out += ".\n";
@@ -240,11 +255,13 @@ std::string choice_markdown(const Evaluation& e) {
 }  // namespace
 
 std::string to_markdown(const Evaluation& e) {
-  std::string out = "Discharge skill, " + e.period_name + " period " + format_date(e.period.first) +
-                    " to " + format_date(e.period.last) + " (" + mode_name(e.mode) + ")\n\n";
-  out +=
-      "| lead (days) | method | NSE | KGE | r | alpha | beta | bias % | peak-flow error % | days "
-      "|\n";
+  const std::string unit = time_unit(e.step).name;
+  std::string out = "Discharge skill, " + e.period_name + " period " +
+                    format_step(e.period.first, e.step) + " to " +
+                    format_step(e.period.last, e.step) + " (" + mode_name(e.mode) + ", " +
+                    format_time_step(e.step) + " steps)\n\n";
+  out += "| lead (" + unit +
+         ") | method | NSE | KGE | r | alpha | beta | bias % | peak-flow error % | steps |\n";
   out += "|---|---|---|---|---|---|---|---|---|---|\n";
   char line[256];
   for (const LeadEvaluation& le : e.leads)
@@ -253,17 +270,17 @@ std::string to_markdown(const Evaluation& e) {
       if (it == le.methods.end()) continue;
       const Scores& s = it->second;
       std::snprintf(line, sizeof line,
-                    "| %lld | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f | %lld |\n",
-                    (long long)le.lead, name, s.nse, s.kge, s.r, s.alpha, s.beta, s.percent_bias,
-                    s.peak_flow_error, (long long)s.days);
+                    "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f | %lld |\n",
+                    lead_text(le.lead, e.step).c_str(), name, s.nse, s.kge, s.r, s.alpha, s.beta,
+                    s.percent_bias, s.peak_flow_error, (long long)s.days);
       out += line;
     }
   out +=
       "\nShare of observations inside the network's 10th-90th percentile band (0.8 when it is "
       "calibrated):";
   for (const LeadEvaluation& le : e.leads) {
-    std::snprintf(line, sizeof line, "%s %.2f at lead %lld", &le == &e.leads.front() ? "" : ",",
-                  le.band_coverage, (long long)le.lead);
+    std::snprintf(line, sizeof line, "%s %.2f at lead %s", &le == &e.leads.front() ? "" : ",",
+                  le.band_coverage, lead_text(le.lead, e.step).c_str());
     out += line;
   }
   out += ".\n";
@@ -287,13 +304,14 @@ std::string series_csv(const Evaluation& e) {
   std::vector<std::string> baselines;
   for (const char* name : {"gr4j", "persistence", "climatology"})
     if (!e.series.empty() && e.series.front().methods.count(name)) baselines.push_back(name);
-  std::string out = "date,lead_days,observed_mm_day,network_mm_day,low_mm_day,high_mm_day";
+  std::string out = "date,lead_" + time_unit(e.step).name +
+                    ",observed_mm_day,network_mm_day,low_mm_day,high_mm_day";
   for (const std::string& b : baselines) out += "," + b + "_mm_day";
   out += "\n";
-  for (size_t k = 0; k < (e.series.empty() ? 0 : e.series.front().days.size()); ++k)
+  for (size_t k = 0; k < (e.series.empty() ? 0 : e.series.front().steps.size()); ++k)
     for (const LeadSeries& s : e.series) {
-      if (k >= s.days.size()) continue;
-      std::string line = format_date(s.days[k]) + "," + std::to_string(s.lead);
+      if (k >= s.steps.size()) continue;
+      std::string line = format_step(s.steps[k], e.step) + "," + lead_text(s.lead, e.step);
       for (double x : {s.observed[k], s.methods.at("network")[k], s.low[k], s.high[k]})
         add_cell(line, x);
       for (const std::string& b : baselines) add_cell(line, s.methods.at(b)[k]);
@@ -309,12 +327,13 @@ namespace tessera::hydrology {
 LinePlot reliability_diagram(const Evaluation& e) {
   std::vector<std::pair<std::string, Reliability>> curves;
   for (const LeadEvaluation& le : e.leads)
-    curves.push_back({e.mode == RunMode::simulation ? std::string("simulation")
-                                                    : "lead " + std::to_string(le.lead) + " d",
+    curves.push_back({e.mode == RunMode::simulation
+                          ? std::string("simulation")
+                          : "lead " + lead_text(le.lead, e.step) + (e.step.daily() ? " d" : " h"),
                       le.reliability});
   return reliability_plot(curves, "reliability, " + e.period_name + " period " +
-                                      format_date(e.period.first) + " to " +
-                                      format_date(e.period.last));
+                                      format_step(e.period.first, e.step) + " to " +
+                                      format_step(e.period.last, e.step));
 }
 
 }  // namespace tessera::hydrology
@@ -333,9 +352,12 @@ nlohmann::json to_json(const std::vector<BasinEvaluation>& e) {
 }
 
 std::string to_markdown(const std::vector<BasinEvaluation>& e) {
+  const TimeStep step = e.empty() ? kDaily : e.front().evaluation.step;
   std::string out =
       "Every basin (held out: the network never trained on its discharge)\n\n"
-      "| basin | lead (days) | network NSE | GR4J NSE | persistence NSE | CRPS | 80% band |\n"
+      "| basin | lead (" +
+      time_unit(step).name +
+      ") | network NSE | GR4J NSE | persistence NSE | CRPS | 80% band |\n"
       "|---|---|---|---|---|---|---|\n";
   char line[256];
   auto nse = [](const LeadEvaluation& le, const char* method) {
@@ -344,10 +366,10 @@ std::string to_markdown(const std::vector<BasinEvaluation>& e) {
   };
   for (const BasinEvaluation& b : e)
     for (const LeadEvaluation& le : b.evaluation.leads) {
-      std::snprintf(line, sizeof line, "| %s%s | %lld | %.3f | %.3f | %.3f | %.3f | %.2f |\n",
-                    b.basin.c_str(), b.held_out ? " (held out)" : "", (long long)le.lead,
-                    nse(le, "network"), nse(le, "gr4j"), nse(le, "persistence"), le.crps,
-                    le.band_coverage);
+      std::snprintf(line, sizeof line, "| %s%s | %s | %.3f | %.3f | %.3f | %.3f | %.2f |\n",
+                    b.basin.c_str(), b.held_out ? " (held out)" : "",
+                    lead_text(le.lead, step).c_str(), nse(le, "network"), nse(le, "gr4j"),
+                    nse(le, "persistence"), le.crps, le.band_coverage);
       out += line;
     }
   for (const BasinEvaluation& b : e)

@@ -11,17 +11,19 @@
 
 namespace tessera::hydrology {
 
-std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s, Day as_of) {
+std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const TimeSeries& s, Step as_of) {
+  const std::string issue =
+      (s.step.daily() ? "the issue day " : "the issue time ") + format_step(as_of, s.step);
   if (as_of > s.last())
-    throw std::runtime_error("the data ends on " + format_date(s.last()) +
-                             ", before the issue day " + format_date(as_of));
+    throw std::runtime_error("the data ends on " + format_step(s.last(), s.step) + ", before " +
+                             issue);
   if (as_of < s.first)
-    throw std::runtime_error("the data starts on " + format_date(s.first) +
-                             ", after the issue day " + format_date(as_of));
+    throw std::runtime_error("the data starts on " + format_step(s.first, s.step) + ", after " +
+                             issue);
   std::vector<double> thresholds;
   for (const Threshold& t : m.config.thresholds)
     thresholds.push_back(threshold_mm_day(t, basin_area(m.config)));
-  const DailySeries known = slice(s, s.first, as_of);
+  const TimeSeries known = slice(s, s.first, as_of);
   const DischargeForecast f = predict_discharge(m, known, {as_of});
   std::vector<ForecastRow> rows;
   for (size_t l = 0; l < f.leads.size(); ++l) {
@@ -29,6 +31,7 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
     ForecastRow r{as_of,
                   as_of + f.leads[l],
                   f.leads[l],
+                  s.step,
                   f.mean(0, l),
                   f.quantile(0, l, 0.1),
                   f.quantile(0, l, 0.9),
@@ -40,32 +43,36 @@ std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const DailySeries& s,
   return rows;
 }
 
-int64_t days_since_discharge(const DailySeries& s, const std::string& discharge, Day as_of) {
+int64_t steps_since_discharge(const TimeSeries& s, const std::string& discharge, Step as_of) {
   const std::vector<double>& q = s.at(discharge);
-  for (Day d = std::min(as_of, s.last()); d >= s.first; --d)
+  for (Step d = std::min(as_of, s.last()); d >= s.first; --d)
     if (!std::isnan(value_on(q, s.first, d))) return as_of - d;
   return -1;
 }
 
-std::string require_recent_discharge(const DailySeries& s, const std::string& discharge, Day as_of,
+std::string require_recent_discharge(const TimeSeries& s, const std::string& discharge, Step as_of,
                                      int64_t max_stale_days) {
-  const int64_t age = days_since_discharge(s, discharge, as_of);
+  const int64_t age = steps_since_discharge(s, discharge, as_of);
   if (age == 0) return "";
-  const std::string issue = "the issue day " + format_date(as_of);
+  const std::string issue =
+      (s.step.daily() ? "the issue day " : "the issue time ") + format_step(as_of, s.step);
   if (age < 0)
     throw std::runtime_error("no discharge '" + discharge + "' is observed on or before " + issue +
                              ": the forecast has no state to start from");
+  const TimeUnit unit = time_unit(s.step);
+  char old[32];
+  std::snprintf(old, sizeof old, "%g %s", double(age) * unit.per_step, unit.name.c_str());
   const std::string last = "the last observed discharge '" + discharge + "' is from " +
-                           format_date(as_of - age) + ", " + std::to_string(age) + " days before " +
-                           issue;
-  if (age > max_stale_days)
+                           format_step(as_of - age, s.step) + ", " + old + " before " + issue;
+  if (age > steps_in_days(double(max_stale_days), s.step)) {
+    const int64_t days = (age + s.step.per_day() - 1) / s.step.per_day();
     throw SettingError(
         "max_stale_days",
         last + ", older than the limit of " + std::to_string(max_stale_days) +
-            " days: issue it as of a day with recent discharge, or raise the limit to " +
-            std::to_string(age));
-  return "warning: " + last + ": the forecast starts from a state " + std::to_string(age) +
-         " days old";
+            " days: issue it as of a time with recent discharge, or raise the limit to " +
+            std::to_string(days));
+  }
+  return "warning: " + last + ": the forecast starts from a state " + old + " old";
 }
 
 namespace {
@@ -92,7 +99,8 @@ std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area
   const double to_m3s = m3s ? 1 / unit_conversion("m3/s", "mm/day", basin_area_km2).scale : 0;
   const std::vector<double>& levels = forecast_levels();
   const bool quantiles = !rows.empty() && rows.front().quantiles.size() == levels.size();
-  std::string out = "issue_date,target_date,lead_days";
+  const TimeStep step = rows.empty() ? kDaily : rows.front().step;
+  std::string out = "issue_date,target_date,lead_" + time_unit(step).name;
   for (const char* unit : {"mm_day", "m3s"}) {
     if (std::string(unit) == "m3s" && !m3s) continue;
     auto add_column = [&](const std::string& name) {
@@ -111,11 +119,12 @@ std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area
   }
   out += "\n";
   for (const ForecastRow& r : rows) {
-    std::string line = format_date(r.issue);
+    std::string line = format_step(r.issue, step);
     line += ',';
-    line += format_date(r.target);
-    line += ',';
-    line += std::to_string(r.lead);
+    line += format_step(r.target, step);
+    char lead[32];
+    std::snprintf(lead, sizeof lead, ",%g", double(r.lead) * time_unit(step).per_step);
+    line += lead;
     for (const auto& [scale, format] : {std::pair{1.0, "%.4f"}, std::pair{to_m3s, "%.3f"}}) {
       if (scale == 0) continue;
       for (double x : {r.discharge, r.low, r.high}) add_number(line, x * scale, format);

@@ -48,7 +48,9 @@ int find_lead_axis(const NcFile& f) {
 
 // Issue days, each once and in order.
 std::vector<Day> read_issue_days(const NcFile& f, int issue_var) {
-  const std::vector<Day> days = read_days(f, issue_var);
+  std::vector<Day> days;
+  for (const int64_t seconds : read_times(f, issue_var))
+    days.push_back(step_containing(seconds, kDaily));
   for (size_t i = 1; i < days.size(); ++i) {
     if (days[i] == days[i - 1])
       fail(f.path, "issue date " + format_date(days[i]) + " given twice (indices " +

@@ -230,7 +230,7 @@ std::vector<std::string> table_files(const std::string& folder) {
   return files;
 }
 
-std::vector<std::string> names_of(const DailySeries& s) {
+std::vector<std::string> names_of(const TimeSeries& s) {
   std::vector<std::string> names;
   for (const auto& [name, v] : s.variables) names.push_back(name);
   return names;
@@ -256,7 +256,10 @@ WeatherForecasts read_forecast_folder(const std::string& folder, const CsvMappin
     const Day issue = issue_date_in_name(files[k]);
     if (const auto [it, added] = issued.emplace(issue, files[k]); !added)
       fail(files[k], "issue date " + format_date(issue) + " is also that of " + it->second);
-    const DailySeries s = read_csv_series(files[k], m);
+    const TimeSeries s = read_csv_series(files[k], m);
+    if (!s.step.daily())
+      fail(files[k], "targets " + format_time_step(s.step) +
+                         " apart: a folder of forecasts holds daily targets");
     if (k == 0) names = names_of(s);
     if (names_of(s) != names)
       fail(files[k], "has variables " + list_names(names_of(s)) + " where " + files[0] + " has " +
@@ -266,7 +269,7 @@ WeatherForecasts read_forecast_folder(const std::string& folder, const CsvMappin
                          format_date(issue) + " (from the file name)");
     for (const auto& [name, v] : s.variables) {
       const int var = cells.variable(name, v.units);
-      for (int64_t i = 0; i < s.days; ++i)
+      for (int64_t i = 0; i < s.length; ++i)
         cells.add(var, issue, cells.lead(double(s.first + i - issue), int64_t(k)),
                   v.values[size_t(i)], int64_t(k));
     }

@@ -12,21 +12,23 @@ namespace tessera::hydrology {
 
 namespace {
 
-// S-curves of the two unit hydrographs: the share of a day's input gone by time t (days).
-double s_curve1(double t, double x4) {
-  return t <= 0 ? 0 : t < x4 ? std::pow(t / x4, 2.5) : 1;
+// S-curves of the two unit hydrographs: the share of a step's input gone by time t (steps);
+// exponent d 2.5 for GR4J, 1.25 for GR4H.
+double s_curve1(double t, double x4, double d) {
+  return t <= 0 ? 0 : t < x4 ? std::pow(t / x4, d) : 1;
 }
-double s_curve2(double t, double x4) {
+double s_curve2(double t, double x4, double d) {
   if (t <= 0) return 0;
-  if (t <= x4) return 0.5 * std::pow(t / x4, 2.5);
-  if (t < 2 * x4) return 1 - 0.5 * std::pow(2 - t / x4, 2.5);
+  if (t <= x4) return 0.5 * std::pow(t / x4, d);
+  if (t < 2 * x4) return 1 - 0.5 * std::pow(2 - t / x4, d);
   return 1;
 }
 
-// Ordinates: the share leaving on day k (k = 1..n).
-std::vector<double> ordinates(double (*curve)(double, double), double x4, int n) {
+// Ordinates: the share leaving on step k (k = 1..n).
+std::vector<double> ordinates(double (*curve)(double, double, double), const Gr4jParams& p, int n) {
+  const double d = p.hourly ? 1.25 : 2.5;
   std::vector<double> o(static_cast<size_t>(n));
-  for (int k = 1; k <= n; ++k) o[size_t(k - 1)] = curve(k, x4) - curve(k - 1, x4);
+  for (int k = 1; k <= n; ++k) o[size_t(k - 1)] = curve(k, p.x4, d) - curve(k - 1, p.x4, d);
   return o;
 }
 
@@ -53,8 +55,10 @@ Gr4jRun run_gr4j(const Gr4jParams& p, const std::vector<double>& precip,
     throw std::invalid_argument("GR4J: " + std::to_string(precip.size()) +
                                 " days of precipitation and " + std::to_string(pet.size()) +
                                 " of evaporation");
-  const std::vector<double> o1 = ordinates(s_curve1, p.x4, int(std::ceil(p.x4)));
-  const std::vector<double> o2 = ordinates(s_curve2, p.x4, int(std::ceil(2 * p.x4)));
+  const std::vector<double> o1 = ordinates(s_curve1, p, int(std::ceil(p.x4)));
+  const std::vector<double> o2 = ordinates(s_curve2, p, int(std::ceil(2 * p.x4)));
+  // Percolation leaves the production store by (S / (c x1))^4: c 9/4 daily, 21/4 hourly.
+  const double percolation = p.hourly ? 21.0 / 4.0 : 9.0 / 4.0;
   Gr4jRun r{{}, {}, {}, start ? *start : initial_gr4j_state(p)};
   Gr4jState& st = r.end;
   if (st.uh1.size() != o1.size() || st.uh2.size() != o2.size())
@@ -79,7 +83,7 @@ Gr4jRun run_gr4j(const Gr4jParams& p, const std::vector<double>& precip,
       ae = P + es;
     }
     s += ps - es;
-    const double perc = s * (1 - std::pow(1 + std::pow(4 * s / (9 * p.x1), 4), -0.25));
+    const double perc = s * (1 - std::pow(1 + std::pow(s / (percolation * p.x1), 4), -0.25));
     s -= perc;
     const double pr = perc + (pn - ps);
     // The unit hydrographs: today's input spread over the next days.
@@ -113,13 +117,13 @@ Calibration calibrate_gr4j(const std::vector<double>& precip, const std::vector<
     throw std::invalid_argument("calibrate_gr4j: the warm-up leaves fewer than 2 days to score");
   const std::vector<double> scored(observed.begin() + o.warmup, observed.end());
   auto score = [&](const std::vector<double>& x) {
-    const Gr4jRun r = run_gr4j(gr4j_from_search(x), precip, pet);
+    const Gr4jRun r = run_gr4j(gr4j_from_search(x, o.hourly), precip, pet);
     return nash_sutcliffe({r.discharge.begin() + o.warmup, r.discharge.end()}, scored);
   };
   Calibration c;
   const std::vector<double> best =
-      dds_maximize(gr4j_search_box(), o.evaluations, o.seed, score, &c.nse);
-  c.params = gr4j_from_search(best);
+      dds_maximize(gr4j_search_box(o.hourly), o.evaluations, o.seed, score, &c.nse);
+  c.params = gr4j_from_search(best, o.hourly);
   return c;
 }
 

@@ -125,7 +125,7 @@ bool numeric(nc_type t) {
   return t != NC_CHAR && t != NC_STRING && t <= NC_UINT64;
 }
 
-std::vector<Day> read_days(const NcFile& f, int time_var) {
+std::vector<int64_t> read_times(const NcFile& f, int time_var) {
   const TimeAxis axis =
       parse_time_axis(f.path, f.text(time_var, "units"), f.text(time_var, "calendar"));
   if (!numeric(f.type(time_var)))
@@ -134,20 +134,16 @@ std::vector<Day> read_days(const NcFile& f, int time_var) {
   f.require_storable(time_var, double(n), "the time dimension");
   std::vector<double> t(n);
   if (!t.empty()) f.check(nc_get_var_double(f.id, time_var, t.data()), "reading time");
-  std::vector<Day> days(t.size());
+  std::vector<int64_t> seconds(t.size());
   for (size_t i = 0; i < t.size(); ++i) {
     const double now = axis.days(t[i]);
     if (!std::isfinite(t[i])) fail(f.path, "time value " + std::to_string(i) + " is missing");
     if (!(now >= kFirstDay && now <= kLastDay))
       fail(f.path, "time value " + std::to_string(i) + " lies outside the years 1 to 9999");
-    // Steps between zero and a day are sub-daily data; zero and negative steps are reported as
-    // duplicate and out-of-order dates.
-    if (i > 0 && now - axis.days(t[i - 1]) > 1e-9 && now - axis.days(t[i - 1]) < 1 - 1e-6)
-      fail(f.path, "time steps shorter than a day at index " + std::to_string(i) +
-                       " (sub-daily series are not supported)");
-    days[i] = day_containing(now);
+    // To the second: float times a hair below the hour still name the hour.
+    seconds[i] = int64_t(std::llround(axis.seconds(t[i])));
   }
-  return days;
+  return seconds;
 }
 
 namespace {

@@ -45,9 +45,9 @@ struct NcFile {
 
 bool numeric(nc_type t);
 
-// The days of a 1-D CF time coordinate ("<unit> since <date>"): each value's day, refused when
-// missing, outside the years 1 to 9999, or closer than a day to the one before (sub-daily).
-std::vector<Day> read_days(const NcFile& f, int time_var);
+// The times of a 1-D CF time coordinate ("<unit> since <date>") in seconds since 1970-01-01
+// 00:00 UTC, refused when missing or outside the years 1 to 9999.
+std::vector<int64_t> read_times(const NcFile& f, int time_var);
 
 // Values of `var` as stored -> as meant: _FillValue, missing_value and `extra_missing` (compared
 // before scaling) become NaN, scale_factor and add_offset applied to the rest.

@@ -75,8 +75,9 @@ Variable read_variable(const NcFile& f, int var, int time_dim, int64_t station,
 
 }  // namespace
 
-DailySeries read_netcdf_series(const std::string& path, const std::vector<std::string>& variables,
-                               int64_t station, const std::vector<double>& missing_values) {
+TimeSeries read_netcdf_series(const std::string& path, const std::vector<std::string>& variables,
+                              int64_t station, const std::vector<double>& missing_values,
+                              const std::map<std::string, std::string>& units) {
   const NcFile f(path);
   const int time_var = find_time(f);
   const int time_dim = f.dims(time_var)[0];
@@ -85,8 +86,8 @@ DailySeries read_netcdf_series(const std::string& path, const std::vector<std::s
   if (wanted.empty()) fail(path, "no variables on the time dimension");
   Records r;
   bool by_station = false;
-  r.days = read_days(f, time_var);
-  for (size_t i = 0; i < r.days.size(); ++i) r.where.push_back(int64_t(i));
+  r.times = read_times(f, time_var);
+  for (size_t i = 0; i < r.times.size(); ++i) r.where.push_back(int64_t(i));
   for (const std::string& name : wanted) {
     int var = -1;
     if (std::find(present.begin(), present.end(), name) == present.end() ||
@@ -100,6 +101,11 @@ DailySeries read_netcdf_series(const std::string& path, const std::vector<std::s
   if (station != 0 && !by_station)
     fail(path, "station " + std::to_string(station) + " asked but no variable read has a " +
                    "station dimension");
+  // Before the layout, which turns depths per record into rates by the units.
+  for (const auto& [name, unit] : units) {
+    if (!r.variables.count(name)) fail(path, "units given for '" + name + "', which is not read");
+    r.variables[name].units = unit;
+  }
   return lay_out(path, r, "time index");
 }
 

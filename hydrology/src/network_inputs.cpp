@@ -9,11 +9,11 @@
 
 namespace tessera::hydrology::detail {
 
-InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
+InputMatrix input_matrix(const TimeSeries& s, const std::vector<std::string>& inputs,
                          const Normalisation& norm, const std::vector<std::string>& forecast,
                          int64_t ahead, const WeatherForecasts* w,
                          const std::vector<double>& attributes) {
-  InputMatrix m{s.first, s.days, 0, {}, {}, ahead, 0, 0, 0, {}, {}};
+  InputMatrix m{s.first, s.length, 0, {}, {}, ahead, 0, 0, 0, {}, {}};
   for (size_t a = 0; a < attributes.size(); ++a)
     m.statics.push_back(float((attributes[a] - norm.attribute_mean[a]) / norm.attribute_sd[a]));
   m.channels = 2 * int64_t(inputs.size()) + int64_t(m.statics.size()) + (ahead > 0);
@@ -47,10 +47,10 @@ InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& i
 // series are missing. The `ahead` days after the issue day read nothing observed: only the
 // forecasts issued on the issue day itself (the rest is missing), so no later data leaks in.
 // Then the basin's attributes, constant, and the channel that marks the days ahead.
-void write_window(const InputMatrix& m, Day issue, int64_t steps, float* out) {
+void write_window(const InputMatrix& m, Step issue, int64_t steps, float* out) {
   const int64_t total = steps + m.ahead;
   const int64_t observed_channels = int64_t(m.data.size()) / std::max<int64_t>(1, m.days);
-  const Day start = issue - steps + 1;
+  const Step start = issue - steps + 1;
   for (int64_t c = 0; c < observed_channels; ++c) {
     float* row = out + c * total;
     const bool flag = c % 2 == 1;
@@ -79,7 +79,7 @@ void write_window(const InputMatrix& m, Day issue, int64_t steps, float* out) {
 }
 
 // [B, channels, T + ahead]: the windows ending on each issue day of one basin.
-Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps) {
+Tensor input_windows(const InputMatrix& m, const Step* issues, int64_t count, int64_t steps) {
   Tensor x = Tensor::zeros({count, m.channels, steps + m.ahead});
   for (int64_t b = 0; b < count; ++b)
     write_window(m, issues[b], steps, x.data() + b * m.channels * (steps + m.ahead));
@@ -89,11 +89,10 @@ Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int
 // GR4J's simulated discharge (mm/day) and production and routing stores (mm), day by day over
 // the series: what a hybrid network reads beside the weather.
 
-DailySeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
-                               const std::optional<ConceptualModel>& baseline,
-                               const DailySeries& s) {
+TimeSeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
+                              const std::optional<ConceptualModel>& baseline, const TimeSeries& s) {
   if (!hybrid) return s;
-  DailySeries out = s;
+  TimeSeries out = s;
   for (const char* name : kGr4jChannels)
     if (s.has(name))
       throw std::runtime_error(std::string("the data has a variable named '") + name +
@@ -120,8 +119,8 @@ DailySeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
 
 // The model's inputs of `s`, in the units of the training data: normalisation statistics are
 // in those units.
-DailySeries in_model_units(const DischargeModel& m, const DailySeries& s) {
-  DailySeries out{s.first, s.days, {}};
+TimeSeries in_model_units(const DischargeModel& m, const TimeSeries& s) {
+  TimeSeries out{s.first, s.length, {}, s.step};
   for (size_t k = 0; k < m.inputs.size(); ++k) {
     const std::string& name = m.inputs[k];
     if (!s.has(name)) throw std::runtime_error("the data lacks the model's input '" + name + "'");
@@ -139,7 +138,7 @@ DailySeries in_model_units(const DischargeModel& m, const DailySeries& s) {
 }
 
 // The weather forecasts in the units of the model's inputs (they come in those of `s`).
-WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const DailySeries& s,
+WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const TimeSeries& s,
                                           WeatherForecasts w) {
   for (auto& [name, v] : w.variables) {
     const size_t k = size_t(std::find(m.inputs.begin(), m.inputs.end(), name) - m.inputs.begin());

@@ -21,18 +21,18 @@ namespace tessera::hydrology::detail {
 // forecast variables as issued, normalised as the inputs they stand for, for the `ahead` days
 // after each issue day, and one more channel that marks those days.
 struct InputMatrix {
-  Day first = 0;
+  Step first = 0;
   int64_t days = 0, channels = 0;
   std::vector<float> data;     // [channel][day]
   std::vector<float> statics;  // the basin's normalised attributes: a constant channel each
   int64_t ahead = 0;
-  Day first_issue = 0;
+  Step first_issue = 0;
   int64_t issues = 0, max_lead = 0;
   std::vector<size_t> forecast_input;         // the input each forecast variable stands for
   std::vector<std::vector<float>> forecasts;  // [variable][issue][lead - 1], NaN where none
 };
 
-InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& inputs,
+InputMatrix input_matrix(const TimeSeries& s, const std::vector<std::string>& inputs,
                          const Normalisation& norm, const std::vector<std::string>& forecast,
                          int64_t ahead, const WeatherForecasts* w,
                          const std::vector<double>& attributes);
@@ -41,10 +41,10 @@ InputMatrix input_matrix(const DailySeries& s, const std::vector<std::string>& i
 // series are missing. The `ahead` days after the issue day read nothing observed: only the
 // forecasts issued on the issue day itself (the rest is missing), so no later data leaks in.
 // Then the basin's attributes, constant, and the channel that marks the days ahead.
-void write_window(const InputMatrix& m, Day issue, int64_t steps, float* out);
+void write_window(const InputMatrix& m, Step issue, int64_t steps, float* out);
 
 // [B, channels, T + ahead]: the windows ending on each issue day of one basin.
-Tensor input_windows(const InputMatrix& m, const Day* issues, int64_t count, int64_t steps);
+Tensor input_windows(const InputMatrix& m, const Step* issues, int64_t count, int64_t steps);
 
 // GR4J's simulated discharge (mm/day) and production and routing stores (mm), day by day over
 // the series: what a hybrid network reads beside the weather.
@@ -52,16 +52,15 @@ inline const char* const kGr4jChannels[] = {"gr4j_discharge", "gr4j_production_s
                                             "gr4j_routing_store"};
 
 // `s` with those three variables when `hybrid` (GR4J run with `baseline` over the series).
-DailySeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
-                               const std::optional<ConceptualModel>& baseline,
-                               const DailySeries& s);
+TimeSeries with_gr4j_channels(bool hybrid, const HydrologyConfig& c,
+                              const std::optional<ConceptualModel>& baseline, const TimeSeries& s);
 
 // The model's inputs of `s`, in the units of the training data: normalisation statistics are
 // in those units.
-DailySeries in_model_units(const DischargeModel& m, const DailySeries& s);
+TimeSeries in_model_units(const DischargeModel& m, const TimeSeries& s);
 
 // The weather forecasts in the units of the model's inputs (they come in those of `s`).
-WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const DailySeries& s,
+WeatherForecasts forecasts_in_model_units(const DischargeModel& m, const TimeSeries& s,
                                           WeatherForecasts w);
 
 }  // namespace tessera::hydrology::detail

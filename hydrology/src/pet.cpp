@@ -18,12 +18,13 @@ double extraterrestrial_radiation(double latitude_deg, int day_of_year) {
          (ws * std::sin(phi) * std::sin(delta) + std::cos(phi) * std::cos(delta) * std::sin(ws));
 }
 
-std::vector<double> oudin_pet(const std::vector<double>& temperature, Day first,
-                              double latitude_deg) {
+std::vector<double> oudin_pet(const std::vector<double>& temperature, Step first,
+                              double latitude_deg, TimeStep step) {
   std::vector<double> pet(temperature.size());
   for (size_t i = 0; i < pet.size(); ++i) {
     const double t = temperature[i];
-    const double re = extraterrestrial_radiation(latitude_deg, day_of_year(first + Day(i)));
+    const double re =
+        extraterrestrial_radiation(latitude_deg, day_of_year(day_of_step(first + Step(i), step)));
     // Re / (lambda rho): lambda 2.45 MJ/kg, rho 1000 kg/m3, in mm/day.
     pet[i] = std::isnan(t) ? t : t > -5 ? re / 2.45 * (t + 5) / 100 : 0;
   }

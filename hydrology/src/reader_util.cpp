@@ -139,41 +139,73 @@ std::string at(const std::string& where, int64_t w) {
   return where + " " + std::to_string(w);
 }
 
+// A record's time as its file would write it: the date alone at midnight.
+std::string time_text(int64_t seconds) {
+  return seconds % 86400 == 0 ? format_date(Day(seconds / 86400))
+                              : format_step(seconds, TimeStep{1});
+}
+
 void check_order(const std::string& path, const Records& r, const std::string& where) {
-  for (size_t i = 1; i < r.days.size(); ++i) {
-    if (r.days[i] == r.days[i - 1])
-      fail(path, "duplicate date " + format_date(r.days[i]) + " (" + at(where, r.where[i - 1]) +
+  for (size_t i = 1; i < r.times.size(); ++i) {
+    if (r.times[i] == r.times[i - 1])
+      fail(path, "duplicate date " + time_text(r.times[i]) + " (" + at(where, r.where[i - 1]) +
                      " and " + at(where, r.where[i]) + ")");
-    if (r.days[i] < r.days[i - 1])
-      fail(path, "dates out of order: " + format_date(r.days[i]) + " (" + at(where, r.where[i]) +
-                     ") after " + format_date(r.days[i - 1]));
+    if (r.times[i] < r.times[i - 1])
+      fail(path, "dates out of order: " + time_text(r.times[i]) + " (" + at(where, r.where[i]) +
+                     ") after " + time_text(r.times[i - 1]));
   }
 }
 
-// Gaps are allowed (they become NaN days), but at least half the steps must be one day: a series
-// mostly stepping by more is monthly or sparse data that must not pass for daily.
-void check_daily(const std::string& path, const Records& r) {
-  if (r.days.size() < 2) return;
-  std::vector<Day> steps(r.days.size() - 1);
-  for (size_t i = 1; i < r.days.size(); ++i) steps[i - 1] = r.days[i] - r.days[i - 1];
-  const auto mid = steps.begin() + std::ptrdiff_t((steps.size() - 1) / 2);
-  std::nth_element(steps.begin(), mid, steps.end());
-  if (*mid != 1) fail(path, "dates are not daily (typical step " + std::to_string(*mid) + " days)");
+// Gaps are allowed (they become NaN steps), but the typical spacing must be the step: a series
+// mostly stepping by more than a day is monthly or sparse data that must not pass for daily.
+TimeStep records_step(const std::string& path, const Records& r) {
+  if (r.times.size() < 2) return kDaily;
+  std::vector<int64_t> gaps(r.times.size() - 1);
+  for (size_t i = 1; i < r.times.size(); ++i) gaps[i - 1] = r.times[i] - r.times[i - 1];
+  const auto mid = gaps.begin() + std::ptrdiff_t((gaps.size() - 1) / 2);
+  std::nth_element(gaps.begin(), mid, gaps.end());
+  const int64_t typical = *mid;
+  // Daily readings taken at wandering hours (07:30, then 08:10) are still daily.
+  if (typical >= 20 * 3600 && typical <= 28 * 3600) return kDaily;
+  if (typical > 86400)
+    fail(path, "dates are not daily (typical step " + format_time_step(TimeStep{typical}) + ")");
+  if (86400 % typical != 0)
+    fail(path, "records " + format_time_step(TimeStep{typical}) +
+                   " apart do not divide a day into equal steps");
+  return TimeStep{typical};
+}
+
+// Depths per record ("mm", "m") as rates, the unit of fluxes whatever the step.
+void depth_to_rate(Variable& v, TimeStep step) {
+  std::string unit;
+  for (unsigned char c : trim(v.units)) unit += char(std::tolower(c));
+  const double per_mm = unit == "mm" ? 1 : unit == "m" ? 1000 : 0;
+  if (step.daily() || per_mm == 0) return;
+  for (double& x : v.values) x *= per_mm * double(step.per_day());
+  v.units = "mm/day";
 }
 
 }  // namespace
 
-DailySeries lay_out(const std::string& path, const Records& r, const std::string& where) {
-  if (r.days.empty()) fail(path, "no data rows");
+TimeSeries lay_out(const std::string& path, const Records& r, const std::string& where) {
+  if (r.times.empty()) fail(path, "no data rows");
   check_order(path, r, where);
-  check_daily(path, r);
-  DailySeries s{r.days.front(), r.days.back() - r.days.front() + 1, {}};
+  const TimeStep step = records_step(path, r);
+  const Step first = step_containing(r.times.front(), step);
+  TimeSeries s{first, step_containing(r.times.back(), step) - first + 1, {}, step};
   for (const auto& [name, v] : r.variables) {
     Variable& out = s.variables[name];
     out.units = v.units;
-    out.values.assign(size_t(s.days), std::numeric_limits<double>::quiet_NaN());
-    for (size_t i = 0; i < r.days.size(); ++i)
-      out.values[size_t(r.days[i] - s.first)] = v.values[i];
+    out.values.assign(size_t(s.length), std::numeric_limits<double>::quiet_NaN());
+    for (size_t i = 0; i < r.times.size(); ++i) {
+      double& cell = out.values[size_t(step_containing(r.times[i], step) - first)];
+      if (!std::isnan(cell))
+        fail(path, "two records in the step of " +
+                       format_step(step_containing(r.times[i], step), step) + " (" +
+                       at(where, r.where[i]) + ")");
+      cell = v.values[i];
+    }
+    depth_to_rate(out, step);
   }
   return s;
 }

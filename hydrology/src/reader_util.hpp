@@ -53,14 +53,17 @@ std::vector<Line> lines_of(std::string_view text);
 // Rows read in file order; `where` says where each came from (a line or time index) so that
 // errors can point at it.
 struct Records {
-  std::vector<Day> days;
+  std::vector<int64_t> times;  // seconds since 1970-01-01 00:00 UTC
   std::vector<int64_t> where;
   std::map<std::string, Variable> variables;  // values in record order
 };
 
-// Consecutive days from the first record to the last, NaN in gaps. Throws naming `path` and
-// the records when dates repeat, go backwards or are not daily (fewer than half the steps one day).
-DailySeries lay_out(const std::string& path, const Records& records, const std::string& where);
+// Consecutive steps from the first record to the last, NaN in gaps, on the records' own step:
+// the typical spacing, a day or a divisor of one (a record stamped inside a step fills it).
+// Depths per record ("mm", "m") of a step shorter than a day become rates (mm/day), as fluxes
+// are everywhere. Throws naming `path` and the records when times repeat or go backwards, or
+// when the spacing is longer than a day (monthly data) or does not divide one.
+TimeSeries lay_out(const std::string& path, const Records& records, const std::string& where);
 
 // Seconds in a CF time unit (days, hours, minutes, seconds and their abbreviations); throws
 // naming `path` for others.
@@ -70,8 +73,9 @@ double unit_seconds(const std::string& path, std::string unit);
 struct TimeAxis {
   double unit_seconds = 86400;
   double epoch_seconds = 0;  // the reference time, seconds since 1970-01-01 00:00 UTC
-  // Days (fractional) since 1970-01-01 of a coordinate value.
-  double days(double value) const { return (epoch_seconds + value * unit_seconds) / 86400.0; }
+  // Seconds and days (fractional) since 1970-01-01 of a coordinate value.
+  double seconds(double value) const { return epoch_seconds + value * unit_seconds; }
+  double days(double value) const { return seconds(value) / 86400.0; }
 };
 // Throws naming `path` for unknown units or calendars other than gregorian / standard /
 // proleptic_gregorian (empty = standard).

@@ -183,12 +183,13 @@ const std::vector<std::pair<std::string, std::string>>& candidates(Measure m) {
   return m == Measure::temperature ? temperature : m == Measure::discharge ? discharge : flux;
 }
 
-bool fits(const Stats& s, const UnitConversion& c, const Range& r) {
+// `for_mean`: the values in a year, below which the mean is not checked.
+bool fits(const Stats& s, const UnitConversion& c, const Range& r, int64_t for_mean) {
   const double lo = s.min * c.scale + c.offset, hi = s.max * c.scale + c.offset;
   const double mean = s.mean * c.scale + c.offset;
   if (lo < r.lo || hi > r.hi) return false;
   const bool all_zero = s.min == 0 && s.max == 0;  // a rainless year reads the same in any unit
-  return s.count < kDaysForMean || all_zero || (mean >= r.mean_lo && mean <= r.mean_hi);
+  return s.count < for_mean || all_zero || (mean >= r.mean_lo && mean <= r.mean_hi);
 }
 
 // How far the mean read in `c` is from the measure's typical value.
@@ -206,13 +207,18 @@ std::string number(double x) {
 
 }  // namespace
 
-void require_plausible(const Variable& v, Day first, Measure m, const std::string& name,
-                       const std::string& assumed, const PlausibilityContext& context) {
+void require_plausible(const Variable& v, Step first, TimeStep step, Measure m,
+                       const std::string& name, const std::string& assumed,
+                       const PlausibilityContext& context) {
   const Stats s = stats_of(v.values);
   const std::string unit = v.units.empty() ? assumed : v.units;
   if (s.count == 0 || unit.empty() || !known_units().count(normalise(unit))) return;
-  const Range r = range_of(m, context);
-  if (fits(s, unit_conversion(unit, base_unit(m), context.basin_area_km2), r)) return;
+  Range r = range_of(m, context);
+  // An hour's rate of rain may be many times a day's (300 mm in an hour is 7200 mm/day); the
+  // means, temperatures and a basin's discharge do not change so with the step.
+  if (m == Measure::precipitation || m == Measure::evaporation) r.hi *= double(step.per_day());
+  const int64_t for_mean = steps_in_days(kDaysForMean, step);
+  if (fits(s, unit_conversion(unit, base_unit(m), context.basin_area_km2), r, for_mean)) return;
   std::string best, best_name;
   double best_distance = INFINITY;
   for (const auto& [other, called] : candidates(m)) {
@@ -224,14 +230,15 @@ void require_plausible(const Variable& v, Day first, Measure m, const std::strin
       continue;  // a volume without the basin area
     }
     const double d = distance(m, s, c, r);
-    if (fits(s, c, r) && d < best_distance) best = other, best_name = called, best_distance = d;
+    if (fits(s, c, r, for_mean) && d < best_distance)
+      best = other, best_name = called, best_distance = d;
   }
   const std::string read_as =
       v.units.empty() ? "no units stated, read as " + unit : "stated in " + unit;
   const std::string values = "'" + name + "' (" + read_as + ") has values from " + number(s.min) +
-                             " (" + format_date(first + Day(s.argmin)) + ") to " + number(s.max) +
-                             " (" + format_date(first + Day(s.argmax)) + "), mean " +
-                             number(s.mean);
+                             " (" + format_step(first + Step(s.argmin), step) + ") to " +
+                             number(s.max) + " (" + format_step(first + Step(s.argmax), step) +
+                             "), mean " + number(s.mean);
   if (!best.empty())
     throw std::invalid_argument(values + ", which look like " + best_name +
                                 ": state the unit in the input's units, e.g. units: {" + name +

@@ -28,8 +28,8 @@ std::vector<std::string> names_of(const WeatherForecasts& f) {
 
 // f's values on the grid of issue days first .. first + issues - 1 and leads 1..max_lead (NaN
 // where f has none).
-WeatherForecasts regrid(const WeatherForecasts& f, Day first, int64_t issues, int64_t max_lead) {
-  WeatherForecasts out{first, issues, max_lead, {}};
+WeatherForecasts regrid(const WeatherForecasts& f, Step first, int64_t issues, int64_t max_lead) {
+  WeatherForecasts out{first, issues, max_lead, {}, f.step};
   for (const auto& [name, v] : f.variables) {
     Variable& o = out.variables[name];
     o.units = v.units;
@@ -43,7 +43,7 @@ WeatherForecasts regrid(const WeatherForecasts& f, Day first, int64_t issues, in
 
 }  // namespace
 
-double WeatherForecasts::at(const std::string& variable, Day issue, int64_t lead) const {
+double WeatherForecasts::at(const std::string& variable, Step issue, int64_t lead) const {
   const auto it = variables.find(variable);
   if (it == variables.end())
     throw std::invalid_argument("no variable '" + variable + "' in the weather forecasts (has: " +
@@ -60,12 +60,16 @@ void merge_into(WeatherForecasts& a, const WeatherForecasts& b) {
   // Forecasts without issue days have no range of their own to widen the union with.
   const bool a_empty = a.issues == 0 || a.max_lead == 0;
   const bool b_empty = b.issues == 0 || b.max_lead == 0;
-  const Day first = a_empty   ? b.first_issue
-                    : b_empty ? a.first_issue
-                              : std::min(a.first_issue, b.first_issue);
-  const Day last = a_empty   ? b.last_issue()
-                   : b_empty ? a.last_issue()
-                             : std::max(a.last_issue(), b.last_issue());
+  if (!a_empty && !b_empty && a.step != b.step)
+    throw std::invalid_argument("merge: weather forecasts of " + format_time_step(a.step) +
+                                " and of " + format_time_step(b.step) + " steps");
+  if (a_empty) a.step = b.step;
+  const Step first = a_empty   ? b.first_issue
+                     : b_empty ? a.first_issue
+                               : std::min(a.first_issue, b.first_issue);
+  const Step last = a_empty   ? b.last_issue()
+                    : b_empty ? a.last_issue()
+                              : std::max(a.last_issue(), b.last_issue());
   const int64_t issues = a_empty && b_empty ? 0 : last - first + 1;
   const int64_t max_lead = std::max(a.max_lead, b.max_lead);
   WeatherForecasts merged = regrid(a, first, issues, max_lead);
@@ -87,7 +91,7 @@ void write_forecast_table(const std::string& path, const WeatherForecasts& f) {
       const bool any = std::any_of(f.variables.begin(), f.variables.end(),
                                    [&](const auto& v) { return !std::isnan(v.second.values[k]); });
       if (!any) continue;
-      out += format_date(f.first_issue + i) + "," + std::to_string(lead);
+      out += format_step(f.first_issue + i, f.step) + "," + std::to_string(lead);
       for (const auto& [name, v] : f.variables) {
         out += ",";
         if (std::isnan(v.values[k])) continue;
@@ -100,7 +104,7 @@ void write_forecast_table(const std::string& path, const WeatherForecasts& f) {
   write_atomically(path, out);
 }
 
-WeatherForecasts perfect_forecasts(const DailySeries& observed,
+WeatherForecasts perfect_forecasts(const TimeSeries& observed,
                                    const std::vector<std::string>& variables, int64_t max_lead) {
   if (max_lead < 1)
     throw std::invalid_argument("perfect forecasts: max_lead " + std::to_string(max_lead) +
@@ -108,7 +112,7 @@ WeatherForecasts perfect_forecasts(const DailySeries& observed,
   std::vector<std::string> names = variables;
   if (names.empty())
     for (const auto& [name, v] : observed.variables) names.push_back(name);
-  WeatherForecasts f{observed.first, observed.days, max_lead, {}};
+  WeatherForecasts f{observed.first, observed.length, max_lead, {}, observed.step};
   for (const std::string& name : names) {
     const Variable& obs = observed.variable(name);
     Variable& v = f.variables[name];
@@ -134,7 +138,7 @@ uint64_t name_hash(const std::string& name) {
 // A standard normal draw for one forecast value, from the seed and the value's variable, issue
 // day and lead alone, by Box-Muller on splitmix64 numbers: std::normal_distribution differs
 // between standard libraries and would tie a value to the order of all draws before it.
-double standard_normal(uint64_t seed, uint64_t variable, Day issue, int64_t lead) {
+double standard_normal(uint64_t seed, uint64_t variable, Step issue, int64_t lead) {
   const uint64_t key =
       mix_seed(mix_seed(mix_seed(seed, variable), uint64_t(issue)), uint64_t(lead));
   const double u1 = double((mix_seed(key, 1) >> 11) + 1) * 0x1p-53;  // (0, 1]
@@ -181,27 +185,27 @@ void perturb(WeatherForecasts& f, const std::string& name, uint64_t seed, Change
 // Multiplicative log-normal noise (mean kept); refuses negative values, which are no
 // precipitation.
 void perturb_relative(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
-  perturb(f, name, noise.seed, [&](double x, Day issue, int64_t lead, double z) {
+  perturb(f, name, noise.seed, [&](double x, Step issue, int64_t lead, double z) {
     if (x < 0)
       throw std::invalid_argument(
           "forecast noise: '" + name + "' is " + std::to_string(x) + " on " +
-          format_date(issue + lead) +
+          format_step(issue + lead, f.step) +
           ", negative for multiplicative noise: if it is a temperature, name it in "
           "temperature_variables");
-    const double s = noise.relative * std::sqrt(double(lead));
+    const double s = noise.relative * std::sqrt(double(lead) * f.step.seconds / 86400.0);
     return x * std::exp(s * z - s * s / 2);
   });
 }
 
 void perturb_additive(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
-  perturb(f, name, noise.seed, [&](double x, Day, int64_t lead, double z) {
-    return x + noise.temperature_degc * std::sqrt(double(lead)) * z;
+  perturb(f, name, noise.seed, [&](double x, Step, int64_t lead, double z) {
+    return x + noise.temperature_degc * std::sqrt(double(lead) * f.step.seconds / 86400.0) * z;
   });
 }
 
 }  // namespace
 
-WeatherForecasts noisy_forecasts(const DailySeries& observed,
+WeatherForecasts noisy_forecasts(const TimeSeries& observed,
                                  const std::vector<std::string>& variables, int64_t max_lead,
                                  const ForecastNoise& noise) {
   WeatherForecasts f = perfect_forecasts(observed, variables, max_lead);

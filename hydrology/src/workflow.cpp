@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
@@ -17,36 +18,45 @@ namespace tessera::hydrology {
 
 namespace {
 
-std::string period_text(const Period& p) {
-  return format_date(p.first) + " to " + format_date(p.last);
+std::string period_text(const Period& p, TimeStep step) {
+  return format_step(p.first, step) + " to " + format_step(p.last, step);
 }
 
-int64_t missing_days(const std::vector<double>& v) {
+int64_t missing_steps(const std::vector<double>& v) {
   return std::count_if(v.begin(), v.end(), [](double x) { return std::isnan(x); });
 }
 
-void describe_data(std::ostream& log, const HydrologyConfig& c, const DailySeries& s) {
-  log << "data " << period_text({s.first, s.last()}) << " (" << s.days << " days); "
-      << "discharge '" << c.discharge << "' in mm/day, " << missing_days(s.at(c.discharge))
-      << " days missing\n";
+void describe_data(std::ostream& log, const HydrologyConfig& c, const TimeSeries& s) {
+  const std::string unit = s.step.daily() ? " days" : " steps of " + format_time_step(s.step);
+  log << "data " << period_text({s.first, s.last()}, s.step) << " (" << s.length << unit
+      << "); discharge '" << c.discharge << "' in mm/day, " << missing_steps(s.at(c.discharge))
+      << unit << " missing\n";
 }
 
 void describe_baseline(std::ostream& log, const HydrologyConfig& c, const ConceptualModel& b) {
-  log << "GR4J" << (c.gr4j.temperature.empty() ? "" : " + snow") << " calibrated on "
-      << period_text(c.train) << ": NSE " << std::fixed << std::setprecision(3) << b.nse
-      << std::setprecision(2) << " (x1 " << b.gr4j.x1 << ", x2 " << b.gr4j.x2 << ", x3 "
+  const bool snow = !c.gr4j.temperature.empty() && c.time_step.daily();
+  log << (b.gr4j.hourly ? "GR4H" : "GR4J") << (snow ? " + snow" : "") << " calibrated on "
+      << period_text(c.train, c.time_step) << ": NSE " << std::fixed << std::setprecision(3)
+      << b.nse << std::setprecision(2) << " (x1 " << b.gr4j.x1 << ", x2 " << b.gr4j.x2 << ", x3 "
       << b.gr4j.x3 << ", x4 " << b.gr4j.x4;
-  if (!c.gr4j.temperature.empty()) log << "; " << describe_snow(b);
+  if (snow) log << "; " << describe_snow(b);
   log << ")" << std::defaultfloat << "\n";
 }
 
 void describe_network(std::ostream& log, const HydrologyConfig& c) {
+  const TimeUnit unit = time_unit(c.time_step);
+  auto in_units = [&](int64_t steps) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", double(steps) * unit.per_step);
+    return std::string(text);
+  };
   std::vector<std::string> leads;
-  for (int64_t d : c.lead_times) leads.push_back(std::to_string(d));
+  for (int64_t d : c.lead_times) leads.push_back(in_units(d));
   log << "training " << c.model.ensemble << " LSTMs (hidden " << c.model.hidden << ", "
-      << c.model.sequence_length << "-day windows) on " << list_names(model_inputs(c)) << " for "
+      << in_units(c.model.sequence_length) << "-" << unit.singular() << " windows) on "
+      << list_names(model_inputs(c)) << " for "
       << (c.mode == RunMode::simulation ? "simulation"
-                                        : "lead times of " + list_names(leads) + " days")
+                                        : "lead times of " + list_names(leads) + " " + unit.name)
       << "\n";
 }
 
@@ -124,7 +134,7 @@ DischargeModel train_from_config(const ModelTraining& t) {
     save_discharge_model(t.output, m);
     return m;
   }
-  const DailySeries s = load_inputs(c);
+  const TimeSeries s = load_inputs(c);
   if (t.log) describe_data(*t.log, c, s);
   std::optional<ConceptualModel> baseline;
   if (has_gr4j_inputs(c)) {
@@ -151,6 +161,7 @@ DischargeModel load_model_with_config(const std::string& path, const std::string
   require_same(other.mode == own.mode, "mode");
   require_same(other.discharge == own.discharge, "discharge");
   require_same(other.forcings == own.forcings, "forcings");
+  require_same(other.time_step == own.time_step, "time_step");
   require_same(other.lead_times == own.lead_times, "lead_times");
   if (!m.basins.empty()) {  // the same basins, their data and periods from the config
     std::vector<std::string> ids;
@@ -226,7 +237,7 @@ EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
     out.commit();
     return r;
   }
-  const DailySeries s = load_inputs(m.config);
+  const TimeSeries s = load_inputs(m.config);
   const Evaluation scores = evaluate_discharge(m, s, period_of(m.config), e.period);
   r.markdown = to_markdown(scores);
   OutputSet out;
@@ -251,16 +262,18 @@ double m3s_per_mm_day(double area) {
 LinePlot evaluation_hydrograph(const Evaluation& e, double area) {
   const LeadSeries& s = e.series.front();  // the shortest lead
   const double scale = m3s_per_mm_day(area);
-  LinePlot p{.title = "discharge, " + e.period_name + " period " + format_date(e.period.first) +
-                      " to " + format_date(e.period.last) +
-                      (e.mode == RunMode::forecasting ? ", lead " + std::to_string(s.lead) + " d"
-                                                      : std::string(", simulation")),
-             .x_label = "days from " + format_date(e.period.first),
+  const TimeUnit unit = time_unit(e.step);
+  char lead[48];
+  std::snprintf(lead, sizeof lead, ", lead %g %s", double(s.lead) * unit.per_step,
+                unit.name.c_str());
+  LinePlot p{.title = "discharge, " + e.period_name + " period " + period_text(e.period, e.step) +
+                      (e.mode == RunMode::forecasting ? lead : ", simulation"),
+             .x_label = unit.name + " from " + format_step(e.period.first, e.step),
              .y_label = area > 0 ? "discharge (m3/s)" : "discharge (mm/day)"};
   auto line = [&](const std::string& name, const std::vector<double>& values) {
     LineSeries l{name, {}, {}};
-    for (size_t k = 0; k < s.days.size(); ++k) {
-      l.x.push_back(double(s.days[k] - e.period.first));
+    for (size_t k = 0; k < s.steps.size(); ++k) {
+      l.x.push_back(double(s.steps[k] - e.period.first) * unit.per_step);
       l.y.push_back(values[k] * scale);
     }
     return l;
@@ -273,17 +286,18 @@ LinePlot evaluation_hydrograph(const Evaluation& e, double area) {
   return p;
 }
 
-LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
+LinePlot hydrograph(const TimeSeries& s, const HydrologyConfig& c,
                     const std::vector<ForecastRow>& rows, int64_t history, double area) {
   const double scale = m3s_per_mm_day(area);
-  const Day issue = rows.front().issue;
-  LinePlot p{.title = "discharge forecast issued " + format_date(issue),
-             .x_label = "days from " + format_date(issue),
+  const Step issue = rows.front().issue;
+  const TimeUnit unit = time_unit(s.step);
+  LinePlot p{.title = "discharge forecast issued " + format_step(issue, s.step),
+             .x_label = unit.name + " from " + format_step(issue, s.step),
              .y_label = area > 0 ? "discharge (m3/s)" : "discharge (mm/day)"};
   LineSeries observed{"observed", {}, {}};
   const std::vector<double>& q = s.at(c.discharge);
-  for (Day d = std::max(s.first, issue - history); d <= issue; ++d) {
-    observed.x.push_back(double(d - issue));
+  for (Step d = std::max(s.first, issue - history); d <= issue; ++d) {
+    observed.x.push_back(double(d - issue) * unit.per_step);
     observed.y.push_back(value_on(q, s.first, d) * scale);
   }
   // The mean, the 80% band (10th-90th percentile) and the 50% band (25th-75th).
@@ -303,7 +317,7 @@ LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
         r.quantiles.empty() ? NAN : quantile_at(levels, r.quantiles.data(), 0.25),
         r.quantiles.empty() ? NAN : quantile_at(levels, r.quantiles.data(), 0.75)};
     for (size_t k = 0; k < lines.size(); ++k) {
-      lines[k].x.push_back(double(r.lead));
+      lines[k].x.push_back(double(r.lead) * unit.per_step);
       lines[k].y.push_back(values[k] * scale);
     }
   }
@@ -316,7 +330,6 @@ LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
 std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
                                          const std::string& location, double area) {
   const double scale = m3s_per_mm_day(area);
-  const int64_t day_seconds = 86400;
   const std::vector<double>& levels = forecast_levels();
   std::vector<PiSeries> out;
   if (rows.empty()) return out;
@@ -326,10 +339,12 @@ std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
     p.parameter = "Q.forecast";
     p.units = area > 0 ? "m3/s" : "mm/day";
     p.qualifier = k == 0 ? "" : pi_quantile_qualifier(levels[k - 1]);
-    p.forecast_time = rows.front().issue * day_seconds;
+    const int64_t step_seconds = rows.front().step.seconds;
+    p.step_seconds = step_seconds;
+    p.forecast_time = rows.front().issue * step_seconds;
     for (const ForecastRow& r : rows) {
       const double v = k == 0 ? r.discharge : k - 1 < r.quantiles.size() ? r.quantiles[k - 1] : NAN;
-      p.events.push_back({r.target * day_seconds, v * scale});
+      p.events.push_back({r.target * step_seconds, v * scale});
     }
     out.push_back(p);
   }
@@ -338,23 +353,25 @@ std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
 
 ForecastReport forecast_to_files(const ForecastIssue& f) {
   const bool latest = f.as_of == "latest";
-  Day given = 0;
+  DischargeModel m = load_model_with_config(f.model, f.config);
+  const TimeStep step = m.config.time_step;
+  Step given = 0;
   if (!latest) {
     try {
-      given = parse_date(f.as_of);
+      // A date alone issues as of its last step: the day's data is in.
+      given = parse_step(f.as_of, step, true);
     } catch (const std::invalid_argument& e) {
       throw SettingError("as_of", e.what());
     }
   }
-  DischargeModel m = load_model_with_config(f.model, f.config);
   if (!m.basins.empty() || !f.basin.empty()) select_basin(m, f.basin);
   std::vector<NamedPath> inputs = files_read(m.config, f.config);
   inputs.push_back({"model", f.model});
   check_outputs_spare_inputs(
       {.inputs = inputs,
        .output_files = {{"output", f.output}, {"plot", f.plot}, {"pi_xml", f.pi_xml}}});
-  const DailySeries s = load_inputs(m.config, DataUse::forecast);
-  const Day as_of = latest ? s.last() : given;
+  const TimeSeries s = load_inputs(m.config, DataUse::forecast);
+  const Step as_of = latest ? s.last() : given;
   const std::vector<ForecastRow> rows = forecast_as_of(m, s, as_of);
   if (m.config.mode == RunMode::forecasting) {
     const std::string stale =
@@ -362,11 +379,14 @@ ForecastReport forecast_to_files(const ForecastIssue& f) {
     if (f.warnings && !stale.empty()) *f.warnings << stale << "\n";
   }
   const double area = basin_area(m.config);
+  const int64_t history = f.history > 0  ? std::max<int64_t>(1, steps_in_days(f.history, step))
+                          : step.daily() ? 90
+                                         : 8 * m.config.lead_times.back();
   ForecastReport r{forecast_csv(rows, area, m.config.thresholds)};
   OutputSet out;
   out.add_text(f.output, r.csv);
   if (!f.plot.empty())
-    write_line_plot(out.temp_for(f.plot), hydrograph(s, m.config, rows, f.history, area));
+    write_line_plot(out.temp_for(f.plot), hydrograph(s, m.config, rows, history, area));
   if (!f.pi_xml.empty()) {
     const std::string location = !f.location.empty() ? f.location
                                  : !f.basin.empty()

@@ -131,9 +131,9 @@ TEST_F(BasinAverageTest, PolygonWeightsAreSphericalAreasTimesCover) {
   EXPECT_TRUE(std::isnan(avg.values[2]));  // no covered cell has data
   EXPECT_EQ(avg.days, (std::vector<Day>{parse_date("2001-03-01"), parse_date("2001-03-02"),
                                         parse_date("2001-03-03")}));
-  const DailySeries s = to_daily_series(avg, "p");
+  const TimeSeries s = to_daily_series(avg, "p");
   EXPECT_EQ(s.first, parse_date("2001-03-01"));
-  EXPECT_EQ(s.days, 3);
+  EXPECT_EQ(s.length, 3);
   EXPECT_EQ(s.at("p")[0], avg.values[0]);
 }
 
@@ -251,7 +251,7 @@ TEST_F(BasinAverageTest, GridMetPrecipitationOverABox) {
   // The box's own spherical area; the grid's 1/24 degree cells do not align with it exactly.
   const double box_km2 = degree_cell_km2(36, 35);
   EXPECT_NEAR(avg.basin_area_km2, box_km2, 0.01 * box_km2);
-  EXPECT_EQ(to_daily_series(avg, "prcp").days, 5);
+  EXPECT_EQ(to_daily_series(avg, "prcp").length, 5);
   // Without the variable name too: the file's one variable.
   EXPECT_EQ(basin_average({metdata}, box).values, avg.values);
 }

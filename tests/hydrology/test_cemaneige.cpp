@@ -255,9 +255,9 @@ TEST(CemaNeige, DayByDayFromStoredStatesEqualsTheWholeRun) {
 }
 
 // Four generated years with the phase left to CemaNeige (no snowfall given).
-ConceptualForcing generated(const DailySeries& s) {
+ConceptualForcing generated(const TimeSeries& s) {
   ConceptualForcing f{.first = s.first};
-  for (int64_t i = 0; i < s.days; ++i) {
+  for (int64_t i = 0; i < s.length; ++i) {
     f.precipitation.push_back(s.at("rain")[size_t(i)] + s.at("snow")[size_t(i)]);
     f.temperature.push_back((s.at("tmin")[size_t(i)] + s.at("tmax")[size_t(i)]) / 2);
   }
@@ -295,7 +295,7 @@ TEST(CemaNeige, CalibrationRecoversAKnownModel) {
 }
 
 TEST(CemaNeige, ForecastsStartFromTheIssueDaysBands) {
-  DailySeries s = data::make_catchment({.years = 3, .noise = 0, .missing = 0});
+  TimeSeries s = data::make_catchment({.years = 3, .noise = 0, .missing = 0});
   HydrologyConfig c;
   c.gr4j = {{"rain", "snow"}, "pet", {"tmin", "tmax"}};
   c.train = {s.first, s.first + 729};  // 1980-1981: the issue days come after it
@@ -304,9 +304,9 @@ TEST(CemaNeige, ForecastsStartFromTheIssueDaysBands) {
   const std::vector<Day> issues = {parse_date("1982-03-01"), parse_date("1982-04-20")};
   const std::vector<double> base = baseline_forecasts(m, c, s, issues);
   ASSERT_EQ(base.size(), 4u);
-  DailySeries later = s;
+  TimeSeries later = s;
   for (auto& [name, v] : later.variables)
-    for (int64_t i = issues[1] - s.first + 1; i < s.days; ++i) v.values[size_t(i)] = 40;
+    for (int64_t i = issues[1] - s.first + 1; i < s.length; ++i) v.values[size_t(i)] = 40;
   EXPECT_EQ(baseline_forecasts(m, c, later, issues), base);
   // Changing the snow before the issue day changes the forecast: the bands carry it.
   for (int64_t i = issues[1] - s.first - 60; i <= issues[1] - s.first; ++i)

@@ -52,9 +52,9 @@ TEST(Snow, ThresholdSplitsAndMelts) {
 
 TEST(Conceptual, CalibrationRecoversAKnownSnowModel) {
   data::CatchmentOptions o{.years = 6, .noise = 0, .missing = 0};
-  const DailySeries s = data::make_catchment(o);
+  const TimeSeries s = data::make_catchment(o);
   ConceptualForcing f;
-  for (int64_t i = 0; i < s.days; ++i) {
+  for (int64_t i = 0; i < s.length; ++i) {
     f.precipitation.push_back(s.at("rain")[size_t(i)] + s.at("snow")[size_t(i)]);
     f.temperature.push_back((s.at("tmin")[size_t(i)] + s.at("tmax")[size_t(i)]) / 2);
   }

@@ -57,7 +57,7 @@ TEST_F(Config, YamlIsReadWithPathsFromItsFolder) {
   EXPECT_EQ(c.basin_area_km2, 4250.6);
   EXPECT_EQ(c.lead_times, (std::vector<int64_t>{1, 3}));
   EXPECT_EQ(c.train.first, parse_date("1954-01-01"));
-  EXPECT_EQ(c.test.days(), 3652);
+  EXPECT_EQ(c.test.length(), 3652);
   EXPECT_EQ(c.model.sequence_length, 100);
   EXPECT_EQ(c.model.hidden, 8);
   EXPECT_EQ(c.model.ensemble, 2);
@@ -196,9 +196,9 @@ TEST_F(Config, GridInputsAreAveragedOverTheBasin) {
                 "periods: {train: [2018-09-12, 2018-09-13], validation: [2018-09-14, 2018-09-14],\n"
                 "          test: [2018-09-15, 2018-09-16]}\n"));
   EXPECT_EQ(c.inputs[0].shape, path("basin.geojson"));
-  const DailySeries s = load_inputs(c);
+  const TimeSeries s = load_inputs(c);
   EXPECT_EQ(s.first, parse_date("2018-09-12"));
-  EXPECT_EQ(s.days, 5);
+  EXPECT_EQ(s.length, 5);
   const BasinAverage direct =
       basin_average({metdata, "precipitation_amount"}, path("basin.geojson"));
   EXPECT_EQ(s.at("precip"), direct.values);

@@ -20,8 +20,8 @@ namespace {
 using tessera::testing::TempDirTest;
 
 // 8 generated years: train 1980-1985, validation 1986, test 1987; discharge in mm/day.
-DailySeries catchment(uint64_t seed = 0) {
-  DailySeries s = data::make_catchment({.years = 8, .seed = seed});
+TimeSeries catchment(uint64_t seed = 0) {
+  TimeSeries s = data::make_catchment({.years = 8, .seed = seed});
   for (double& q : s.variables.at("discharge").values) q *= 86.4 / 1000;
   s.variables.at("discharge").units = "mm/day";
   return s;
@@ -59,7 +59,7 @@ DischargeModel& trained() {
 TEST(DischargeModel, ForecastingLearnsBeyondClimatology) {
   DischargeModel& m = trained();
   EXPECT_GT(m.validation_nse, 0.5);
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const Evaluation e = evaluate_discharge(m, s, m.config.test, "test");
   ASSERT_EQ(e.leads.size(), 2u);
   for (const LeadEvaluation& l : e.leads) {
@@ -71,11 +71,11 @@ TEST(DischargeModel, ForecastingLearnsBeyondClimatology) {
 
 TEST(DischargeModel, NormalisationIsThatOfTheTrainingPeriod) {
   const DischargeModel& m = trained();
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   ASSERT_EQ(m.inputs.back(), "discharge");  // forecasting reads past discharge too
   const std::vector<double>& rain = s.at("rain");
   double sum = 0;
-  const int64_t days = m.config.train.days();
+  const int64_t days = m.config.train.length();
   for (int64_t i = 0; i < days; ++i) sum += rain[size_t(i)];  // the series starts with training
   EXPECT_NEAR(m.norm.mean[0], sum / double(days), 1e-9);
 }
@@ -93,7 +93,7 @@ TEST_F(DischargeModelFiles, ReloadedModelPredictsTheSame) {
   EXPECT_EQ(back.baseline->gr4j.x3, 70);
   EXPECT_EQ(back.baseline->snow.threshold, -0.5);
   EXPECT_EQ(back.config.json, m.config.json);
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
   EXPECT_EQ(predict_discharge(back, s, days).values, predict_discharge(m, s, days).values);
   m.baseline.reset();
@@ -108,7 +108,7 @@ DischargeModel& hybrid() {
                                                           {"evaporation", "pet"},
                                                           {"temperature", {"tmin", "tmax"}},
                                                           {"snowfall", "snow"}});
-    const DailySeries s = catchment();
+    const TimeSeries s = catchment();
     return train_discharge_model(c, s, {}, {}, calibrate_baseline(c, s, 300));
   }();
   return m;
@@ -128,7 +128,7 @@ TEST(DischargeModel, HybridReadsGr4jAndChoosesOnValidation) {
   EXPECT_EQ(m.blend, blend.weight);
   // The forecast evaluate scores on the validation year is the chosen blend, and its calibrated
   // 80% band holds 80% of the observations there.
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const Evaluation e = evaluate_discharge(m, s, m.config.validation, "validation");
   EXPECT_NEAR(e.leads[0].methods.at("network").nse, blend.nse[0], 1e-6);
   EXPECT_NEAR(e.leads[0].band_coverage, 0.8, 0.03);
@@ -143,7 +143,7 @@ TEST_F(DischargeModelFiles, HybridReloadsWithItsChoice) {
   EXPECT_EQ(back.calibration, m.calibration);
   EXPECT_EQ(back.levels, m.levels);
   EXPECT_EQ(back.choice, m.choice);
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
   const DischargeForecast a = predict_discharge(back, s, days), b = predict_discharge(m, s, days);
   EXPECT_EQ(a.values, b.values);
@@ -158,7 +158,7 @@ TEST(DischargeModel, WeatherForecastsIssuedLaterChangeNothing) {
   j["forecasts"] = {{"variables", {"rain", "tmax"}}, {"hindcast", "perfect"}};
   j["model"]["epochs"] = 2;
   c = parse_config(j, "/tmp");
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   DischargeModel m = train_discharge_model(c, s);
   EXPECT_EQ(m.ahead, 2);
   EXPECT_EQ(m.forecast_inputs, (std::vector<std::string>{"rain", "tmax"}));
@@ -174,7 +174,7 @@ TEST(DischargeModel, WeatherForecastsIssuedLaterChangeNothing) {
   set(issue, 1, 500);  // issued on the issue day: read
   EXPECT_NE(predict_discharge(m, s, {issue}, &w).values, before);
   // And observed weather after the issue day is not read either.
-  DailySeries later = s;
+  TimeSeries later = s;
   for (Day d = issue + 1; d <= s.last(); ++d)
     later.variables.at("rain").values[size_t(d - s.first)] = 999;
   WeatherForecasts same = perfect_forecasts(s, {"rain", "tmax"}, 2);
@@ -226,7 +226,7 @@ TEST(DischargeModel, ManyBasinsOneModel) {
   // Attributes are normalised over the basins trained on (a and b), not the held-out one.
   EXPECT_DOUBLE_EQ(m.norm.attribute_mean[0], 500);
   const std::vector<Day> days = {parse_date("1987-03-01"), parse_date("1987-06-15")};
-  const DailySeries a = catchment(0);
+  const TimeSeries a = catchment(0);
   select_basin(m, "a");
   const std::vector<double> as_a = predict_discharge(m, a, days).point;
   select_basin(m, "b");  // the same weather read as basin b: its attributes change the forecast
@@ -245,7 +245,7 @@ TEST_F(DischargeModelFiles, ManyBasinsReload) {
   DischargeModel back = load_discharge_model(path("basins.h5"));
   ASSERT_EQ(back.basins.size(), 3u);
   EXPECT_EQ(back.basins[1].attributes, m.basins[1].attributes);
-  const DailySeries b = catchment(1);
+  const TimeSeries b = catchment(1);
   const std::vector<Day> days = {parse_date("1987-03-01")};
   select_basin(m, "b");
   select_basin(back, "b");
@@ -255,7 +255,7 @@ TEST_F(DischargeModelFiles, ManyBasinsReload) {
 
 TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
   DischargeModel& m = trained();
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const Day as_of = parse_date("1987-05-10");
   const std::vector<ForecastRow> base = forecast_as_of(m, s, as_of);
   ASSERT_EQ(base.size(), 2u);
@@ -263,13 +263,13 @@ TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
   EXPECT_LE(base[0].low, base[0].discharge);
   EXPECT_LE(base[0].discharge, base[0].high);
   // Everything after the issue day altered: the same forecast, to the bit.
-  DailySeries later = s;
+  TimeSeries later = s;
   for (auto& [name, v] : later.variables)
-    for (int64_t i = as_of - s.first + 1; i < s.days; ++i) v.values[size_t(i)] = 1000 + double(i);
+    for (int64_t i = as_of - s.first + 1; i < s.length; ++i) v.values[size_t(i)] = 1000 + double(i);
   const std::vector<ForecastRow> again = forecast_as_of(m, later, as_of);
   for (size_t l = 0; l < base.size(); ++l) EXPECT_EQ(again[l].discharge, base[l].discharge);
   // The issue day's own data does reach it (the test could fail).
-  DailySeries today = s;
+  TimeSeries today = s;
   today.variables.at("rain").values[size_t(as_of - s.first)] += 50;
   EXPECT_NE(forecast_as_of(m, today, as_of)[0].discharge, base[0].discharge);
   EXPECT_THROW(forecast_as_of(m, s, s.last() + 1), std::runtime_error);
@@ -278,8 +278,8 @@ TEST(DischargeModel, ForecastIgnoresDataAfterItsIssueDay) {
 TEST(DischargeModel, DataInOtherUnitsIsConverted) {
   DischargeModel& m = trained();
   ASSERT_EQ(m.input_units[2], "degC");  // tmin, as the generated catchment states it
-  const DailySeries s = catchment();
-  DailySeries kelvin = s;
+  const TimeSeries s = catchment();
+  TimeSeries kelvin = s;
   for (const char* t : {"tmin", "tmax"}) {
     for (double& v : kelvin.variables.at(t).values) v += 273.15;
     kelvin.variables.at(t).units = "K";
@@ -293,7 +293,7 @@ TEST(DischargeModel, DataInOtherUnitsIsConverted) {
 
 TEST(DischargeModel, MissingInputsAreFlaggedNotUsed) {
   DischargeModel& m = trained();
-  DailySeries s = catchment();
+  TimeSeries s = catchment();
   const Day as_of = parse_date("1987-08-01");
   const double full = forecast_as_of(m, s, as_of)[0].discharge;
   for (int64_t i = as_of - s.first - 20; i <= as_of - s.first; ++i)
@@ -304,9 +304,9 @@ TEST(DischargeModel, MissingInputsAreFlaggedNotUsed) {
 }
 
 TEST(DischargeModel, MissingTargetsAreLeftOutOfTraining) {
-  DailySeries s = catchment(3);
+  TimeSeries s = catchment(3);
   // 60% of the discharge record missing, whole months at a time.
-  for (int64_t i = 0; i < s.days; ++i)
+  for (int64_t i = 0; i < s.length; ++i)
     if ((i / 30) % 5 < 3) s.variables.at("discharge").values[size_t(i)] = NAN;
   HydrologyConfig c = small_config("simulation");
   c.model.epochs = 2;
@@ -319,7 +319,7 @@ TEST(DischargeModel, MissingTargetsAreLeftOutOfTraining) {
 
 TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
   DischargeModel& m = trained();
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const Evaluation e = evaluate_discharge(m, s, m.config.test, "test");
   const std::vector<double>& q = s.at("discharge");
   // Lead 2 persistence: q(t) for q(t + 2), targets in 1987 with both observed.
@@ -356,14 +356,14 @@ TEST(DischargeModel, PersistenceAndClimatologyAreScoredAsByHand) {
 TEST(Gr4jForecast, StartsFromTheIssueDayAndReadsNothingAfterIt) {
   HydrologyConfig c = small_config("forecasting");
   c.gr4j = {{"rain", "snow"}, "pet", {"tmin", "tmax"}, "snow", 0};
-  const DailySeries s = catchment();
+  const TimeSeries s = catchment();
   const ConceptualModel m{{320, 0.3, 80, 1.8}, {2.5, 0}, 0};
   const std::vector<Day> issues = {parse_date("1987-03-01"), parse_date("1987-05-20")};
   const std::vector<double> base = baseline_forecasts(m, c, s, issues);
   ASSERT_EQ(base.size(), 4u);
-  DailySeries later = s;
+  TimeSeries later = s;
   for (auto& [name, v] : later.variables)
-    for (int64_t i = issues[1] - s.first + 1; i < s.days; ++i) v.values[size_t(i)] = 50;
+    for (int64_t i = issues[1] - s.first + 1; i < s.length; ++i) v.values[size_t(i)] = 50;
   EXPECT_EQ(baseline_forecasts(m, c, later, issues), base);
   // Day by day from the recorded state equals the whole run.
   const ConceptualForcing f = conceptual_forcing(c, s);
@@ -394,7 +394,7 @@ TEST(DischargeForecast, QuantilesInterpolateBetweenLevels) {
 }
 
 TEST(ForecastCsv, ConvertsToCubicMetresPerSecond) {
-  const std::string csv = forecast_csv({{0, 1, 1, 8.64, 4.32, 17.28}}, 100);
+  const std::string csv = forecast_csv({{0, 1, 1, kDaily, 8.64, 4.32, 17.28}}, 100);
   EXPECT_EQ(csv,
             "issue_date,target_date,lead_days,discharge_mm_day,low_mm_day,high_mm_day,"
             "discharge_m3s,low_m3s,high_m3s\n"

@@ -60,8 +60,8 @@ double stored(const Gr4jState& s) {
 // INRAE's GR4J spreadsheet example (tests/hydrology/data/README.md): the same parameters and
 // initial stores give the same discharge, day by day, storm and recession alike.
 TEST(Gr4j, MatchesThePublishedReferenceRun) {
-  const DailySeries s = read_csv_series(std::string(TESSERA_TEST_DATA) + "/gr4j_reference.csv", {});
-  ASSERT_EQ(s.days, 151);
+  const TimeSeries s = read_csv_series(std::string(TESSERA_TEST_DATA) + "/gr4j_reference.csv", {});
+  ASSERT_EQ(s.length, 151);
   const Gr4jParams p{320.1073, 2.4208, 69.6276, 1.3891};
   Gr4jState start = initial_gr4j_state(p);
   start.production = 0.6 * p.x1;

@@ -61,8 +61,8 @@ class PlausibleUnits : public tessera::testing::TempDirTest {
 const std::function<void(Day2&)> kelvin = [](Day2& w) { w.tmin += 273.15, w.tmax += 273.15; };
 
 TEST_F(PlausibleUnits, PlausibleSeriesLoad) {
-  EXPECT_EQ(load_inputs(read_config(config("q: m3/s"))).days, 730);
-  EXPECT_EQ(load_inputs(read_config(config("q: m3/s, tmin: K, tmax: K", kelvin))).days, 730);
+  EXPECT_EQ(load_inputs(read_config(config("q: m3/s"))).length, 730);
+  EXPECT_EQ(load_inputs(read_config(config("q: m3/s, tmin: K, tmax: K", kelvin))).length, 730);
 }
 
 TEST_F(PlausibleUnits, KelvinWithoutUnitsIsNamed) {
@@ -107,22 +107,25 @@ TEST(Plausibility, UnitsOfTheMeasureAreTried) {
   const Day first = parse_date("2000-01-01");
   std::vector<double> kelvins(400);
   for (size_t i = 0; i < kelvins.size(); ++i) kelvins[i] = 280 + 10 * std::sin(double(i) / 58);
-  EXPECT_NO_THROW(require_plausible({kelvins, "K"}, first, Measure::temperature, "t", "degC"));
+  EXPECT_NO_THROW(
+      require_plausible({kelvins, "K"}, first, kDaily, Measure::temperature, "t", "degC"));
   EXPECT_HAS(error_of([&] {
-               require_plausible({kelvins, ""}, first, Measure::temperature, "t", "degC");
+               require_plausible({kelvins, ""}, first, kDaily, Measure::temperature, "t", "degC");
              }),
              "kelvin");
   // Fewer than a year of values: only the daily bounds are judged (a dry season is not an error).
   const std::vector<double> dry(100, 0.01);
-  EXPECT_NO_THROW(require_plausible({dry, "mm/day"}, first, Measure::precipitation, "p", ""));
+  EXPECT_NO_THROW(
+      require_plausible({dry, "mm/day"}, first, kDaily, Measure::precipitation, "p", ""));
   std::vector<double> kg(400, 0);
   for (size_t i = 0; i < kg.size(); i += 4) kg[i] = 1e-4;  // 8.6 mm on every 4th day
   EXPECT_HAS(error_of([&] {
-               require_plausible({kg, "mm/day"}, first, Measure::precipitation, "p", "");
+               require_plausible({kg, "mm/day"}, first, kDaily, Measure::precipitation, "p", "");
              }),
              "kg m-2 s-1");
   // Unknown units are left to the conversion to report.
-  EXPECT_NO_THROW(require_plausible({kelvins, "W m-2"}, first, Measure::temperature, "t", "degC"));
+  EXPECT_NO_THROW(
+      require_plausible({kelvins, "W m-2"}, first, kDaily, Measure::temperature, "t", "degC"));
 }
 
 }  // namespace

@@ -41,9 +41,9 @@ TEST_F(Csv, BasinAttributesByIdAndColumn) {
 
 TEST_F(Csv, CommaWithIsoDates) {
   const std::string f = write("a.csv", "date,rain,temp\n2000-01-01,1.5,-2\n2000-01-02,0,3.25\n");
-  const DailySeries s = read_csv_series(f);
+  const TimeSeries s = read_csv_series(f);
   EXPECT_EQ(s.first, parse_date("2000-01-01"));
-  EXPECT_EQ(s.days, 2);
+  EXPECT_EQ(s.length, 2);
   EXPECT_EQ(s.at("rain"), (std::vector<double>{1.5, 0}));
   EXPECT_EQ(s.at("temp"), (std::vector<double>{-2, 3.25}));
   EXPECT_EQ(s.variables.size(), 2u);
@@ -57,7 +57,7 @@ TEST_F(Csv, SemicolonYearMonthDayMappingAndUnits) {
   CsvMapping m{.date_column = "",
                .columns = {{"precip", "P (mm)"}, {"flow", "Q"}},
                .units = {{"precip", "mm/day"}, {"flow", "m3/s"}}};
-  const DailySeries s = read_csv_series(f, m);
+  const TimeSeries s = read_csv_series(f, m);
   EXPECT_EQ(s.first, parse_date("1999-12-31"));
   EXPECT_EQ(s.at("precip"), (std::vector<double>{4, 5}));
   EXPECT_EQ(s.at("flow"), (std::vector<double>{10, 11}));
@@ -67,7 +67,7 @@ TEST_F(Csv, SemicolonYearMonthDayMappingAndUnits) {
 
 TEST_F(Csv, TabsAndFallbackToYearMonthDay) {
   const std::string f = write("c.tsv", "year\tmonth\tday\tq\n2001\t3\t1\t2.5\n");
-  const DailySeries s = read_csv_series(f);  // no "date" column: the y/m/d columns date rows
+  const TimeSeries s = read_csv_series(f);  // no "date" column: the y/m/d columns date rows
   EXPECT_EQ(s.first, parse_date("2001-03-01"));
   EXPECT_EQ(s.at("q"), (std::vector<double>{2.5}));
 }
@@ -87,8 +87,8 @@ TEST_F(Csv, MissingMarkersBecomeNaN) {
 
 TEST_F(Csv, DateGapsBecomeNaNDays) {
   const std::string f = write("e.csv", "date,q\n2000-02-27,1\n2000-03-01,4\n2000-03-02,5\n");
-  const DailySeries s = read_csv_series(f);
-  ASSERT_EQ(s.days, 5);  // 27, 28, 29 Feb (leap year), 1 and 2 March
+  const TimeSeries s = read_csv_series(f);
+  ASSERT_EQ(s.length, 5);  // 27, 28, 29 Feb (leap year), 1 and 2 March
   EXPECT_EQ(s.at("q")[0], 1);
   EXPECT_TRUE(std::isnan(s.at("q")[1]) && std::isnan(s.at("q")[2]));
   EXPECT_EQ(s.at("q")[3], 4);
@@ -130,7 +130,7 @@ TEST_F(Csv, BadCellsAndColumnsAreNamed) {
 TEST_F(Csv, TheDateColumnIsFoundByItsCommonNames) {
   for (const std::string name : {"Date", "DATE", "time", "datetime", "Timestamp"}) {
     const std::string f = write("d.csv", name + ",q\n2000-01-01,1\n2000-01-02,2\n");
-    const DailySeries s = read_csv_series(f);
+    const TimeSeries s = read_csv_series(f);
     EXPECT_EQ(format_date(s.first), "2000-01-01") << name;
     EXPECT_EQ(s.at("q"), (std::vector<double>{1, 2})) << name;
     EXPECT_FALSE(s.has(name)) << name;
@@ -175,7 +175,7 @@ TEST_F(Csv, QuotedFieldsMayHoldTheDelimiter) {
                               "2000-01-01,\"1.5\",\"dry, windy\"\n"
                               "2000-01-02,2,\n");
   CsvMapping m{.columns = {{"precip", "P (mm, daily)"}}};
-  const DailySeries s = read_csv_series(f, m);
+  const TimeSeries s = read_csv_series(f, m);
   EXPECT_EQ(s.at("precip"), (std::vector<double>{1.5, 2}));
   EXPECT_EQ(s.variables.size(), 1u);
 }
@@ -187,10 +187,10 @@ TEST_F(Csv, TwentyThousandLinesParseFast) {
             std::to_string(d) + "\n";
   const std::string f = write("big.csv", text);
   const auto start = std::chrono::steady_clock::now();
-  const DailySeries s = read_csv_series(f);
+  const TimeSeries s = read_csv_series(f);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_EQ(s.days, 20000);
+  EXPECT_EQ(s.length, 20000);
   EXPECT_EQ(s.at("q")[19999], 19999);
   EXPECT_NEAR(s.at("rain")[12345], 12345 % 17 + 0.5, 1e-12);
   EXPECT_LT(seconds, 0.25);
@@ -208,7 +208,7 @@ std::string camels_root() {
 TEST(Camels, ForcingStreamflowAndArea) {
   SKIP_WITHOUT(camels_root());
   EXPECT_DOUBLE_EQ(camels_basin_area(camels_root(), "01022500"), 573.6);
-  const DailySeries s = read_camels_basin(camels_root(), "01022500");
+  const TimeSeries s = read_camels_basin(camels_root(), "01022500");
   EXPECT_EQ(format_date(s.first), "2000-01-01");
   EXPECT_EQ(format_date(s.last()), "2003-12-31");  // forcing to 2003, streamflow to 2002
   EXPECT_EQ(s.at("prcp")[0], 0.0);
@@ -258,11 +258,11 @@ std::string salmon() {
 TEST(NetcdfSeries, SalmonRiver) {
   SKIP_WITHOUT(salmon());
   const auto start = std::chrono::steady_clock::now();
-  const DailySeries s = read_netcdf_series(salmon());
+  const TimeSeries s = read_netcdf_series(salmon());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 0.5);
-  EXPECT_EQ(s.days, 20819);
+  EXPECT_EQ(s.length, 20819);
   EXPECT_EQ(format_date(s.first), "1954-01-01");
   EXPECT_EQ(format_date(s.last()), "2010-12-31");
   for (const char* v : {"rain", "snow", "tmin", "tmax", "pet", "qobs"}) EXPECT_TRUE(s.has(v)) << v;
@@ -285,7 +285,7 @@ TEST(NetcdfSeries, SalmonRiver) {
   // ...but Raven marks missing discharge -1.2345: 1697 days (ncdump | grep -c -- -1.2345).
   const std::vector<double>& q = s.at("qobs");
   EXPECT_EQ(std::count(q.begin(), q.end(), -1.2345), 1697);
-  const DailySeries marked = read_netcdf_series(salmon(), {"qobs"}, 0, {-1.2345});
+  const TimeSeries marked = read_netcdf_series(salmon(), {"qobs"}, 0, {-1.2345});
   const std::vector<double>& qm = marked.at("qobs");
   EXPECT_EQ(std::count_if(qm.begin(), qm.end(), [](double x) { return std::isnan(x); }), 1697);
   EXPECT_EQ(marked.variables.size(), 1u);
@@ -348,9 +348,9 @@ class NetcdfFile : public TempDirTest {
 
 TEST_F(NetcdfFile, StationTimeVariableUnpackedWithFillValues) {
   const std::string f = write("s.nc", {});
-  const DailySeries s = read_netcdf_series(f, {}, 1);
+  const TimeSeries s = read_netcdf_series(f, {}, 1);
   EXPECT_EQ(format_date(s.first), "2000-01-01");
-  ASSERT_EQ(s.days, 5);  // 4 steps with 4 January missing
+  ASSERT_EQ(s.length, 5);  // 4 steps with 4 January missing
   const std::vector<double>& q = s.at("q");
   EXPECT_EQ(q[0], 60);  // 0.5 * 100 + 10
   EXPECT_TRUE(std::isnan(q[1]));
@@ -379,8 +379,16 @@ TEST_F(NetcdfFile, OtherTimeUnitsAndCalendars) {
   EXPECT_HAS(e, "calendar 'noleap' is not supported");
   Spec d360{.calendar = "360_day"};
   EXPECT_HAS(error_of([&] { read_netcdf_series(write("360.nc", d360)); }), "360_day");
-  Spec hourly{.times = {0, 6, 12, 18}};
-  EXPECT_HAS(error_of([&] { read_netcdf_series(write("h.nc", hourly)); }), "sub-daily");
+  Spec six_hourly{.time_units = "hours since 2000-01-01", .times = {0, 6, 12, 18}};
+  const TimeSeries h = read_netcdf_series(write("h.nc", six_hourly));
+  EXPECT_EQ(h.step.seconds, 6 * 3600);
+  EXPECT_EQ(format_step(h.first, h.step), "2000-01-01 00:00");
+  EXPECT_EQ(h.length, 4);
+  // Rain without units in the file, stated as a depth per record in the config: 1.5 mm in six
+  // hours is 6 mm/day.
+  const TimeSeries depths = read_netcdf_series(path("h.nc"), {"rain"}, 0, {}, {{"rain", "mm"}});
+  EXPECT_EQ(depths.variable("rain").units, "mm/day");
+  EXPECT_DOUBLE_EQ(depths.at("rain")[0], 6);
   Spec unordered{.times = {48, 24, 72, 96}};
   EXPECT_HAS(error_of([&] { read_netcdf_series(write("u.nc", unordered)); }), "out of order");
   Spec bad_units{.time_units = "fortnights since 2000-01-01"};

@@ -11,17 +11,17 @@
 namespace tessera::hydrology {
 namespace {
 
-DailySeries series(Day first, std::vector<double> values, const std::string& name) {
-  DailySeries s{first, int64_t(values.size()), {}};
+TimeSeries series(Day first, std::vector<double> values, const std::string& name) {
+  TimeSeries s{first, int64_t(values.size()), {}};
   s.variables[name] = {std::move(values), "mm/day"};
   return s;
 }
 
 TEST(Series, MergeTakesTheUnionOfDays) {
-  DailySeries a = series(10, {1, 2, 3}, "p");  // days 10..12
-  merge_into(a, series(8, {7, 8, 9}, "q"));    // days 8..10
+  TimeSeries a = series(10, {1, 2, 3}, "p");  // days 10..12
+  merge_into(a, series(8, {7, 8, 9}, "q"));   // days 8..10
   EXPECT_EQ(a.first, 8);
-  EXPECT_EQ(a.days, 5);
+  EXPECT_EQ(a.length, 5);
   EXPECT_EQ(a.last(), 12);
   const std::vector<double>& p = a.at("p");
   const std::vector<double>& q = a.at("q");
@@ -36,33 +36,33 @@ TEST(Series, MergeTakesTheUnionOfDays) {
 }
 
 TEST(Series, MergeIntoAnEmptySeriesCopies) {
-  DailySeries a;
+  TimeSeries a;
   merge_into(a, series(100, {1, 2}, "p"));
   EXPECT_EQ(a.first, 100);
-  EXPECT_EQ(a.days, 2);
+  EXPECT_EQ(a.length, 2);
   EXPECT_EQ(a.at("p"), (std::vector<double>{1, 2}));
-  merge_into(a, DailySeries{});  // nothing to add
-  EXPECT_EQ(a.days, 2);
+  merge_into(a, TimeSeries{});  // nothing to add
+  EXPECT_EQ(a.length, 2);
 }
 
 TEST(Series, SliceFillsOutsideWithNaN) {
-  const DailySeries s = series(10, {1, 2, 3, 4}, "p");  // days 10..13
-  const DailySeries inner = slice(s, 11, 12);
+  const TimeSeries s = series(10, {1, 2, 3, 4}, "p");  // days 10..13
+  const TimeSeries inner = slice(s, 11, 12);
   EXPECT_EQ(inner.first, 11);
   EXPECT_EQ(inner.at("p"), (std::vector<double>{2, 3}));
-  const DailySeries wide = slice(s, 8, 14);
-  ASSERT_EQ(wide.days, 7);
+  const TimeSeries wide = slice(s, 8, 14);
+  ASSERT_EQ(wide.length, 7);
   EXPECT_TRUE(std::isnan(wide.at("p")[0]) && std::isnan(wide.at("p")[1]));
   EXPECT_EQ(wide.at("p")[2], 1);
   EXPECT_EQ(wide.at("p")[5], 4);
   EXPECT_TRUE(std::isnan(wide.at("p")[6]));
-  const DailySeries outside = slice(s, 20, 21);
+  const TimeSeries outside = slice(s, 20, 21);
   EXPECT_TRUE(std::isnan(outside.at("p")[0]) && std::isnan(outside.at("p")[1]));
   EXPECT_THROW(slice(s, 12, 11), std::invalid_argument);
 }
 
 TEST(Series, UnknownVariableNamesThoseThereAre) {
-  const DailySeries s = series(0, {1}, "rain");
+  const TimeSeries s = series(0, {1}, "rain");
   try {
     s.at("snow");
     FAIL();

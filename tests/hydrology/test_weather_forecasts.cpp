@@ -241,10 +241,10 @@ TEST_F(Forecasts, FolderOfIssueDays) {
 }
 
 // 2000 days of rain (every third day dry) and temperature (degC, below zero at times).
-DailySeries observed_weather() {
-  DailySeries s{d("2001-01-01"), 2000, {}};
+TimeSeries observed_weather() {
+  TimeSeries s{d("2001-01-01"), 2000, {}};
   Variable rain{{}, "mm/day"}, temp{{}, "degC"};
-  for (int64_t i = 0; i < s.days; ++i) {
+  for (int64_t i = 0; i < s.length; ++i) {
     rain.values.push_back(i % 3 == 0 ? 0.0 : 1.0 + double(i % 17) / 7);
     temp.values.push_back(2 + 8 * std::sin(double(i) / 58));
   }
@@ -254,10 +254,10 @@ DailySeries observed_weather() {
 }
 
 TEST_F(Forecasts, PerfectForecastsAreTheObservations) {
-  const DailySeries obs = observed_weather();
+  const TimeSeries obs = observed_weather();
   const WeatherForecasts p = perfect_forecasts(obs, {"rain"}, 3);
   EXPECT_EQ(p.first_issue, obs.first);
-  EXPECT_EQ(p.issues, obs.days);
+  EXPECT_EQ(p.issues, obs.length);
   EXPECT_EQ(p.variables.size(), 1u);
   EXPECT_EQ(p.variables.at("rain").units, "mm/day");
   for (Day issue = obs.first; issue <= obs.last(); ++issue)
@@ -289,7 +289,7 @@ double error_sd(const WeatherForecasts& noisy, const WeatherForecasts& perfect,
 }
 
 TEST_F(Forecasts, NoisyForecastErrorsGrowWithLead) {
-  const DailySeries obs = observed_weather();
+  const TimeSeries obs = observed_weather();
   const ForecastNoise noise{.relative = 0.3, .temperature_degc = 1.0, .seed = 7};
   const WeatherForecasts n = noisy_forecasts(obs, {"rain", "temp"}, 3, noise);
   const WeatherForecasts p = perfect_forecasts(obs, {"rain", "temp"}, 3);
@@ -318,7 +318,7 @@ TEST_F(Forecasts, NoisyForecastErrorsGrowWithLead) {
   const WeatherForecasts again = noisy_forecasts(obs, {"rain", "temp"}, 3, noise);
   EXPECT_TRUE(same(again.variables.at("rain").values, n.variables.at("rain").values));
   EXPECT_TRUE(same(again.variables.at("temp").values, n.variables.at("temp").values));
-  const DailySeries part = slice(obs, obs.first + 300, obs.first + 500);
+  const TimeSeries part = slice(obs, obs.first + 300, obs.first + 500);
   const WeatherForecasts sliced = noisy_forecasts(part, {"temp"}, 3, noise);
   EXPECT_EQ(sliced.at("temp", obs.first + 400, 2), n.at("temp", obs.first + 400, 2));
   ForecastNoise other = noise;
@@ -328,7 +328,7 @@ TEST_F(Forecasts, NoisyForecastErrorsGrowWithLead) {
 }
 
 TEST_F(Forecasts, NoisyForecastsRefuseWhatTheyCannotPerturb) {
-  DailySeries obs = observed_weather();
+  TimeSeries obs = observed_weather();
   obs.variables.at("temp").units = "";  // no longer known to be a temperature
   EXPECT_HAS(error_of([&] { noisy_forecasts(obs, {"temp"}, 2, {.seed = 1}); }),
              "name it in temperature_variables");
@@ -341,7 +341,7 @@ TEST_F(Forecasts, NoisyForecastsRefuseWhatTheyCannotPerturb) {
 }
 
 TEST_F(Forecasts, WrittenTableReadsBackExactly) {
-  const DailySeries obs = observed_weather();
+  const TimeSeries obs = observed_weather();
   WeatherForecasts f = noisy_forecasts(obs, {"rain", "temp"}, 4, {.seed = 3});
   write_forecast_table(path("out.csv"), f);
   EXPECT_EQ(files_in_dir(), 1u);  // no temporary left behind

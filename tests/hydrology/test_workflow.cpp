@@ -9,6 +9,8 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "error_of.hpp"
 #include "temp_dir.hpp"
 #include "tessera/data/catchment_folder.hpp"
@@ -87,7 +89,7 @@ TEST_F(HydrologyWorkflow, SynthFolderHoldsTheSeriesAndAConfigThatReads) {
   EXPECT_EQ(format_date(c.train.last), "1982-12-31");
   EXPECT_EQ(c.test.last, f.last);
   EXPECT_EQ(c.lead_times, (std::vector<int64_t>{1, 2, 3}));
-  EXPECT_EQ(load_inputs(c).days, f.last - f.first + 1);
+  EXPECT_EQ(load_inputs(c).length, f.last - f.first + 1);
   EXPECT_EQ(setting_of([&] { data::write_catchment_folder({.folder = path("d"), .mode = "x"}); }),
             "mode");
 }
@@ -167,6 +169,78 @@ TEST_F(HydrologyWorkflow, TrainEvaluateAndForecastFromAConfig) {
             }),
             "as_of");
   EXPECT_FALSE(fs::exists(path("bad.csv")));
+}
+
+// A small catchment's hourly weather, daily evaporation and 5-minute gauge: resampled to hours
+// on reading, GR4H beside the network, leads and scores in hours, a forecast issued at an hour
+// that reads nothing after it.
+TEST_F(HydrologyWorkflow, HourlyStepsFromFiveMinuteGaugesToHourlyForecasts) {
+  const data::CatchmentFiles files = data::write_catchment_folder(
+      {.folder = path("h"), .catchment = {.years = 4}, .time_step = "1h"});
+  std::ifstream in(files.config);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::ofstream(files.config) << std::regex_replace(
+      text.str(), std::regex("model: [^\n]*"),
+      "model: {sequence_length: 24, hidden: 4, ensemble: 1, epochs: 1, samples_per_epoch: 64, "
+      "batch: 32}");
+  std::ostringstream log;
+  train_from_config(
+      {.config = files.config, .output = path("h.h5"), .gr4j_runs = 100, .log = &log});
+  EXPECT_HAS(log.str(), "data 2000-01-01 00:00 to 2003-12-31 23:00 (35064 steps of 1h)");
+  EXPECT_HAS(log.str(), "GR4H calibrated on 2000-01-01 00:00 to 2001-12-31 23:00: NSE ");
+  EXPECT_HAS(log.str(), "24-hour windows");
+  EXPECT_HAS(log.str(), "lead times of 1, 3, 6, 12 hours");
+
+  const EvaluationReport e = evaluate_to_files({.model = path("h.h5"), .output = path("e.json")});
+  EXPECT_HAS(e.markdown, "| lead (hours) | method |");
+  EXPECT_HAS(e.markdown, "| 12 | gr4j |");
+  EXPECT_HAS(e.markdown, "Peak timing error (hours between observed and predicted peaks");
+  std::ifstream scores(path("e.json"));
+  const nlohmann::json j = nlohmann::json::parse(scores);
+  EXPECT_EQ(j.at("time_step"), "1h");
+  EXPECT_EQ(j.at("first_day"), "2002-07-01 00:00");
+  EXPECT_EQ(j.at("leads").at(3).at("lead_hours"), 12);
+  EXPECT_TRUE(j.at("leads").at(0).at("peak_timing_hours").contains("network"));
+  EXPECT_EQ(lines_of(path("e.csv")).at(1).substr(0, 19), "2002-07-01 00:00,1,");
+
+  const ForecastReport f = forecast_to_files({.model = path("h.h5"),
+                                              .as_of = "2003-06-10 14:00",
+                                              .output = path("f.csv"),
+                                              .pi_xml = path("f.xml")});
+  const std::vector<std::string> rows = lines_of(path("f.csv"));
+  EXPECT_EQ(rows.at(0).substr(0, 32), "issue_date,target_date,lead_hour");
+  EXPECT_EQ(rows.at(4).substr(0, 37), "2003-06-10 14:00,2003-06-11 02:00,12,");
+  EXPECT_EQ(read_pi_timeseries(path("f.xml")).front().step_seconds, 3600);
+
+  // The same files read daily are another model's data.
+  std::ifstream hourly(files.config);
+  std::stringstream daily;
+  daily << hourly.rdbuf();
+  std::ofstream(path("h/daily.yaml"))
+      << std::regex_replace(daily.str(), std::regex("time_step: 1h"), "time_step: 1d");
+  EXPECT_HAS(error_of([&] { load_model_with_config(path("h.h5"), path("h/daily.yaml")); }),
+             "its time_step differs from the model's");
+
+  // The leakage rule on hours: everything after the issue hour may change, the forecast not.
+  DischargeModel m = load_model_with_config(path("h.h5"), "");
+  const TimeSeries s = load_inputs(m.config, DataUse::forecast);
+  const Step as_of = parse_step("2003-06-10 14:00", s.step);
+  TimeSeries later = s;
+  for (auto& [name, v] : later.variables)
+    for (Step t = as_of + 1; t <= later.last(); ++t) v.values[size_t(t - later.first)] *= 3;
+  const std::vector<ForecastRow> base = forecast_as_of(m, s, as_of);
+  const std::vector<ForecastRow> again = forecast_as_of(m, later, as_of);
+  ASSERT_EQ(base.size(), 4u);
+  for (size_t k = 0; k < base.size(); ++k) {
+    EXPECT_EQ(base[k].target, as_of + m.config.lead_times[k]);
+    EXPECT_EQ(base[k].discharge, again[k].discharge);
+    EXPECT_EQ(base[k].quantiles, again[k].quantiles);
+  }
+  // The issue hour's own data does count.
+  TimeSeries now = s;
+  now.variables.at("discharge").values[size_t(as_of - now.first)] *= 3;
+  EXPECT_NE(forecast_as_of(m, now, as_of)[0].discharge, base[0].discharge);
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 
 namespace tessera::data {
 
-using hydrology::DailySeries;
 using hydrology::Day;
+using hydrology::TimeSeries;
 
 namespace {
 
@@ -45,7 +45,7 @@ Weather make_weather(const CatchmentOptions& o, int64_t days, std::mt19937_64& r
 
 }  // namespace
 
-DailySeries make_catchment(const CatchmentOptions& o) {
+TimeSeries make_catchment(const CatchmentOptions& o) {
   std::mt19937_64 rng(o.seed);
   const int64_t days = std::llround(365.25 * double(o.years));
   Weather w = make_weather(o, days, rng);
@@ -64,9 +64,9 @@ DailySeries make_catchment(const CatchmentOptions& o) {
   for (size_t i = 0; i < q.size(); ++i)
     discharge[i] = u(rng) < o.missing ? std::numeric_limits<double>::quiet_NaN()
                                       : q[i] * std::exp(o.noise * g(rng)) * to_m3s;
-  DailySeries s;
+  TimeSeries s;
   s.first = o.first;
-  s.days = days;
+  s.length = days;
   s.variables["rain"] = {w.rain, "mm/day"};
   s.variables["snow"] = {w.snow, "mm/day"};
   s.variables["tmin"] = {w.tmin, "degC"};

@@ -15,16 +15,16 @@ bool has_gr4j_inputs(const HydrologyConfig& c);
 
 // GR4J's forcing over the whole series in mm/day and degC, converted where the units say so;
 // gaps filled from the training period's day-of-year climatology.
-ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const DailySeries& s);
+ConceptualForcing conceptual_forcing(const HydrologyConfig& c, const TimeSeries& s);
 
 // Calibrated on the training period (run from the start of the series; the first year of the
 // run is not scored).
-ConceptualModel calibrate_baseline(const HydrologyConfig& c, const DailySeries& s,
+ConceptualModel calibrate_baseline(const HydrologyConfig& c, const TimeSeries& s,
                                    int evaluations = 4000);
 
 // Simulated discharge over the whole series, mm/day: the baseline of simulation mode.
 std::vector<double> baseline_discharge(const ConceptualModel& m, const HydrologyConfig& c,
-                                       const DailySeries& s);
+                                       const TimeSeries& s);
 
 // GR4J's forecasts at the config's lead times from each issue day, [issue][lead] in mm/day:
 // its state at the end of the issue day, then the weather forecasts issued that day where
@@ -32,11 +32,11 @@ std::vector<double> baseline_discharge(const ConceptualModel& m, const Hydrology
 // day-of-year temperature and evaporation. Like the network it reads nothing observed after
 // the issue day. NaN for issue days outside the series.
 std::vector<double> baseline_forecasts(const ConceptualModel& m, const HydrologyConfig& c,
-                                       const DailySeries& s, const std::vector<Day>& issues,
+                                       const TimeSeries& s, const std::vector<Step>& issues,
                                        const WeatherForecasts& forecasts = {});
 
 // Day-of-year climatology of the discharge over the training period; days of the year the
 // training period never saw take its overall mean.
-std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const DailySeries& s);
+std::array<double, 367> discharge_climatology(const HydrologyConfig& c, const TimeSeries& s);
 
 }  // namespace tessera::hydrology

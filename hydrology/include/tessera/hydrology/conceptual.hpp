@@ -26,7 +26,10 @@ struct ConceptualForcing {
   // Daily minimum and maximum (degC; both or neither): CemaNeige's solid fraction (Hydrotel's
   // rule) below 1500 m. The degree-day routine ignores them.
   std::vector<double> temperature_min{}, temperature_max{};
-  Day first = 0;  // date of the first day: CemaNeige's temperature gradients follow the season
+  Step first = 0;  // the first step: CemaNeige's temperature gradients follow the season
+  // Daily runs GR4J (with any snow routine), hourly GR4H (without one: the snow routines are
+  // daily); fluxes stay mm/day either way.
+  TimeStep step{};
 };
 
 // The degree-day snow routine (used only with temperatures).
@@ -92,7 +95,8 @@ struct SnowChoice {
   bool hysteresis = false;  // CemaNeige's four-parameter variant
 };
 
-// GR4J's four parameters and the snow routine's by DDS on the NSE, as calibrate_gr4j. The
+// GR4J's (GR4H's, hourly) four parameters and the snow routine's by DDS on the NSE, as
+// calibrate_gr4j. The
 // degree-day routine: melt factor in [0, 10] mm/degC/day, threshold in [-3, 3] degC. CemaNeige:
 // CTG in [0, 1], Kf in [0, 10] mm/degC/day, and with hysteresis Gacc in [0.05, 100] mm and the
 // threshold share in [0, 1] (airGR's ranges for these two); its mean annual solid

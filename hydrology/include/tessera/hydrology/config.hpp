@@ -19,7 +19,8 @@
 //     train: [1954-01-01, 1990-12-31]
 //     validation: [1991-01-01, 2000-12-31]
 //     test: [2001-01-01, 2010-12-31]
-//   lead_times: [1, 2, 3]
+//   lead_times: [1, 2, 3]        # steps ahead
+//   time_step: 1d                # or 1h, 15min...: inputs are resampled to it
 //   model: {sequence_length: 365, hidden: 64, ensemble: 5, epochs: 30}
 //   thresholds: [{name: flood_alert, value: 250, units: m3/s}]
 //   forecasts: {variables: [rain, snow, tmin, tmax], csv: forecasts.csv}
@@ -63,19 +64,22 @@ struct InputSource {
   std::string shape{}, name{};  // grid: basin mask or polygons (absolute), series name
 };
 
+// Steps first..last of the config's time step; a date alone in the config covers its whole day.
 struct Period {
-  Day first = 0, last = 0;
-  int64_t days() const { return last - first + 1; }
-  bool contains(Day d) const { return d >= first && d <= last; }
+  Step first = 0, last = 0;
+  int64_t length() const { return last - first + 1; }
+  bool contains(Step d) const { return d >= first && d <= last; }
 };
 
 struct ModelSettings {
-  int64_t sequence_length = 365;  // days of inputs the network reads per prediction
+  // Steps of inputs the network reads per prediction: 365 days; 336 steps (two weeks of hours,
+  // neuralhydrology's hourly choice) when the time step is shorter than a day.
+  int64_t sequence_length = 365;
   int64_t hidden = 64;
   int64_t ensemble = 5;  // members trained from different seeds: the spread
   int epochs = 30;
   int64_t batch = 256;
-  int64_t samples_per_epoch = 0;  // 0: every training day each epoch
+  int64_t samples_per_epoch = 0;  // 0: every training step each epoch
   int patience = 8;               // epochs without a better validation score before stopping
   double lr = 1e-3;               // Adam
   double dropout = 0.4;           // on the LSTM state, before the output layer
@@ -156,8 +160,12 @@ struct HydrologyConfig {
   std::string discharge = "qobs";
   std::vector<std::string> forcings;
   Gr4jInputs gr4j;
+  // The step of every series, lead time and period: 1d, or a divisor of a day (1h, 15min): each
+  // input is resampled to it (5-minute gauges averaged to hours, daily evaporation held over
+  // its hours). GR4J becomes GR4H on hourly steps, without a snow routine.
+  TimeStep time_step{};
   Period train, validation, test;
-  std::vector<int64_t> lead_times;  // forecasting: days ahead (>= 1); simulation: {0}
+  std::vector<int64_t> lead_times;  // forecasting: steps ahead (>= 1); simulation: {0}
   ModelSettings model;
   std::vector<Threshold> thresholds{};
   ForecastSource forecasts{};
@@ -183,15 +191,16 @@ HydrologyConfig parse_config(const nlohmann::json& j, const std::string& base_di
 // GR4J's inputs; a forecast needs only the network's inputs.
 enum class DataUse { training, forecast };
 
-// Reads every input, merges them into one daily table and converts the discharge to mm/day
+// Reads every input, resamples each to the config's time step, merges them into one table and
+// converts the discharge to mm/day
 // (with basin_area_km2, or the area CAMELS attributes state). Throws when a named variable is
 // absent, a value is infinite, or (for training) the periods lie outside the data.
-DailySeries load_inputs(const HydrologyConfig& c, DataUse use = DataUse::training);
+TimeSeries load_inputs(const HydrologyConfig& c, DataUse use = DataUse::training);
 
 // The weather forecasts the config names, in the units of the observed forcings in `observed`
 // (a hindcast is built from them); an empty archive when it names none. Throws naming the file
 // when a forecast variable is missing or its units cannot be converted.
-WeatherForecasts load_forecasts(const HydrologyConfig& c, const DailySeries& observed);
+WeatherForecasts load_forecasts(const HydrologyConfig& c, const TimeSeries& observed);
 
 // The basin area used for unit conversion: the config's, else the inputs'; 0 when unknown.
 double basin_area(const HydrologyConfig& c);

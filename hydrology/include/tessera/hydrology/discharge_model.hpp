@@ -1,6 +1,7 @@
 #pragma once
-// The discharge model: an ensemble of LSTMs, each reading a window of daily inputs and
-// predicting, at every lead time (in simulation mode: on the window's last day), the mean
+// The discharge model: an ensemble of LSTMs, each reading a window of inputs (days, or the
+// config's shorter steps) and predicting, at every lead time (in simulation mode: on the
+// window's last step), the mean
 // discharge and its quantiles. With GR4J's inputs the network also reads GR4J's simulated
 // discharge and stores (a hybrid), and the forecast may blend in GR4J's own: which blend, and
 // how the quantiles are shifted so their stated coverage holds, are chosen on the validation
@@ -102,7 +103,7 @@ void select_basin(DischargeModel& m, const std::string& id);
 struct BasinData {
   std::string id;
   HydrologyConfig config;  // the basin's (basin_config)
-  DailySeries series;
+  TimeSeries series;
   std::optional<ConceptualModel> baseline{};
   std::vector<double> attributes{};
   bool held_out = false;
@@ -125,7 +126,7 @@ struct EpochReport {
 // each epoch); `forecasts` as for predict_discharge. With a `baseline` (GR4J calibrated on the
 // training period) the network is a hybrid (unless the config's model.hybrid is false) and the
 // blend with GR4J is chosen; then the quantiles are calibrated on the validation period.
-DischargeModel train_discharge_model(const HydrologyConfig& c, const DailySeries& s,
+DischargeModel train_discharge_model(const HydrologyConfig& c, const TimeSeries& s,
                                      const std::function<void(const EpochReport&)>& progress = {},
                                      const RunSettings& run = {},
                                      const std::optional<ConceptualModel>& baseline = {},
@@ -139,8 +140,8 @@ DischargeModel train_discharge_model(const HydrologyConfig& c, const std::vector
                                      const RunSettings& run = {});
 
 struct DischargeForecast {
-  std::vector<Day> issue_days;
-  std::vector<int64_t> leads;  // days ahead (0 in simulation)
+  std::vector<Step> issue_days;
+  std::vector<int64_t> leads;  // steps ahead (0 in simulation)
   std::vector<double> levels;  // forecast_levels()
   std::vector<double> point;   // [issue][lead], mm/day: the forecast (mean of the chosen blend)
   std::vector<double> values;  // [issue][lead][level], mm/day, non-decreasing along levels
@@ -159,13 +160,13 @@ struct DischargeForecast {
   }
 };
 
-// For each issue day, the prediction from the window of inputs ending on it (days outside the
-// series read as missing). Nothing observed after an issue day is read, and of the weather
+// For each issue step, the prediction from the window of inputs ending on it (steps outside the
+// series read as missing). Nothing observed after an issue step is read, and of the weather
 // forecasts only those issued on it. Inputs in other units than the training data's are
 // converted (K to degC, ...); throws when they cannot be. `forecasts`: the weather forecasts
 // (default: those the config names, load_forecasts), in the units of `s`.
-DischargeForecast predict_discharge(DischargeModel& m, const DailySeries& s,
-                                    const std::vector<Day>& issue_days,
+DischargeForecast predict_discharge(DischargeModel& m, const TimeSeries& s,
+                                    const std::vector<Step>& issue_days,
                                     const WeatherForecasts* forecasts = nullptr);
 
 void save_discharge_model(const std::string& path, DischargeModel& m);

@@ -31,8 +31,8 @@ struct LeadEvaluation {
 // The values behind one lead's scores on every target day of the period (NaN where missing),
 // in mm/day: what users plot and compare day by day.
 struct LeadSeries {
-  int64_t lead = 0;
-  std::vector<Day> days;
+  int64_t lead = 0;                         // steps
+  std::vector<Step> steps;                  // target steps
   std::vector<double> observed, low, high;  // low, high: the network's 10th and 90th percentiles
   std::map<std::string, std::vector<double>> methods;  // as in LeadEvaluation
 };
@@ -40,6 +40,7 @@ struct LeadSeries {
 struct Evaluation {
   std::string period_name;
   Period period;
+  TimeStep step{};  // of the period, the leads and the series' steps
   RunMode mode = RunMode::forecasting;
   std::vector<LeadEvaluation> leads;
   std::vector<LeadSeries> series;  // one per lead, in the same order
@@ -52,7 +53,7 @@ struct Evaluation {
 // GR4J appears when the model carries a calibrated baseline: in simulation mode its run over
 // the observed weather, in forecasting mode its forecast from the issue day (baselines.hpp),
 // which like the network reads nothing after the issue day.
-Evaluation evaluate_discharge(DischargeModel& m, const DailySeries& s, const Period& p,
+Evaluation evaluate_discharge(DischargeModel& m, const TimeSeries& s, const Period& p,
                               const std::string& period_name);
 
 nlohmann::json to_json(const Evaluation& e);

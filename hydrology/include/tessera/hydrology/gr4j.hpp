@@ -1,6 +1,8 @@
 #pragma once
 // GR4J (Perrin, Michel and Andreassian 2003): the daily four-parameter conceptual rainfall-runoff
-// model, the classical baseline beside the network. Inputs and outputs in mm/day.
+// model, the classical baseline beside the network, and its hourly form GR4H (Mathevet 2005, as
+// airGR runs it: percolation constant 21/4 instead of 9/4, unit hydrographs of exponent 1.25
+// instead of 2.5). Inputs and outputs are depths per step: mm/day for GR4J, mm/h for GR4H.
 //
 //   Gr4jParams p = calibrate_gr4j(precip, pet, observed, {.warmup = 365}).params;
 //   std::vector<double> q = run_gr4j(p, precip, pet).discharge;
@@ -10,10 +12,11 @@
 namespace tessera::hydrology {
 
 struct Gr4jParams {
-  double x1 = 350;  // production store capacity, mm
-  double x2 = 0;    // groundwater exchange coefficient, mm/day
-  double x3 = 90;   // routing store capacity, mm
-  double x4 = 1.7;  // unit hydrograph time base, days
+  double x1 = 350;      // production store capacity, mm
+  double x2 = 0;        // groundwater exchange coefficient, mm/day
+  double x3 = 90;       // routing store capacity, mm
+  double x4 = 1.7;      // unit hydrograph time base, days
+  bool hourly = false;  // GR4H: x2 in mm/h and x4 in hours
 };
 
 struct Gr4jState {
@@ -39,9 +42,10 @@ Gr4jRun run_gr4j(const Gr4jParams& p, const std::vector<double>& precip,
                  const std::vector<double>& pet, const Gr4jState* start = nullptr);
 
 struct CalibrationOptions {
-  int64_t warmup = 365;    // first days not scored
+  int64_t warmup = 365;    // first steps not scored
   int evaluations = 4000;  // model runs
   uint64_t seed = 0;
+  bool hourly = false;  // calibrate GR4H (see gr4j_search_box for its ranges)
 };
 
 struct Calibration {

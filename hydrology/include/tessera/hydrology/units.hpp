@@ -32,13 +32,14 @@ struct PlausibilityContext {
   double precipitation_mean = 0;  // mm/day; 0: unknown
 };
 
-// Throws std::invalid_argument "'<name>' ..." when the values of `v` (day 0 = `first`) cannot be
+// Throws std::invalid_argument "'<name>' ..." when the values of `v` (step 0 = `first`) cannot be
 // the measure in its units (`v.units`, or `assumed` when it states none): temperatures outside
-// -90..60 degC, precipitation or evaporation beyond any recorded day or with a yearly mean no
+// -90..60 degC, precipitation or evaporation beyond any recorded rate or with a yearly mean no
 // climate has, discharge running off more than falls. The message names the unit the values look
 // like (kelvin, m/day, l/s, ...) when one fits, else the extreme value and its day (a missing-value
 // marker), and says how to state the unit.
-void require_plausible(const Variable& v, Day first, Measure m, const std::string& name,
-                       const std::string& assumed, const PlausibilityContext& context = {});
+void require_plausible(const Variable& v, Step first, TimeStep step, Measure m,
+                       const std::string& name, const std::string& assumed,
+                       const PlausibilityContext& context = {});
 
 }  // namespace tessera::hydrology

@@ -24,17 +24,19 @@
 namespace tessera::hydrology {
 
 struct WeatherForecasts {
-  Day first_issue = 0;  // issue days first_issue .. first_issue + issues - 1
+  Step first_issue = 0;  // issue steps first_issue .. first_issue + issues - 1
   int64_t issues = 0, max_lead = 0;
   // Each issues * max_lead long, issue-major: the value issued on day d for day d + lead is
   // values[(d - first_issue) * max_lead + lead - 1]; NaN where none was issued.
   std::map<std::string, Variable> variables;
+  // Of issues and leads: days for the files read here, the observations' step for hindcasts.
+  TimeStep step{};
 
-  Day last_issue() const { return first_issue + issues - 1; }
+  Step last_issue() const { return first_issue + issues - 1; }
   bool has(const std::string& variable) const { return variables.count(variable) > 0; }
   // The value of `variable` issued on day `issue` for day issue + lead; NaN outside the issue
   // days and leads 1..max_lead. Throws std::invalid_argument naming an unknown variable.
-  double at(const std::string& variable, Day issue, int64_t lead) const;
+  double at(const std::string& variable, Step issue, int64_t lead) const;
 };
 
 // Adds b's variables to a; the issue days and leads become the union (NaN where a source has no
@@ -97,20 +99,20 @@ WeatherForecasts read_forecast_folder(const std::string& folder, const CsvMappin
 // ForecastTableMapping::units. Throws std::invalid_argument for forecasts without variables.
 void write_forecast_table(const std::string& path, const WeatherForecasts& f);
 
-// Observed weather as if it had been forecast perfectly: at(v, issue, lead) = observed v on day
-// issue + lead, for every observed day as issue day and leads 1..max_lead (NaN beyond the
+// Observed weather as if it had been forecast perfectly: at(v, issue, lead) = observed v on step
+// issue + lead, for every observed step as issue step and leads 1..max_lead (NaN beyond the
 // observations). The upper bound of what forecasts can give, to be labelled so wherever it is
 // used. Empty `variables`: every observed variable. Throws std::invalid_argument for an unknown
 // variable or max_lead < 1.
-WeatherForecasts perfect_forecasts(const DailySeries& observed,
+WeatherForecasts perfect_forecasts(const TimeSeries& observed,
                                    const std::vector<std::string>& variables, int64_t max_lead);
 
 // Forecast error growing with lead, for noisy_forecasts.
 struct ForecastNoise {
   // Precipitation-like variables: x * exp(s z - s^2 / 2), z standard normal, s = relative *
-  // sqrt(lead): never negative, zero stays zero, unbiased in the mean.
+  // sqrt(lead in days): never negative, zero stays zero, unbiased in the mean.
   double relative = 0.3;
-  // Temperatures: x + sd z, sd = temperature_degc * sqrt(lead).
+  // Temperatures: x + sd z, sd = temperature_degc * sqrt(lead in days).
   double temperature_degc = 1.0;
   uint64_t seed = 0;
   // Variables taking the additive temperature noise, besides those whose units are a
@@ -122,7 +124,7 @@ struct ForecastNoise {
 // observations and in any standard library. Throws std::invalid_argument for negative error
 // sizes, a temperature variable not among `variables`, or a precipitation-like variable with
 // negative observations (name it in temperature_variables).
-WeatherForecasts noisy_forecasts(const DailySeries& observed,
+WeatherForecasts noisy_forecasts(const TimeSeries& observed,
                                  const std::vector<std::string>& variables, int64_t max_lead,
                                  const ForecastNoise& noise);
 

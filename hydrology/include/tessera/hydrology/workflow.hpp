@@ -73,7 +73,8 @@ struct ForecastIssue {
   std::string location{};            // its locationId (default: the basin, else the config's
                                      // file stem)
   std::string basin{};               // a model of several basins: the one to forecast
-  int64_t history = 90;              // days of observed discharge in the plot
+  double history = 0;                // days of observed discharge in the plot; 0: 90 for daily
+                                     // steps, 8 times the longest lead for shorter ones
   int64_t max_stale_days = 7;        // forecasting: oldest last-observed discharge accepted
   std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
 };
@@ -85,10 +86,10 @@ struct ForecastReport {
 // Reads nothing after the issue day; writes the CSV, the plot and the PI-XML together.
 ForecastReport forecast_to_files(const ForecastIssue& f);
 
-// Observed discharge of the last `history` days before the issue day and the forecast with its
+// Observed discharge of the last `history` steps before the issue step and the forecast with its
 // 50% and 90% bands and the config's thresholds, in m3/s when the basin area is known
 // (area > 0).
-LinePlot hydrograph(const DailySeries& s, const HydrologyConfig& c,
+LinePlot hydrograph(const TimeSeries& s, const HydrologyConfig& c,
                     const std::vector<ForecastRow>& rows, int64_t history, double area);
 
 // The evaluated period's observed discharge against the network's mean and band and GR4J at

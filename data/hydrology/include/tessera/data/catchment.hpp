@@ -23,6 +23,6 @@ struct CatchmentOptions {
 };
 
 // Variables: rain, snow, pet (mm/day), tmin, tmax (degC), discharge (m3/s, NaN where missing).
-hydrology::DailySeries make_catchment(const CatchmentOptions& o);
+hydrology::TimeSeries make_catchment(const CatchmentOptions& o);
 
 }  // namespace tessera::data
