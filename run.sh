@@ -77,7 +77,7 @@ if [[ "$mode" == test-asan ]]; then
   fi
   step "building build-asan (tessera and the test executables)"
   cmake --build build-asan -j"$(nproc)" --target tessera engine_tests formats_tests \
-    connectomics_tests hydrology_tests ecology_tests
+    connectomics_tests hydrology_tests ecology_tests materials_tests
   step_done
   step "running the unit and cli tests under AddressSanitizer and UBSan"
   rc=0

@@ -2,7 +2,6 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "tessera/materials/materials.hpp"
 #include "tessera/video/video.hpp"
 
 namespace tessera::app {
@@ -19,7 +18,6 @@ void add_domain(CLI::App& app, const char* name, StatusFn status) {
 }  // namespace
 
 void add_domain_commands(CLI::App& app) {
-  add_domain(app, "materials", materials::status);
   add_domain(app, "video", video::status);
 }
 

@@ -11,6 +11,7 @@ void add_domain_commands(CLI::App& app);
 void add_connectomics_command(CLI::App& app);
 void add_hydrology_command(CLI::App& app);
 void add_ecology_command(CLI::App& app);
+void add_materials_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   tessera::app::add_connectomics_command(app);
   tessera::app::add_hydrology_command(app);
   tessera::app::add_ecology_command(app);
+  tessera::app::add_materials_command(app);
   tessera::app::add_domain_commands(app);
   if (const std::string e = tessera::app::unknown_command(app, argc, argv); !e.empty()) {
     report(e);

@@ -4,12 +4,6 @@
 
 namespace tessera::materials {
 
-Status status() {
-  return {false,
-          "surface images: weakly supervised segmentation from image-level labels, property "
-          "regression; not yet available"};
-}
-
 std::string library_versions() {
   return "OpenCV " + cv::getVersionString();
 }

@@ -1,18 +1,10 @@
-// tessera::materials — materials domain library (stub: reports what it will do and links its
-// libraries).
+// tessera::materials: micrographs, their weak labels and the scores of phase maps and
+// predicted properties (see the other headers of this folder).
 #pragma once
 
 #include <string>
 
 namespace tessera::materials {
-
-struct Status {
-  bool available;
-  const char* what;
-};
-
-// Whether the domain's features are available yet, and a one-line description.
-Status status();
 
 // Versions of the domain's own libraries, e.g. "OpenCV 4.6.0".
 std::string library_versions();

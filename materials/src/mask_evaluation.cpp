@@ -1,0 +1,150 @@
+#include "tessera/materials/mask_evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "tessera/formats/file_order.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
+
+namespace tessera::materials {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
+
+// Image files of a folder by stem, in natural order.
+std::vector<std::pair<std::string, std::string>> masks_in(const std::string& folder) {
+  if (!fs::is_directory(folder)) fail(folder, "no such folder");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_regular_file() && formats::is_image_file(entry.path()))
+      out.push_back({entry.path().stem().string(), entry.path().string()});
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return formats::natural_less(a.first, b.first); });
+  return out;
+}
+
+cv::Mat read_mask(const std::string& path) {
+  const cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (m.empty()) fail(path, "not an image OpenCV can read");
+  if (m.type() != CV_8UC1)
+    fail(path, "a label mask must be 8-bit with one channel (label = phase index)");
+  return m;
+}
+
+int largest_label(const cv::Mat& m) {
+  double hi = 0;
+  cv::minMaxLoc(m, nullptr, &hi);
+  return int(hi);
+}
+
+std::string markdown_path(const MaskEvaluation& e) {
+  if (!e.markdown.empty()) return e.markdown;
+  return fs::path(e.output).replace_extension(".md").string();
+}
+
+nlohmann::json scores_json(const SegmentationScores& s, const std::vector<std::string>& phases) {
+  auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
+  nlohmann::json iou, truth, predicted;
+  for (size_t c = 0; c < phases.size(); ++c) {
+    iou[phases[c]] = number(s.iou[c]);
+    truth[phases[c]] = number(s.fraction_truth[c]);
+    predicted[phases[c]] = number(s.fraction_predicted[c]);
+  }
+  return {{"iou", iou},
+          {"mean_iou", number(s.mean_iou)},
+          {"pixel_accuracy", number(s.pixel_accuracy)},
+          {"fraction_truth", truth},
+          {"fraction_predicted", predicted},
+          {"fraction_error", number(s.fraction_error)}};
+}
+
+}  // namespace
+
+MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
+  check_outputs_spare_inputs(
+      {.inputs = {{"prediction", e.prediction}, {"truth", e.truth}},
+       .output_files = {{"output", e.output}, {"markdown", markdown_path(e)}}});
+  const auto truths = masks_in(e.truth);
+  if (truths.empty()) fail(e.truth, "no label images (PNG, TIFF, ...)");
+  std::map<std::string, std::string> predictions;
+  for (const auto& [stem, path] : masks_in(e.prediction)) predictions[stem] = path;
+  std::vector<std::pair<std::string, cv::Mat>> truth_masks, predicted_masks;
+  int labels = 0;
+  for (const auto& [stem, path] : truths) {
+    const auto it = predictions.find(stem);
+    if (it == predictions.end()) fail(path, "no prediction named " + stem + " in " + e.prediction);
+    truth_masks.push_back({stem, read_mask(path)});
+    predicted_masks.push_back({stem, read_mask(it->second)});
+    labels = std::max({labels, largest_label(truth_masks.back().second) + 1,
+                       largest_label(predicted_masks.back().second) + 1});
+  }
+  MaskEvaluationReport r;
+  r.phases = e.phases;
+  for (int c = int(r.phases.size()); c < (e.phases.empty() ? labels : 0); ++c)
+    r.phases.push_back(std::to_string(c));
+  ConfusionMatrix all(int(r.phases.size()));
+  for (size_t i = 0; i < truth_masks.size(); ++i) {
+    ConfusionMatrix one(int(r.phases.size()));
+    try {
+      one.add(predicted_masks[i].second, truth_masks[i].second, e.ignore);
+    } catch (const std::invalid_argument& error) {
+      fail(truths[i].second, error.what());
+    }
+    all.add(predicted_masks[i].second, truth_masks[i].second, e.ignore);
+    r.images.push_back({truth_masks[i].first, segmentation_scores(one)});
+  }
+  r.all = segmentation_scores(all);
+  r.markdown = to_markdown(r);
+  OutputSet out;
+  out.add_text(e.output, to_json(r).dump(2) + "\n");
+  out.add_text(markdown_path(e), r.markdown);
+  out.commit();
+  r.files = {e.output, markdown_path(e)};
+  return r;
+}
+
+nlohmann::json to_json(const MaskEvaluationReport& r) {
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& [name, s] : r.images) {
+    nlohmann::json j = scores_json(s, r.phases);
+    j["image"] = name;
+    images.push_back(j);
+  }
+  return {{"phases", r.phases}, {"all", scores_json(r.all, r.phases)}, {"images", images}};
+}
+
+std::string to_markdown(const MaskEvaluationReport& r) {
+  std::string out = "Phase maps against their truth (" + std::to_string(r.images.size()) +
+                    " images; IoU per phase, NaN where a phase is in neither)\n\n| image |";
+  std::string rule = "|---|";
+  for (const std::string& p : r.phases) out += " IoU " + p + " |", rule += "---|";
+  out += " mIoU | pixel accuracy | fraction error |\n" + rule + "---|---|---|\n";
+  auto row = [&](const std::string& name, const SegmentationScores& s) {
+    char cell[64];
+    std::string line = "| " + name + " |";
+    for (double iou : s.iou) {
+      std::snprintf(cell, sizeof cell, " %.3f |", iou);
+      line += cell;
+    }
+    std::snprintf(cell, sizeof cell, " %.3f | %.3f | %.3f |\n", s.mean_iou, s.pixel_accuracy,
+                  s.fraction_error);
+    return line + cell;
+  };
+  for (const auto& [name, s] : r.images) out += row(name, s);
+  return out + row("**all pixels**", r.all);
+}
+
+}  // namespace tessera::materials
