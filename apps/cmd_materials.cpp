@@ -1,9 +1,12 @@
-// tessera materials: micrographs. evaluate (phase maps against their truth masks: IoU per phase,
+// tessera materials: micrographs. synth (micrographs of known phases with their masks and weak
+// labels), evaluate (phase maps against their truth masks: IoU per phase,
 // mIoU, pixel accuracy, phase-fraction error). The weakly supervised segmenter and the property
 // predictor are to come (issue 18).
 #include <iostream>
 
 #include "commands.hpp"
+#include "shared_options.hpp"
+#include "tessera/data/micrograph_folder.hpp"
 #include "tessera/materials/mask_evaluation.hpp"
 
 namespace tessera::app {
@@ -11,6 +14,26 @@ namespace tessera::app {
 using namespace tessera::materials;
 
 namespace {
+
+void add_synth(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "synth", "Generate micrographs of known phases with masks, presence tags and specimens");
+  auto o = std::make_shared<data::MicrographFolder>();
+  cmd->add_option("--output", o->folder, "folder for images/, labels/ and the tables")->required();
+  cmd->add_option("--specimens", o->specimens, "specimens, each its own mix of phases")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--images", o->images_per_specimen, "micrographs per specimen")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  add_shared_options(cmd, {.seed = &o->seed});
+  cmd->callback([o] {
+    data::write_micrograph_folder(*o);
+    std::cout << o->specimens * o->images_per_specimen << " synthetic micrographs of "
+              << o->specimens << " specimens -> " << o->folder
+              << " (images/, labels/, tags_image.csv, tags_tiles.csv, metadata.csv)\n";
+  });
+}
 
 void add_evaluate(CLI::App* group) {
   auto* cmd = group->add_subcommand(
@@ -41,6 +64,7 @@ void add_materials_command(CLI::App& app) {
       "Micrographs: phase maps and their scores (the weakly supervised segmenter "
       "and the property predictor are to come)");
   group->require_subcommand(1);
+  add_synth(group);
   add_evaluate(group);
 }
 
