@@ -181,7 +181,18 @@ case "$mode" in
       --model "$ec/insects.h5" --output "$ec/scores.json"
     step_done
 
-    for group in materials video; do
+    step "materials: generated micrographs, the phase segmenter trained on tile tags only, phase maps and fractions, scores"
+    mt=build/demo_materials
+    "$tessera" materials synth --output "$mt/data" --specimens 6 --images 3
+    "$tessera" materials train-segmenter --images "$mt/data/images" --tags "$mt/data/tags_tiles.csv" \
+      --metadata "$mt/data/metadata.csv" --output "$mt/segmenter.h5" --steps 300 --patch 48
+    "$tessera" materials segment --model "$mt/segmenter.h5" --images "$mt/data/images" \
+      --metadata "$mt/data/metadata.csv" --output "$mt/maps"
+    "$tessera" materials evaluate --prediction "$mt/maps" --truth "$mt/data/labels" \
+      --phases matrix,network,spheroidite,widmanstatten --output "$mt/scores.json"
+    step_done
+
+    for group in video; do
       step "tessera $group --help"
       "$tessera" "$group" --help
       step_done

@@ -8,6 +8,7 @@
 #include "shared_options.hpp"
 #include "tessera/data/micrograph_folder.hpp"
 #include "tessera/materials/mask_evaluation.hpp"
+#include "tessera/materials/workflow.hpp"
 
 namespace tessera::app {
 
@@ -32,6 +33,70 @@ void add_synth(CLI::App* group) {
     std::cout << o->specimens * o->images_per_specimen << " synthetic micrographs of "
               << o->specimens << " specimens -> " << o->folder
               << " (images/, labels/, tags_image.csv, tags_tiles.csv, metadata.csv)\n";
+  });
+}
+
+// --images, --metadata, --um-per-px, --crop-bottom: the micrographs and what is known of them.
+void add_image_inputs(CLI::App* cmd, ImageInputs& in) {
+  cmd->add_option("--images", in.images, "folder of micrographs (TIFF, PNG, JPEG; 8 or 16 bit)")
+      ->required();
+  cmd->add_option("--metadata", in.metadata,
+                  "table of the images' pixel sizes (um_per_px) and specimens (specimen)");
+  cmd->add_option("--um-per-px", in.um_per_px, "pixel size of every image, micrometres")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--crop-bottom", in.crop_bottom,
+                  "rows of data bar to cut from the bottom (default: detected)")
+      ->check(CLI::Range(0, 100000));
+}
+
+void add_train_segmenter(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "train-segmenter", "Train the phase segmenter on presence tags per image or tile only");
+  auto o = std::make_shared<SegmenterTraining>();
+  add_image_inputs(cmd, o->inputs);
+  cmd->add_option("--tags", o->tags, "presence tags: name[,y0,y1,x0,x1],has_<phase>,... (0 or 1)")
+      ->required();
+  cmd->add_option("--output", o->output, "model to write (.h5)")->required();
+  cmd->add_option("--target-um-per-px", o->target_um_per_px,
+                  "common pixel size (default: the median of the images')")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sharpness", o->train.sharpness,
+                  "pooling of the score maps: 0 their mean, r > 0 log-sum-exp")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  cmd->add_option("--steps", o->train.steps, "training steps")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  add_shared_options(cmd, {.patch = &o->train.patch,
+                           .batch = &o->train.batch,
+                           .channels = &o->train.channels,
+                           .seed = &o->train.seed,
+                           .run = &o->train.run});
+  cmd->callback([o] {
+    o->train.progress = [](int step, float loss) {
+      std::cout << "step " << step << "  loss " << loss << "\n";
+    };
+    const PhaseSegmenter s = train_segmenter_from_files(*o);
+    std::cout << "phase segmenter (" << s.phases.size() << " phases, " << s.steps << " steps) -> "
+              << o->output << "\n";
+  });
+}
+
+void add_segment(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "segment", "Phase maps, overlays and phase fractions of a folder of micrographs");
+  auto o = std::make_shared<PhaseSegmentation>();
+  cmd->add_option("--model", o->model, "model from train-segmenter")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_image_inputs(cmd, o->inputs);
+  cmd->add_option("--output", o->output,
+                  "folder for <image>.png (labels), <image>_overlay.png, phase_fractions.csv")
+      ->required();
+  cmd->add_flag("--whole", o->segment.whole, "one pass per image instead of tiles");
+  cmd->callback([o] {
+    const SegmentationReport r = segment_folder(*o);
+    std::cout << r.fractions_csv << r.images.size() << " phase maps -> " << o->output << "\n";
   });
 }
 
@@ -65,6 +130,8 @@ void add_materials_command(CLI::App& app) {
       "and the property predictor are to come)");
   group->require_subcommand(1);
   add_synth(group);
+  add_train_segmenter(group);
+  add_segment(group);
   add_evaluate(group);
 }
 

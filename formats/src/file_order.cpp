@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace tessera::formats {
 
@@ -34,6 +35,22 @@ bool natural_less(const std::string& a, const std::string& b) {
   }
   if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
   return a < b;  // "a01" and "a1": still one order, whatever the folder's
+}
+
+std::vector<std::string> image_files_in(const std::string& folder, const std::string& kind) {
+  if (!std::filesystem::is_directory(folder))
+    throw std::runtime_error(folder + ": no such folder of " + kind);
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(folder))
+    if (e.is_regular_file() && is_image_file(e.path())) files.push_back(e.path().string());
+  if (files.empty())
+    throw std::runtime_error(folder + ": a folder of " + kind +
+                             ", but it holds no image files (.tif .png .jpg .bmp .pgm .ppm)");
+  std::sort(files.begin(), files.end(), [](const std::string& a, const std::string& b) {
+    return natural_less(std::filesystem::path(a).filename().string(),
+                        std::filesystem::path(b).filename().string());
+  });
+  return files;
 }
 
 }  // namespace tessera::formats

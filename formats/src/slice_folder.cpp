@@ -21,16 +21,8 @@ namespace {
 
 class SliceFolderSource final : public VolumeSource {
  public:
-  explicit SliceFolderSource(const std::string& dir) : dir_(dir) {
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_regular_file() && is_image_file(e.path())) files_.push_back(e.path().string());
-    if (files_.empty())
-      throw std::runtime_error("'" + dir +
-                               "': a folder of slices, but it holds no image files "
-                               "(.tif .png .jpg .bmp .pgm .ppm)");
-    std::sort(files_.begin(), files_.end(), [](const std::string& a, const std::string& b) {
-      return natural_less(fs::path(a).filename().string(), fs::path(b).filename().string());
-    });
+  explicit SliceFolderSource(const std::string& dir)
+      : dir_(dir), files_(image_files_in(dir, "slices")) {
     const VolumeInfo first = open_volume(files_.front())->info();
     if (first.size.size() != 2)
       throw std::runtime_error("'" + files_.front() + "': a slice must be 2D, this is " +

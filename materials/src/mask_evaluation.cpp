@@ -26,13 +26,9 @@ namespace {
 
 // Image files of a folder by stem, in natural order.
 std::vector<std::pair<std::string, std::string>> masks_in(const std::string& folder) {
-  if (!fs::is_directory(folder)) fail(folder, "no such folder");
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && formats::is_image_file(entry.path()))
-      out.push_back({entry.path().stem().string(), entry.path().string()});
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return formats::natural_less(a.first, b.first); });
+  for (const std::string& path : formats::image_files_in(folder, "label images"))
+    out.push_back({fs::path(path).stem().string(), path});
   return out;
 }
 
@@ -78,7 +74,6 @@ MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
       {.inputs = {{"prediction", e.prediction}, {"truth", e.truth}},
        .output_files = {{"output", e.output}, {"markdown", markdown_path(e)}}});
   const auto truths = masks_in(e.truth);
-  if (truths.empty()) fail(e.truth, "no label images (PNG, TIFF, ...)");
   std::map<std::string, std::string> predictions;
   for (const auto& [stem, path] : masks_in(e.prediction)) predictions[stem] = path;
   std::vector<std::pair<std::string, cv::Mat>> truth_masks, predicted_masks;

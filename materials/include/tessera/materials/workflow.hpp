@@ -1,0 +1,71 @@
+#pragma once
+// The materials workflows as `tessera materials` runs them, from folders of micrographs and
+// their tables to models and phase maps.
+//
+//   train_segmenter_from_files({.images = "uhcs/images", .tags = "tags_tiles_4x5.csv",
+//                               .output = "phases.h5"});
+//   segment_folder({.model = "phases.h5", .images = "new/", .output = "maps/"});
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tessera/materials/phase_segmenter.hpp"
+
+namespace tessera::materials {
+
+// What a user knows of each image besides its pixels: its pixel size and its specimen, from a
+// table with a name column (name, image, file, filename; a path's stem counts) and optional
+// um_per_px (or um_per_px_stored, pixel_size_um) and specimen (or sample_key, sample) columns.
+struct ImageFacts {
+  double um_per_px = 0;  // 0: unknown
+  std::string specimen{};
+};
+// By image stem; throws std::runtime_error naming the file and line for a table without a name
+// column, a name twice, or a pixel size that is not a positive number.
+std::map<std::string, ImageFacts> read_image_facts(const std::string& path);
+
+struct ImageInputs {
+  std::string images{};    // folder of micrographs (TIFF, PNG, JPEG; 8 or 16 bit)
+  std::string metadata{};  // optional table of pixel sizes and specimens
+  double um_per_px = 0;    // pixel size of every image (over the table's); 0: from the table
+  int crop_bottom = -1;    // rows of data bar; -1: detected
+};
+
+struct SegmenterTraining {
+  ImageInputs inputs{};
+  std::string tags{};           // presence tags per image or region (presence_tags.hpp)
+  std::string output{};         // model to write (.h5)
+  double target_um_per_px = 0;  // common pixel size; 0: the median of the tagged images'
+  SegmenterTrainOptions train{};
+};
+
+// Throws std::runtime_error naming the file for a tagged image that is not in the folder, and
+// SettingError when pixel sizes are known for some images and not others.
+PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t);
+
+struct PhaseSegmentation {
+  std::string model{};
+  ImageInputs inputs{};
+  std::string output{};  // folder: <image>.png labels, <image>_overlay.png, phase_fractions.csv
+  SegmentOptions segment{};
+};
+
+struct SegmentationReport {
+  std::vector<std::string> images;  // segmented, in natural order
+  std::string fractions_csv;        // as written
+};
+
+// Every micrograph of the folder; the output folder appears whole or not at all.
+SegmentationReport segment_folder(const PhaseSegmentation& p);
+
+// image,specimen,<phase>... per image, then a row per specimen (image "mean of N") with the
+// mean fraction and, in <phase>_sd columns, the spread over its fields.
+std::string phase_fractions_csv(const std::vector<std::string>& phases,
+                                const std::vector<std::string>& images,
+                                const std::vector<std::string>& specimens,
+                                const std::vector<std::vector<double>>& fractions);
+
+// A colour overlay of the phase map on the micrograph (phase 0 left grey).
+cv::Mat phase_overlay(const cv::Mat& pixels, const cv::Mat& labels);
+
+}  // namespace tessera::materials

@@ -1,0 +1,223 @@
+#include "tessera/materials/workflow.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "tessera/formats/csv_table.hpp"
+#include "tessera/formats/file_order.hpp"
+#include "tessera/io/atomic_file.hpp"
+#include "tessera/io/output_check.hpp"
+#include "tessera/io/settings.hpp"
+#include "tessera/materials/presence_tags.hpp"
+
+namespace tessera::materials {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Image files of a folder by stem, in natural order.
+std::vector<std::pair<std::string, std::string>> images_in(const std::string& folder) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& path : formats::image_files_in(folder, "micrographs"))
+    out.push_back({fs::path(path).stem().string(), path});
+  return out;
+}
+
+double number_in(const formats::CsvTable& t, const formats::CsvRow& row, int column) {
+  const std::string& cell = row.cells[size_t(column)];
+  if (cell.empty()) return 0;
+  try {
+    size_t used = 0;
+    const double v = std::stod(cell, &used);
+    if (used == cell.size() && v > 0 && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  t.fail(row.line, t.header[size_t(column)] + ": '" + cell + "' is not a positive number");
+}
+
+Micrograph read_input(const std::string& path, const std::string& stem, const ImageInputs& in,
+                      const std::map<std::string, ImageFacts>& facts) {
+  const auto it = facts.find(stem);
+  const double known = it == facts.end() ? 0 : it->second.um_per_px;
+  return read_micrograph(
+      path, {.um_per_px = in.um_per_px > 0 ? in.um_per_px : known, .crop_bottom = in.crop_bottom});
+}
+
+// The tagged images' pixel sizes: all known, or none (then the images are used as they are).
+double common_pixel_size(const std::map<std::string, Micrograph>& images, double wanted) {
+  std::vector<double> sizes;
+  for (const auto& [name, m] : images)
+    if (m.um_per_px > 0) sizes.push_back(m.um_per_px);
+  if (sizes.empty()) return 0;
+  if (sizes.size() != images.size())
+    throw SettingError("metadata", "pixel sizes are known for " + std::to_string(sizes.size()) +
+                                       " of " + std::to_string(images.size()) +
+                                       " tagged images: give every image's, or none");
+  if (wanted > 0) return wanted;
+  std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
+  return sizes[sizes.size() / 2];
+}
+
+// A tag's region in the resampled micrograph (the whole of it when the tag names none), clipped
+// to what the data-bar crop left.
+cv::Mat region_pixels(const Micrograph& original, const Micrograph& resampled, const RegionTag& t) {
+  if (t.region.empty()) return resampled.pixels;
+  const double s = double(resampled.pixels.cols) / original.pixels.cols;
+  cv::Rect r(int(std::lround(t.region.x * s)), int(std::lround(t.region.y * s)),
+             int(std::lround(t.region.width * s)), int(std::lround(t.region.height * s)));
+  r &= cv::Rect(0, 0, resampled.pixels.cols, resampled.pixels.rows);
+  return resampled.pixels(r);
+}
+
+}  // namespace
+
+std::map<std::string, ImageFacts> read_image_facts(const std::string& path) {
+  const formats::CsvTable t = formats::read_csv_table(path, {.delimiter = 0});
+  const int name = t.column({"name", "image", "file", "filename"});
+  if (name < 0) t.fail(t.header_line, "no image column (name, image, file or filename)");
+  const int size = t.column({"um_per_px", "um_per_px_stored", "pixel_size_um"});
+  const int specimen = t.column({"specimen", "sample_key", "sample"});
+  std::map<std::string, ImageFacts> out;
+  for (const formats::CsvRow& row : t.rows) {
+    const std::string stem = fs::path(row.cells[size_t(name)]).stem().string();
+    ImageFacts f{size >= 0 ? number_in(t, row, size) : 0,
+                 specimen >= 0 ? row.cells[size_t(specimen)] : std::string()};
+    if (!out.emplace(stem, f).second) t.fail(row.line, "'" + stem + "' is listed twice");
+  }
+  return out;
+}
+
+PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
+  CommandPaths paths{
+      .inputs = {{"images", t.inputs.images}, {"tags", t.tags}, {"metadata", t.inputs.metadata}},
+      .output_files = {{"output", t.output}}};
+  add_run_paths(paths, t.train.run, t.output);
+  check_outputs_spare_inputs(paths);
+  const PresenceTags tags = read_presence_tags(t.tags);
+  const auto facts = t.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
+                                               : read_image_facts(t.inputs.metadata);
+  std::map<std::string, std::string> files;
+  for (const auto& [stem, path] : images_in(t.inputs.images)) files[stem] = path;
+  std::map<std::string, Micrograph> images;
+  for (const RegionTag& tag : tags.tags) {
+    const std::string stem = fs::path(tag.image).stem().string();
+    if (!files.count(stem))
+      formats::fail_at(t.tags, tag.line, "no image '" + tag.image + "' in " + t.inputs.images);
+    if (!images.count(stem)) images[stem] = read_input(files[stem], stem, t.inputs, facts);
+  }
+  const double common = common_pixel_size(images, t.target_um_per_px);
+  std::map<std::string, Micrograph> resampled;
+  for (const auto& [stem, m] : images) resampled[stem] = common > 0 ? resample_to(m, common) : m;
+  std::vector<TaggedRegion> regions;
+  for (const RegionTag& tag : tags.tags) {
+    const std::string stem = fs::path(tag.image).stem().string();
+    regions.push_back({region_pixels(images[stem], resampled[stem], tag), tag.present,
+                       tag.image + " (" + t.tags + " line " + std::to_string(tag.line) + ")"});
+  }
+  SegmenterTrainOptions o = t.train;
+  o.run.output = t.output;
+  PhaseSegmenter s = train_phase_segmenter(regions, tags.phases, o);
+  s.um_per_px = common;
+  save_phase_segmenter(t.output, s);
+  return s;
+}
+
+cv::Mat phase_overlay(const cv::Mat& pixels, const cv::Mat& labels) {
+  static const cv::Vec3b colours[] = {{0, 0, 0},     {40, 40, 230},  {230, 160, 40},
+                                      {60, 200, 60}, {200, 60, 200}, {40, 200, 230}};
+  cv::Mat grey8, bgr;
+  pixels.convertTo(grey8, CV_8U, 255);
+  cv::cvtColor(grey8, bgr, cv::COLOR_GRAY2BGR);
+  for (int y = 0; y < bgr.rows; ++y)
+    for (int x = 0; x < bgr.cols; ++x) {
+      const int l = labels.at<uint8_t>(y, x);
+      if (l == 0) continue;
+      const cv::Vec3b c = colours[size_t(1 + (l - 1) % 5)];
+      cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
+      for (int k = 0; k < 3; ++k) p[k] = uint8_t((p[k] + c[k]) / 2);
+    }
+  return bgr;
+}
+
+std::string phase_fractions_csv(const std::vector<std::string>& phases,
+                                const std::vector<std::string>& images,
+                                const std::vector<std::string>& specimens,
+                                const std::vector<std::vector<double>>& fractions) {
+  std::string out = "image,specimen";
+  for (const std::string& p : phases) out += "," + p;
+  for (const std::string& p : phases) out += "," + p + "_sd";
+  out += "\n";
+  char cell[32];
+  auto add = [&](std::string& line, double x) {
+    std::snprintf(cell, sizeof cell, ",%.4f", x);
+    line += cell;
+  };
+  std::map<std::string, std::vector<size_t>> by_specimen;
+  for (size_t i = 0; i < images.size(); ++i) {
+    std::string line = formats::csv_field(images[i]) + "," + formats::csv_field(specimens[i]);
+    for (double f : fractions[i]) add(line, f);
+    out += line + std::string(phases.size(), ',') + "\n";
+    if (!specimens[i].empty()) by_specimen[specimens[i]].push_back(i);
+  }
+  for (const auto& [specimen, rows] : by_specimen) {
+    std::string line =
+        "mean of " + std::to_string(rows.size()) + "," + formats::csv_field(specimen);
+    std::vector<double> mean(phases.size(), 0), sd(phases.size(), 0);
+    for (size_t p = 0; p < phases.size(); ++p) {
+      for (size_t i : rows) mean[p] += fractions[i][p] / double(rows.size());
+      for (size_t i : rows) sd[p] += std::pow(fractions[i][p] - mean[p], 2);
+      sd[p] = rows.size() > 1 ? std::sqrt(sd[p] / double(rows.size() - 1)) : 0;
+    }
+    for (double m : mean) add(line, m);
+    for (double s : sd) add(line, s);
+    out += line + "\n";
+  }
+  return out;
+}
+
+SegmentationReport segment_folder(const PhaseSegmentation& p) {
+  check_outputs_spare_inputs(
+      {.inputs = {{"model", p.model}, {"images", p.inputs.images}, {"metadata", p.inputs.metadata}},
+       .output_folders = {{"output", p.output}}});
+  PhaseSegmenter s = load_phase_segmenter(p.model);
+  const auto facts = p.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
+                                               : read_image_facts(p.inputs.metadata);
+  OutputSet out;
+  const fs::path folder(out.temp_folder_for(p.output));
+  SegmentationReport r;
+  std::vector<std::string> specimens;
+  std::vector<std::vector<double>> fractions;
+  for (const auto& [stem, path] : images_in(p.inputs.images)) {
+    const Micrograph m = read_input(path, stem, p.inputs, facts);
+    const cv::Mat labels = segment_micrograph(s, m, p.segment);
+    for (const auto& [file, image] :
+         {std::pair{stem + ".png", labels},
+          std::pair{stem + "_overlay.png", phase_overlay(m.pixels, labels)}})
+      if (!cv::imwrite((folder / file).string(), image))
+        throw std::runtime_error((fs::path(p.output) / file).string() + ": cannot write");
+    std::vector<double> f(s.phases.size(), 0);
+    for (int y = 0; y < labels.rows; ++y)
+      for (int x = 0; x < labels.cols; ++x)
+        f[labels.at<uint8_t>(y, x)] += 1.0 / double(labels.total());
+    fractions.push_back(f);
+    const auto it = facts.find(stem);
+    specimens.push_back(it == facts.end() ? "" : it->second.specimen);
+    r.images.push_back(stem);
+  }
+  r.fractions_csv = phase_fractions_csv(s.phases, r.images, specimens, fractions);
+  write_bytes((folder / "phase_fractions.csv").string(), r.fractions_csv,
+              (fs::path(p.output) / "phase_fractions.csv").string());
+  out.commit();
+  return r;
+}
+
+}  // namespace tessera::materials
