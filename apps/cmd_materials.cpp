@@ -27,8 +27,16 @@ void add_synth(CLI::App* group) {
   cmd->add_option("--images", o->images_per_specimen, "micrographs per specimen")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  // A pair on the command line, fields in the library.
+  auto size = std::make_shared<std::vector<int>>(std::vector<int>{o->width, o->height});
+  cmd->add_option("--size", *size, "width,height of each micrograph")
+      ->delimiter(',')
+      ->expected(2)
+      ->check(CLI::Range(32, 8192))
+      ->capture_default_str();
   add_shared_options(cmd, {.seed = &o->seed});
-  cmd->callback([o] {
+  cmd->callback([o, size] {
+    o->width = (*size)[0], o->height = (*size)[1];
     data::write_micrograph_folder(*o);
     std::cout << o->specimens * o->images_per_specimen << " synthetic micrographs of "
               << o->specimens << " specimens -> " << o->folder

@@ -13,6 +13,7 @@ UHCS=$(realpath ../shared/data/materials/uhcs/segmentation)
 STEPS=${STEPS:-400}
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 [[ -d $UHCS ]] || { echo "error: ../shared/data/materials/uhcs not found" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time not found (Debian package time)" >&2; exit 1; }
 mkdir -p "$RESULTS"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,6 +39,17 @@ for fold in 0 1 2 3; do
     tee -a "$tmp/timings.txt"
   for name in $held; do cp "$tmp/out_$fold/$name.png" "$tmp/maps/"; done
 done
+# Speed and memory of segment (the last fold's model): the 16 micrographs at 645x484, then one
+# generated 4096x4096 micrograph through the tiled executor.
+mkdir -p "$tmp/all"
+for f in "$UHCS"/images/*.png; do ln -s "$f" "$tmp/all/"; done
+/usr/bin/time -f "%e %M" -o "$tmp/time_small" "$TESSERA" materials segment \
+  --model "$tmp/model_3.h5" --images "$tmp/all" --output "$tmp/out_all" >/dev/null
+"$TESSERA" materials synth --output "$tmp/big" --specimens 1 --images 1 --size 4096,4096 >/dev/null
+/usr/bin/time -f "%e %M" -o "$tmp/time_big" "$TESSERA" materials segment \
+  --model "$tmp/model_3.h5" --images "$tmp/big/images" --output "$tmp/out_big" >/dev/null
+read -r small_s small_kb <"$tmp/time_small"
+read -r big_s big_kb <"$tmp/time_big"
 "$TESSERA" materials evaluate --prediction "$tmp/maps" --truth "$UHCS/labels_region" \
   --phases "$PHASES" --output "$tmp/scores.json" >/dev/null
 {
@@ -54,5 +66,12 @@ done
   echo "Time on this machine (2 cores):"
   echo
   sed 's/^/- /' "$tmp/timings.txt"
+  echo
+  echo "Segmentation speed (\`materials segment\`, whole command, 2 cores):"
+  echo
+  echo "| input | time | images/s | peak RSS |"
+  echo "|---|---|---|---|"
+  awk -v s="$small_s" -v kb="$small_kb" 'BEGIN{printf "| 16 UHCS micrographs, 645x484 | %.1f s | %.2f | %.0f MiB |\n", s, 16/s, kb/1024}'
+  awk -v s="$big_s" -v kb="$big_kb" 'BEGIN{printf "| 1 generated micrograph, 4096x4096 | %.1f s | %.3f | %.0f MiB |\n", s, 1/s, kb/1024}'
 } >"$RESULTS/materials.md"
 cat "$RESULTS/materials.md"
