@@ -42,11 +42,6 @@ void check_forcing(const ConceptualForcing& f) {
         throw std::invalid_argument("conceptual model: forcing has missing values; fill them");
 }
 
-// GR4J reads and writes depths per step, the forcing and the output are rates in mm/day.
-double per_step(const ConceptualForcing& f) {
-  return double(f.step.seconds) / 86400.0;
-}
-
 std::vector<double> scaled(std::vector<double> v, double by) {
   for (double& x : v) x *= by;
   return v;
@@ -191,7 +186,8 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
                                           std::vector<ConceptualState>& states) {
   check_forcing(f);
   check_form(m, f);
-  const double to_depth = per_step(f);
+  // GR4J reads and writes depths per step; the forcing and the output are rates in mm/day.
+  const double to_depth = f.step.days();
   const bool cemaneige = uses_cemaneige(m, f);
   const double threshold = cemaneige ? cemaneige_threshold(m.cemaneige) : 0;
   const BandSeries weather = cemaneige ? cemaneige_weather(f, m.cemaneige.elevation) : BandSeries{};
@@ -221,7 +217,7 @@ std::vector<double> run_conceptual_states(const ConceptualModel& m, const Concep
 std::vector<double> run_conceptual(const ConceptualModel& m, const ConceptualForcing& f) {
   check_forcing(f);
   check_form(m, f);
-  const double to_depth = per_step(f);
+  const double to_depth = f.step.days();
   return scaled(
       run_gr4j(m.gr4j, scaled(model_water(m, f), to_depth), scaled(f.evaporation, to_depth))
           .discharge,
@@ -234,7 +230,7 @@ ConceptualModel calibrate_conceptual(const ConceptualForcing& f,
   check_forcing(f);
   if (f.temperature.empty()) {
     // GR4J's depths per step, the observations in the same unit.
-    const double to_depth = per_step(f);
+    const double to_depth = f.step.days();
     CalibrationOptions hourly = o;
     hourly.hourly = !f.step.daily();
     const Calibration c =

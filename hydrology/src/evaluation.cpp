@@ -183,13 +183,6 @@ nlohmann::json to_json(const Evaluation& e) {
 
 namespace {
 
-// A lead (steps) in the unit it is told in: "3" days, "0.25" hours.
-std::string lead_text(int64_t lead, TimeStep step) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", double(lead) * time_unit(step).per_step);
-  return text;
-}
-
 // CRPS, band coverage and Brier scores per lead, and the peak timing of each method.
 std::string distribution_markdown(const Evaluation& e) {
   const std::string unit = time_unit(e.step).name;
@@ -207,7 +200,7 @@ std::string distribution_markdown(const Evaluation& e) {
   out += "\n" + rule + "\n";
   char cell[64];
   for (const LeadEvaluation& le : e.leads) {
-    std::snprintf(cell, sizeof cell, "| %s | %.3f | %.3f |", lead_text(le.lead, e.step).c_str(),
+    std::snprintf(cell, sizeof cell, "| %s | %.3f | %.3f |", steps_in_unit(le.lead, e.step).c_str(),
                   le.crps, le.crps_members);
     out += cell;
     for (int percent : {50, 80, 90}) {
@@ -226,7 +219,7 @@ std::string distribution_markdown(const Evaluation& e) {
     for (const auto& [name, days] : le.peak_timing) {
       const bool first = &le == &e.leads.front() && name == le.peak_timing.begin()->first;
       std::snprintf(cell, sizeof cell, "%s%s %.2f at lead %s", first ? " " : "; ", name.c_str(),
-                    days, lead_text(le.lead, e.step).c_str());
+                    days, steps_in_unit(le.lead, e.step).c_str());
       out += cell;
     }
   out += ".\n";
@@ -271,8 +264,8 @@ std::string to_markdown(const Evaluation& e) {
       const Scores& s = it->second;
       std::snprintf(line, sizeof line,
                     "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f | %lld |\n",
-                    lead_text(le.lead, e.step).c_str(), name, s.nse, s.kge, s.r, s.alpha, s.beta,
-                    s.percent_bias, s.peak_flow_error, (long long)s.days);
+                    steps_in_unit(le.lead, e.step).c_str(), name, s.nse, s.kge, s.r, s.alpha,
+                    s.beta, s.percent_bias, s.peak_flow_error, (long long)s.days);
       out += line;
     }
   out +=
@@ -280,7 +273,7 @@ std::string to_markdown(const Evaluation& e) {
       "calibrated):";
   for (const LeadEvaluation& le : e.leads) {
     std::snprintf(line, sizeof line, "%s %.2f at lead %s", &le == &e.leads.front() ? "" : ",",
-                  le.band_coverage, lead_text(le.lead, e.step).c_str());
+                  le.band_coverage, steps_in_unit(le.lead, e.step).c_str());
     out += line;
   }
   out += ".\n";
@@ -311,7 +304,7 @@ std::string series_csv(const Evaluation& e) {
   for (size_t k = 0; k < (e.series.empty() ? 0 : e.series.front().steps.size()); ++k)
     for (const LeadSeries& s : e.series) {
       if (k >= s.steps.size()) continue;
-      std::string line = format_step(s.steps[k], e.step) + "," + lead_text(s.lead, e.step);
+      std::string line = format_step(s.steps[k], e.step) + "," + steps_in_unit(s.lead, e.step);
       for (double x : {s.observed[k], s.methods.at("network")[k], s.low[k], s.high[k]})
         add_cell(line, x);
       for (const std::string& b : baselines) add_cell(line, s.methods.at(b)[k]);
@@ -327,9 +320,9 @@ namespace tessera::hydrology {
 LinePlot reliability_diagram(const Evaluation& e) {
   std::vector<std::pair<std::string, Reliability>> curves;
   for (const LeadEvaluation& le : e.leads)
-    curves.push_back({e.mode == RunMode::simulation
-                          ? std::string("simulation")
-                          : "lead " + lead_text(le.lead, e.step) + (e.step.daily() ? " d" : " h"),
+    curves.push_back({e.mode == RunMode::simulation ? std::string("simulation")
+                                                    : "lead " + steps_in_unit(le.lead, e.step) +
+                                                          (e.step.daily() ? " d" : " h"),
                       le.reliability});
   return reliability_plot(curves, "reliability, " + e.period_name + " period " +
                                       format_step(e.period.first, e.step) + " to " +
@@ -368,7 +361,7 @@ std::string to_markdown(const std::vector<BasinEvaluation>& e) {
     for (const LeadEvaluation& le : b.evaluation.leads) {
       std::snprintf(line, sizeof line, "| %s%s | %s | %.3f | %.3f | %.3f | %.3f | %.2f |\n",
                     b.basin.c_str(), b.held_out ? " (held out)" : "",
-                    lead_text(le.lead, step).c_str(), nse(le, "network"), nse(le, "gr4j"),
+                    steps_in_unit(le.lead, step).c_str(), nse(le, "network"), nse(le, "gr4j"),
                     nse(le, "persistence"), le.crps, le.band_coverage);
       out += line;
     }

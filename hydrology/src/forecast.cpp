@@ -11,9 +11,17 @@
 
 namespace tessera::hydrology {
 
+namespace {
+
+// "the issue day 2005-06-01" or "the issue time 2005-06-01 14:00".
+std::string issue_text(Step as_of, TimeStep step) {
+  return (step.daily() ? "the issue day " : "the issue time ") + format_step(as_of, step);
+}
+
+}  // namespace
+
 std::vector<ForecastRow> forecast_as_of(DischargeModel& m, const TimeSeries& s, Step as_of) {
-  const std::string issue =
-      (s.step.daily() ? "the issue day " : "the issue time ") + format_step(as_of, s.step);
+  const std::string issue = issue_text(as_of, s.step);
   if (as_of > s.last())
     throw std::runtime_error("the data ends on " + format_step(s.last(), s.step) + ", before " +
                              issue);
@@ -54,14 +62,11 @@ std::string require_recent_discharge(const TimeSeries& s, const std::string& dis
                                      int64_t max_stale_days) {
   const int64_t age = steps_since_discharge(s, discharge, as_of);
   if (age == 0) return "";
-  const std::string issue =
-      (s.step.daily() ? "the issue day " : "the issue time ") + format_step(as_of, s.step);
+  const std::string issue = issue_text(as_of, s.step);
   if (age < 0)
     throw std::runtime_error("no discharge '" + discharge + "' is observed on or before " + issue +
                              ": the forecast has no state to start from");
-  const TimeUnit unit = time_unit(s.step);
-  char old[32];
-  std::snprintf(old, sizeof old, "%g %s", double(age) * unit.per_step, unit.name.c_str());
+  const std::string old = steps_in_unit(age, s.step) + " " + time_unit(s.step).name;
   const std::string last = "the last observed discharge '" + discharge + "' is from " +
                            format_step(as_of - age, s.step) + ", " + old + " before " + issue;
   if (age > steps_in_days(double(max_stale_days), s.step)) {
@@ -122,9 +127,8 @@ std::string forecast_csv(const std::vector<ForecastRow>& rows, double basin_area
     std::string line = format_step(r.issue, step);
     line += ',';
     line += format_step(r.target, step);
-    char lead[32];
-    std::snprintf(lead, sizeof lead, ",%g", double(r.lead) * time_unit(step).per_step);
-    line += lead;
+    line += ',';
+    line += steps_in_unit(r.lead, step);
     for (const auto& [scale, format] : {std::pair{1.0, "%.4f"}, std::pair{to_m3s, "%.3f"}}) {
       if (scale == 0) continue;
       for (double x : {r.discharge, r.low, r.high}) add_number(line, x * scale, format);

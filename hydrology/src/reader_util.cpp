@@ -10,6 +10,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "tessera/hydrology/units.hpp"
+
 namespace tessera::hydrology::detail {
 
 void fail(const std::string& path, const std::string& what) {
@@ -175,16 +177,6 @@ TimeStep records_step(const std::string& path, const Records& r) {
   return TimeStep{typical};
 }
 
-// Depths per record ("mm", "m") as rates, the unit of fluxes whatever the step.
-void depth_to_rate(Variable& v, TimeStep step) {
-  std::string unit;
-  for (unsigned char c : trim(v.units)) unit += char(std::tolower(c));
-  const double per_mm = unit == "mm" ? 1 : unit == "m" ? 1000 : 0;
-  if (step.daily() || per_mm == 0) return;
-  for (double& x : v.values) x *= per_mm * double(step.per_day());
-  v.units = "mm/day";
-}
-
 }  // namespace
 
 TimeSeries lay_out(const std::string& path, const Records& r, const std::string& where) {
@@ -205,7 +197,7 @@ TimeSeries lay_out(const std::string& path, const Records& r, const std::string&
                        at(where, r.where[i]) + ")");
       cell = v.values[i];
     }
-    depth_to_rate(out, step);
+    depths_to_rates(out, step);
   }
   return s;
 }

@@ -118,6 +118,12 @@ TimeUnit time_unit(TimeStep step) {
   return step.daily() ? TimeUnit{"days", 1} : TimeUnit{"hours", step.hours()};
 }
 
+std::string steps_in_unit(int64_t steps, TimeStep step) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", double(steps) * time_unit(step).per_step);
+  return text;
+}
+
 const std::vector<double>& TimeSeries::at(const std::string& name) const {
   return variable(name).values;
 }

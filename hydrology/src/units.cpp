@@ -113,6 +113,14 @@ void convert_units(Variable& v, const std::string& to, double basin_area_km2) {
   v.units = to;
 }
 
+void depths_to_rates(Variable& v, TimeStep step) {
+  const std::string unit = normalise(v.units);
+  if (step.daily() || (unit != "mm" && unit != "m")) return;
+  const UnitConversion c = unit_conversion(unit, "mm/day");  // a depth per day
+  for (double& x : v.values) x *= c.scale * double(step.per_day());
+  v.units = "mm/day";
+}
+
 namespace {
 
 // Minimum, maximum (with their indices) and mean of the values that are not missing.

@@ -192,14 +192,14 @@ void perturb_relative(WeatherForecasts& f, const std::string& name, const Foreca
           format_step(issue + lead, f.step) +
           ", negative for multiplicative noise: if it is a temperature, name it in "
           "temperature_variables");
-    const double s = noise.relative * std::sqrt(double(lead) * f.step.seconds / 86400.0);
+    const double s = noise.relative * std::sqrt(double(lead) * f.step.days());
     return x * std::exp(s * z - s * s / 2);
   });
 }
 
 void perturb_additive(WeatherForecasts& f, const std::string& name, const ForecastNoise& noise) {
   perturb(f, name, noise.seed, [&](double x, Step, int64_t lead, double z) {
-    return x + noise.temperature_degc * std::sqrt(double(lead) * f.step.seconds / 86400.0) * z;
+    return x + noise.temperature_degc * std::sqrt(double(lead) * f.step.days()) * z;
   });
 }
 

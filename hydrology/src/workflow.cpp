@@ -45,16 +45,11 @@ void describe_baseline(std::ostream& log, const HydrologyConfig& c, const Concep
 
 void describe_network(std::ostream& log, const HydrologyConfig& c) {
   const TimeUnit unit = time_unit(c.time_step);
-  auto in_units = [&](int64_t steps) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", double(steps) * unit.per_step);
-    return std::string(text);
-  };
   std::vector<std::string> leads;
-  for (int64_t d : c.lead_times) leads.push_back(in_units(d));
+  for (int64_t d : c.lead_times) leads.push_back(steps_in_unit(d, c.time_step));
   log << "training " << c.model.ensemble << " LSTMs (hidden " << c.model.hidden << ", "
-      << in_units(c.model.sequence_length) << "-" << unit.singular() << " windows) on "
-      << list_names(model_inputs(c)) << " for "
+      << steps_in_unit(c.model.sequence_length, c.time_step) << "-" << unit.singular()
+      << " windows) on " << list_names(model_inputs(c)) << " for "
       << (c.mode == RunMode::simulation ? "simulation"
                                         : "lead times of " + list_names(leads) + " " + unit.name)
       << "\n";
@@ -263,9 +258,7 @@ LinePlot evaluation_hydrograph(const Evaluation& e, double area) {
   const LeadSeries& s = e.series.front();  // the shortest lead
   const double scale = m3s_per_mm_day(area);
   const TimeUnit unit = time_unit(e.step);
-  char lead[48];
-  std::snprintf(lead, sizeof lead, ", lead %g %s", double(s.lead) * unit.per_step,
-                unit.name.c_str());
+  const std::string lead = ", lead " + steps_in_unit(s.lead, e.step) + " " + unit.name;
   LinePlot p{.title = "discharge, " + e.period_name + " period " + period_text(e.period, e.step) +
                       (e.mode == RunMode::forecasting ? lead : ", simulation"),
              .x_label = unit.name + " from " + format_step(e.period.first, e.step),

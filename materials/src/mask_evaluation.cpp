@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "tessera/formats/file_order.hpp"
+#include "image_folder.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/output_check.hpp"
 
@@ -22,14 +22,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": " + what);
-}
-
-// Image files of a folder by stem, in natural order.
-std::vector<std::pair<std::string, std::string>> masks_in(const std::string& folder) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& path : formats::image_files_in(folder, "label images"))
-    out.push_back({fs::path(path).stem().string(), path});
-  return out;
 }
 
 cv::Mat read_mask(const std::string& path) {
@@ -73,9 +65,10 @@ MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
   check_outputs_spare_inputs(
       {.inputs = {{"prediction", e.prediction}, {"truth", e.truth}},
        .output_files = {{"output", e.output}, {"markdown", markdown_path(e)}}});
-  const auto truths = masks_in(e.truth);
+  const auto truths = images_by_stem(e.truth, "label images");
   std::map<std::string, std::string> predictions;
-  for (const auto& [stem, path] : masks_in(e.prediction)) predictions[stem] = path;
+  for (const auto& [stem, path] : images_by_stem(e.prediction, "label images"))
+    predictions[stem] = path;
   std::vector<std::pair<std::string, cv::Mat>> truth_masks, predicted_masks;
   int labels = 0;
   for (const auto& [stem, path] : truths) {
@@ -98,7 +91,7 @@ MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
     } catch (const std::invalid_argument& error) {
       fail(truths[i].second, error.what());
     }
-    all.add(predicted_masks[i].second, truth_masks[i].second, e.ignore);
+    all.add(one);
     r.images.push_back({truth_masks[i].first, segmentation_scores(one)});
   }
   r.all = segmentation_scores(all);

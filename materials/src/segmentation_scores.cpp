@@ -36,6 +36,14 @@ void ConfusionMatrix::add(const cv::Mat& predicted, const cv::Mat& truth, int ig
   }
 }
 
+void ConfusionMatrix::add(const ConfusionMatrix& other) {
+  if (other.classes_ != classes_)
+    throw std::invalid_argument("confusion matrix: adding one of " +
+                                std::to_string(other.classes_) + " classes to one of " +
+                                std::to_string(classes_));
+  for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+}
+
 int64_t ConfusionMatrix::total() const {
   int64_t n = 0;
   for (int64_t c : counts_) n += c;

@@ -11,8 +11,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image_folder.hpp"
 #include "tessera/formats/csv_table.hpp"
-#include "tessera/formats/file_order.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/output_check.hpp"
 #include "tessera/io/settings.hpp"
@@ -23,14 +23,6 @@ namespace tessera::materials {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Image files of a folder by stem, in natural order.
-std::vector<std::pair<std::string, std::string>> images_in(const std::string& folder) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& path : formats::image_files_in(folder, "micrographs"))
-    out.push_back({fs::path(path).stem().string(), path});
-  return out;
-}
 
 double number_in(const formats::CsvTable& t, const formats::CsvRow& row, int column) {
   const std::string& cell = row.cells[size_t(column)];
@@ -106,7 +98,8 @@ PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
   const auto facts = t.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
                                                : read_image_facts(t.inputs.metadata);
   std::map<std::string, std::string> files;
-  for (const auto& [stem, path] : images_in(t.inputs.images)) files[stem] = path;
+  for (const auto& [stem, path] : images_by_stem(t.inputs.images, "micrographs"))
+    files[stem] = path;
   std::map<std::string, Micrograph> images;
   for (const RegionTag& tag : tags.tags) {
     const std::string stem = fs::path(tag.image).stem().string();
@@ -196,7 +189,7 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
   SegmentationReport r;
   std::vector<std::string> specimens;
   std::vector<std::vector<double>> fractions;
-  for (const auto& [stem, path] : images_in(p.inputs.images)) {
+  for (const auto& [stem, path] : images_by_stem(p.inputs.images, "micrographs")) {
     const Micrograph m = read_input(path, stem, p.inputs, facts);
     const cv::Mat labels = segment_micrograph(s, m, p.segment);
     for (const auto& [file, image] :
@@ -205,9 +198,8 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
       if (!cv::imwrite((folder / file).string(), image))
         throw std::runtime_error((fs::path(p.output) / file).string() + ": cannot write");
     std::vector<double> f(s.phases.size(), 0);
-    for (int y = 0; y < labels.rows; ++y)
-      for (int x = 0; x < labels.cols; ++x)
-        f[labels.at<uint8_t>(y, x)] += 1.0 / double(labels.total());
+    for (size_t c = 0; c < f.size(); ++c)
+      f[c] = double(cv::countNonZero(labels == int(c))) / double(labels.total());
     fractions.push_back(f);
     const auto it = facts.find(stem);
     specimens.push_back(it == facts.end() ? "" : it->second.specimen);

@@ -58,6 +58,9 @@ TEST(TimeStep, StepsAndTheirText) {
   EXPECT_HAS(error_of([] { parse_step("2000-03-01 01:-5", kHour); }), "not a date and time");
   EXPECT_EQ(parse_step("2000-03-01 14:00:59.750", TimeStep{60}), (first + 14) * 60);
   EXPECT_EQ(steps_in_days(365, kHour), 365 * 24);
+  EXPECT_EQ(steps_in_unit(2, kDaily), "2");            // days
+  EXPECT_EQ(steps_in_unit(12, kHour), "12");           // hours
+  EXPECT_EQ(steps_in_unit(3, TimeStep{900}), "0.75");  // hours
 }
 
 TimeSeries one(Step first, TimeStep step, std::vector<double> values,

@@ -44,6 +44,14 @@ TEST(SegmentationScores, ByHand) {
   ConfusionMatrix ignoring(3);
   ignoring.add(predicted, truth, 1);
   EXPECT_EQ(ignoring.total(), 6);
+  // Matrices add up count by count.
+  ConfusionMatrix both(3);
+  both.add(m);
+  both.add(ignoring);
+  EXPECT_EQ(both.at(0, 0), 10);
+  EXPECT_EQ(both.at(1, 0), 1);
+  EXPECT_EQ(both.total(), 14);
+  EXPECT_THROW(both.add(ConfusionMatrix(2)), std::invalid_argument);
 }
 
 TEST(SegmentationScores, FractionErrorByHand) {

@@ -33,6 +33,7 @@ struct TimeStep {
   bool daily() const { return seconds == 86400; }
   int64_t per_day() const { return 86400 / seconds; }
   double hours() const { return double(seconds) / 3600.0; }
+  double days() const { return double(seconds) / 86400.0; }
   friend bool operator==(const TimeStep&, const TimeStep&) = default;
 };
 const TimeStep kDaily{};
@@ -65,6 +66,8 @@ struct TimeUnit {
   std::string singular() const { return name.substr(0, name.size() - 1); }
 };
 TimeUnit time_unit(TimeStep step);
+// A number of steps in that unit, as the shortest text: "3" (days), "0.25" (hours).
+std::string steps_in_unit(int64_t steps, TimeStep step);
 
 struct Variable {
   std::vector<double> values;  // NaN = missing

@@ -22,6 +22,11 @@ UnitConversion unit_conversion(const std::string& from, const std::string& to,
 // Converts the variable in place (NaN stays NaN) and records the new units.
 void convert_units(Variable& v, const std::string& to, double basin_area_km2 = 0);
 
+// A variable in a depth per record ("mm", "m", any case) of a step shorter than a day becomes
+// the rate it is (mm/day), as fluxes are at every step; a daily depth already reads as one.
+// Other units are left as they are.
+void depths_to_rates(Variable& v, TimeStep step);
+
 // What a series measures, for checking that its values fit the unit they are read in.
 enum class Measure { precipitation, evaporation, temperature, discharge };
 

@@ -20,6 +20,8 @@ class ConfusionMatrix {
   // none) in the truth is left out. Throws std::invalid_argument for another type or size, or a
   // label at or beyond the class count.
   void add(const cv::Mat& predicted, const cv::Mat& truth, int ignore = -1);
+  // Adds another matrix's counts; throws std::invalid_argument when its class count differs.
+  void add(const ConfusionMatrix& other);
 
   int classes() const { return classes_; }
   // Pixels of true class t labelled p.
