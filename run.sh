@@ -192,6 +192,15 @@ case "$mode" in
       --phases matrix,network,spheroidite,widmanstatten --output "$mt/scores.json"
     step_done
 
+    step "materials: the anneal of each specimen learnt from its micrographs, predicted with prediction sets and evidence maps, scored per specimen"
+    "$tessera" materials train-property --images "$mt/data/images" --table "$mt/data/metadata.csv" \
+      --target anneal --output "$mt/anneal.h5" --steps 300 --patch 64
+    "$tessera" materials predict --model "$mt/anneal.h5" --images "$mt/data/images" \
+      --metadata "$mt/data/metadata.csv" --output "$mt/anneal"
+    "$tessera" materials evaluate --prediction "$mt/anneal/predictions.csv" \
+      --truth "$mt/data/metadata.csv" --target anneal --output "$mt/anneal_scores.json"
+    step_done
+
     for group in video; do
       step "tessera $group --help"
       "$tessera" "$group" --help

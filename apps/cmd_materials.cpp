@@ -1,13 +1,17 @@
 // tessera materials: micrographs. synth (micrographs of known phases with their masks and weak
-// labels), evaluate (phase maps against their truth masks: IoU per phase,
-// mIoU, pixel accuracy, phase-fraction error). The weakly supervised segmenter and the property
-// predictor are to come (issue 18).
+// labels), train-segmenter and segment (phase maps from presence tags), train-property and
+// predict (a specimen's property or processing condition with intervals and evidence maps),
+// evaluate (phase maps against truth masks, or predictions against a table).
+#include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "shared_options.hpp"
 #include "tessera/data/micrograph_folder.hpp"
 #include "tessera/materials/mask_evaluation.hpp"
+#include "tessera/materials/property_evaluation.hpp"
+#include "tessera/materials/property_workflow.hpp"
 #include "tessera/materials/workflow.hpp"
 
 namespace tessera::app {
@@ -108,23 +112,110 @@ void add_segment(CLI::App* group) {
   });
 }
 
+void add_train_property(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "train-property",
+      "Train a predictor of a specimen's property or processing condition from its micrographs");
+  auto o = std::make_shared<PropertyTraining>();
+  add_image_inputs(cmd, o->inputs);
+  cmd->add_option("--table", o->table,
+                  "one row per image: its name, the target, its specimen (and um_per_px)")
+      ->required();
+  cmd->add_option("--target", o->target, "the table's column to predict")->required();
+  cmd->add_option("--group", o->group,
+                  "the table's specimen column (default: specimen, sample_key or sample)");
+  const std::map<std::string, TargetKind> kinds{{"auto", TargetKind::automatic},
+                                                {"number", TargetKind::number},
+                                                {"category", TargetKind::category}};
+  cmd->add_option("--kind", o->kind,
+                  "number (regression) or category (classification); auto: a category when a "
+                  "value is not a number or there are two values")
+      ->transform(CLI::CheckedTransformer(kinds, CLI::ignore_case))
+      ->default_str("auto");
+  cmd->add_option("--output", o->output, "model to write (.h5)")->required();
+  cmd->add_option("--target-um-per-px", o->target_um_per_px,
+                  "common pixel size (default: the median of the images')")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--coverage", o->train.coverage, "of the intervals, set on held-out specimens")
+      ->check(CLI::Range(0.5, 0.99))
+      ->capture_default_str();
+  cmd->add_option("--steps", o->train.steps, "training steps")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  add_shared_options(cmd, {.patch = &o->train.patch,
+                           .batch = &o->train.batch,
+                           .channels = &o->train.channels,
+                           .seed = &o->train.seed,
+                           .run = &o->train.run});
+  cmd->callback([o] {
+    o->train.progress = [](int step, float loss) {
+      std::cout << "step " << step << "  loss " << loss << "\n";
+    };
+    const PropertyModel m = train_property_from_files(*o);
+    const PropertyIntervals& i = m.intervals;
+    std::cout << (m.target.categorical() ? "classifier of " : "regressor of ") << m.target.name
+              << " (" << m.steps << " steps); " << int(std::lround(i.coverage * 100))
+              << "% intervals set on "
+              << (i.held_out.empty() ? std::string("the training images (too few specimens to hold "
+                                                   "some out)")
+                                     : std::to_string(i.held_out.size()) + " held-out specimens")
+              << " -> " << o->output << "\n";
+  });
+}
+
+void add_predict(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "predict", "Predictions with intervals per image and specimen, and evidence maps");
+  auto o = std::make_shared<PropertyPrediction>();
+  cmd->add_option("--model", o->model, "model from train-property")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_image_inputs(cmd, o->inputs);
+  cmd->add_option("--group", o->group,
+                  "the metadata's specimen column (default: specimen, sample_key or sample)");
+  cmd->add_option("--output", o->output,
+                  "folder for predictions.csv, specimens.csv and <image>_evidence.png")
+      ->required();
+  cmd->callback([o] {
+    const PredictionReport r = predict_folder(*o);
+    std::cout << r.specimens_csv << r.images.size() << " images predicted -> " << o->output << "\n";
+  });
+}
+
+// Phase maps against masks (--prediction a folder), or predictions against a table (a file).
 void add_evaluate(CLI::App* group) {
   auto* cmd = group->add_subcommand(
-      "evaluate", "Score phase maps against truth masks: IoU per phase, mIoU, phase fractions");
+      "evaluate",
+      "Score phase maps against truth masks (IoU per phase, mIoU, phase fractions) or predicted "
+      "properties against a table (R2, MAE, ROC-AUC, macro-F1 per specimen)");
   auto o = std::make_shared<MaskEvaluation>();
+  auto p = std::make_shared<PropertyEvaluation>();
   cmd->add_option("--prediction", o->prediction,
-                  "folder of predicted label images (8-bit, label = phase index)")
+                  "folder of predicted label images (8-bit, label = phase index), or the "
+                  "predictions.csv of predict")
       ->required();
-  cmd->add_option("--truth", o->truth, "folder of truth label images with the same names")
+  cmd->add_option("--truth", o->truth,
+                  "folder of truth label images with the same names, or the table of the truth")
       ->required();
   cmd->add_option("--phases", o->phases, "names of labels 0, 1, ... (default: the numbers)")
       ->delimiter(',');
   cmd->add_option("--ignore", o->ignore, "a truth label left out of the scores")
       ->check(CLI::Range(0, 255));
+  cmd->add_option("--target", p->target, "predictions: the truth table's column");
+  cmd->add_option("--group", p->group,
+                  "predictions: the truth table's specimen column (default: specimen, "
+                  "sample_key or sample)");
   cmd->add_option("--output", o->output, "scores to write (.json)")->required();
   cmd->add_option("--markdown", o->markdown, "table to write (default: --output with .md)");
-  cmd->callback([o] {
-    const MaskEvaluationReport r = evaluate_masks_to_files(*o);
+  cmd->callback([o, p] {
+    if (!std::filesystem::is_regular_file(o->prediction)) {
+      const MaskEvaluationReport r = evaluate_masks_to_files(*o);
+      std::cout << r.markdown << "\nscores -> " << r.files[0] << ", " << r.files[1] << "\n";
+      return;
+    }
+    p->predictions = o->prediction, p->truth = o->truth;
+    p->output = o->output, p->markdown = o->markdown;
+    const PropertyEvaluationReport r = evaluate_property_to_files(*p);
     std::cout << r.markdown << "\nscores -> " << r.files[0] << ", " << r.files[1] << "\n";
   });
 }
@@ -134,12 +225,14 @@ void add_evaluate(CLI::App* group) {
 void add_materials_command(CLI::App& app) {
   auto* group = app.add_subcommand(
       "materials",
-      "Micrographs: phase maps and their scores (the weakly supervised segmenter "
-      "and the property predictor are to come)");
+      "Micrographs: phase maps from presence tags, properties with evidence maps, and their "
+      "scores");
   group->require_subcommand(1);
   add_synth(group);
   add_train_segmenter(group);
   add_segment(group);
+  add_train_property(group);
+  add_predict(group);
   add_evaluate(group);
 }
 

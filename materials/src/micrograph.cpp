@@ -1,5 +1,6 @@
 #include "tessera/materials/micrograph.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -72,6 +73,14 @@ Micrograph resample_to(const Micrograph& m, double um_per_px) {
   Micrograph out = m;
   cv::resize(m.pixels, out.pixels, size, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   out.um_per_px = um_per_px;
+  return out;
+}
+
+cv::Mat standardised(const cv::Mat& pixels) {
+  cv::Scalar mean, sd;
+  cv::meanStdDev(pixels, mean, sd);
+  cv::Mat out;
+  pixels.convertTo(out, CV_32F, 1.0 / std::max(sd[0], 1e-6), -mean[0] / std::max(sd[0], 1e-6));
   return out;
 }
 

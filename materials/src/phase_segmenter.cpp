@@ -9,11 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "crops.hpp"
+#include "score_pooling.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/settings.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/ops/loss.hpp"
-#include "tessera/ops/pool.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
 
@@ -40,16 +41,7 @@ class RegionSampler {
     std::uniform_int_distribution<size_t> pick(0, regions_.size() - 1);
     for (int64_t i = 0; i < batch; ++i) {
       const TaggedRegion& r = regions_[pick(rng_)];
-      std::uniform_int_distribution<int> dy(0, r.pixels.rows - int(patch_)),
-          dx(0, r.pixels.cols - int(patch_));
-      cv::Mat crop = r.pixels(cv::Rect(dx(rng_), dy(rng_), int(patch_), int(patch_))).clone();
-      const int turn = int(rng_() % 8);
-      if (turn & 1) cv::flip(crop, crop, 1);
-      if (turn & 2) cv::flip(crop, crop, 0);
-      if (turn & 4) cv::transpose(crop, crop);
-      float* out = b.input.data() + i * patch_ * patch_;
-      for (int y = 0; y < crop.rows; ++y)
-        std::copy(crop.ptr<float>(y), crop.ptr<float>(y) + crop.cols, out + y * patch_);
+      put_crop(b.input, i, random_crop(r.pixels, int(patch_), rng_));
       for (int64_t c = 0; c < k; ++c) b.target.data()[i * k + c] = r.present[size_t(c)] ? 1.f : 0.f;
     }
     return b;
@@ -149,19 +141,8 @@ LossResult log_sum_exp_tag_loss(const Tensor& plain, const Tensor& target, doubl
 LossResult pooled_tag_loss(const Tensor& scores, const Tensor& target, double sharpness) {
   const Tensor plain = scores.to_plain();
   if (sharpness > 0) return log_sum_exp_tag_loss(plain, target, sharpness);
-  const PoolParams pool{.kind = PoolKind::avg, .kernel = {plain.dim(2), plain.dim(3)}};
-  const PoolResult pooled = pool_forward(plain, pool, true);
-  LossResult loss = bce_with_logits_loss(pooled.y.to_plain(), target);
-  loss.grad = pool_backward(loss.grad, pooled.workspace, plain.layout(), pool).to_plain();
-  return loss;
-}
-
-cv::Mat standardised(const cv::Mat& pixels) {
-  cv::Scalar mean, sd;
-  cv::meanStdDev(pixels, mean, sd);
-  cv::Mat out;
-  pixels.convertTo(out, CV_32F, 1.0 / std::max(sd[0], 1e-6), -mean[0] / std::max(sd[0], 1e-6));
-  return out;
+  return mean_pooled_loss(
+      plain, [&](const Tensor& pooled) { return bce_with_logits_loss(pooled, target); });
 }
 
 PhaseSegmenter train_phase_segmenter(const std::vector<TaggedRegion>& regions,

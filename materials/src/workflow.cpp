@@ -27,36 +27,10 @@ namespace {
 double number_in(const formats::CsvTable& t, const formats::CsvRow& row, int column) {
   const std::string& cell = row.cells[size_t(column)];
   if (cell.empty()) return 0;
-  try {
-    size_t used = 0;
-    const double v = std::stod(cell, &used);
-    if (used == cell.size() && v > 0 && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  t.fail(row.line, t.header[size_t(column)] + ": '" + cell + "' is not a positive number");
-}
-
-Micrograph read_input(const std::string& path, const std::string& stem, const ImageInputs& in,
-                      const std::map<std::string, ImageFacts>& facts) {
-  const auto it = facts.find(stem);
-  const double known = it == facts.end() ? 0 : it->second.um_per_px;
-  return read_micrograph(
-      path, {.um_per_px = in.um_per_px > 0 ? in.um_per_px : known, .crop_bottom = in.crop_bottom});
-}
-
-// The tagged images' pixel sizes: all known, or none (then the images are used as they are).
-double common_pixel_size(const std::map<std::string, Micrograph>& images, double wanted) {
-  std::vector<double> sizes;
-  for (const auto& [name, m] : images)
-    if (m.um_per_px > 0) sizes.push_back(m.um_per_px);
-  if (sizes.empty()) return 0;
-  if (sizes.size() != images.size())
-    throw SettingError("metadata", "pixel sizes are known for " + std::to_string(sizes.size()) +
-                                       " of " + std::to_string(images.size()) +
-                                       " tagged images: give every image's, or none");
-  if (wanted > 0) return wanted;
-  std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
-  return sizes[sizes.size() / 2];
+  const std::optional<double> v = number_in_cell(cell);
+  if (!v || !(*v > 0))
+    t.fail(row.line, t.header[size_t(column)] + ": '" + cell + "' is not a positive number");
+  return *v;
 }
 
 // A tag's region in the resampled micrograph (the whole of it when the tag names none), clipped
@@ -72,12 +46,21 @@ cv::Mat region_pixels(const Micrograph& original, const Micrograph& resampled, c
 
 }  // namespace
 
-std::map<std::string, ImageFacts> read_image_facts(const std::string& path) {
-  const formats::CsvTable t = formats::read_csv_table(path, {.delimiter = 0});
+int image_column(const formats::CsvTable& t) {
   const int name = t.column({"name", "image", "file", "filename"});
   if (name < 0) t.fail(t.header_line, "no image column (name, image, file or filename)");
+  return name;
+}
+
+std::map<std::string, ImageFacts> read_image_facts(const std::string& path,
+                                                   const std::string& specimen_column) {
+  const formats::CsvTable t = formats::read_csv_table(path, {.delimiter = 0});
+  const int name = image_column(t);
   const int size = t.column({"um_per_px", "um_per_px_stored", "pixel_size_um"});
-  const int specimen = t.column({"specimen", "sample_key", "sample"});
+  const int specimen = specimen_column.empty() ? t.column({"specimen", "sample_key", "sample"})
+                                               : t.column({specimen_column});
+  if (specimen < 0 && !specimen_column.empty())
+    t.fail(t.header_line, "no column '" + specimen_column + "'");
   std::map<std::string, ImageFacts> out;
   for (const formats::CsvRow& row : t.rows) {
     const std::string stem = fs::path(row.cells[size_t(name)]).stem().string();
@@ -95,8 +78,7 @@ PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
   add_run_paths(paths, t.train.run, t.output);
   check_outputs_spare_inputs(paths);
   const PresenceTags tags = read_presence_tags(t.tags);
-  const auto facts = t.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
-                                               : read_image_facts(t.inputs.metadata);
+  const auto facts = facts_of(t.inputs);
   std::map<std::string, std::string> files;
   for (const auto& [stem, path] : images_by_stem(t.inputs.images, "micrographs"))
     files[stem] = path;
@@ -107,7 +89,9 @@ PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
       formats::fail_at(t.tags, tag.line, "no image '" + tag.image + "' in " + t.inputs.images);
     if (!images.count(stem)) images[stem] = read_input(files[stem], stem, t.inputs, facts);
   }
-  const double common = common_pixel_size(images, t.target_um_per_px);
+  std::vector<double> sizes;
+  for (const auto& [stem, m] : images) sizes.push_back(m.um_per_px);
+  const double common = common_pixel_size(sizes, t.target_um_per_px, "tagged images");
   std::map<std::string, Micrograph> resampled;
   for (const auto& [stem, m] : images) resampled[stem] = common > 0 ? resample_to(m, common) : m;
   std::vector<TaggedRegion> regions;
@@ -182,8 +166,7 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
       {.inputs = {{"model", p.model}, {"images", p.inputs.images}, {"metadata", p.inputs.metadata}},
        .output_folders = {{"output", p.output}}});
   PhaseSegmenter s = load_phase_segmenter(p.model);
-  const auto facts = p.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
-                                               : read_image_facts(p.inputs.metadata);
+  const auto facts = facts_of(p.inputs);
   OutputSet out;
   const fs::path folder(out.temp_folder_for(p.output));
   SegmentationReport r;

@@ -75,7 +75,8 @@ SyntheticMicrograph make_micrograph(const MicrographOptions& o) {
   for (const cv::Point2d& p : particles) {
     const int x = int(p.x), y = int(p.y);
     if (grains[size_t(owner.at<int>(y, x))].fill == spheroidite)
-      cv::circle(bright, p, int(1 + 2 * u(rng)), cv::Scalar(1), cv::FILLED, cv::LINE_AA);
+      cv::circle(bright, p, int(o.particle_size * (1 + 2 * u(rng))), cv::Scalar(1), cv::FILLED,
+                 cv::LINE_AA);
   }
   for (int y = 0; y < o.height; ++y)
     for (int x = 0; x < o.width; ++x) {

@@ -60,8 +60,8 @@ void write_micrograph_folder(const MicrographFolder& f) {
   std::ostringstream image_tags, tile_tags, metadata;
   image_tags << "name," << kHeader << "\n";
   tile_tags << "name,tile_row,tile_col,y0,y1,x0,x1," << kHeader << "\n";
-  metadata << "name,specimen,um_per_px\n";
-  std::mt19937_64 rng(f.seed);
+  metadata << "name,specimen,um_per_px,anneal,particle_radius_um\n";
+  std::mt19937_64 rng(f.seed), anneals(f.seed + 1);
   std::uniform_real_distribution<double> u(0, 1);
   for (int s = 0; s < f.specimens; ++s) {
     // A specimen's heat treatment: its own shares of the phases.
@@ -69,6 +69,9 @@ void write_micrograph_folder(const MicrographFolder& f) {
     o.network_share = 0.2 + 0.7 * u(rng);
     o.spheroidite_share = 0.6 * u(rng);
     o.widmanstatten_share = 0.3 * u(rng);
+    const bool long_anneal = s % 2 == 1;
+    o.particle_size = long_anneal ? 1.6 + 0.8 * u(anneals) : 0.8 + 0.4 * u(anneals);
+    const double radius_um = 2 * o.particle_size * f.um_per_px;  // radii 1..3 px, times the size
     for (int i = 0; i < f.images_per_specimen; ++i) {
       o.seed = rng();
       const SyntheticMicrograph m = make_micrograph(o);
@@ -86,7 +89,8 @@ void write_micrograph_folder(const MicrographFolder& f) {
           tile_tags << name << "," << r << "," << c << "," << y0 << "," << y1 << "," << x0 << ","
                     << x1 << presence(m.labels(cv::Range(y0, y1), cv::Range(x0, x1))) << "\n";
         }
-      metadata << name << ",s" << s << "," << f.um_per_px << "\n";
+      metadata << name << ",s" << s << "," << f.um_per_px << "," << (long_anneal ? "long" : "short")
+               << "," << radius_um << "\n";
     }
   }
   for (const auto& [file, text] :

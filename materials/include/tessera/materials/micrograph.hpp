@@ -37,4 +37,8 @@ int detect_data_bar(const cv::Mat& grey);
 // Throws std::invalid_argument when either pixel size is not positive.
 Micrograph resample_to(const Micrograph& m, double um_per_px);
 
+// Each image's pixels standardised (mean 0, sd 1): micrographs differ in brightness and
+// contrast, not in what their phases look like.
+cv::Mat standardised(const cv::Mat& pixels);
+
 }  // namespace tessera::materials

@@ -88,8 +88,4 @@ cv::Mat phase_map(const Tensor& scores, int window = 0);
 // both are known), segmented, and brought back by nearest neighbour.
 cv::Mat segment_micrograph(PhaseSegmenter& s, const Micrograph& m, const SegmentOptions& o = {});
 
-// Each image's pixels standardised (mean 0, sd 1): micrographs differ in brightness and
-// contrast, not in what their phases look like.
-cv::Mat standardised(const cv::Mat& pixels);
-
 }  // namespace tessera::materials

@@ -20,9 +20,11 @@ struct ImageFacts {
   double um_per_px = 0;  // 0: unknown
   std::string specimen{};
 };
-// By image stem; throws std::runtime_error naming the file and line for a table without a name
-// column, a name twice, or a pixel size that is not a positive number.
-std::map<std::string, ImageFacts> read_image_facts(const std::string& path);
+// By image stem; `specimen_column`, when given, names the specimen column instead. Throws
+// std::runtime_error naming the file and line for a table without a name column (or without
+// that specimen column), a name twice, or a pixel size that is not a positive number.
+std::map<std::string, ImageFacts> read_image_facts(const std::string& path,
+                                                   const std::string& specimen_column = "");
 
 struct ImageInputs {
   std::string images{};    // folder of micrographs (TIFF, PNG, JPEG; 8 or 16 bit)

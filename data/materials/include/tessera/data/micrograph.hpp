@@ -20,7 +20,8 @@ struct MicrographOptions {
   double network_share = 0.6;      // share of grain boundaries with network
   double spheroidite_share = 0.4;  // share of grains filled with particles
   double widmanstatten_share = 0.2;
-  double noise = 0.04;  // standard deviation of the pixel noise (intensities 0..1)
+  double particle_size = 1;  // the particles' radii, 1 to 3 px times it (anneals coarsen them)
+  double noise = 0.04;       // standard deviation of the pixel noise (intensities 0..1)
   uint64_t seed = 0;
 };
 

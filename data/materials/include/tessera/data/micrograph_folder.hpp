@@ -5,9 +5,11 @@
 //   labels/<name>.png       region masks (0 matrix, 1 network, 2 spheroidite, 3 widmanstatten)
 //   tags_image.csv          name,has_matrix,has_network,has_spheroidite,has_widmanstatten
 //   tags_tiles.csv          name,tile_row,tile_col,y0,y1,x0,x1,has_... per tile of a grid
-//   metadata.csv            name,specimen,um_per_px
+//   metadata.csv            name,specimen,um_per_px,anneal,particle_radius_um
 // A phase is present in an image or tile when it covers more than 2% of it. Each specimen has
-// its own mix of phases, as heat treatments give.
+// its own mix of phases, as heat treatments give, and its own anneal: every other specimen had
+// a long one, which coarsened its particles (mean radius particle_radius_um): the condition and
+// the property `train-property` learns.
 #include <cstdint>
 #include <string>
 
