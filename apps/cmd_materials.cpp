@@ -61,6 +61,19 @@ void add_image_inputs(CLI::App* cmd, ImageInputs& in) {
       ->check(CLI::Range(0, 100000));
 }
 
+// --steps, --patch, --batch, --channels, --seed and the run's options of a network's training.
+template <class TrainOptions>
+void add_training_options(CLI::App* cmd, TrainOptions& train) {
+  cmd->add_option("--steps", train.steps, "training steps")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  add_shared_options(cmd, {.patch = &train.patch,
+                           .batch = &train.batch,
+                           .channels = &train.channels,
+                           .seed = &train.seed,
+                           .run = &train.run});
+}
+
 void add_train_segmenter(CLI::App* group) {
   auto* cmd = group->add_subcommand(
       "train-segmenter", "Train the phase segmenter on presence tags per image or tile only");
@@ -72,19 +85,26 @@ void add_train_segmenter(CLI::App* group) {
   cmd->add_option("--target-um-per-px", o->target_um_per_px,
                   "common pixel size (default: the median of the images')")
       ->check(CLI::PositiveNumber);
+  auto method = std::make_shared<std::string>("network");
+  cmd->add_option("--method", *method,
+                  "network (the weakly supervised U-Net), or a classical baseline on the same "
+                  "tags: forest (pixel random forest, as Trainable Weka / ilastik), otsu, kmeans")
+      ->check(CLI::IsMember({"network", "forest", "otsu", "kmeans"}))
+      ->capture_default_str();
+  cmd->add_option("--background", o->background,
+                  "a phase that is whatever the others are not (its tags are not learnt)");
   cmd->add_option("--sharpness", o->train.sharpness,
                   "pooling of the score maps: 0 their mean, r > 0 log-sum-exp")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  cmd->add_option("--steps", o->train.steps, "training steps")
-      ->check(CLI::Range(1, 10000000))
-      ->capture_default_str();
-  add_shared_options(cmd, {.patch = &o->train.patch,
-                           .batch = &o->train.batch,
-                           .channels = &o->train.channels,
-                           .seed = &o->train.seed,
-                           .run = &o->train.run});
-  cmd->callback([o] {
+  add_training_options(cmd, o->train);
+  cmd->callback([o, method] {
+    if (*method != "network") {
+      const ClassicalSegmenter s = train_classical_from_files(*o, *method);
+      std::cout << s.method << " phase segmenter (" << s.phases.size() << " phases) -> "
+                << o->output << "\n";
+      return;
+    }
     o->train.progress = [](int step, float loss) {
       std::cout << "step " << step << "  loss " << loss << "\n";
     };
@@ -98,7 +118,7 @@ void add_segment(CLI::App* group) {
   auto* cmd = group->add_subcommand(
       "segment", "Phase maps, overlays and phase fractions of a folder of micrographs");
   auto o = std::make_shared<PhaseSegmentation>();
-  cmd->add_option("--model", o->model, "model from train-segmenter")
+  cmd->add_option("--model", o->model, "model from train-segmenter (any --method)")
       ->required()
       ->check(CLI::ExistingFile);
   add_image_inputs(cmd, o->inputs);
@@ -136,26 +156,26 @@ void add_train_property(CLI::App* group) {
   cmd->add_option("--target-um-per-px", o->target_um_per_px,
                   "common pixel size (default: the median of the images')")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--method", o->train.method,
+                  "network (score maps, Grad-CAM evidence), or the classical baseline forest (a "
+                  "random forest on texture features: GLCM, LBP, filter bank)")
+      ->check(CLI::IsMember({"network", "forest"}))
+      ->capture_default_str();
   cmd->add_option("--coverage", o->train.coverage, "of the intervals, set on held-out specimens")
       ->check(CLI::Range(0.5, 0.99))
       ->capture_default_str();
-  cmd->add_option("--steps", o->train.steps, "training steps")
-      ->check(CLI::Range(1, 10000000))
-      ->capture_default_str();
-  add_shared_options(cmd, {.patch = &o->train.patch,
-                           .batch = &o->train.batch,
-                           .channels = &o->train.channels,
-                           .seed = &o->train.seed,
-                           .run = &o->train.run});
+  add_training_options(cmd, o->train);
   cmd->callback([o] {
     o->train.progress = [](int step, float loss) {
       std::cout << "step " << step << "  loss " << loss << "\n";
     };
     const PropertyModel m = train_property_from_files(*o);
     const PropertyIntervals& i = m.intervals;
-    std::cout << (m.target.categorical() ? "classifier of " : "regressor of ") << m.target.name
-              << " (" << m.steps << " steps); " << int(std::lround(i.coverage * 100))
-              << "% intervals set on "
+    std::cout << m.method << (m.target.categorical() ? " classifier of " : " regressor of ")
+              << m.target.name << " ("
+              << (m.method == "forest" ? std::string("texture features")
+                                       : std::to_string(m.steps) + " steps")
+              << "); " << int(std::lround(i.coverage * 100)) << "% intervals set on "
               << (i.held_out.empty() ? std::string("the training images (too few specimens to hold "
                                                    "some out)")
                                      : std::to_string(i.held_out.size()) + " held-out specimens")

@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "image_folder.hpp"
+#include "report_files.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/output_check.hpp"
 
@@ -38,25 +39,19 @@ int largest_label(const cv::Mat& m) {
   return int(hi);
 }
 
-std::string markdown_path(const MaskEvaluation& e) {
-  if (!e.markdown.empty()) return e.markdown;
-  return fs::path(e.output).replace_extension(".md").string();
-}
-
 nlohmann::json scores_json(const SegmentationScores& s, const std::vector<std::string>& phases) {
-  auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
   nlohmann::json iou, truth, predicted;
   for (size_t c = 0; c < phases.size(); ++c) {
-    iou[phases[c]] = number(s.iou[c]);
-    truth[phases[c]] = number(s.fraction_truth[c]);
-    predicted[phases[c]] = number(s.fraction_predicted[c]);
+    iou[phases[c]] = score_json(s.iou[c]);
+    truth[phases[c]] = score_json(s.fraction_truth[c]);
+    predicted[phases[c]] = score_json(s.fraction_predicted[c]);
   }
   return {{"iou", iou},
-          {"mean_iou", number(s.mean_iou)},
-          {"pixel_accuracy", number(s.pixel_accuracy)},
+          {"mean_iou", score_json(s.mean_iou)},
+          {"pixel_accuracy", score_json(s.pixel_accuracy)},
           {"fraction_truth", truth},
           {"fraction_predicted", predicted},
-          {"fraction_error", number(s.fraction_error)}};
+          {"fraction_error", score_json(s.fraction_error)}};
 }
 
 }  // namespace
@@ -64,7 +59,7 @@ nlohmann::json scores_json(const SegmentationScores& s, const std::vector<std::s
 MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
   check_outputs_spare_inputs(
       {.inputs = {{"prediction", e.prediction}, {"truth", e.truth}},
-       .output_files = {{"output", e.output}, {"markdown", markdown_path(e)}}});
+       .output_files = {{"output", e.output}, {"markdown", markdown_path(e.output, e.markdown)}}});
   const auto truths = images_by_stem(e.truth, "label images");
   std::map<std::string, std::string> predictions;
   for (const auto& [stem, path] : images_by_stem(e.prediction, "label images"))
@@ -96,11 +91,7 @@ MaskEvaluationReport evaluate_masks_to_files(const MaskEvaluation& e) {
   }
   r.all = segmentation_scores(all);
   r.markdown = to_markdown(r);
-  OutputSet out;
-  out.add_text(e.output, to_json(r).dump(2) + "\n");
-  out.add_text(markdown_path(e), r.markdown);
-  out.commit();
-  r.files = {e.output, markdown_path(e)};
+  r.files = write_scores(to_json(r), r.markdown, e.output, e.markdown);
   return r;
 }
 

@@ -76,6 +76,15 @@ Micrograph resample_to(const Micrograph& m, double um_per_px) {
   return out;
 }
 
+cv::Mat mapped_at(const Micrograph& m, double um_per_px,
+                  const std::function<cv::Mat(const cv::Mat&)>& map) {
+  const bool resample = um_per_px > 0 && m.um_per_px > 0;
+  cv::Mat labels = map(resample ? resample_to(m, um_per_px).pixels : m.pixels);
+  if (labels.size() != m.pixels.size())
+    cv::resize(labels, labels, m.pixels.size(), 0, 0, cv::INTER_NEAREST);
+  return labels;
+}
+
 cv::Mat standardised(const cv::Mat& pixels) {
   cv::Scalar mean, sd;
   cv::meanStdDev(pixels, mean, sd);

@@ -114,7 +114,8 @@ class ScoreSink final : public VolumeSink {
 // The same with log-sum-exp pooling, (1/r) log mean exp(r s): between the mean (r -> 0) and the
 // maximum (r -> infinity), so a phase covering a small part of a region can still be present
 // without the whole region scoring it.
-LossResult log_sum_exp_tag_loss(const Tensor& plain, const Tensor& target, double r) {
+LossResult log_sum_exp_tag_loss(const Tensor& plain, const Tensor& target, double r,
+                                const LossOptions& lo) {
   const int64_t maps = plain.dim(0) * plain.dim(1), pixels = plain.dim(2) * plain.dim(3);
   Tensor pooled = Tensor::empty({plain.dim(0), plain.dim(1), 1, 1});
   std::vector<double> weights(size_t(maps * pixels));
@@ -127,7 +128,7 @@ LossResult log_sum_exp_tag_loss(const Tensor& plain, const Tensor& target, doubl
     for (int64_t i = 0; i < pixels; ++i) weights[size_t(m * pixels + i)] /= sum;
     pooled.data()[m] = float(top + std::log(sum / double(pixels)) / r);
   }
-  LossResult loss = bce_with_logits_loss(pooled, target);
+  LossResult loss = bce_with_logits_loss(pooled, target, lo);
   const Tensor g = loss.grad.to_plain();
   loss.grad = Tensor::empty(plain.shape());
   for (int64_t m = 0; m < maps; ++m)
@@ -138,11 +139,17 @@ LossResult log_sum_exp_tag_loss(const Tensor& plain, const Tensor& target, doubl
 
 }  // namespace
 
-LossResult pooled_tag_loss(const Tensor& scores, const Tensor& target, double sharpness) {
+LossResult pooled_tag_loss(const Tensor& scores, const Tensor& target, double sharpness,
+                           int background) {
   const Tensor plain = scores.to_plain();
-  if (sharpness > 0) return log_sum_exp_tag_loss(plain, target, sharpness);
+  LossOptions lo;
+  if (background >= 0) {
+    lo.mask = Tensor::full(target.shape(), 1.f);
+    for (int64_t i = 0; i < target.dim(0); ++i) lo.mask.data()[i * target.dim(1) + background] = 0;
+  }
+  if (sharpness > 0) return log_sum_exp_tag_loss(plain, target, sharpness, lo);
   return mean_pooled_loss(
-      plain, [&](const Tensor& pooled) { return bce_with_logits_loss(pooled, target); });
+      plain, [&](const Tensor& pooled) { return bce_with_logits_loss(pooled, target, lo); });
 }
 
 PhaseSegmenter train_phase_segmenter(const std::vector<TaggedRegion>& regions,
@@ -167,20 +174,24 @@ PhaseSegmenter train_phase_segmenter(const std::vector<TaggedRegion>& regions,
                         [&](int64_t, float lr) {
                           const Batch b = sampler.next(o.batch);
                           return train_step(*s.unet, *opt, lr, b.input, [&](const Tensor& y) {
-                            return pooled_tag_loss(y, b.target, o.sharpness);
+                            return pooled_tag_loss(y, b.target, o.sharpness, o.background);
                           });
                         },
                     .on_step = report_every(o.progress, o.steps)};
   loop.run(task);
   s.steps = o.steps;
   s.patch = o.patch;
+  s.background = o.background;
   return s;
 }
 
 void save_phase_segmenter(const std::string& path, PhaseSegmenter& s) {
-  save_checkpoint(
-      path, *s.unet, nullptr, s.steps,
-      {{"task", kTask}, {"phases", s.phases}, {"um_per_px", s.um_per_px}, {"patch", s.patch}});
+  save_checkpoint(path, *s.unet, nullptr, s.steps,
+                  {{"task", kTask},
+                   {"phases", s.phases},
+                   {"um_per_px", s.um_per_px},
+                   {"patch", s.patch},
+                   {"background", s.background}});
 }
 
 PhaseSegmenter load_phase_segmenter(const std::string& path) {
@@ -195,6 +206,9 @@ PhaseSegmenter load_phase_segmenter(const std::string& path) {
                    m.require<double>("um_per_px"), ck.step, m.get<int64_t>("patch", 96)};
   if (s.phases.empty() || s.phases.size() > 255) m.fail("phases", "must name 1 to 255 phases");
   if (!(s.um_per_px >= 0)) m.fail("um_per_px", "must be zero or more");
+  s.background = m.get<int>("background", -1);
+  if (s.background < -1 || s.background >= int(s.phases.size()))
+    m.fail("background", "must name one of the phases (an index) or be -1");
   return s;
 }
 
@@ -215,15 +229,21 @@ Tensor phase_scores(PhaseSegmenter& s, const cv::Mat& pixels, const SegmentOptio
   return scores;
 }
 
-cv::Mat phase_map(const Tensor& scores, int window) {
+cv::Mat phase_map(const Tensor& scores, int window, int background) {
   const Tensor t = scores.to_plain();
   const int k = int(t.dim(1)), h = int(t.dim(2)), w = int(t.dim(3));
   std::vector<cv::Mat> maps, present;
+  const cv::Mat everywhere(h, w, CV_8UC1, cv::Scalar(255));
   for (int c = 0; c < k; ++c) {
+    if (c == background) {
+      maps.push_back(cv::Mat::zeros(h, w, CV_32FC1));
+      present.push_back(everywhere);
+      continue;
+    }
     maps.emplace_back(h, w, CV_32FC1, const_cast<float*>(t.data()) + int64_t(c) * h * w);
     cv::Mat local;
     if (window > 1) cv::blur(maps.back(), local, {window, window}, {-1, -1}, cv::BORDER_REFLECT);
-    present.push_back(window > 1 ? local > 0 : cv::Mat(h, w, CV_8UC1, cv::Scalar(255)));
+    present.push_back(window > 1 ? local > 0 : everywhere);
   }
   cv::Mat labels(h, w, CV_8UC1);
   for (int y = 0; y < h; ++y)
@@ -241,12 +261,9 @@ cv::Mat phase_map(const Tensor& scores, int window) {
 }
 
 cv::Mat segment_micrograph(PhaseSegmenter& s, const Micrograph& m, const SegmentOptions& o) {
-  const bool resample = s.um_per_px > 0 && m.um_per_px > 0;
-  const cv::Mat pixels = resample ? resample_to(m, s.um_per_px).pixels : m.pixels;
-  cv::Mat labels = phase_map(phase_scores(s, pixels, o), o.presence ? int(s.patch) : 0);
-  if (labels.size() != m.pixels.size())
-    cv::resize(labels, labels, m.pixels.size(), 0, 0, cv::INTER_NEAREST);
-  return labels;
+  return mapped_at(m, s.um_per_px, [&](const cv::Mat& pixels) {
+    return phase_map(phase_scores(s, pixels, o), o.presence ? int(s.patch) : 0, s.background);
+  });
 }
 
 }  // namespace tessera::materials

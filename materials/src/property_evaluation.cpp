@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "image_folder.hpp"
+#include "report_files.hpp"
 #include "tessera/formats/csv_table.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/output_check.hpp"
@@ -134,21 +135,15 @@ PropertyScores scores_of(const std::vector<Scored>& items, size_t classes) {
   return out;
 }
 
-std::string markdown_path(const PropertyEvaluation& e) {
-  if (!e.markdown.empty()) return e.markdown;
-  return fs::path(e.output).replace_extension(".md").string();
-}
-
 nlohmann::json scores_json(const PropertyScores& s, bool categorical) {
-  auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
   if (!categorical)
     return {{"count", s.count},
-            {"r_squared", number(s.r_squared)},
-            {"mean_absolute_error", number(s.mean_absolute_error)}};
+            {"r_squared", score_json(s.r_squared)},
+            {"mean_absolute_error", score_json(s.mean_absolute_error)}};
   return {{"count", s.count},
-          {"accuracy", number(s.accuracy)},
-          {"macro_f1", number(s.macro_f1)},
-          {"roc_auc", number(s.roc_auc)}};
+          {"accuracy", score_json(s.accuracy)},
+          {"macro_f1", score_json(s.macro_f1)},
+          {"roc_auc", score_json(s.roc_auc)}};
 }
 
 }  // namespace
@@ -156,7 +151,7 @@ nlohmann::json scores_json(const PropertyScores& s, bool categorical) {
 PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e) {
   check_outputs_spare_inputs(
       {.inputs = {{"prediction", e.predictions}, {"truth", e.truth}},
-       .output_files = {{"output", e.output}, {"markdown", markdown_path(e)}}});
+       .output_files = {{"output", e.output}, {"markdown", markdown_path(e.output, e.markdown)}}});
   if (e.target.empty())
     throw SettingError("target", "names no column: it is needed to score predictions");
   PropertyEvaluationReport r{.target = e.target};
@@ -164,11 +159,7 @@ PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e)
   r.images = scores_of(images, r.classes.size());
   r.specimens = scores_of(by_specimen(images, e.truth), r.classes.size());
   r.markdown = to_markdown(r);
-  OutputSet out;
-  out.add_text(e.output, to_json(r).dump(2) + "\n");
-  out.add_text(markdown_path(e), r.markdown);
-  out.commit();
-  r.files = {e.output, markdown_path(e)};
+  r.files = write_scores(to_json(r), r.markdown, e.output, e.markdown);
   return r;
 }
 

@@ -16,6 +16,7 @@
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/settings.hpp"
 #include "tessera/materials/micrograph.hpp"
+#include "tessera/materials/texture_features.hpp"
 #include "tessera/nn/layers.hpp"
 #include "tessera/ops/loss.hpp"
 #include "tessera/train/optimizer.hpp"
@@ -77,7 +78,10 @@ class SpecimenSampler {
 };
 
 void check_images(const std::vector<PropertyImage>& images, const PropertyTarget& target,
-                  int64_t patch) {
+                  const PropertyTrainOptions& o) {
+  if (o.method != "network" && o.method != "forest")
+    throw SettingError("method", "'" + o.method + "' is not one of network, forest");
+  const int64_t patch = o.patch;
   if (images.empty()) throw std::invalid_argument("property model: no images");
   if (patch < 32 || patch % 16 != 0)
     throw SettingError("patch", std::to_string(patch) + " must be a multiple of 16, at least 32");
@@ -120,6 +124,30 @@ std::set<std::string> held_out_specimens(const std::vector<PropertyImage>& image
   return out;
 }
 
+// An image's texture features as one CV_32F row.
+cv::Mat texture_row(const cv::Mat& pixels) {
+  const std::vector<float> f = texture_features(pixels);
+  return cv::Mat(1, int(f.size()), CV_32F, const_cast<float*>(f.data())).clone();
+}
+
+// The texture forest's prediction: class vote shares, or the standardised number.
+ImagePrediction predict_with_forest(const PropertyModel& m, const cv::Mat& pixels) {
+  const cv::Mat row = texture_row(pixels);
+  ImagePrediction p;
+  p.window = cv::Rect(0, 0, pixels.cols, pixels.rows);
+  if (!m.target.categorical()) {
+    p.value = m.mean + m.sd * m.forest.predict_values(row)[0];
+    return p;
+  }
+  const cv::Mat votes = m.forest.vote_fractions(row);
+  p.probabilities.assign(m.target.classes.size(), 0);
+  for (size_t i = 0; i < m.forest.classes().size(); ++i)
+    p.probabilities[size_t(m.forest.classes()[i])] = votes.at<float>(0, int(i));
+  p.best = int(std::max_element(p.probabilities.begin(), p.probabilities.end()) -
+               p.probabilities.begin());
+  return p;
+}
+
 // Sets the intervals from the predictions of `images` (the held-out specimens').
 PropertyIntervals calibrate(PropertyModel& m, const std::vector<const PropertyImage*>& images,
                             double coverage) {
@@ -153,6 +181,45 @@ PropertyIntervals calibrate(PropertyModel& m, const std::vector<const PropertyIm
   return out;
 }
 
+void train_network(PropertyModel& m, const std::vector<PropertyImage>& training,
+                   const PropertyTrainOptions& o) {
+  const PropertyTarget& target = m.target;
+  const int64_t outputs = target.categorical() ? int64_t(target.classes.size()) : 1;
+  m.net = make_property_network(o.channels, outputs, o.seed + 1);
+  auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
+  TrainingLoop loop(o.run, m.net, *opt);
+  SpecimenSampler sampler(training, target, o.patch, o.seed * 7919 + 13);
+  auto loss = [&](const Tensor& pooled, const Tensor& t) {
+    return target.categorical() ? softmax_cross_entropy_loss(pooled, t) : mse_loss(pooled, t);
+  };
+  TrainingTask task{.steps = o.steps,
+                    .schedule = {.base_lr = o.lr},
+                    .step =
+                        [&](int64_t, float lr) {
+                          const auto [input, t] = sampler.next(o.batch);
+                          return train_step(*m.net, *opt, lr, input, [&](const Tensor& y) {
+                            return mean_pooled_loss(
+                                y, [&](const Tensor& pooled) { return loss(pooled, t); });
+                          });
+                        },
+                    .on_step = report_every(o.progress, o.steps)};
+  loop.run(task);
+}
+
+void train_texture_forest(PropertyModel& m, const std::vector<PropertyImage>& training,
+                          uint64_t seed) {
+  cv::Mat samples;
+  std::vector<int> classes;
+  std::vector<float> values;
+  for (const PropertyImage& im : training) {
+    samples.push_back(texture_row(im.pixels));
+    classes.push_back(int(im.target)), values.push_back(float(im.target));
+  }
+  m.forest = m.target.categorical()
+                 ? RandomForest::train_classifier(samples, classes, {.seed = seed})
+                 : RandomForest::train_regressor(samples, values, {.seed = seed});
+}
+
 }  // namespace
 
 std::unique_ptr<Sequential> make_property_network(const std::vector<int64_t>& channels,
@@ -177,7 +244,7 @@ std::unique_ptr<Sequential> make_property_network(const std::vector<int64_t>& ch
 
 PropertyModel train_property_model(const std::vector<PropertyImage>& images,
                                    const PropertyTarget& target, const PropertyTrainOptions& o) {
-  check_images(images, target, o.patch);
+  check_images(images, target, o);
   const std::set<std::string> held = held_out_specimens(images, target, o.held_out, o.seed);
   std::vector<PropertyImage> training;
   std::vector<const PropertyImage*> calibration;
@@ -186,7 +253,8 @@ PropertyModel train_property_model(const std::vector<PropertyImage>& images,
       calibration.push_back(&im);
       continue;
     }
-    training.push_back({standardised(im.pixels), im.specimen, im.name, im.target});
+    training.push_back({o.method == "forest" ? im.pixels : standardised(im.pixels), im.specimen,
+                        im.name, im.target});
   }
   PropertyModel m;
   m.target = target;
@@ -198,27 +266,13 @@ PropertyModel train_property_model(const std::vector<PropertyImage>& images,
     if (!(m.sd > 0)) m.sd = 1;
     for (PropertyImage& im : training) im.target = (im.target - m.mean) / m.sd;
   }
-  const int64_t outputs = target.categorical() ? int64_t(target.classes.size()) : 1;
-  m.net = make_property_network(o.channels, outputs, o.seed + 1);
-  auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
-  TrainingLoop loop(o.run, m.net, *opt);
-  SpecimenSampler sampler(training, target, o.patch, o.seed * 7919 + 13);
-  auto loss = [&](const Tensor& pooled, const Tensor& t) {
-    return target.categorical() ? softmax_cross_entropy_loss(pooled, t) : mse_loss(pooled, t);
-  };
-  TrainingTask task{.steps = o.steps,
-                    .schedule = {.base_lr = o.lr},
-                    .step =
-                        [&](int64_t, float lr) {
-                          const auto [input, t] = sampler.next(o.batch);
-                          return train_step(*m.net, *opt, lr, input, [&](const Tensor& y) {
-                            return mean_pooled_loss(
-                                y, [&](const Tensor& pooled) { return loss(pooled, t); });
-                          });
-                        },
-                    .on_step = report_every(o.progress, o.steps)};
-  loop.run(task);
-  m.steps = o.steps;
+  m.method = o.method;
+  if (o.method == "forest") {
+    train_texture_forest(m, training, o.seed);
+  } else {
+    train_network(m, training, o);
+  }
+  m.steps = o.method == "forest" ? 0 : o.steps;
   m.patch = o.patch;
   if (calibration.empty())
     for (const PropertyImage& im : images) calibration.push_back(&im);
@@ -229,8 +283,12 @@ PropertyModel train_property_model(const std::vector<PropertyImage>& images,
 
 void save_property_model(const std::string& path, PropertyModel& m) {
   const PropertyIntervals& i = m.intervals;
-  save_checkpoint(path, *m.net, nullptr, m.steps,
+  // A forest has no network: the checkpoint holds an empty one and the forest as text.
+  Sequential none;
+  save_checkpoint(path, m.net ? *m.net : none, nullptr, m.steps,
                   {{"task", kTask},
+                   {"method", m.method},
+                   {"forest", m.method == "forest" ? m.forest.to_text() : std::string()},
                    {"target", m.target.name},
                    {"classes", m.target.classes},
                    {"mean", m.mean},
@@ -255,9 +313,14 @@ PropertyModel load_property_model(const std::string& path) {
                              "train-property)");
   const Settings s(ck.metadata, "property model " + path);
   PropertyModel m;
+  m.method = s.get("method", "network");
   m.net = std::move(ck.model);
-  if (!dynamic_cast<Sequential*>(m.net.get()) || dynamic_cast<Sequential&>(*m.net).size() != 2)
+  if (m.method == "forest") {
+    m.forest = RandomForest::from_text(s.require<std::string>("forest"));
+  } else if (!dynamic_cast<Sequential*>(m.net.get()) ||
+             dynamic_cast<Sequential&>(*m.net).size() != 2) {
     s.fail("task", "the network is not a property network (features, then head)");
+  }
   m.target = {s.require<std::string>("target"), s.require<std::vector<std::string>>("classes")};
   m.mean = s.require<double>("mean");
   m.sd = s.require<double>("sd");
@@ -278,6 +341,7 @@ PropertyModel load_property_model(const std::string& path) {
 }
 
 ImagePrediction predict_image(PropertyModel& m, const cv::Mat& pixels) {
+  if (m.method == "forest") return predict_with_forest(m, pixels);
   cv::Mat input = padded_to(standardised(pixels), int(m.patch));
   ImagePrediction p;
   p.window = centred_window(input.size(), 1, int(m.patch));

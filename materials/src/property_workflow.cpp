@@ -179,7 +179,8 @@ PredictionReport predict_folder(const PropertyPrediction& p) {
     const ModelInput input = micrograph_at(micrograph, m.um_per_px);
     ImagePrediction one = predict_image(m, input.pixels);
     const std::string file = stem + "_evidence.png";
-    if (!cv::imwrite((folder / file).string(), evidence_image(m, one, input, micrograph.pixels)))
+    if (m.method == "network" &&
+        !cv::imwrite((folder / file).string(), evidence_image(m, one, input, micrograph.pixels)))
       throw std::runtime_error((fs::path(p.output) / file).string() + ": cannot write");
     one.features = one.scores = Tensor();
     const auto it = facts.find(stem);

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -44,6 +47,31 @@ cv::Mat region_pixels(const Micrograph& original, const Micrograph& resampled, c
   return resampled.pixels(r);
 }
 
+// Whether `path` is a YAML file (a classical segmenter) rather than a checkpoint.
+bool is_yaml(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[5] = {};
+  in.read(head, 5);
+  return std::string(head, 5) == "%YAML";
+}
+
+// The phase map of a micrograph by whichever segmenter `path` holds; `phases` gets its phases.
+std::function<cv::Mat(const Micrograph&)> load_segmenter(const std::string& path,
+                                                         const SegmentOptions& o,
+                                                         std::vector<std::string>& phases) {
+  if (is_yaml(path)) {
+    auto s = std::make_shared<ClassicalSegmenter>(load_classical_segmenter(path));
+    phases = s->phases;
+    return [s](const Micrograph& m) {
+      return mapped_at(m, s->um_per_px,
+                       [&](const cv::Mat& px) { return classical_phase_map(*s, px); });
+    };
+  }
+  auto s = std::make_shared<PhaseSegmenter>(load_phase_segmenter(path));
+  phases = s->phases;
+  return [s, o](const Micrograph& m) { return segment_micrograph(*s, m, o); };
+}
+
 }  // namespace
 
 int image_column(const formats::CsvTable& t) {
@@ -71,7 +99,7 @@ std::map<std::string, ImageFacts> read_image_facts(const std::string& path,
   return out;
 }
 
-PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
+TrainingRegions read_training_regions(const SegmenterTraining& t) {
   CommandPaths paths{
       .inputs = {{"images", t.inputs.images}, {"tags", t.tags}, {"metadata", t.inputs.metadata}},
       .output_files = {{"output", t.output}}};
@@ -91,20 +119,43 @@ PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
   }
   std::vector<double> sizes;
   for (const auto& [stem, m] : images) sizes.push_back(m.um_per_px);
-  const double common = common_pixel_size(sizes, t.target_um_per_px, "tagged images");
+  TrainingRegions out{
+      {}, tags.phases, common_pixel_size(sizes, t.target_um_per_px, "tagged images")};
   std::map<std::string, Micrograph> resampled;
-  for (const auto& [stem, m] : images) resampled[stem] = common > 0 ? resample_to(m, common) : m;
-  std::vector<TaggedRegion> regions;
+  for (const auto& [stem, m] : images)
+    resampled[stem] = out.um_per_px > 0 ? resample_to(m, out.um_per_px) : m;
   for (const RegionTag& tag : tags.tags) {
     const std::string stem = fs::path(tag.image).stem().string();
-    regions.push_back({region_pixels(images[stem], resampled[stem], tag), tag.present,
-                       tag.image + " (" + t.tags + " line " + std::to_string(tag.line) + ")"});
+    out.regions.push_back({region_pixels(images[stem], resampled[stem], tag), tag.present,
+                           tag.image + " (" + t.tags + " line " + std::to_string(tag.line) + ")"});
   }
+  return out;
+}
+
+PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t) {
+  const TrainingRegions r = read_training_regions(t);
   SegmenterTrainOptions o = t.train;
   o.run.output = t.output;
-  PhaseSegmenter s = train_phase_segmenter(regions, tags.phases, o);
-  s.um_per_px = common;
+  if (!t.background.empty()) {
+    const auto it = std::find(r.phases.begin(), r.phases.end(), t.background);
+    if (it == r.phases.end())
+      throw SettingError("background",
+                         "'" + t.background + "' is not one of the phases of " + t.tags);
+    o.background = int(it - r.phases.begin());
+  }
+  PhaseSegmenter s = train_phase_segmenter(r.regions, r.phases, o);
+  s.um_per_px = r.um_per_px;
   save_phase_segmenter(t.output, s);
+  return s;
+}
+
+ClassicalSegmenter train_classical_from_files(const SegmenterTraining& t,
+                                              const std::string& method) {
+  const TrainingRegions r = read_training_regions(t);
+  ClassicalSegmenter s =
+      train_classical_segmenter(r.regions, r.phases, method, {.seed = t.train.seed});
+  s.um_per_px = r.um_per_px;
+  save_classical_segmenter(t.output, s);
   return s;
 }
 
@@ -165,7 +216,8 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
   check_outputs_spare_inputs(
       {.inputs = {{"model", p.model}, {"images", p.inputs.images}, {"metadata", p.inputs.metadata}},
        .output_folders = {{"output", p.output}}});
-  PhaseSegmenter s = load_phase_segmenter(p.model);
+  std::vector<std::string> phases;
+  const auto segment = load_segmenter(p.model, p.segment, phases);
   const auto facts = facts_of(p.inputs);
   OutputSet out;
   const fs::path folder(out.temp_folder_for(p.output));
@@ -174,13 +226,13 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
   std::vector<std::vector<double>> fractions;
   for (const auto& [stem, path] : images_by_stem(p.inputs.images, "micrographs")) {
     const Micrograph m = read_input(path, stem, p.inputs, facts);
-    const cv::Mat labels = segment_micrograph(s, m, p.segment);
+    const cv::Mat labels = segment(m);
     for (const auto& [file, image] :
          {std::pair{stem + ".png", labels},
           std::pair{stem + "_overlay.png", phase_overlay(m.pixels, labels)}})
       if (!cv::imwrite((folder / file).string(), image))
         throw std::runtime_error((fs::path(p.output) / file).string() + ": cannot write");
-    std::vector<double> f(s.phases.size(), 0);
+    std::vector<double> f(phases.size(), 0);
     for (size_t c = 0; c < f.size(); ++c)
       f[c] = double(cv::countNonZero(labels == int(c))) / double(labels.total());
     fractions.push_back(f);
@@ -188,7 +240,7 @@ SegmentationReport segment_folder(const PhaseSegmentation& p) {
     specimens.push_back(it == facts.end() ? "" : it->second.specimen);
     r.images.push_back(stem);
   }
-  r.fractions_csv = phase_fractions_csv(s.phases, r.images, specimens, fractions);
+  r.fractions_csv = phase_fractions_csv(phases, r.images, specimens, fractions);
   write_bytes((folder / "phase_fractions.csv").string(), r.fractions_csv,
               (fs::path(p.output) / "phase_fractions.csv").string());
   out.commit();

@@ -166,6 +166,34 @@ TEST_F(Property, RegressesANumberWithAnInterval) {
   EXPECT_EQ(r.specimens_csv, "specimen,images,prediction,lower,upper\n");  // no specimens known
 }
 
+TEST_F(Property, TheTextureForestBaselineLearnsTheAnnealAndReadsBackTheSame) {
+  folder("m");
+  PropertyTraining t = training("m", "anneal");
+  t.train.method = "forest";
+  const PropertyModel trained = train_property_from_files(t);
+  EXPECT_EQ(trained.method, "forest");
+  const PredictionReport r =
+      predict_folder({.model = path("m.h5"),
+                      .inputs = {.images = path("m/images"), .metadata = path("m/metadata.csv")},
+                      .output = path("out")});
+  EXPECT_FALSE(std::filesystem::exists(path("out/s0_0_evidence.png")));  // no maps
+  const PropertyEvaluationReport e =
+      evaluate_property_to_files({.predictions = path("out/predictions.csv"),
+                                  .truth = path("m/metadata.csv"),
+                                  .target = "anneal",
+                                  .output = path("scores.json")});
+  EXPECT_GT(e.images.roc_auc, 0.75) << e.markdown;
+  PropertyModel again = load_property_model(path("m.h5"));
+  EXPECT_EQ(again.method, "forest");
+  const Micrograph m = read_micrograph(path("m/images/s1_0.png"));
+  PropertyModel first = load_property_model(path("m.h5"));
+  EXPECT_EQ(predict_image(again, m.pixels).probabilities,
+            predict_image(first, m.pixels).probabilities);
+  t.train.method = "svm";
+  t.output = path("svm.h5");
+  EXPECT_EQ(tessera::testing::setting_of([&] { train_property_from_files(t); }), "method");
+}
+
 TEST_F(Property, MistakesAreNamedAndWriteNothing) {
   folder("m", 2, 1);
   PropertyTraining t = training("m", "hardness");

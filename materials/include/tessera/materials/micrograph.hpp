@@ -6,6 +6,7 @@
 //
 //   Micrograph m = read_micrograph("a.tif", {.um_per_px = 0.097});  // bar detected
 //   Micrograph common = resample_to(m, 0.2);
+#include <functional>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -36,6 +37,11 @@ int detect_data_bar(const cv::Mat& grey);
 // The micrograph at `um_per_px` (area averaging when shrinking, bilinear when enlarging).
 // Throws std::invalid_argument when either pixel size is not positive.
 Micrograph resample_to(const Micrograph& m, double um_per_px);
+
+// A label map of the micrograph at its own size, made by `map` at `um_per_px`: resampled there
+// when both pixel sizes are known, mapped, and the labels brought back by nearest neighbour.
+cv::Mat mapped_at(const Micrograph& m, double um_per_px,
+                  const std::function<cv::Mat(const cv::Mat&)>& map);
 
 // Each image's pixels standardised (mean 0, sd 1): micrographs differ in brightness and
 // contrast, not in what their phases look like.

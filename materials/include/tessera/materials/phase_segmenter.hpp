@@ -40,6 +40,9 @@ struct SegmenterTrainOptions {
   std::vector<int64_t> channels = {16, 32, 64, 64};
   double lr = 2e-3;      // Adam
   double sharpness = 0;  // of the pooling: 0 the mean, r > 0 log-sum-exp (pooled_tag_loss)
+  // A phase that is whatever the others are not (the matrix of a steel): its tags are not
+  // learnt, and a pixel is of it where no other phase scores above 0. -1: none.
+  int background = -1;
   uint64_t seed = 0;
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};
@@ -50,14 +53,17 @@ struct PhaseSegmenter {
   std::vector<std::string> phases;
   double um_per_px = 0;  // the common pixel size it was trained at; 0: images as they are
   int64_t steps = 0;
-  int64_t patch = 96;  // the crops it was trained on: the window its presence is judged over
+  int64_t patch = 96;   // the crops it was trained on: the window its presence is judged over
+  int background = -1;  // the background phase (SegmenterTrainOptions), or -1
 };
 
 // The training loss: binary cross-entropy of each score map's pooled value (scores [B,K,H,W])
 // against the tags [B,K,1,1], and its gradient. `sharpness` 0: the mean (the pooled gradient
 // spread evenly over the H x W pixels); r > 0: log-sum-exp pooling (1/r) log mean exp(r s),
 // each pixel's share of the gradient its softmax weight.
-LossResult pooled_tag_loss(const Tensor& scores, const Tensor& tags, double sharpness = 0);
+// `background` >= 0: that phase's map is left out of the loss (its gradient 0).
+LossResult pooled_tag_loss(const Tensor& scores, const Tensor& tags, double sharpness = 0,
+                           int background = -1);
 
 // Throws SettingError("patch") for a region smaller than the crops, std::invalid_argument for no
 // regions or tags of another length than `phases`.
@@ -80,9 +86,10 @@ struct SegmentOptions {
 // The score maps [1, phases, H, W] of a micrograph already at the segmenter's pixel size, and
 // the phase map (CV_8U) from them: at each pixel the best-scoring phase among those whose mean
 // score over the `window` x `window` around it is above 0 (present, as the training judged
-// regions), or among all when none is or `window` <= 1.
+// regions), or among all when none is or `window` <= 1. A `background` phase scores 0
+// everywhere and is always present: a pixel is of it unless another phase scores above 0.
 Tensor phase_scores(PhaseSegmenter& s, const cv::Mat& pixels, const SegmentOptions& o = {});
-cv::Mat phase_map(const Tensor& scores, int window = 0);
+cv::Mat phase_map(const Tensor& scores, int window = 0, int background = -1);
 
 // The phase map at the micrograph's own size: resampled to the segmenter's pixel size (when
 // both are known), segmented, and brought back by nearest neighbour.

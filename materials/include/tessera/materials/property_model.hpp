@@ -22,6 +22,7 @@
 #include <opencv2/core.hpp>
 
 #include "tessera/materials/micrograph.hpp"
+#include "tessera/materials/random_forest.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/train/training_loop.hpp"
 
@@ -43,7 +44,10 @@ struct PropertyTarget {
 };
 
 struct PropertyTrainOptions {
-  int64_t patch = 128;  // crop edge, a multiple of 16
+  // network: the CNN of score maps; forest: the classical baseline, a random forest on each
+  // image's texture features (texture_features.hpp), without evidence maps.
+  std::string method = "network";
+  int64_t patch = 96;  // crop edge, a multiple of 16
   int64_t batch = 16;
   int steps = 600;
   std::vector<int64_t> channels = {16, 32, 64, 96};  // one level each, halving the resolution
@@ -65,7 +69,9 @@ struct PropertyIntervals {
 };
 
 struct PropertyModel {
-  std::unique_ptr<Module> net;  // a Sequential of two: the features, then the 1x1 head
+  std::string method = "network";  // or "forest"
+  std::unique_ptr<Module> net;     // network: a Sequential of two, the features then the 1x1 head
+  RandomForest forest{};           // forest: on texture_features, classes or standardised numbers
   PropertyTarget target{};
   double mean = 0, sd = 1;  // of a number, which the network predicts standardised
   double um_per_px = 0;     // the pixel size it was trained at; 0: images as they are
@@ -94,7 +100,7 @@ struct ImagePrediction {
   double value = 0;                   // a number: the prediction in the target's units
   std::vector<double> probabilities;  // a category: one per class
   int best = 0;                       // a category: the most probable class
-  Tensor features;                    // [1,C,h,w], what the head read
+  Tensor features;                    // [1,C,h,w], what the head read (network only)
   Tensor scores;                      // [1,K,h,w], the class activation maps (standardised units)
   cv::Rect window{};  // what the network read, in the image's pixels (past its bottom and right
                       // edges where a small image was mirrored out)

@@ -38,7 +38,8 @@ struct PropertyPrediction {
   std::string model{};
   ImageInputs inputs{};  // metadata: pixel sizes and specimens of the images
   std::string group{};   // the metadata's specimen column (default: specimen, sample_key, sample)
-  std::string output{};  // folder: predictions.csv, specimens.csv, <image>_evidence.png
+  std::string output{};  // folder: predictions.csv, specimens.csv, <image>_evidence.png (the
+                         // network's Grad-CAM; a texture forest has none)
 };
 
 struct PredictionReport {

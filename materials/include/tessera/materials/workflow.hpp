@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/materials/classical_segmentation.hpp"
 #include "tessera/materials/phase_segmenter.hpp"
 
 namespace tessera::materials {
@@ -38,15 +39,28 @@ struct SegmenterTraining {
   std::string tags{};           // presence tags per image or region (presence_tags.hpp)
   std::string output{};         // model to write (.h5)
   double target_um_per_px = 0;  // common pixel size; 0: the median of the tagged images'
+  std::string background{};     // the phase that is whatever the others are not; "": none
   SegmenterTrainOptions train{};
 };
 
-// Throws std::runtime_error naming the file for a tagged image that is not in the folder, and
+// The tagged regions of the training inputs at their common pixel size, and that size. Throws
+// std::runtime_error naming the file for a tagged image that is not in the folder, and
 // SettingError when pixel sizes are known for some images and not others.
+struct TrainingRegions {
+  std::vector<TaggedRegion> regions;
+  std::vector<std::string> phases;
+  double um_per_px = 0;
+};
+TrainingRegions read_training_regions(const SegmenterTraining& t);
+
+// The network, trained and saved (.h5).
 PhaseSegmenter train_segmenter_from_files(const SegmenterTraining& t);
+// A classical baseline ("forest", "otsu", "kmeans") on the same tags, saved as YAML.
+ClassicalSegmenter train_classical_from_files(const SegmenterTraining& t,
+                                              const std::string& method);
 
 struct PhaseSegmentation {
-  std::string model{};
+  std::string model{};  // a network (.h5) or a classical baseline (YAML)
   ImageInputs inputs{};
   std::string output{};  // folder: <image>.png labels, <image>_overlay.png, phase_fractions.csv
   SegmentOptions segment{};
