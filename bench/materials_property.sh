@@ -13,10 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESSERA=${TESSERA:-$PWD/build/apps/tessera}
-RESULTS=bench/results
+RESULTS=${RESULTS:-bench/results}
 UHCS=$(realpath ../shared/data/materials/uhcs)
 TASKS=${TASKS:-temperature time microstructure}
 METHODS=${METHODS:-network forest}  # forest: the texture baseline
+TRAIN_ARGS=${TRAIN_ARGS:-}          # more train-property options, for experiments
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 [[ -d $UHCS ]] || { echo "error: ../shared/data/materials/uhcs not found" >&2; exit 1; }
 mkdir -p "$RESULTS"
@@ -47,7 +48,7 @@ for task in $TASKS; do
       start=$(date +%s)
       "$TESSERA" materials train-property --method "$method" --images "$UHCS/images" \
         --table "$dir/train$fold.csv" --target "$target" --group sample_key \
-        --output "$run/model$fold.h5" --seed "$fold" | tail -1 >>"$run/timings.txt"
+        --output "$run/model$fold.h5" --seed "$fold" $TRAIN_ARGS | tail -1 >>"$run/timings.txt"
       trained=$(date +%s)
       "$TESSERA" materials predict --model "$run/model$fold.h5" --images "$dir/test$fold" \
         --metadata "$dir/table.csv" --group sample_key --output "$run/pred$fold" >/dev/null

@@ -90,8 +90,10 @@ std::vector<Scored> joined(const PropertyEvaluation& e, std::vector<std::string>
   return out;
 }
 
-// Each specimen's mean prediction (or mean probabilities) and its truth.
-std::vector<Scored> by_specimen(const std::vector<Scored>& images, const std::string& truth) {
+// Each specimen's mean prediction (or mean probabilities) and its truth; none when a class
+// differs between a specimen's images (a fact of each field, such as its dominant
+// microconstituent, rather than of the specimen).
+std::vector<Scored> by_specimen(const std::vector<Scored>& images) {
   std::map<std::string, std::vector<const Scored*>> groups;
   for (const Scored& s : images) groups[s.specimen].push_back(&s);
   std::vector<Scored> out;
@@ -103,9 +105,7 @@ std::vector<Scored> by_specimen(const std::vector<Scored>& images, const std::st
       s.predicted += m->predicted / n, s.truth += m->truth / n;
       for (size_t c = 0; c < s.probabilities.size(); ++c)
         s.probabilities[c] += m->probabilities[c] / n;
-      if (m->truth_class != s.truth_class)
-        throw std::runtime_error(truth + ": the images of specimen '" + specimen +
-                                 "' are of different classes");
+      if (m->truth_class != s.truth_class) return {};
     }
     out.push_back(std::move(s));
   }
@@ -157,7 +157,8 @@ PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e)
   PropertyEvaluationReport r{.target = e.target};
   const std::vector<Scored> images = joined(e, r.classes);
   r.images = scores_of(images, r.classes.size());
-  r.specimens = scores_of(by_specimen(images, e.truth), r.classes.size());
+  const std::vector<Scored> specimens = by_specimen(images);
+  if (!specimens.empty()) r.specimens = scores_of(specimens, r.classes.size());
   r.markdown = to_markdown(r);
   r.files = write_scores(to_json(r), r.markdown, e.output, e.markdown);
   return r;
@@ -165,10 +166,11 @@ PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e)
 
 nlohmann::json to_json(const PropertyEvaluationReport& r) {
   const bool categorical = !r.classes.empty();
-  return {{"target", r.target},
-          {"classes", r.classes},
-          {"specimens", scores_json(r.specimens, categorical)},
-          {"images", scores_json(r.images, categorical)}};
+  return {
+      {"target", r.target},
+      {"classes", r.classes},
+      {"specimens", r.specimens.count ? scores_json(r.specimens, categorical) : nlohmann::json()},
+      {"images", scores_json(r.images, categorical)}};
 }
 
 std::string to_markdown(const PropertyEvaluationReport& r) {
@@ -180,7 +182,10 @@ std::string to_markdown(const PropertyEvaluationReport& r) {
   char line[160];
   for (const auto& [unit, s] :
        {std::pair{"specimens", r.specimens}, std::pair{"images", r.images}}) {
-    if (categorical)
+    if (s.count == 0)
+      std::snprintf(line, sizeof line,
+                    "| %s | 0 | the class differs between a specimen's images |\n", unit);
+    else if (categorical)
       std::snprintf(line, sizeof line, "| %s | %zu | %.3f | %.3f | %.3f |\n", unit, s.count,
                     s.accuracy, s.macro_f1, s.roc_auc);
     else

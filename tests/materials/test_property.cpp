@@ -247,6 +247,15 @@ TEST_F(Property, EvaluationByHand) {
   EXPECT_DOUBLE_EQ(r.images.roc_auc, 1.0);
   EXPECT_NEAR(r.specimens.macro_f1, (2.0 / 3 + 0) / 2, 1e-12);
   EXPECT_TRUE(std::filesystem::exists(path("c.md")));
+  // A class that differs between a specimen's images: images scored, specimens not.
+  std::ofstream(path("t.csv")) << "file,sample_key,t\nx1,a,cold\nx2,a,hot\ny1,b,hot\n";
+  r = evaluate_property_to_files({.predictions = path("c.csv"),
+                                  .truth = path("t.csv"),
+                                  .target = "t",
+                                  .output = path("v.json")});
+  EXPECT_EQ(r.specimens.count, 0u);
+  EXPECT_EQ(r.images.count, 3u);
+  EXPECT_HAS(r.markdown, "| specimens | 0 | the class differs");
   std::ofstream(path("t.csv")) << "file,sample_key,t\nx1,a,cold\nx2,a,warm\n";
   EXPECT_HAS(error_of([&] {
                evaluate_property_to_files({.predictions = path("c.csv"),

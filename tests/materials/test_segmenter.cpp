@@ -72,6 +72,29 @@ TEST(PhaseMap, BestScoringAmongThePhasesPresentAround) {
   EXPECT_EQ(phase_map(absent, 9).at<uint8_t>(0, 1), 1);
 }
 
+TEST(PhaseMap, ABackgroundPhaseIsWhereNoOtherScoresAboveZero) {
+  // Phase 0 the background: its own scores (9) are ignored; pixel 0 is phase 1 (0.5 > 0),
+  // pixel 1 background (-2 < 0) even though phase 1 is its best.
+  Tensor scores = Tensor::empty({1, 2, 1, 2});
+  const float values[] = {9, 9, /* phase 1 */ 0.5f, -2};
+  std::copy(values, values + 4, scores.data());
+  const cv::Mat labels = phase_map(scores, 0, 0);
+  EXPECT_EQ(labels.at<uint8_t>(0, 0), 1);
+  EXPECT_EQ(labels.at<uint8_t>(0, 1), 0);
+}
+
+TEST(PooledTagLoss, ABackgroundPhaseIsNotLearnt) {
+  Tensor scores = Tensor::full({1, 2, 1, 2}, 1.f);
+  Tensor tags = Tensor::empty({1, 2, 1, 1});
+  tags.data()[0] = 0, tags.data()[1] = 1;
+  const LossResult with = pooled_tag_loss(scores, tags, 0, 0);
+  EXPECT_NEAR(with.value, std::log(1 + std::exp(-1.0)), 1e-6);  // phase 1's term alone
+  const Tensor g = with.grad.to_plain();
+  EXPECT_EQ(g.data()[0], 0.f);
+  EXPECT_EQ(g.data()[1], 0.f);
+  EXPECT_NE(g.data()[2], 0.f);
+}
+
 class Segmenter : public TempDirTest {
  protected:
   // A small segmenter trained briefly on a generated folder.
@@ -128,6 +151,9 @@ TEST_F(Segmenter, MistakesAreNamedAndWriteNothing) {
   t.tags = path("m/tags_tiles.csv");
   t.train.patch = 128;  // tiles of 64x60
   EXPECT_EQ(tessera::testing::setting_of([&] { train_segmenter_from_files(t); }), "patch");
+  t.train.patch = 16;
+  t.background = "ferrite";  // not one of the tags' phases
+  EXPECT_EQ(tessera::testing::setting_of([&] { train_segmenter_from_files(t); }), "background");
   std::ofstream(path("meta.csv")) << "name,um_per_px\ns0_0,0\n";
   EXPECT_HAS(error_of([&] { read_image_facts(path("meta.csv")); }),
              "meta.csv:2: um_per_px: '0' is not a positive number");

@@ -38,9 +38,9 @@ struct PropertyEvaluationReport {
   std::vector<std::string> files{};  // written: the scores, then the table
 };
 
+// Specimens are left unscored (count 0) when a class differs between a specimen's images.
 // Throws std::runtime_error naming the file (and line) for a missing column, a truth that is
-// not a number or not one of the predicted classes, a specimen whose images disagree on a class,
-// or no image in both tables; SettingError for outputs that would overwrite an input. Nothing
+// not a number or not one of the predicted classes, or no image in both tables; SettingError for outputs that would overwrite an input. Nothing
 // is written then.
 PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e);
 
