@@ -100,6 +100,16 @@ TEST_F(CheckpointTest, ResumeReproducesTheUninterruptedRunBitForBit) {
   EXPECT_FALSE(bitwise_equal(pa[0]->value, make_model()->parameters()[0]->value));
 }
 
+TEST_F(CheckpointTest, DescriptionSaysLongTextByItsLength) {
+  Sequential none;
+  const std::string forest(5000, 'x');
+  save_checkpoint(path("f.h5"), none, nullptr, 0, {{"forest", forest}, {"note", "short"}});
+  const nlohmann::json d = describe_checkpoint(path("f.h5"));
+  EXPECT_EQ(d["metadata"]["forest"], "(5000 characters)");
+  EXPECT_EQ(d["metadata"]["note"], "short");
+  EXPECT_EQ(load_checkpoint(path("f.h5")).metadata["forest"], forest);  // kept whole
+}
+
 TEST_F(CheckpointTest, BadFilesGiveClearErrors) {
   auto expect_error = [](const std::string& p, const std::string& fragment) {
     try {

@@ -1,4 +1,5 @@
 #include <stdexcept>
+#include <string>
 
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/tile/receptive_field.hpp"
@@ -14,6 +15,21 @@ int spatial_dims(Module& m) {
   return 0;
 }
 
+// The metadata for people: text longer than a few lines (a serialised forest, a table) said by
+// its length, not printed.
+nlohmann::json readable(const nlohmann::json& j) {
+  constexpr size_t kLongText = 400;
+  if (j.is_string() && j.get_ref<const std::string&>().size() > kLongText) {
+    std::string said = "(";  // appended: GCC 12 misreads "(" + to_string(...) (-Wrestrict)
+    said.append(std::to_string(j.get_ref<const std::string&>().size())).append(" characters)");
+    return said;
+  }
+  if (!j.is_structured()) return j;
+  nlohmann::json out = j;
+  for (auto& [key, value] : out.items()) value = readable(value);
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json describe_checkpoint(const std::string& path) {
@@ -24,7 +40,7 @@ nlohmann::json describe_checkpoint(const std::string& path) {
                       {"parameters", m.parameter_count()},
                       {"step", ck.step},
                       {"optimizer", ck.optimizer ? ck.optimizer->config() : nlohmann::json()},
-                      {"metadata", ck.metadata}};
+                      {"metadata", readable(ck.metadata)}};
   if (const int dims = spatial_dims(m); dims > 0) {
     try {
       const ReceptiveField f = receptive_field(m, dims);
