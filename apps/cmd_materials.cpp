@@ -91,6 +91,11 @@ void add_train_segmenter(CLI::App* group) {
                   "tags: forest (pixel random forest, as Trainable Weka / ilastik), otsu, kmeans")
       ->check(CLI::IsMember({"network", "forest", "otsu", "kmeans"}))
       ->capture_default_str();
+  cmd->add_option("--refine-steps", o->train.refine_steps,
+                  "steps of a second U-Net trained on the first's pseudo-masks (each pixel held "
+                  "to its region's tagged phases); 0: none")
+      ->check(CLI::Range(0, 10000000))
+      ->capture_default_str();
   cmd->add_option("--background", o->background,
                   "a phase that is whatever the others are not (its tags are not learnt)");
   cmd->add_option("--sharpness", o->train.sharpness,

@@ -53,6 +53,62 @@ class RegionSampler {
   std::mt19937_64 rng_;
 };
 
+// Random crops of regions and their pseudo-masks, the same turn for both.
+class MaskSampler {
+ public:
+  MaskSampler(std::vector<cv::Mat> pairs, int64_t patch, uint64_t seed)
+      : pairs_(std::move(pairs)), patch_(int(patch)), rng_(seed) {}
+
+  std::pair<Tensor, Tensor> next(int64_t batch) {
+    Tensor input = Tensor::empty({batch, 1, patch_, patch_}),
+           labels = Tensor::empty({batch, 1, patch_, patch_});
+    for (int64_t i = 0; i < batch; ++i) {
+      cv::Mat planes[2];
+      cv::split(random_crop(pairs_[rng_() % pairs_.size()], patch_, rng_), planes);
+      put_crop(input, i, planes[0]);
+      put_crop(labels, i, planes[1]);
+    }
+    return {input, labels};
+  }
+
+ private:
+  std::vector<cv::Mat> pairs_;  // CV_32FC2: standardised pixels, phase index
+  int patch_;
+  std::mt19937_64 rng_;
+};
+
+// The second network, trained pixel by pixel on the weak one's pseudo-masks.
+std::unique_ptr<Module> refined_network(PhaseSegmenter& weak,
+                                        const std::vector<TaggedRegion>& regions,
+                                        const SegmenterTrainOptions& o) {
+  std::vector<cv::Mat> pairs;
+  for (const TaggedRegion& r : regions) {
+    cv::Mat mask, pair;
+    pseudo_mask(weak, r).convertTo(mask, CV_32F);
+    cv::merge(std::vector<cv::Mat>{standardised(r.pixels), mask}, pair);
+    pairs.push_back(pair);
+  }
+  std::unique_ptr<Module> unet = make_unet({.dims = 2,
+                                            .in_channels = 1,
+                                            .out_channels = int64_t(weak.phases.size()),
+                                            .channels = o.channels,
+                                            .seed = o.seed + 2});
+  auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
+  TrainingLoop loop(RunSettings{.progress = o.run.progress}, unet, *opt);
+  MaskSampler sampler(std::move(pairs), o.patch, o.seed * 7919 + 12);
+  loop.run({.steps = o.refine_steps,
+            .schedule = {.base_lr = o.lr},
+            .step =
+                [&](int64_t, float lr) {
+                  const auto [input, labels] = sampler.next(o.batch);
+                  return train_step(*unet, *opt, lr, input, [&](const Tensor& y) {
+                    return softmax_cross_entropy_loss(y, labels);
+                  });
+                },
+            .on_step = report_every(o.progress, o.refine_steps)});
+  return unet;
+}
+
 void check_regions(const std::vector<TaggedRegion>& regions, size_t phases, int64_t patch) {
   if (regions.empty()) throw std::invalid_argument("phase segmenter: no tagged regions");
   if (patch < 16 || patch % 8 != 0)
@@ -182,6 +238,11 @@ PhaseSegmenter train_phase_segmenter(const std::vector<TaggedRegion>& regions,
   s.steps = o.steps;
   s.patch = o.patch;
   s.background = o.background;
+  if (o.refine_steps > 0) {
+    s.unet = refined_network(s, regions, o);
+    s.steps += o.refine_steps;
+    s.pixelwise = true, s.background = -1;
+  }
   return s;
 }
 
@@ -191,7 +252,8 @@ void save_phase_segmenter(const std::string& path, PhaseSegmenter& s) {
                    {"phases", s.phases},
                    {"um_per_px", s.um_per_px},
                    {"patch", s.patch},
-                   {"background", s.background}});
+                   {"background", s.background},
+                   {"pixelwise", s.pixelwise}});
 }
 
 PhaseSegmenter load_phase_segmenter(const std::string& path) {
@@ -207,6 +269,7 @@ PhaseSegmenter load_phase_segmenter(const std::string& path) {
   if (s.phases.empty() || s.phases.size() > 255) m.fail("phases", "must name 1 to 255 phases");
   if (!(s.um_per_px >= 0)) m.fail("um_per_px", "must be zero or more");
   s.background = m.get<int>("background", -1);
+  s.pixelwise = m.get<bool>("pixelwise", false);
   if (s.background < -1 || s.background >= int(s.phases.size()))
     m.fail("background", "must name one of the phases (an index) or be -1");
   return s;
@@ -260,9 +323,28 @@ cv::Mat phase_map(const Tensor& scores, int window, int background) {
   return labels;
 }
 
+cv::Mat pseudo_mask(PhaseSegmenter& s, const TaggedRegion& r) {
+  const Tensor scores = phase_scores(s, r.pixels, {.whole = true});  // regions are small
+  const int k = int(scores.dim(1)), h = int(scores.dim(2)), w = int(scores.dim(3));
+  const bool any = std::find(r.present.begin(), r.present.end(), true) != r.present.end();
+  cv::Mat mask(h, w, CV_8UC1);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      int best = -1;
+      for (int c = 0; c < k; ++c)
+        if ((!any || r.present[size_t(c)]) &&
+            (best < 0 || scores.data()[(int64_t(c) * h + y) * w + x] >
+                             scores.data()[(int64_t(best) * h + y) * w + x]))
+          best = c;
+      mask.at<uint8_t>(y, x) = uint8_t(best);
+    }
+  return mask;
+}
+
 cv::Mat segment_micrograph(PhaseSegmenter& s, const Micrograph& m, const SegmentOptions& o) {
   return mapped_at(m, s.um_per_px, [&](const cv::Mat& pixels) {
-    return phase_map(phase_scores(s, pixels, o), o.presence ? int(s.patch) : 0, s.background);
+    return phase_map(phase_scores(s, pixels, o), o.presence && !s.pixelwise ? int(s.patch) : 0,
+                     s.background);
   });
 }
 

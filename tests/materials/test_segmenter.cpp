@@ -128,6 +128,30 @@ TEST_F(Segmenter, TiledMapsEqualWholeImageMapsAndTheModelReadsBack) {
   EXPECT_HAS(error_of([&] { load_phase_segmenter(path("m/images/s0_0.png")); }), "s0_0.png");
 }
 
+TEST_F(Segmenter, PseudoMasksKeepToTheTaggedPhasesAndRefineReadsBack) {
+  PhaseSegmenter s = small("m");
+  const Micrograph m = read_micrograph(path("m/images/s0_0.png"));
+  TaggedRegion r{m.pixels, {false, false, true, false}, "one phase"};
+  EXPECT_EQ(cv::countNonZero(pseudo_mask(s, r) != 2), 0);
+  r.present = {true, false, true, false};
+  const cv::Mat two = pseudo_mask(s, r);
+  EXPECT_EQ(cv::countNonZero((two != 0) & (two != 2)), 0);
+  // Tagged with none: the best of all, as the plain phase map.
+  r.present = {false, false, false, false};
+  EXPECT_EQ(cv::countNonZero(pseudo_mask(s, r) != phase_map(phase_scores(s, m.pixels))), 0);
+  // A refined segmenter is read pixel by pixel, also once saved.
+  data::write_micrograph_folder(
+      {.folder = path("r"), .specimens = 1, .images_per_specimen = 1, .width = 160, .height = 128});
+  SegmenterTraining t{.inputs = {.images = path("r/images")},
+                      .tags = path("r/tags_tiles.csv"),
+                      .output = path("r.h5")};
+  t.train = {.patch = 16, .batch = 4, .steps = 2, .channels = {4, 8}, .refine_steps = 2};
+  const PhaseSegmenter refined = train_segmenter_from_files(t);
+  EXPECT_TRUE(refined.pixelwise);
+  EXPECT_EQ(refined.steps, 4);
+  EXPECT_TRUE(load_phase_segmenter(path("r.h5")).pixelwise);
+}
+
 TEST_F(Segmenter, TheFolderGetsMapsOverlaysAndFractions) {
   small("m");
   const SegmentationReport r =

@@ -43,6 +43,10 @@ struct SegmenterTrainOptions {
   // A phase that is whatever the others are not (the matrix of a steel): its tags are not
   // learnt, and a pixel is of it where no other phase scores above 0. -1: none.
   int background = -1;
+  // Steps of the refinement, 0 for none: the weak network's maps, each pixel held to the phases
+  // its region is tagged with, become pseudo-masks on which a second U-Net learns pixel by pixel
+  // (softmax cross-entropy); it replaces the first.
+  int refine_steps = 0;
   uint64_t seed = 0;
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};
@@ -53,9 +57,14 @@ struct PhaseSegmenter {
   std::vector<std::string> phases;
   double um_per_px = 0;  // the common pixel size it was trained at; 0: images as they are
   int64_t steps = 0;
-  int64_t patch = 96;   // the crops it was trained on: the window its presence is judged over
-  int background = -1;  // the background phase (SegmenterTrainOptions), or -1
+  int64_t patch = 96;      // the crops it was trained on: the window its presence is judged over
+  int background = -1;     // the background phase (SegmenterTrainOptions), or -1
+  bool pixelwise = false;  // refined: trained on pseudo-masks, its maps read pixel by pixel
 };
+
+// The pseudo-mask of a tagged region (CV_8U): at each pixel the phase the segmenter scores
+// highest among those the region is tagged with (among all when it is tagged with none).
+cv::Mat pseudo_mask(PhaseSegmenter& s, const TaggedRegion& r);
 
 // The training loss: binary cross-entropy of each score map's pooled value (scores [B,K,H,W])
 // against the tags [B,K,1,1], and its gradient. `sharpness` 0: the mean (the pooled gradient

@@ -40,8 +40,8 @@ struct PropertyEvaluationReport {
 
 // Specimens are left unscored (count 0) when a class differs between a specimen's images.
 // Throws std::runtime_error naming the file (and line) for a missing column, a truth that is
-// not a number or not one of the predicted classes, or no image in both tables; SettingError for outputs that would overwrite an input. Nothing
-// is written then.
+// not a number or not one of the predicted classes, or no image in both tables; SettingError
+// for outputs that would overwrite an input. Nothing is written then.
 PropertyEvaluationReport evaluate_property_to_files(const PropertyEvaluation& e);
 
 nlohmann::json to_json(const PropertyEvaluationReport& r);
