@@ -125,8 +125,10 @@ std::set<std::string> held_out_specimens(const std::vector<PropertyImage>& image
 }
 
 // An image's texture features as one CV_32F row.
+// An image smaller than the features' widest window (a field at 5x the model's magnification
+// shrinks to a few dozen pixels) is mirrored out to it first, as the network's crops are.
 cv::Mat texture_row(const cv::Mat& pixels) {
-  const std::vector<float> f = texture_features(pixels);
+  const std::vector<float> f = texture_features(padded_to(pixels, 32));
   return cv::Mat(1, int(f.size()), CV_32F, const_cast<float*>(f.data())).clone();
 }
 

@@ -189,6 +189,8 @@ TEST_F(Property, TheTextureForestBaselineLearnsTheAnnealAndReadsBackTheSame) {
   PropertyModel first = load_property_model(path("m.h5"));
   EXPECT_EQ(predict_image(again, m.pixels).probabilities,
             predict_image(first, m.pixels).probabilities);
+  // A field that shrank to a few pixels at the model's pixel size is still read.
+  EXPECT_EQ(predict_image(again, m.pixels(cv::Rect(0, 0, 12, 9))).probabilities.size(), 2u);
   t.train.method = "svm";
   t.output = path("svm.h5");
   EXPECT_EQ(tessera::testing::setting_of([&] { train_property_from_files(t); }), "method");
