@@ -245,11 +245,9 @@ void save_affinity_model(const std::string& path, AffinityModel& m) {
 }
 
 AffinityModel load_affinity_model(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  if (ck.metadata.value("task", "") != "connectomics_affinities")
-    throw std::invalid_argument(path +
-                                " is not a connectomics affinity model (train one with "
-                                "tessera connectomics train)");
+  Checkpoint ck = load_task_checkpoint(
+      path, "connectomics_affinities",
+      "a connectomics affinity model (train one with tessera connectomics train)");
   AffinityModel m;
   m.unet = std::move(ck.model);
   m.steps = ck.step;

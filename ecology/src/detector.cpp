@@ -368,11 +368,8 @@ std::array<double, 3> channel_values(const Settings& m, const char* key, double 
 }  // namespace
 
 Detector load_detector(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  const auto task = ck.metadata.find("task");
-  if (task == ck.metadata.end() || *task != "ecology_detector")
-    throw std::runtime_error(path +
-                             " is not an insect detector (train one with tessera ecology train)");
+  Checkpoint ck = load_task_checkpoint(path, "ecology_detector",
+                                       "an insect detector (train one with tessera ecology train)");
   // A checkpoint edited or corrupted by hand must not index past the network's output.
   const Settings m(ck.metadata, "insect detector " + path);
   Detector d;

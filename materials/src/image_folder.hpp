@@ -25,6 +25,14 @@ inline std::vector<std::pair<std::string, std::string>> images_by_stem(const std
   return out;
 }
 
+// The same as a map from stem to path, for looking images up by the names a table gives.
+inline std::map<std::string, std::string> image_files_by_stem(const std::string& folder,
+                                                              const std::string& kind) {
+  std::map<std::string, std::string> out;
+  for (auto& [stem, path] : images_by_stem(folder, kind)) out[stem] = path;
+  return out;
+}
+
 // The column of a table that names images: name, image, file or filename (a path's stem
 // counts). Throws naming the file when there is none.
 int image_column(const formats::CsvTable& t);

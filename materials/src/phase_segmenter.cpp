@@ -257,12 +257,8 @@ void save_phase_segmenter(const std::string& path, PhaseSegmenter& s) {
 }
 
 PhaseSegmenter load_phase_segmenter(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  const auto task = ck.metadata.find("task");
-  if (task == ck.metadata.end() || *task != kTask)
-    throw std::runtime_error(path +
-                             " is not a phase segmenter (train one with tessera "
-                             "materials train-segmenter)");
+  Checkpoint ck = load_task_checkpoint(
+      path, kTask, "a phase segmenter (train one with tessera materials train-segmenter)");
   const Settings m(ck.metadata, "phase segmenter " + path);
   PhaseSegmenter s{std::move(ck.model), m.require<std::vector<std::string>>("phases"),
                    m.require<double>("um_per_px"), ck.step, m.get<int64_t>("patch", 96)};

@@ -307,12 +307,8 @@ void save_property_model(const std::string& path, PropertyModel& m) {
 }
 
 PropertyModel load_property_model(const std::string& path) {
-  Checkpoint ck = load_checkpoint(path);
-  const auto task = ck.metadata.find("task");
-  if (task == ck.metadata.end() || *task != kTask)
-    throw std::runtime_error(path +
-                             " is not a property model (train one with tessera materials "
-                             "train-property)");
+  Checkpoint ck = load_task_checkpoint(
+      path, kTask, "a property model (train one with tessera materials train-property)");
   const Settings s(ck.metadata, "property model " + path);
   PropertyModel m;
   m.method = s.get("method", "network");

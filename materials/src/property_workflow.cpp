@@ -133,9 +133,7 @@ PropertyModel train_property_from_files(const PropertyTraining& t) {
   const PropertyTarget target = target_of(rows, t);
   const auto groups = read_image_facts(t.table, t.group);
   const auto sizes = t.inputs.metadata.empty() ? groups : read_image_facts(t.inputs.metadata);
-  std::map<std::string, std::string> files;
-  for (const auto& [stem, path] : images_by_stem(t.inputs.images, "micrographs"))
-    files[stem] = path;
+  std::map<std::string, std::string> files = image_files_by_stem(t.inputs.images, "micrographs");
   std::vector<Micrograph> micrographs;
   std::vector<double> pixel_sizes;
   for (const TargetRow& r : rows) {

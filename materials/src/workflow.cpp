@@ -107,9 +107,7 @@ TrainingRegions read_training_regions(const SegmenterTraining& t) {
   check_outputs_spare_inputs(paths);
   const PresenceTags tags = read_presence_tags(t.tags);
   const auto facts = facts_of(t.inputs);
-  std::map<std::string, std::string> files;
-  for (const auto& [stem, path] : images_by_stem(t.inputs.images, "micrographs"))
-    files[stem] = path;
+  std::map<std::string, std::string> files = image_files_by_stem(t.inputs.images, "micrographs");
   std::map<std::string, Micrograph> images;
   for (const RegionTag& tag : tags.tags) {
     const std::string stem = fs::path(tag.image).stem().string();

@@ -227,4 +227,14 @@ Checkpoint load_checkpoint(const std::string& path) {
   return ck;
 }
 
+Checkpoint load_task_checkpoint(const std::string& path, const std::string& task,
+                                const std::string& what) {
+  Checkpoint ck = load_checkpoint(path);
+  // Compared as JSON: a task that is not text (hand-edited metadata) is just another task.
+  const auto stored = ck.metadata.find("task");
+  if (stored == ck.metadata.end() || *stored != task)
+    throw std::runtime_error(path + " is not " + what);
+  return ck;
+}
+
 }  // namespace tessera

@@ -38,6 +38,12 @@ void save_checkpoint(const std::string& path, Module& model, Optimizer* optimize
 // tessera checkpoint, missing weights, shape mismatch).
 Checkpoint load_checkpoint(const std::string& path);
 
+// The checkpoint of an application's model: load_checkpoint, then its metadata's "task" must
+// be `task`, else std::runtime_error "<path> is not <what>" (what: "an insect detector (train
+// one with tessera ecology train)").
+Checkpoint load_task_checkpoint(const std::string& path, const std::string& task,
+                                const std::string& what);
+
 // What a checkpoint holds, for people: network type, parameter count, receptive field and halo
 // (when the network can be tiled), step, optimizer settings, metadata.
 nlohmann::json describe_checkpoint(const std::string& path);
