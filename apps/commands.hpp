@@ -7,7 +7,7 @@ namespace tessera::app {
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
-void add_domain_commands(CLI::App& app);
+void add_video_command(CLI::App& app);
 void add_connectomics_command(CLI::App& app);
 void add_hydrology_command(CLI::App& app);
 void add_ecology_command(CLI::App& app);

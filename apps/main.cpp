@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   tessera::app::add_hydrology_command(app);
   tessera::app::add_ecology_command(app);
   tessera::app::add_materials_command(app);
-  tessera::app::add_domain_commands(app);
+  tessera::app::add_video_command(app);
   if (const std::string e = tessera::app::unknown_command(app, argc, argv); !e.empty()) {
     report(e);
     return 2;
