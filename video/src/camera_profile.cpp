@@ -35,20 +35,6 @@ std::vector<double> numbers_at(const nlohmann::json& j, const char* key, const s
   return v;
 }
 
-CameraProfile own_profile(const nlohmann::json& j, const std::string& path) {
-  CameraProfile p;
-  p.name = j.value("name", std::string("calibrated"));
-  p.gain = number_at(j, "gain_dn_per_electron", path);
-  p.read_noise_dn = number_at(j, "read_noise_dn", path);
-  p.tukey_read = j.value("read_noise", std::string("gaussian")) == "tukey-lambda";
-  p.tukey_lambda = j.value("tukey_lambda", 0.0);
-  p.row_noise_dn = j.value("row_noise_dn", 0.0);
-  p.black_level = number_at(j, "black_level", path);
-  p.white_level = number_at(j, "white_level", path);
-  p.bits = int(number_at(j, "bits", path));
-  return p;
-}
-
 // CRVD: noisy = a * Poisson(x / a) + N(0, b): a is the gain, b the read variance, per ISO.
 CameraProfile crvd_profile(const nlohmann::json& j, const std::string& path, double iso) {
   const std::vector<double> isos = numbers_at(j, "iso", path);
@@ -116,6 +102,20 @@ CameraProfile eld_profile(const nlohmann::json& j, const std::string& path, doub
 
 }  // namespace
 
+CameraProfile camera_profile_from_json(const nlohmann::json& j, const std::string& path) {
+  CameraProfile p;
+  p.name = j.value("name", std::string("calibrated"));
+  p.gain = number_at(j, "gain_dn_per_electron", path);
+  p.read_noise_dn = number_at(j, "read_noise_dn", path);
+  p.tukey_read = j.value("read_noise", std::string("gaussian")) == "tukey-lambda";
+  p.tukey_lambda = j.value("tukey_lambda", 0.0);
+  p.row_noise_dn = j.value("row_noise_dn", 0.0);
+  p.black_level = number_at(j, "black_level", path);
+  p.white_level = number_at(j, "white_level", path);
+  p.bits = int(number_at(j, "bits", path));
+  return p;
+}
+
 double CameraProfile::variance_at(double electrons) const {
   return gain * gain * electrons + read_noise_dn * read_noise_dn + row_noise_dn * row_noise_dn +
          1.0 / 12.0;
@@ -154,7 +154,7 @@ CameraProfile read_camera_profile(const std::string& path, const ProfileChoice& 
     throw std::runtime_error("'" + path + "' is not a camera profile (JSON object)");
   CameraProfile p;
   if (j.value("format", std::string()) == kFormat)
-    p = own_profile(j, path);
+    p = camera_profile_from_json(j, path);
   else if (j.contains("a_shot_gain"))
     p = crvd_profile(j, path, choice.iso);
   else if (j.contains("Kmin"))

@@ -51,6 +51,9 @@ CameraProfile read_camera_profile(const std::string& path, const ProfileChoice& 
 // atomically (a temporary file renamed into place).
 nlohmann::json camera_profile_json(const CameraProfile& p);
 void write_camera_profile(const CameraProfile& p, const std::string& path);
+// The profile camera_profile_json wrote (unchecked; check_camera_profile); throws
+// std::runtime_error naming `source` when a number is missing.
+CameraProfile camera_profile_from_json(const nlohmann::json& j, const std::string& source);
 
 // Throws std::invalid_argument naming `source` unless every number is finite and possible
 // (gain > 0, noise >= 0, black < white, bits 1..32).

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "tessera/io/region.hpp"
+#include "tessera/tile/tiled.hpp"
 #include "tessera/video/camera_profile.hpp"
+#include "tessera/video/denoiser_training.hpp"
 
 namespace tessera::video {
 
@@ -44,6 +46,65 @@ struct CalibrationRun {
 };
 
 CameraProfile calibrate_from_files(const CalibrationRun& run);
+
+struct TrainingRun {
+  std::string clean{};   // clean clip
+  std::string camera{};  // camera profile file
+  ProfileChoice choice{};
+  std::string output{};  // the model, .h5
+  CleanClipRange range{};
+  DenoiserTrainOptions train{};
+};
+
+// Reads the clean frames, trains, saves; throws naming the setting before any step when an
+// input is missing or wrong, and writes nothing then.
+Denoiser train_from_files(const TrainingRun& run);
+
+// How a clip is denoised: the network, OpenCV's non-local means (the baseline), or nothing
+// (the noisy frames only brought to white, to score the input itself).
+enum class DenoiseMethod { network, nlm, none };
+
+struct DenoiseRun {
+  std::string input{};   // noisy clip (raw DN)
+  std::string output{};  // folder: frames/ (16-bit TIFF, linear), preview.png, clip.json
+  DenoiseMethod method = DenoiseMethod::network;
+  std::string model{};   // the network's (method network)
+  std::string camera{};  // the clip's camera profile; "": the model's (needed otherwise)
+  ProfileChoice choice{};
+  double photons = 0;      // electrons at white; 0: the clip's "photons_at_white" or its bright end
+  double strength = 0;     // non-local means h, 8-bit levels; 0: 3 + 60 / sqrt(photons)
+  int64_t max_frames = 0;  // 0: all
+  TileOptions tile{};
+  bool progress = false;   // frames per second and ETA on stderr
+};
+
+struct DenoiseSummary {
+  int64_t frames = 0;
+  double photons = 0;
+  double seconds = 0;         // denoising alone, without reading the model
+  double frames_per_second = 0;
+  std::string camera{};
+};
+
+DenoiseSummary denoise_to_folder(const DenoiseRun& run);
+
+struct EvaluationRun {
+  std::string result{};        // linear 16-bit frames as `denoise` writes them (frames/)
+  std::string reference{};     // the clean clip
+  int64_t reference_first = 0; // the reference frame the result's first frame is
+  bool linear_reference = false;
+  std::string output{};        // scores .json (and .md beside it)
+  std::string label{};         // the method's name in the table
+};
+
+struct EvaluationSummary {
+  int64_t frames = 0;
+  double psnr = 0, ssim = 0, flicker = 0;
+  std::string markdown{};
+};
+
+// PSNR, SSIM and flicker in display sRGB (white 1) frame by frame against the reference.
+EvaluationSummary evaluate_clip(const EvaluationRun& run);
 
 // The white of a clean clip: 2^bits - 1 where the file states its bit depth, else 255 when its
 // first frames hold nothing above 255, else 65535.
