@@ -143,6 +143,9 @@ class VideoSink final : public VolumeSink {
                                      : cv::VideoWriter::fourcc('m', 'p', '4', 'v');
     const cv::Size size(static_cast<int>(like.size[2]), static_cast<int>(like.size[1]));
     try {
+      // FFmpeg stores grey frames as colour (YUV 4:2:0), so a 1-channel video reads back as 3
+      // equal channels. OpenCV's own MJPEG writer keeps them grey but, in 4.6, darkens them
+      // (100 reads back as 16), so it is not used.
       writer_.open(atomic_.temp_path(), fourcc, fps, size, channels == 3);
     } catch (const cv::Exception& e) {
       throw std::runtime_error("'" + path + "': cannot write video (" + one_line(e.msg) + ")");

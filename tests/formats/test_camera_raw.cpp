@@ -202,6 +202,24 @@ TEST_F(CameraRawTest, VideoWrittenAsAviReadsBack) {
   EXPECT_LT(worst, 30.0);
 }
 
+// FFmpeg writes grey frames as colour: a 1-channel video reads back as 3 equal channels.
+TEST_F(CameraRawTest, GreyVideoReadsBackAsEqualChannels) {
+  const int64_t T = 3, H = 16, W = 24;
+  const Tensor grey = frames_of(video_pattern(T, H, W), 0, T);  // channel 0 only below
+  Tensor one = Tensor::empty({1, 1, T, H, W});
+  std::copy(grey.data(), grey.data() + one.numel(), one.data());
+  auto sink = create_volume(path("grey.avi"), {1, {T, H, W}, {}, "", {}}, 1, "uint8");
+  sink->write(Region::whole({T, H, W}), one);
+  sink->commit();
+  auto src = open_volume(path("grey.avi"));
+  EXPECT_EQ(src->info().attributes.at("frame_rate_hz"), "25");
+  const Tensor back = src->read(Region::whole({T, H, W}));
+  ASSERT_EQ(back.numel(), src->info().channels * one.numel());
+  for (int64_t c = 0; c < src->info().channels; ++c)
+    for (int64_t i = 0; i < one.numel(); i += 13)
+      EXPECT_NEAR(back.data()[c * one.numel() + i], one.data()[i], 12) << c << " " << i;
+}
+
 TEST_F(CameraRawTest, VideoSinkRefusesPartialFrames) {
   VolumeInfo like{1, {3, 16, 16}, {}, "", {}};
   auto sink = create_volume(path("g.mp4"), like, 1, "uint8");
