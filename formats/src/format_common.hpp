@@ -95,5 +95,12 @@ std::unique_ptr<VolumeSink> create_gdal(const std::string& path, const VolumeInf
 std::unique_ptr<VolumeSource> open_opencv(const std::string& path);
 std::unique_ptr<VolumeSink> create_opencv(const std::string& path, const std::string& ext,
                                           const VolumeInfo& like, int64_t channels, DType type);
+// High-speed cameras (read only): Photron .cihx + .mraw (either name), Phantom .cine.
+std::unique_ptr<VolumeSource> open_photron(const std::string& path);
+std::unique_ptr<VolumeSource> open_phantom(const std::string& path);
+// Ordinary video through OpenCV's videoio (video_capture.cpp): t, y, x; written as .avi / .mp4.
+std::unique_ptr<VolumeSource> open_video(const std::string& path);
+std::unique_ptr<VolumeSink> create_video(const std::string& path, const std::string& ext,
+                                         const VolumeInfo& like, int64_t channels, DType type);
 
 }  // namespace tessera::formats

@@ -18,7 +18,7 @@ namespace {
 
 using namespace formats;
 
-enum class Family { hdf5, itk, tiff, gdal, opencv, folder };
+enum class Family { hdf5, itk, tiff, gdal, opencv, folder, photron, phantom, video };
 
 struct Spec {
   Family family;
@@ -32,6 +32,8 @@ constexpr std::array kTiffExts{".tif", ".tiff"};
 constexpr std::array kGdalExts{".vrt", ".img", ".asc"};
 constexpr std::array kOpencvExts{".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm"};
 constexpr std::array kHdf5Exts{".h5", ".hdf5"};
+constexpr std::array kPhotronExts{".cihx", ".mraw"};
+constexpr std::array kVideoExts{".mp4", ".avi", ".mov", ".mkv", ".gif"};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -85,10 +87,15 @@ Spec parse_spec(const std::string& spec) {
   if (one_of(ext, kTiffExts)) return {Family::tiff, spec, "", ext};
   if (one_of(ext, kGdalExts)) return {Family::gdal, spec, "", ext};
   if (one_of(ext, kOpencvExts)) return {Family::opencv, spec, "", ext};
-  throw std::runtime_error("'" + spec + "': unknown extension '" + ext +
-                           "' (known: .h5:dataset .hdf5:dataset .nrrd .nhdr .mha .mhd .nii "
-                           ".nii.gz .tif .tiff .vrt .img .asc .png .jpg .jpeg .bmp .pgm .ppm, "
-                           "a gdal: / geotiff: prefix, or a folder of slices)");
+  if (one_of(ext, kPhotronExts)) return {Family::photron, spec, "", ext};
+  if (ext == ".cine") return {Family::phantom, spec, "", ext};
+  if (one_of(ext, kVideoExts)) return {Family::video, spec, "", ext};
+  throw std::runtime_error(
+      "'" + spec + "': unknown extension '" + ext +
+      "' (known: .h5:dataset .hdf5:dataset .nrrd .nhdr .mha .mhd .nii "
+      ".nii.gz .tif .tiff .vrt .img .asc .png .jpg .jpeg .bmp .pgm .ppm .cihx .mraw "
+      ".cine .mp4 .avi .mov .mkv .gif, "
+      "a gdal: / geotiff: prefix, or a folder of slices)");
 }
 
 std::string spacing_str(const std::vector<double>& spacing) {
@@ -145,6 +152,12 @@ std::unique_ptr<VolumeSource> open_volume(const std::string& spec) {
       return open_tiff(s.path);
     case Family::gdal:
       return open_gdal(s.path);
+    case Family::photron:
+      return open_photron(s.path);
+    case Family::phantom:
+      return open_phantom(s.path);
+    case Family::video:
+      return open_video(s.path);
     case Family::opencv:
     case Family::folder:
       break;
@@ -170,6 +183,12 @@ std::unique_ptr<VolumeSink> create_volume(const std::string& spec, const VolumeI
       return create_gdal(s.path, like, channels, dtype);
     case Family::folder:
       return create_slice_folder(s.path, like, channels, dtype);
+    case Family::video:
+      return create_video(s.path, s.ext, like, channels, dtype);
+    case Family::photron:
+    case Family::phantom:
+      throw std::runtime_error("'" + s.path + "': " + s.ext +
+                               " files are read only (write video as .avi or .mp4)");
     case Family::opencv:
       break;
   }

@@ -15,6 +15,17 @@
 //   gdal:PATH, geotiff:PATH, .vrt .img .asc   GDAL (2D raster, bands = channels)
 //   .png .jpg .jpeg .bmp .pgm .ppm       OpenCV (2D, channels in OpenCV's BGR order)
 //   DIR (a folder), DIR/                 2D slices in natural name order = z; written as TIFF
+//   .cihx, .mraw                         Photron FASTCAM (header + frames beside it, either
+//                                        name; 8, 16 or packed 12 bit), read only
+//   .cine                                Phantom CINE (8, 16, packed 10/12 bit, BGR 24/48),
+//                                        read only
+//   .mp4 .avi .mov .mkv .gif             video through OpenCV: BGR, or 1 channel when the codec
+//                                        decodes to grey; written as .avi (MJPG) or .mp4
+//                                        (mp4v) in whole frames in time order, at
+//                                        like.attributes["frame_rate_hz"] (default 25); a
+//                                        1-channel video written so reads back as 3 channels
+// Camera and video sources are volumes of t, y, x: [1, C, T, H, W] raw values (DN, no scaling),
+// with attributes frame_rate_hz, exposure_s (when known), bit_depth (effective) and camera.
 //
 // Errors: a missing, unreadable or unsupported file, an unknown extension or a missing HDF5
 // dataset throw std::runtime_error naming the file; a region outside the volume or data of the
