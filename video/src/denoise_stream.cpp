@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
 #include "frame_blocks.hpp"
+#include "tessera/ops/space_to_depth.hpp"
 
 namespace tessera::video {
 
@@ -21,51 +23,84 @@ int64_t mirrored_frame(int64_t t, int64_t frames) {
 
 namespace {
 
-// Frame t's plane c, normalised, region by region.
-class NormalisedPlane {
+// The clip's frames normalised, each read from its file once: the window slides one frame at a
+// time, so the frames it needs next are those it holds (at most the window and one more).
+class NormalisedFrames {
  public:
-  NormalisedPlane(VolumeSource& clip, const CameraProfile& camera, double photons)
-      : clip_(clip), black_(camera.black_level), scale_(1 / (camera.gain * photons)) {}
-  Tensor read(int64_t t, int64_t c, const Region& yx) const {
-    const Tensor raw = clip_.read({{t, yx.origin[0], yx.origin[1]}, {1, yx.size[0], yx.size[1]}});
-    const int64_t pixels = yx.voxels();
-    Tensor out = Tensor::empty({1, 1, yx.size[0], yx.size[1]});
-    const float* p = raw.data() + c * pixels;
-    float* q = out.data();
-    for (int64_t i = 0; i < pixels; ++i) q[i] = float((p[i] - black_) * scale_);
-    return out;
+  NormalisedFrames(VolumeSource& clip, const CameraProfile& camera, double photons, int64_t keep)
+      : clip_(clip), black_(camera.black_level), scale_(1 / (camera.gain * photons)), keep_(keep) {}
+
+  // Plane c of frame t, [H, W] floats.
+  const float* plane(int64_t t, int64_t c) {
+    auto at = frames_.find(t);
+    if (at == frames_.end()) {
+      const Shape& size = clip_.info().size;
+      Tensor raw = clip_.read({{t, 0, 0}, {1, size[1], size[2]}}).to_plain().clone();
+      float* p = raw.data();
+      for (int64_t i = 0; i < raw.numel(); ++i) p[i] = float((p[i] - black_) * scale_);
+      while (int64_t(frames_.size()) >= keep_) frames_.erase(frames_.begin());
+      at = frames_.emplace(t, std::move(raw)).first;
+    }
+    const Shape& size = clip_.info().size;
+    return at->second.data() + c * size[1] * size[2];
   }
 
  private:
   VolumeSource& clip_;
   double black_, scale_;
+  int64_t keep_;
+  std::map<int64_t, Tensor> frames_;  // oldest first: frames only move forward
 };
 
-// The network's input for frame t, plane c: the window's frames, then the noise planes.
+// Rows y0..y0+h, columns x0..x0+w of a [H, W] plane, the edge repeated past it (a frame of odd
+// size padded to the pixel shuffle's multiple).
+void copy_region(const float* plane, int64_t height, int64_t width, int64_t y0, int64_t x0,
+                 int64_t h, int64_t w, float* out) {
+  for (int64_t y = 0; y < h; ++y) {
+    const float* row = plane + std::min(y0 + y, height - 1) * width;
+    for (int64_t x = 0; x < w; ++x) out[y * w + x] = row[std::min(x0 + x, width - 1)];
+  }
+}
+
+// The network's input for frame t, plane c: the window's frames, then the noise planes, each
+// shuffle x shuffle block of pixels made channels (space_to_depth), so the network runs at
+// 1/shuffle of the resolution.
 class WindowSource final : public VolumeSource {
  public:
-  WindowSource(const NormalisedPlane& plane, const VolumeInfo& clip, int64_t t, int64_t c,
-               int64_t frames, std::array<float, 2> noise)
-      : plane_(plane), t_(t), c_(c), frames_(frames), count_(clip.size[0]), noise_(noise) {
-    info_.channels = frames + 2;
-    info_.size = {clip.size[1], clip.size[2]};
+  WindowSource(NormalisedFrames& frames, const VolumeInfo& clip, int64_t t, int64_t c,
+               const Denoiser& d, std::array<float, 2> noise)
+      : frames_(frames),
+        t_(t),
+        c_(c),
+        window_(d.frames),
+        shuffle_(d.shuffle),
+        count_(clip.size[0]),
+        height_(clip.size[1]),
+        width_(clip.size[2]),
+        noise_(noise) {
+    info_.channels = (window_ + 2) * shuffle_ * shuffle_;
+    info_.size = {(height_ + shuffle_ - 1) / shuffle_, (width_ + shuffle_ - 1) / shuffle_};
   }
   const VolumeInfo& info() const override { return info_; }
   Tensor read(const Region& region) override {
-    std::vector<Tensor> planes;
+    const int64_t h = region.size[0] * shuffle_, w = region.size[1] * shuffle_;
+    const int64_t y0 = region.origin[0] * shuffle_, x0 = region.origin[1] * shuffle_;
+    std::vector<std::vector<float>> planes(size_t(window_), std::vector<float>(size_t(h * w)));
     std::vector<const float*> window;
-    for (int64_t f = 0; f < frames_; ++f) {
-      planes.push_back(plane_.read(mirrored_frame(t_ - frames_ / 2 + f, count_), c_, region));
-      window.push_back(planes.back().data());
+    for (int64_t f = 0; f < window_; ++f) {
+      const int64_t source = mirrored_frame(t_ - window_ / 2 + f, count_);
+      copy_region(frames_.plane(source, c_), height_, width_, y0, x0, h, w,
+                  planes[size_t(f)].data());
+      window.push_back(planes[size_t(f)].data());
     }
-    Tensor x = Tensor::empty({1, frames_ + 2, region.size[0], region.size[1]});
-    stack_window(window, region.voxels(), noise_, x.data());
-    return x;
+    Tensor x = Tensor::empty({1, window_ + 2, h, w});
+    stack_window(window, h * w, noise_, x.data());
+    return shuffle_ > 1 ? space_to_depth(x, shuffle_) : x;
   }
 
  private:
-  const NormalisedPlane& plane_;
-  int64_t t_, c_, frames_, count_;
+  NormalisedFrames& frames_;
+  int64_t t_, c_, window_, shuffle_, count_, height_, width_;
   std::array<float, 2> noise_;
   VolumeInfo info_;
 };
@@ -73,25 +108,31 @@ class WindowSource final : public VolumeSource {
 // Adds each region's correction to the noisy middle frame, into plane c of `frame`.
 class CorrectedSink final : public VolumeSink {
  public:
-  CorrectedSink(const NormalisedPlane& plane, int64_t t, int64_t c, Tensor& frame)
-      : plane_(plane), t_(t), c_(c), frame_(frame) {}
+  CorrectedSink(NormalisedFrames& frames, int64_t t, int64_t c, int64_t shuffle, Tensor& frame)
+      : frames_(frames), t_(t), c_(c), shuffle_(shuffle), frame_(frame) {}
   void write(const Region& region, const Tensor& correction) override {
-    const Tensor noisy = plane_.read(t_, c_, region);
-    const int64_t w = frame_.dim(4), h = frame_.dim(3);
-    const float* d = correction.data();
-    const float* n = noisy.data();
-    float* out = frame_.data() + c_ * h * w;
-    for (int64_t y = 0; y < region.size[0]; ++y)
-      for (int64_t x = 0; x < region.size[1]; ++x) {
-        const int64_t i = y * region.size[1] + x;
-        out[(region.origin[0] + y) * w + region.origin[1] + x] = n[i] + d[i];
+    const Tensor full =
+        shuffle_ > 1 ? depth_to_space(correction.to_plain(), shuffle_) : correction.to_plain();
+    const Tensor plain = full.to_plain();
+    const float* d = plain.data();
+    const int64_t height = frame_.dim(3), width = frame_.dim(4);
+    const int64_t y0 = region.origin[0] * shuffle_, x0 = region.origin[1] * shuffle_;
+    const int64_t h = std::min(region.size[0] * shuffle_, height - y0);
+    const int64_t w = std::min(region.size[1] * shuffle_, width - x0);
+    const int64_t row = region.size[1] * shuffle_;
+    const float* noisy = frames_.plane(t_, c_);
+    float* out = frame_.data() + c_ * height * width;
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        const int64_t i = (y0 + y) * width + x0 + x;
+        out[i] = noisy[i] + d[y * row + x];
       }
   }
   void commit() override {}
 
  private:
-  const NormalisedPlane& plane_;
-  int64_t t_, c_;
+  NormalisedFrames& frames_;
+  int64_t t_, c_, shuffle_;
   Tensor& frame_;
 };
 
@@ -104,23 +145,24 @@ void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
     throw std::invalid_argument("the exposure (photons at white) must be above 0");
   const VolumeInfo& info = clip.info();
   const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
-  const NormalisedPlane plane(clip, o.camera, o.photons);
+  NormalisedFrames frames(clip, o.camera, o.photons, d.frames + 1);
   const auto noise = noise_levels(o.camera, o.photons);
   TileOptions tile = o.tile;
   for (int64_t t = 0; t < count; ++t) {
     Tensor frame = Tensor::empty({1, info.channels, 1, info.size[1], info.size[2]});
     for (int64_t c = 0; c < info.channels; ++c) {
-      WindowSource window(plane, info, t, c, d.frames, noise);
-      CorrectedSink sink(plane, t, c, frame);
+      WindowSource window(frames, info, t, c, d, noise);
       if (o.whole) {
-        const Tensor x = window.read(Region::whole(window.info().size));
-        sink.write(Region::whole(window.info().size), run_whole(*d.network, x).to_plain());
+        const Region all = Region::whole(window.info().size);
+        CorrectedSink(frames, t, c, d.shuffle, frame)
+            .write(all, run_whole(*d.network, window.read(all)));
         continue;
       }
       // Planned once: every plane of every frame has the same shape.
       const TileReport r = run_tiled(
           *d.network, window,
-          [&](int64_t) { return std::make_unique<CorrectedSink>(plane, t, c, frame); }, tile);
+          [&](int64_t) { return std::make_unique<CorrectedSink>(frames, t, c, d.shuffle, frame); },
+          tile);
       if (tile.tile.empty()) tile.tile = r.plan.core;
       tile.progress = false;
     }
@@ -136,21 +178,18 @@ void filter_frames(VolumeSource& clip, const StreamOptions& o, int64_t window,
     throw std::invalid_argument("the exposure (photons at white) must be above 0");
   const VolumeInfo& info = clip.info();
   const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
-  const NormalisedPlane plane(clip, o.camera, o.photons);
-  const Region whole = Region::whole({info.size[1], info.size[2]});
+  NormalisedFrames frames(clip, o.camera, o.photons, window + 1);
   const int h = int(info.size[1]), w = int(info.size[2]);
   for (int64_t t = 0; t < count; ++t) {
     Tensor frame = Tensor::empty({1, info.channels, 1, info.size[1], info.size[2]});
     for (int64_t c = 0; c < info.channels; ++c) {
-      std::vector<Tensor> planes;
-      std::vector<cv::Mat> mats;
+      std::vector<cv::Mat> planes;
       for (int64_t f = 0; f < window; ++f) {
-        planes.push_back(plane.read(mirrored_frame(t - window / 2 + f, info.size[0]), c, whole));
-        mats.emplace_back(h, w, CV_32F, planes.back().data());
+        const float* p = frames.plane(mirrored_frame(t - window / 2 + f, info.size[0]), c);
+        planes.emplace_back(h, w, CV_32F, const_cast<float*>(p));
       }
-      const cv::Mat out = filter(mats);
       cv::Mat destination(h, w, CV_32F, frame.data() + c * h * w);
-      out.copyTo(destination);
+      filter(planes).copyTo(destination);
     }
     done(t, frame);
   }

@@ -54,7 +54,8 @@ cv::Mat side_by_side(const cv::Mat& noisy, const cv::Mat& result) {
   cv::Mat out(noisy.rows, noisy.cols * 2, CV_8U);
   for (int y = 0; y < noisy.rows; ++y)
     for (int x = 0; x < noisy.cols; ++x) {
-      out.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(255 * linear_to_srgb(noisy.at<float>(y, x)));
+      out.at<uint8_t>(y, x) =
+          cv::saturate_cast<uint8_t>(255 * linear_to_srgb(noisy.at<float>(y, x)));
       out.at<uint8_t>(y, x + noisy.cols) =
           cv::saturate_cast<uint8_t>(255 * linear_to_srgb(result.at<float>(y, x)));
     }
@@ -68,25 +69,26 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
                      .output_folders = {{"output", run.output}}};
   check_outputs_spare_inputs(paths);
   std::optional<Denoiser> model;
-  if (run.method == DenoiseMethod::network) {
-    if (run.model.empty()) throw SettingError("model", "is needed to denoise with the network");
-    model = load_denoiser(run.model);
-  }
+  if (run.method == DenoiseMethod::network && run.model.empty())
+    throw SettingError("model", "is needed to denoise with the network");
+  if (!run.model.empty()) model = load_denoiser(run.model);  // its camera serves every method
   if (run.camera.empty() && !model)
     throw SettingError("camera", "is needed without a model: the clip's camera profile");
-  const CameraProfile camera = run.camera.empty() ? model->camera
-                                                  : read_camera_profile(run.camera, run.choice);
+  const CameraProfile camera =
+      run.camera.empty() ? model->camera : read_camera_profile(run.camera, run.choice);
   auto clip = open_volume(run.input);
-  StreamOptions o{.camera = camera, .photons = exposure_for(run, *clip, camera),
-                  .frames = run.max_frames, .tile = run.tile};
+  StreamOptions o{.camera = camera,
+                  .photons = exposure_for(run, *clip, camera),
+                  .frames = run.max_frames,
+                  .tile = run.tile};
   const VolumeInfo& info = clip->info();
   const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
 
   VolumeInfo like = info;
   like.size[0] = count;
   fs::create_directories(run.output);
-  auto frames = create_volume((fs::path(run.output) / "frames").string() + "/", like,
-                              info.channels, "uint16");
+  auto frames = create_volume((fs::path(run.output) / "frames").string() + "/", like, info.channels,
+                              "uint16");
   const int64_t middle = count / 2;
   cv::Mat preview;
   const int h = int(info.size[1]), w = int(info.size[2]);
@@ -106,7 +108,8 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
       preview = side_by_side(noisy, cv::Mat(h, w, CV_32F, const_cast<float*>(frame.data())));
     }
     if (run.progress) {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(stderr, "\rframe %lld/%lld, %.2f frames/s ", (long long)(t + 1),
                    (long long)count, double(t + 1) / s);
       if (t + 1 == count) std::fprintf(stderr, "\n");
@@ -119,14 +122,15 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
     case DenoiseMethod::nlm: {
       const float h_strength =
           run.strength > 0 ? float(run.strength) : float(3 + 60 / std::sqrt(o.photons));
-      filter_frames(*clip, o, 5, [&](const std::vector<cv::Mat>& planes) {
-        return nlm_denoise(planes, h_strength);
-      }, done);
+      filter_frames(
+          *clip, o, 5,
+          [&](const std::vector<cv::Mat>& planes) { return nlm_denoise(planes, h_strength); },
+          done);
       break;
     }
     case DenoiseMethod::none:
-      filter_frames(*clip, o, 1, [](const std::vector<cv::Mat>& planes) { return planes[0].clone(); },
-                    done);
+      filter_frames(
+          *clip, o, 1, [](const std::vector<cv::Mat>& planes) { return planes[0].clone(); }, done);
       break;
   }
   DenoiseSummary s;
@@ -191,8 +195,11 @@ EvaluationSummary evaluate_clip(const EvaluationRun& run) {
      << "| " << label << " | " << s.frames << " | " << std::fixed << std::setprecision(2) << s.psnr
      << " | " << std::setprecision(4) << s.ssim << " | " << s.flicker << " |\n";
   s.markdown = md.str();
-  const nlohmann::json j = {{"method", label},     {"frames", s.frames}, {"psnr_db", s.psnr},
-                            {"ssim", s.ssim},      {"flicker", s.flicker},
+  const nlohmann::json j = {{"method", label},
+                            {"frames", s.frames},
+                            {"psnr_db", s.psnr},
+                            {"ssim", s.ssim},
+                            {"flicker", s.flicker},
                             {"frame_psnr_db", scores.frame_psnr()},
                             {"domain", "sRGB display values, white 1"}};
   write_atomically(run.output, j.dump(2) + "\n");

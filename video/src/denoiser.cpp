@@ -16,9 +16,11 @@ std::unique_ptr<Module> make_denoiser_network(const DenoiserOptions& o) {
     throw std::invalid_argument("the window must be an odd number of frames, got " +
                                 std::to_string(o.frames));
   if (o.channels.empty()) throw std::invalid_argument("the denoiser needs at least one level");
+  if (o.shuffle < 1 || o.shuffle > 4)
+    throw std::invalid_argument("the pixel shuffle must be 1 to 4");
   return make_unet({.dims = 2,
-                    .in_channels = o.frames + 2,
-                    .out_channels = 1,
+                    .in_channels = (o.frames + 2) * o.shuffle * o.shuffle,
+                    .out_channels = o.shuffle * o.shuffle,
                     .channels = o.channels,
                     .reversible = o.reversible,
                     .seed = o.seed + 1});
@@ -40,6 +42,7 @@ void save_denoiser(const std::string& path, Denoiser& d) {
   save_checkpoint(path, *d.network, nullptr, d.steps,
                   {{"task", "video_denoiser"},
                    {"frames", d.frames},
+                   {"shuffle", d.shuffle},
                    {"camera", camera_profile_json(d.camera)},
                    {"photons_min", d.photons_min},
                    {"photons_max", d.photons_max}});
@@ -54,6 +57,8 @@ Denoiser load_denoiser(const std::string& path) {
   d.steps = ck.step;
   d.frames = m.require<int64_t>("frames");
   if (d.frames < 1 || d.frames % 2 == 0) m.fail("frames", "must be odd and positive");
+  d.shuffle = m.require<int64_t>("shuffle");
+  if (d.shuffle < 1 || d.shuffle > 4) m.fail("shuffle", "must be 1 to 4");
   d.photons_min = m.require<double>("photons_min");
   d.photons_max = m.require<double>("photons_max");
   if (!ck.metadata.contains("camera")) m.fail("camera", "missing");

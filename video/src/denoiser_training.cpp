@@ -9,6 +9,7 @@
 #include "frame_blocks.hpp"
 #include "tessera/io/settings.hpp"
 #include "tessera/ops/loss.hpp"
+#include "tessera/ops/space_to_depth.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
 #include "tessera/video/sensor_noise.hpp"
@@ -31,7 +32,8 @@ CleanClip read_clean_clip(VolumeSource& src, const CleanClipRange& r) {
   clip.channels = info.channels;
   clip.to_linear.resize(size_t(white) + 1);
   for (size_t v = 0; v < clip.to_linear.size(); ++v)
-    clip.to_linear[v] = r.linear ? float(double(v) / white) : srgb_to_linear(float(double(v) / white));
+    clip.to_linear[v] =
+        r.linear ? float(double(v) / white) : srgb_to_linear(float(double(v) / white));
   const int depth = white <= 255 ? CV_8U : CV_16U;
   const int h = int(info.size[1]), w = int(info.size[2]);
   constexpr int64_t kBlock = 4;
@@ -69,8 +71,8 @@ void linear_crop(const CleanClip& clip, size_t plane, int y, int x, int patch, i
 }  // namespace
 
 DenoiserBatch denoiser_batch(const CleanClip& clip, const CameraProfile& camera, int64_t frames,
-                             int64_t patch, int64_t batch, double photons_min, double photons_max,
-                             std::mt19937_64& rng) {
+                             int64_t shuffle, int64_t patch, int64_t batch, double photons_min,
+                             double photons_max, std::mt19937_64& rng) {
   const int64_t half = frames / 2, pixels = patch * patch;
   const int h = clip.planes.front().rows, w = clip.planes.front().cols;
   DenoiserBatch b{Tensor::empty({batch, frames + 2, patch, patch}),
@@ -102,6 +104,7 @@ DenoiserBatch denoiser_batch(const CleanClip& clip, const CameraProfile& camera,
     float* target = b.target.data() + s * pixels;
     for (int64_t i = 0; i < pixels; ++i) target[i] = clean_mid[i] - noisy_mid[i];
   }
+  if (shuffle > 1) b = {space_to_depth(b.input, shuffle), space_to_depth(b.target, shuffle)};
   return b;
 }
 
@@ -110,12 +113,11 @@ Denoiser train_denoiser(const CleanClip& clip, const CameraProfile& camera,
   const int64_t frames = o.network.frames;
   if (clip.frames < frames)
     throw SettingError("frames", "the clean clip has " + std::to_string(clip.frames) +
-                                     " frames, fewer than the window of " +
-                                     std::to_string(frames));
-  const int64_t stride = int64_t(1) << (o.network.channels.size() - 1);
+                                     " frames, fewer than the window of " + std::to_string(frames));
+  const int64_t stride = o.network.shuffle * (int64_t(1) << (o.network.channels.size() - 1));
   if (o.patch < stride || o.patch % stride)
-    throw SettingError("patch", std::to_string(o.patch) + " must be a multiple of " +
-                                    std::to_string(stride));
+    throw SettingError(
+        "patch", std::to_string(o.patch) + " must be a multiple of " + std::to_string(stride));
   if (o.patch > clip.planes.front().rows || o.patch > clip.planes.front().cols)
     throw SettingError("patch", std::to_string(o.patch) + " px crops do not fit in frames of " +
                                     std::to_string(clip.planes.front().cols) + "x" +
@@ -125,6 +127,7 @@ Denoiser train_denoiser(const CleanClip& clip, const CameraProfile& camera,
   check_camera_profile(camera, "camera");
   Denoiser d;
   d.frames = frames;
+  d.shuffle = o.network.shuffle;
   d.camera = camera;
   d.photons_min = o.photons_min, d.photons_max = o.photons_max;
   d.network = make_denoiser_network(o.network);
@@ -136,9 +139,9 @@ Denoiser train_denoiser(const CleanClip& clip, const CameraProfile& camera,
                     .schedule = {.base_lr = lr},
                     .step =
                         [&](int64_t, float step_lr) {
-                          const DenoiserBatch b = denoiser_batch(clip, camera, frames, o.patch,
-                                                                 o.batch, o.photons_min,
-                                                                 o.photons_max, rng);
+                          const DenoiserBatch b =
+                              denoiser_batch(clip, camera, frames, d.shuffle, o.patch, o.batch,
+                                             o.photons_min, o.photons_max, rng);
                           return train_step(*d.network, *opt, step_lr, b.input,
                                             [&](const Tensor& y) { return mse_loss(y, b.target); });
                         },

@@ -21,15 +21,17 @@ inline void require_clip(const VolumeSource& src, const std::string& what, int64
                                 std::to_string(min_frames) + " are needed");
 }
 
-// Calls fn(first_frame, block [1, C, t, H, W]) for consecutive blocks of up to `per_block`
-// frames, over the first `max_frames` (0: all).
+// Calls fn(t, block [1, C, n, H, W]) for consecutive blocks of up to `per_block` frames, over
+// `max_frames` (0: all) from frame `first`; t counts from `first` (0 is frame `first`).
 template <class Fn>
-void for_each_frame_block(VolumeSource& src, int64_t per_block, int64_t max_frames, Fn&& fn) {
+void for_each_frame_block(VolumeSource& src, int64_t per_block, int64_t max_frames, Fn&& fn,
+                          int64_t first = 0) {
   const Shape size = src.info().size;
-  const int64_t frames = max_frames > 0 ? std::min(max_frames, size[0]) : size[0];
+  const int64_t left = size[0] - first;
+  const int64_t frames = max_frames > 0 ? std::min(max_frames, left) : left;
   for (int64_t t = 0; t < frames; t += per_block) {
     const int64_t n = std::min(per_block, frames - t);
-    fn(t, src.read({{t, 0, 0}, {n, size[1], size[2]}}));
+    fn(t, src.read({{first + t, 0, 0}, {n, size[1], size[2]}}));
   }
 }
 

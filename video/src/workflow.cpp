@@ -12,6 +12,7 @@
 #include "frame_blocks.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/io/output_check.hpp"
+#include "tessera/io/settings.hpp"
 #include "tessera/video/calibration.hpp"
 #include "tessera/video/sensor_noise.hpp"
 
@@ -70,16 +71,24 @@ SynthesisSummary synthesise_clip(const SynthesisRun& run) {
   like.attributes["photons_at_white"] = std::to_string(run.photons);
   like.attributes["camera"] = s.camera.name;
   like.attributes["bit_depth"] = std::to_string(s.camera.bits);
-  const int64_t frames = run.max_frames > 0 ? std::min(run.max_frames, like.size[0]) : like.size[0];
+  if (run.first_frame < 0 || run.first_frame >= like.size[0])
+    throw SettingError("first-frame", "the clean clip has " + std::to_string(like.size[0]) +
+                                          " frames; frame " + std::to_string(run.first_frame) +
+                                          " is not in it");
+  const int64_t left = like.size[0] - run.first_frame;
+  const int64_t frames = run.max_frames > 0 ? std::min(run.max_frames, left) : left;
   like.size[0] = frames;
   auto sink = create_volume(output, like, like.channels, "uint16");
   std::mt19937_64 rng(run.seed);
-  for_each_frame_block(*clip, kBlock, frames, [&](int64_t t, const Tensor& block) {
-    const Tensor light =
-        run.linear_input ? linear_scaled(block, s.white) : display_to_linear(block, float(s.white));
-    sink->write({{t, 0, 0}, {block.dim(2), like.size[1], like.size[2]}},
-                add_sensor_noise(light, s.camera, run.photons, rng));
-  });
+  for_each_frame_block(
+      *clip, kBlock, frames,
+      [&](int64_t t, const Tensor& block) {
+        const Tensor light = run.linear_input ? linear_scaled(block, s.white)
+                                              : display_to_linear(block, float(s.white));
+        sink->write({{t, 0, 0}, {block.dim(2), like.size[1], like.size[2]}},
+                    add_sensor_noise(light, s.camera, run.photons, rng));
+      },
+      run.first_frame);
   sink->commit();
   s.frames = frames;
   return s;

@@ -21,10 +21,10 @@
 namespace tessera::video {
 
 struct StreamOptions {
-  CameraProfile camera{};   // of the clip's camera: its DN -> normalised light and noise
-  double photons = 0;       // electrons at white, > 0
-  int64_t frames = 0;       // frames denoised from the start; 0: all
-  bool whole = false;       // whole-frame inference instead of tiles (for tests)
+  CameraProfile camera{};  // of the clip's camera: its DN -> normalised light and noise
+  double photons = 0;      // electrons at white, > 0
+  int64_t frames = 0;      // frames denoised from the start; 0: all
+  bool whole = false;      // whole-frame inference instead of tiles (for tests)
   TileOptions tile{};
 };
 

@@ -28,10 +28,10 @@ struct CleanClip {
 };
 
 struct CleanClipRange {
-  int64_t first = 0;   // first frame read
-  int64_t count = 0;   // frames read; 0: to the end
-  double white = 0;    // 0: white_of_clip
-  bool linear = false; // stored values are linear light, not sRGB
+  int64_t first = 0;    // first frame read
+  int64_t count = 0;    // frames read; 0: to the end
+  double white = 0;     // 0: white_of_clip
+  bool linear = false;  // stored values are linear light, not sRGB
 };
 
 // Throws std::invalid_argument naming the clip for a range outside it or a white above 65535.
@@ -56,12 +56,13 @@ Denoiser train_denoiser(const CleanClip& clip, const CameraProfile& camera,
                         const DenoiserTrainOptions& o);
 
 // One batch of pairs: input [B, frames + 2, P, P] (noisy window, noise planes), target
-// [B, 1, P, P] (the clean middle frame minus the noisy one: the correction). Public for tests.
+// [B, 1, P, P] (the clean middle frame minus the noisy one: the correction), each then
+// space_to_depth by `shuffle` (1: as they are). Public for tests.
 struct DenoiserBatch {
   Tensor input, target;
 };
 DenoiserBatch denoiser_batch(const CleanClip& clip, const CameraProfile& camera, int64_t frames,
-                             int64_t patch, int64_t batch, double photons_min, double photons_max,
-                             std::mt19937_64& rng);
+                             int64_t shuffle, int64_t patch, int64_t batch, double photons_min,
+                             double photons_max, std::mt19937_64& rng);
 
 }  // namespace tessera::video

@@ -23,7 +23,8 @@ struct SynthesisRun {
   double photons = 30;        // electrons a white pixel catches
   double white = 0;           // the clean clip's white; 0: from its bit depth
   bool linear_input = false;  // the clean clip is linear light already, not sRGB
-  int64_t max_frames = 0;     // 0: every frame
+  int64_t first_frame = 0;    // the clean clip's first frame used
+  int64_t max_frames = 0;     // 0: every frame from the first
   uint64_t seed = 0;
 };
 
@@ -75,13 +76,13 @@ struct DenoiseRun {
   double strength = 0;     // non-local means h, 8-bit levels; 0: 3 + 60 / sqrt(photons)
   int64_t max_frames = 0;  // 0: all
   TileOptions tile{};
-  bool progress = false;   // frames per second and ETA on stderr
+  bool progress = false;  // frames per second and ETA on stderr
 };
 
 struct DenoiseSummary {
   int64_t frames = 0;
   double photons = 0;
-  double seconds = 0;         // denoising alone, without reading the model
+  double seconds = 0;  // denoising alone, without reading the model
   double frames_per_second = 0;
   std::string camera{};
 };
@@ -89,12 +90,12 @@ struct DenoiseSummary {
 DenoiseSummary denoise_to_folder(const DenoiseRun& run);
 
 struct EvaluationRun {
-  std::string result{};        // linear 16-bit frames as `denoise` writes them (frames/)
-  std::string reference{};     // the clean clip
-  int64_t reference_first = 0; // the reference frame the result's first frame is
+  std::string result{};         // linear 16-bit frames as `denoise` writes them (frames/)
+  std::string reference{};      // the clean clip
+  int64_t reference_first = 0;  // the reference frame the result's first frame is
   bool linear_reference = false;
-  std::string output{};        // scores .json (and .md beside it)
-  std::string label{};         // the method's name in the table
+  std::string output{};  // scores .json (and .md beside it)
+  std::string label{};   // the method's name in the table
 };
 
 struct EvaluationSummary {
