@@ -1,5 +1,6 @@
 // tessera video: high-speed, underexposed video. synth (a clean clip made dark and noisy through
-// a camera's noise) and calibrate (a camera profile from dark and flat clips).
+// a camera's noise), calibrate (a camera profile from dark and flat clips), train and denoise
+// (the multi-frame denoiser), evaluate (PSNR, SSIM, flicker), scene (a clean clip for demos).
 #include <unistd.h>
 
 #include <iostream>
@@ -7,6 +8,7 @@
 
 #include "commands.hpp"
 #include "shared_options.hpp"
+#include "tessera/data/moving_scene.hpp"
 #include "tessera/video/workflow.hpp"
 
 namespace tessera::app {
@@ -18,6 +20,30 @@ namespace {
 constexpr const char* kClipHelp =
     "video file (MP4, AVI, ...), folder of frames (PNG, 8/16-bit TIFF), multi-page TIFF, "
     "Photron .cihx/.mraw or Phantom .cine";
+
+void add_scene(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "scene", "Generate a clean colour clip of known motion (textured discs sliding)");
+  auto o = std::make_shared<data::MovingScene>();
+  cmd->add_option("--output", o->output, "folder of 8-bit TIFF frames, or a video file")
+      ->required();
+  cmd->add_option("--frames", o->frames, "frames")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  auto size = std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{o->width, o->height});
+  cmd->add_option("--size", *size, "width,height")
+      ->delimiter(',')
+      ->expected(2)
+      ->check(CLI::Range(16, 8192))
+      ->capture_default_str();
+  add_shared_options(cmd, {.seed = &o->seed});
+  cmd->callback([o, size] {
+    o->width = (*size)[0], o->height = (*size)[1];
+    data::write_moving_scene(*o);
+    std::cout << o->frames << " frames of " << o->width << "x" << o->height << " -> " << o->output
+              << "\n";
+  });
+}
 
 void add_camera_choice(CLI::App* cmd, ProfileChoice& choice) {
   cmd->add_option("--iso", choice.iso,
@@ -161,6 +187,7 @@ void add_denoise(CLI::App* group) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--frames", o->max_frames, "frames denoised from the start (default: all)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--whole", o->whole, "one pass per frame instead of tiles");
   auto quiet = std::make_shared<bool>(false);
   cmd->add_flag("--quiet", *quiet, "no progress line");
   cmd->callback([o, quiet] {
@@ -197,6 +224,7 @@ void add_evaluate(CLI::App* group) {
 void add_video_command(CLI::App& app) {
   auto* group = app.add_subcommand("video", "High-speed, underexposed video: noise and denoising");
   group->require_subcommand(1);
+  add_scene(group);
   add_synth(group);
   add_calibrate(group);
   add_train(group);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -148,6 +149,7 @@ void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
   NormalisedFrames frames(clip, o.camera, o.photons, d.frames + 1);
   const auto noise = noise_levels(o.camera, o.photons);
   TileOptions tile = o.tile;
+  std::optional<TilePlan> plan;  // every plane of every frame has the same shape: planned once
   for (int64_t t = 0; t < count; ++t) {
     Tensor frame = Tensor::empty({1, info.channels, 1, info.size[1], info.size[2]});
     for (int64_t c = 0; c < info.channels; ++c) {
@@ -158,13 +160,15 @@ void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
             .write(all, run_whole(*d.network, window.read(all)));
         continue;
       }
-      // Planned once: every plane of every frame has the same shape.
       const TileReport r = run_tiled(
           *d.network, window,
           [&](int64_t) { return std::make_unique<CorrectedSink>(frames, t, c, d.shuffle, frame); },
           tile);
-      if (tile.tile.empty()) tile.tile = r.plan.core;
-      tile.progress = false;
+      if (!plan) {
+        plan = r.plan;
+        tile.plan = &*plan;
+        tile.progress = false;
+      }
     }
     done(t, frame);
   }

@@ -80,6 +80,7 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
   StreamOptions o{.camera = camera,
                   .photons = exposure_for(run, *clip, camera),
                   .frames = run.max_frames,
+                  .whole = run.whole,
                   .tile = run.tile};
   const VolumeInfo& info = clip->info();
   const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
@@ -121,7 +122,7 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
       break;
     case DenoiseMethod::nlm: {
       const float h_strength =
-          run.strength > 0 ? float(run.strength) : float(3 + 60 / std::sqrt(o.photons));
+          run.strength > 0 ? float(run.strength) : float(2 + 100 / std::sqrt(o.photons));
       filter_frames(
           *clip, o, 5,
           [&](const std::vector<cv::Mat>& planes) { return nlm_denoise(planes, h_strength); },

@@ -285,7 +285,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
   const auto t0 = std::chrono::steady_clock::now();
   const VolumeInfo& info = in.info();
   TileReport report;
-  report.plan = plan_tiles(model, info, o);
+  report.plan = o.plan ? *o.plan : plan_tiles(model, info, o);
   const TilePlan& p = report.plan;
   const Shape halo = p.field.halo();
   const size_t n = info.size.size(), axis = size_t(p.axis);
@@ -317,7 +317,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
     return r;
   };
 
-  release_cached_memory();  // the probes' blocks are of other shapes
+  if (!o.plan) release_cached_memory();  // the probes' blocks are of other shapes
   const std::size_t base = memory_stats().current_bytes;
   reset_peak_memory();
   std::unique_ptr<VolumeSink> sink;

@@ -22,12 +22,17 @@
 
 namespace tessera {
 
+struct TilePlan;
+
 struct TileOptions {
   // Output tile per axis: rows per chunk along the first axis (which is then the one streamed),
   // then the column's core edge (each rounded up to the stride). Empty: from the budget.
   Shape tile{};
   std::size_t max_memory = 0;  // bytes for the network's working set; 0 with no tile: 1 GiB
   bool progress = false;       // rate and ETA on stderr
+  // A plan from an earlier run of the same model over a volume of the same size and channels,
+  // used as it is: no probes, and the memory cache kept warm (a stream of frames plans once).
+  const TilePlan* plan = nullptr;
 };
 
 struct TilePlan {

@@ -73,9 +73,10 @@ struct DenoiseRun {
   std::string camera{};  // the clip's camera profile; "": the model's (needed otherwise)
   ProfileChoice choice{};
   double photons = 0;      // electrons at white; 0: the clip's "photons_at_white" or its bright end
-  double strength = 0;     // non-local means h, 8-bit levels; 0: 3 + 60 / sqrt(photons)
+  double strength = 0;     // non-local means h, 8-bit levels; 0: 2 + 100 / sqrt(photons)
   int64_t max_frames = 0;  // 0: all
   TileOptions tile{};
+  bool whole = false;     // one pass per frame plane instead of tiles
   bool progress = false;  // frames per second and ETA on stderr
 };
 
