@@ -167,8 +167,9 @@ void add_denoise(CLI::App* group) {
       "denoise", "Denoise a clip of any size and length, frame by frame in bounded memory");
   auto o = std::make_shared<DenoiseRun>();
   cmd->add_option("--input", o->input, std::string("noisy raw clip: ") + kClipHelp)->required();
-  cmd->add_option("--output", o->output,
-                  "folder: frames/ (16-bit TIFF, linear light), preview.png, clip.json")
+  cmd->add_option(
+         "--output", o->output,
+         "folder: frames/ (16-bit TIFF, linear light), preview.avi, preview.png, clip.json")
       ->required();
   cmd->add_option("--model", o->model, "the denoiser (from video train)");
   cmd->add_option("--method", o->method, "network, nlm (OpenCV non-local means) or none")

@@ -137,15 +137,21 @@ class CorrectedSink final : public VolumeSink {
   Tensor& frame_;
 };
 
+// Checks the clip and the exposure; the number of frames to denoise.
+int64_t frames_to_denoise(VolumeSource& clip, const StreamOptions& o) {
+  require_clip(clip, "the clip", 1);
+  if (!(o.photons > 0) || !std::isfinite(o.photons))
+    throw std::invalid_argument("the exposure (photons at white) must be above 0");
+  const int64_t frames = clip.info().size[0];
+  return o.frames > 0 ? std::min(o.frames, frames) : frames;
+}
+
 }  // namespace
 
 void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
                     const std::function<void(int64_t, const Tensor&)>& done) {
-  require_clip(clip, "the clip", 1);
-  if (!(o.photons > 0) || !std::isfinite(o.photons))
-    throw std::invalid_argument("the exposure (photons at white) must be above 0");
+  const int64_t count = frames_to_denoise(clip, o);
   const VolumeInfo& info = clip.info();
-  const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
   NormalisedFrames frames(clip, o.camera, o.photons, d.frames + 1);
   const auto noise = noise_levels(o.camera, o.photons);
   TileOptions tile = o.tile;
@@ -177,11 +183,8 @@ void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
 void filter_frames(VolumeSource& clip, const StreamOptions& o, int64_t window,
                    const PlaneFilter& filter,
                    const std::function<void(int64_t, const Tensor&)>& done) {
-  require_clip(clip, "the clip", 1);
-  if (!(o.photons > 0) || !std::isfinite(o.photons))
-    throw std::invalid_argument("the exposure (photons at white) must be above 0");
+  const int64_t count = frames_to_denoise(clip, o);
   const VolumeInfo& info = clip.info();
-  const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
   NormalisedFrames frames(clip, o.camera, o.photons, window + 1);
   const int h = int(info.size[1]), w = int(info.size[2]);
   for (int64_t t = 0; t < count; ++t) {

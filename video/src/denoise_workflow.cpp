@@ -90,6 +90,9 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
   fs::create_directories(run.output);
   auto frames = create_volume((fs::path(run.output) / "frames").string() + "/", like, info.channels,
                               "uint16");
+  // The preview video at the clip's frame rate (25 where it states none), as a viewer sees it.
+  auto video =
+      create_volume((fs::path(run.output) / "preview.avi").string(), like, info.channels, "uint8");
   const int64_t middle = count / 2;
   cv::Mat preview;
   const int h = int(info.size[1]), w = int(info.size[2]);
@@ -99,6 +102,8 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
     float* p = stored.data();
     for (int64_t i = 0; i < stored.numel(); ++i) p[i] = std::clamp(p[i], 0.0f, 1.0f) * 65535;
     frames->write({{t, 0, 0}, {1, info.size[1], info.size[2]}}, stored);
+    for (int64_t i = 0; i < stored.numel(); ++i) p[i] = 255 * linear_to_srgb(p[i] / 65535);
+    video->write({{t, 0, 0}, {1, info.size[1], info.size[2]}}, stored);
     if (t == middle) {
       const Tensor noisy_frame = clip->read({{t, 0, 0}, {1, info.size[1], info.size[2]}});
       cv::Mat noisy(h, w, CV_32F);
@@ -141,6 +146,7 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
   s.frames_per_second = double(count) / s.seconds;
   s.camera = camera.name;
   frames->commit();
+  video->commit();
   std::vector<uchar> png;
   cv::imencode(".png", preview, png);
   write_atomically((fs::path(run.output) / "preview.png").string(),
