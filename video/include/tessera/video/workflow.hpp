@@ -66,8 +66,9 @@ Denoiser train_from_files(const TrainingRun& run);
 enum class DenoiseMethod { network, nlm, none };
 
 struct DenoiseRun {
-  std::string input{};   // noisy clip (raw DN)
-  std::string output{};  // folder: frames/ (16-bit TIFF, linear), preview.avi, preview.png, clip.json
+  std::string input{};  // noisy clip (raw DN)
+  std::string
+      output{};  // folder: frames/ (16-bit TIFF, linear), preview.avi, preview.png, clip.json
   DenoiseMethod method = DenoiseMethod::network;
   std::string model{};   // the network's (method network)
   std::string camera{};  // the clip's camera profile; "": the model's (needed otherwise)
