@@ -12,6 +12,7 @@
 
 #include "frame_blocks.hpp"
 #include "tessera/ops/space_to_depth.hpp"
+#include "tessera/video/sensor_noise.hpp"
 
 namespace tessera::video {
 
@@ -29,26 +30,25 @@ namespace {
 class NormalisedFrames {
  public:
   NormalisedFrames(VolumeSource& clip, const CameraProfile& camera, double photons, int64_t keep)
-      : clip_(clip), black_(camera.black_level), scale_(1 / (camera.gain * photons)), keep_(keep) {}
+      : clip_(clip), camera_(camera), photons_(photons), keep_(keep) {}
 
   // Plane c of frame t, [H, W] floats.
   const float* plane(int64_t t, int64_t c) {
+    const Shape& size = clip_.info().size;
     auto at = frames_.find(t);
     if (at == frames_.end()) {
-      const Shape& size = clip_.info().size;
-      Tensor raw = clip_.read({{t, 0, 0}, {1, size[1], size[2]}}).to_plain().clone();
-      float* p = raw.data();
-      for (int64_t i = 0; i < raw.numel(); ++i) p[i] = float((p[i] - black_) * scale_);
+      Tensor frame =
+          raw_to_normalised(clip_.read({{t, 0, 0}, {1, size[1], size[2]}}), camera_, photons_);
       while (int64_t(frames_.size()) >= keep_) frames_.erase(frames_.begin());
-      at = frames_.emplace(t, std::move(raw)).first;
+      at = frames_.emplace(t, std::move(frame)).first;
     }
-    const Shape& size = clip_.info().size;
     return at->second.data() + c * size[1] * size[2];
   }
 
  private:
   VolumeSource& clip_;
-  double black_, scale_;
+  const CameraProfile& camera_;
+  double photons_;
   int64_t keep_;
   std::map<int64_t, Tensor> frames_;  // oldest first: frames only move forward
 };
@@ -137,7 +137,8 @@ class CorrectedSink final : public VolumeSink {
   Tensor& frame_;
 };
 
-// Checks the clip and the exposure; the number of frames to denoise.
+}  // namespace
+
 int64_t frames_to_denoise(VolumeSource& clip, const StreamOptions& o) {
   require_clip(clip, "the clip", 1);
   if (!(o.photons > 0) || !std::isfinite(o.photons))
@@ -145,8 +146,6 @@ int64_t frames_to_denoise(VolumeSource& clip, const StreamOptions& o) {
   const int64_t frames = clip.info().size[0];
   return o.frames > 0 ? std::min(o.frames, frames) : frames;
 }
-
-}  // namespace
 
 void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
                     const std::function<void(int64_t, const Tensor&)>& done) {

@@ -18,6 +18,7 @@
 #include "tessera/video/denoise_stream.hpp"
 #include "tessera/video/frame_metrics.hpp"
 #include "tessera/video/nlm_baseline.hpp"
+#include "tessera/video/sensor_noise.hpp"
 #include "tessera/video/workflow.hpp"
 
 namespace tessera::video {
@@ -82,12 +83,10 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
                   .frames = run.max_frames,
                   .whole = run.whole,
                   .tile = run.tile};
+  const int64_t count = frames_to_denoise(*clip, o);  // checked before any output is made
   const VolumeInfo& info = clip->info();
-  const int64_t count = o.frames > 0 ? std::min(o.frames, info.size[0]) : info.size[0];
-
   VolumeInfo like = info;
   like.size[0] = count;
-  fs::create_directories(run.output);
   auto frames = create_volume((fs::path(run.output) / "frames").string() + "/", like, info.channels,
                               "uint16");
   // The preview video at the clip's frame rate (25 where it states none), as a viewer sees it.
@@ -105,13 +104,10 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
     for (int64_t i = 0; i < stored.numel(); ++i) p[i] = 255 * linear_to_srgb(p[i] / 65535);
     video->write({{t, 0, 0}, {1, info.size[1], info.size[2]}}, stored);
     if (t == middle) {
-      const Tensor noisy_frame = clip->read({{t, 0, 0}, {1, info.size[1], info.size[2]}});
-      cv::Mat noisy(h, w, CV_32F);
-      for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x)
-          noisy.at<float>(y, x) = float((noisy_frame.data()[y * w + x] - camera.black_level) /
-                                        (camera.gain * o.photons));
-      preview = side_by_side(noisy, cv::Mat(h, w, CV_32F, const_cast<float*>(frame.data())));
+      const Tensor noisy = raw_to_normalised(
+          clip->read({{t, 0, 0}, {1, info.size[1], info.size[2]}}), camera, o.photons);
+      preview = side_by_side(cv::Mat(h, w, CV_32F, const_cast<float*>(noisy.data())),
+                             cv::Mat(h, w, CV_32F, const_cast<float*>(frame.data())));
     }
     if (run.progress) {
       const double s =
@@ -183,7 +179,6 @@ EvaluationSummary evaluate_clip(const EvaluationRun& run) {
   const double white = white_of_clip(*reference);
   ClipScores scores(1.0);
   for (int64_t t = 0; t < a.size[0]; ++t) {
-    const Region yx{{0, 0}, {a.size[1], a.size[2]}};
     Tensor r = result->read({{t, 0, 0}, {1, a.size[1], a.size[2]}});
     Tensor c = reference->read({{run.reference_first + t, 0, 0}, {1, b.size[1], b.size[2]}});
     float* rp = r.data();
@@ -192,7 +187,6 @@ EvaluationSummary evaluate_clip(const EvaluationRun& run) {
       rp[i] = linear_to_srgb(rp[i] / 65535);
       cp[i] = run.linear_reference ? linear_to_srgb(float(cp[i] / white)) : float(cp[i] / white);
     }
-    (void)yx;
     scores.add(r, c);
   }
   EvaluationSummary s{scores.frames(), scores.psnr(), scores.ssim(), scores.flicker(), {}};

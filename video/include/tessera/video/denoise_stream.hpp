@@ -32,6 +32,10 @@ struct StreamOptions {
 // Frames before 0 or past the end mirror those inside (t = -1 is frame 1).
 int64_t mirrored_frame(int64_t t, int64_t frames);
 
+// The number of frames a stream over `clip` denoises; throws std::invalid_argument for a clip
+// that is not [T, H, W] or photons not above 0 (denoise_frames and filter_frames check the same).
+int64_t frames_to_denoise(VolumeSource& clip, const StreamOptions& o);
+
 // Calls done(t, frame [1, C, 1, H, W]) for each frame in order. Throws std::invalid_argument
 // for a clip that is not [T, H, W] or photons not above 0.
 void denoise_frames(Denoiser& d, VolumeSource& clip, const StreamOptions& o,
