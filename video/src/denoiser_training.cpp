@@ -36,19 +36,21 @@ CleanClip read_clean_clip(VolumeSource& src, const CleanClipRange& r) {
         r.linear ? float(double(v) / white) : srgb_to_linear(float(double(v) / white));
   const int depth = white <= 255 ? CV_8U : CV_16U;
   const int h = int(info.size[1]), w = int(info.size[2]);
-  constexpr int64_t kBlock = 4;
-  for (int64_t t = r.first; t < r.first + clip.frames; t += kBlock) {
-    const int64_t n = std::min(kBlock, r.first + clip.frames - t);
-    const Tensor block = src.read({{t, 0, 0}, {n, info.size[1], info.size[2]}});
-    for (int64_t f = 0; f < n; ++f)
-      for (int64_t c = 0; c < clip.channels; ++c) {
-        const cv::Mat plane(h, w, CV_32F,
-                            const_cast<float*>(block.data()) + (c * n + f) * int64_t(h) * w);
-        cv::Mat stored;
-        plane.convertTo(stored, depth);  // rounds and saturates
-        clip.planes.push_back(stored);
-      }
-  }
+  constexpr int64_t kBlock = 4;  // frames in memory as floats at once
+  for_each_frame_block(
+      src, kBlock, clip.frames,
+      [&](int64_t, const Tensor& block) {
+        const int64_t n = block.dim(2);
+        for (int64_t f = 0; f < n; ++f)
+          for (int64_t c = 0; c < clip.channels; ++c) {
+            const cv::Mat plane(h, w, CV_32F,
+                                const_cast<float*>(block.data()) + (c * n + f) * int64_t(h) * w);
+            cv::Mat stored;
+            plane.convertTo(stored, depth);  // rounds and saturates
+            clip.planes.push_back(stored);
+          }
+      },
+      r.first);
   return clip;
 }
 
