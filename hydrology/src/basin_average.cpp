@@ -1,18 +1,15 @@
 // Basin averages of gridded forcings through GDAL: each cell weighted by its area inside the
 // basin, missing cells left out day by day.
-#include <cpl_conv.h>
-#include <gdal_alg.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
-#include <ogrsf_frmts.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <numeric>
 #include <stdexcept>
 
+#include "grid_cover.hpp"
 #include "reader_util.hpp"
 #include "tessera/formats/gdal_session.hpp"
 #include "tessera/hydrology/readers.hpp"
@@ -24,25 +21,9 @@ using formats::GdalSession;
 
 namespace {
 
-constexpr double earth_radius_km = 6371.0088;  // IUGG mean radius
-constexpr int sub_cells = 5;                   // polygon cover counted on 5 x 5 points a cell
-
-struct CloseDataset {
-  void operator()(GDALDataset* d) const { GDALClose(d); }
-};
-using Dataset = std::unique_ptr<GDALDataset, CloseDataset>;
-
-Dataset open(const std::string& name, unsigned flags) {
-  return Dataset(GDALDataset::FromHandle(
-      GDALOpenEx(name.c_str(), flags | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
-}
-
-struct Grid {
-  std::string path;  // as errors name it
+// The raster's frame and the open dataset its bands are read from.
+struct Grid : GridFrame {
   Dataset ds;
-  int width = 0, height = 0;
-  double gt[6] = {};
-  OGRSpatialReference srs;
 };
 
 // The NetCDF variables GDAL lists as subdatasets ("NETCDF:"path":var").
@@ -57,7 +38,7 @@ std::vector<std::string> netcdf_variables(GDALDataset& ds) {
 
 Dataset open_raster(const GridSource& src) {
   require_file(src.path);
-  Dataset ds = open(src.path, GDAL_OF_RASTER);
+  Dataset ds = open_dataset(src.path, GDAL_OF_RASTER);
   if (!ds) fail(src.path, "not a raster GDAL can read" + GdalSession::reason());
   if (std::string(ds->GetDriver()->GetDescription()) != "netCDF") {
     if (!src.variable.empty())
@@ -75,7 +56,7 @@ Dataset open_raster(const GridSource& src) {
   if (std::find(vars.begin(), vars.end(), src.variable) == vars.end())
     fail(src.path, "no variable '" + src.variable +
                        "' (variables: " + (only ? std::string(only) : list_names(vars)) + ")");
-  return open("NETCDF:\"" + src.path + "\":" + src.variable, GDAL_OF_RASTER);
+  return open_dataset("NETCDF:\"" + src.path + "\":" + src.variable, GDAL_OF_RASTER);
 }
 
 // CF lat/lon grids often carry no grid_mapping, so GDAL gives no CRS: a grid whose extent fits
@@ -109,38 +90,8 @@ Grid open_grid(const GridSource& src) {
   return g;
 }
 
-// Area of each row's cells, km2: on the sphere for geographic grids (the band between two
-// latitudes), the pixel's own area for projected ones.
-std::vector<double> row_areas_km2(const Grid& g) {
-  std::vector<double> area(size_t(g.height));
-  if (!g.srs.IsGeographic()) {
-    const double metres = g.srs.GetLinearUnits();
-    std::fill(area.begin(), area.end(), std::abs(g.gt[1] * g.gt[5]) * metres * metres / 1e6);
-    return area;
-  }
-  const double radians = g.srs.GetAngularUnits();
-  const auto lat = [&](int r) {
-    return std::clamp((g.gt[3] + r * g.gt[5]) * radians, -M_PI / 2, M_PI / 2);
-  };
-  const double dlon = std::abs(g.gt[1]) * radians;
-  for (int r = 0; r < g.height; ++r)
-    area[size_t(r)] = earth_radius_km * earth_radius_km * dlon *
-                      std::abs(std::sin(lat(r)) - std::sin(lat(r + 1)));
-  return area;
-}
-
 bool is_missing(double v, bool has_nodata, double nodata, bool float32) {
   return std::isnan(v) || (has_nodata && (v == nodata || (float32 && float(v) == float(nodata))));
-}
-
-// Rows [row0, row0 + rows) of columns [col0, col0 + cols) of a band, as doubles.
-std::vector<double> read_window(GDALRasterBand& band, const std::string& path, int col0, int row0,
-                                int cols, int rows) {
-  std::vector<double> v(size_t(cols) * size_t(rows));
-  if (band.RasterIO(GF_Read, col0, row0, cols, rows, v.data(), cols, rows, GDT_Float64, 0, 0,
-                    nullptr) != CE_None)
-    fail(path, "cannot read band " + std::to_string(band.GetBand()) + GdalSession::reason());
-  return v;
 }
 
 // Inside (1) or not (0) from a raster mask on the same grid.
@@ -164,108 +115,24 @@ std::vector<double> mask_cover(const Grid& g, GDALDataset& mask, const std::stri
   return v;
 }
 
-using Geometry = std::unique_ptr<OGRGeometry>;
-
-// Every polygon of every layer, in the grid's CRS (a layer without a CRS is taken to be in it).
-std::vector<Geometry> read_polygons(const Grid& g, GDALDataset& ds, const std::string& path) {
-  std::vector<Geometry> polygons;
-  for (OGRLayer* layer : ds.GetLayers()) {
-    std::unique_ptr<OGRCoordinateTransformation> to_grid;
-    if (const OGRSpatialReference* layer_srs = layer->GetSpatialRef()) {
-      OGRSpatialReference from = *layer_srs;
-      from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-      const char* criterion[] = {"CRITERION=EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS", nullptr};
-      if (!from.IsSame(&g.srs, criterion))
-        to_grid.reset(OGRCreateCoordinateTransformation(&from, &g.srs));
-      if (!from.IsSame(&g.srs, criterion) && !to_grid)
-        fail(path, "no transformation to the grid's coordinate system" + GdalSession::reason());
-    }
-    for (const auto& feature : *layer) {
-      const OGRGeometry* geom = feature->GetGeometryRef();
-      const auto type = geom ? wkbFlatten(geom->getGeometryType()) : wkbUnknown;
-      if (type != wkbPolygon && type != wkbMultiPolygon && type != wkbCurvePolygon &&
-          type != wkbMultiSurface)
-        continue;
-      Geometry linear(geom->hasCurveGeometry() ? geom->getLinearGeometry() : geom->clone());
-      if (to_grid && linear->transform(to_grid.get()) != OGRERR_NONE)
-        fail(path, "a polygon cannot be reprojected to the grid's coordinate system");
-      polygons.push_back(std::move(linear));
-    }
-  }
-  if (polygons.empty()) fail(path, "no polygons");
-  return polygons;
-}
-
-struct Window {
-  int col0 = 0, row0 = 0, cols = 0, rows = 0;
-};
-
-// The cells the polygons' extent touches, clipped to the grid.
-Window extent_window(const Grid& g, const std::vector<Geometry>& polygons,
-                     const std::string& path) {
-  OGREnvelope env;
-  for (const Geometry& p : polygons) {
-    OGREnvelope e;
-    p->getEnvelope(&e);
-    env.Merge(e);
-  }
-  const double cx0 = (env.MinX - g.gt[0]) / g.gt[1], cx1 = (env.MaxX - g.gt[0]) / g.gt[1];
-  const double ry0 = (env.MaxY - g.gt[3]) / g.gt[5], ry1 = (env.MinY - g.gt[3]) / g.gt[5];
-  const auto clip = [](double v, int n) { return int(std::clamp(v, 0.0, double(n))); };
-  const int c0 = clip(std::floor(std::min(cx0, cx1)), g.width);
-  const int c1 = clip(std::ceil(std::max(cx0, cx1)), g.width);
-  const int r0 = clip(std::floor(std::min(ry0, ry1)), g.height);
-  const int r1 = clip(std::ceil(std::max(ry0, ry1)), g.height);
-  if (c1 <= c0 || r1 <= r0)
-    fail(path, "the basin does not overlap the grid " + g.path + " (basin x " +
-                   std::to_string(env.MinX) + ".." + std::to_string(env.MaxX) + ", y " +
-                   std::to_string(env.MinY) + ".." + std::to_string(env.MaxY) + ")");
-  return {c0, r0, c1 - c0, r1 - r0};
-}
-
-// Burns the polygons (1 at sub-cell centres inside) onto a 5x finer grid over rows of `w`, and
-// adds each cell's share of inside sub-cells to `cover`.
-void burn_strip(const Grid& g, const std::vector<OGRGeometryH>& handles, const Window& w,
-                std::vector<double>& cover, const std::string& path) {
-  const int fine_w = w.cols * sub_cells, fine_h = w.rows * sub_cells;
-  Dataset mem(GetGDALDriverManager()->GetDriverByName("MEM")->Create("", fine_w, fine_h, 1,
-                                                                     GDT_Byte, nullptr));
-  double gt[6] = {g.gt[0] + w.col0 * g.gt[1], g.gt[1] / sub_cells, 0, g.gt[3] + w.row0 * g.gt[5], 0,
-                  g.gt[5] / sub_cells};
-  mem->SetGeoTransform(gt);
-  const int band = 1;
-  const std::vector<double> burn(handles.size(), 1.0);
-  if (GDALRasterizeGeometries(mem.get(), 1, &band, int(handles.size()), handles.data(), nullptr,
-                              nullptr, burn.data(), nullptr, nullptr, nullptr) != CE_None)
-    fail(path, "rasterizing the basin failed" + GdalSession::reason());
-  const std::vector<double> fine = read_window(*mem->GetRasterBand(1), path, 0, 0, fine_w, fine_h);
-  for (int fr = 0; fr < fine_h; ++fr)
-    for (int fc = 0; fc < fine_w; ++fc)
-      cover[size_t(w.row0 + fr / sub_cells) * size_t(g.width) + size_t(w.col0 + fc / sub_cells)] +=
-          fine[size_t(fr) * size_t(fine_w) + size_t(fc)] / (sub_cells * sub_cells);
-}
-
-// Fraction of each cell inside the polygons, rasterized a strip of rows at a time so that the
-// fine grid stays small whatever the basin's size.
-std::vector<double> polygon_cover(const Grid& g, GDALDataset& ds, const std::string& path) {
-  const std::vector<Geometry> polygons = read_polygons(g, ds, path);
-  const Window all = extent_window(g, polygons, path);
-  std::vector<OGRGeometryH> handles;
-  for (const Geometry& p : polygons) handles.push_back(OGRGeometry::ToHandle(p.get()));
-  std::vector<double> cover(size_t(g.width) * size_t(g.height), 0.0);
-  const int strip_rows = std::max(1, (1 << 24) / (all.cols * sub_cells * sub_cells));
-  for (int r = all.row0; r < all.row0 + all.rows; r += strip_rows)
-    burn_strip(g, handles, {all.col0, r, all.cols, std::min(strip_rows, all.row0 + all.rows - r)},
-               cover, path);
+// Fraction of each cell inside the polygons of `ds`, all features together.
+std::vector<double> polygon_cover_of(const Grid& g, GDALDataset& ds, const std::string& path) {
+  const std::vector<NamedPolygon> polygons = read_polygons(g, ds, path);
+  std::vector<OGRGeometry*> geometries;
+  for (const NamedPolygon& p : polygons) geometries.push_back(p.geometry.get());
+  std::vector<double> cover = polygon_cover(g, geometries, path);
+  if (cover.empty())
+    fail(path, "the basin does not overlap the grid " + g.path + " (basin " +
+                   extent_text(geometries) + ")");
   return cover;
 }
 
 std::vector<double> cell_weights(const Grid& g, const std::string& basin) {
   require_file(basin);
   std::vector<double> cover;
-  if (Dataset vec = open(basin, GDAL_OF_VECTOR); vec && vec->GetLayerCount() > 0) {
-    cover = polygon_cover(g, *vec, basin);
-  } else if (Dataset mask = open(basin, GDAL_OF_RASTER)) {
+  if (Dataset vec = open_dataset(basin, GDAL_OF_VECTOR); vec && vec->GetLayerCount() > 0) {
+    cover = polygon_cover_of(g, *vec, basin);
+  } else if (Dataset mask = open_dataset(basin, GDAL_OF_RASTER)) {
     cover = mask_cover(g, *mask, basin);
   } else {
     fail(basin, "neither polygons nor a raster mask GDAL can read" + GdalSession::reason());
@@ -319,6 +186,10 @@ std::vector<Day> band_days(const Grid& g, const GridSource& src) {
          "first_date " + src.first_date + " but the file's first step is " + format_date(days[0]));
   return days;
 }
+
+struct Window {
+  int col0 = 0, row0 = 0, cols = 0, rows = 0;
+};
 
 // The smallest window holding every weighted cell.
 Window weighted_window(const Grid& g, const std::vector<double>& w) {

@@ -15,7 +15,7 @@ MonthIndex parse_month(const std::string& text) {
 }
 
 std::string format_month(MonthIndex m) {
-  char text[16];
+  char text[32];  // room for any int64 year: GCC checks the bound
   std::snprintf(text, sizeof text, "%04lld-%02d", static_cast<long long>(year_of(m)),
                 calendar_month(m));
   return text;
