@@ -1,13 +1,15 @@
 // tessera hydrology: river discharge and dam inflow. synth (a generated catchment and its
 // config), train (LSTM ensemble + calibrated GR4J), evaluate (skill per lead time against
 // GR4J, persistence and climatology), forecast (as of a day: CSV with an uncertainty band and a
-// hydrograph).
+// hydrograph); and ET correction by water-budget closure: closure (the residual per basin),
+// train-et, evaluate-et, correct-et (a gridded product, month by month).
 #include <iomanip>
 #include <iostream>
 
 #include "commands.hpp"
 #include "shared_options.hpp"
 #include "tessera/data/catchment_folder.hpp"
+#include "tessera/hydrology/et/et_workflow.hpp"
 #include "tessera/hydrology/workflow.hpp"
 
 namespace tessera::app {
@@ -125,15 +127,117 @@ void add_forecast(CLI::App* group) {
   });
 }
 
+void add_closure(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "closure", "Water-budget residual P - ET - R - dS/dt per basin and month, with a report");
+  auto o = std::make_shared<et::ClosureRequest>();
+  cmd->add_option("--config", o->config, "budget config (.yaml or .json)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--output", o->output, "report to write (.json)")->required();
+  cmd->add_option("--markdown", o->markdown, "table to write (default: --output with .md)");
+  cmd->add_option("--plot", o->plot, "residual chart to write (default: --output with .png)");
+  cmd->callback([o] {
+    const et::ClosureReport r = et::closure_to_files(*o);
+    std::cout << r.markdown << "\nreport -> " << list_names(r.files) << "\n";
+  });
+}
+
+void add_train_et(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "train-et", "Train a bounded correction of an ET product from basin closure residuals");
+  auto o = std::make_shared<et::EtTrainingRequest>();
+  auto fold = std::make_shared<int64_t>(-2);
+  cmd->add_option("--config", o->config, "budget config with features and model settings")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--output", o->output, "model to write (.h5)")->required();
+  cmd->add_option("--fold", *fold,
+                  "hold out this fold of basins (0 to folds - 1; -1: train on every basin; "
+                  "default: the config's model.fold, else -1)")
+      ->check(CLI::Range(int64_t{-1}, int64_t{1000}));
+  cmd->callback([o, fold] {
+    if (*fold != -2) o->fold = *fold;
+    o->log = &std::cout;
+    const et::EtTrainingReport r = et::train_et_to_file(*o);
+    std::cout << "model (" << r.training_basins << " basins, " << r.held_out_basins << " held out, "
+              << std::setprecision(3) << r.seconds << " s) -> " << o->output << "\n";
+    if (r.held_out)
+      std::cout << "held-out basins: residual RMS " << r.held_out->rms_before << " -> "
+                << r.held_out->rms_after << " mm/month (" << 100 * r.held_out->reduction
+                << "% less), mean |change| " << 100 * r.held_out->mean_abs_change << "% of ET\n";
+  });
+}
+
+void add_evaluate_et(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "evaluate-et",
+      "Closure on held-out basins before and after correction, against monthly factors and "
+      "towers");
+  auto o = std::make_shared<et::EtEvaluationRequest>();
+  cmd->add_option("--model", o->model, "model from train-et: score the basins it held out")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config,
+                  "config (default: the model's); with --folds, the one to cross-validate")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--folds", o->folds,
+                  "train one model per fold of basins and score every basin held out")
+      ->check(CLI::Range(int64_t{2}, int64_t{1000}));
+  cmd->add_option("--output", o->output, "scores to write (.json)")->required();
+  cmd->add_option("--markdown", o->markdown, "table to write (default: --output with .md)");
+  cmd->callback([o] {
+    o->log = &std::cout;
+    const et::EtEvaluationReport r = et::evaluate_et_to_files(*o);
+    std::cout << r.markdown << "\nscores -> " << list_names(r.files) << "\n";
+  });
+}
+
+void add_correct_et(CLI::App* group) {
+  auto* cmd = group->add_subcommand(
+      "correct-et", "Correct a gridded ET product with a train-et model (CF NetCDF out)");
+  auto o = std::make_shared<et::EtCorrectionRequest>();
+  auto features = std::make_shared<std::vector<std::string>>();
+  auto first = std::make_shared<std::string>();
+  cmd->add_option("--model", o->model, "model from train-et")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--input", o->input, "the product's monthly grid (NetCDF, GeoTIFF), mm/month")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--variable", o->variable, "NetCDF variable (default: the only one)");
+  cmd->add_option("--feature", *features,
+                  "NAME=GRID for each other product the model reads (as named in its config)");
+  cmd->add_option("--first-month", *first, "YYYY-MM of band 1 for grids without a time axis");
+  cmd->add_option("--output", o->output, "corrected grid to write (.nc)")->required();
+  cmd->callback([o, features, first] {
+    for (const std::string& f : *features) {
+      const size_t eq = f.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
+        throw CLI::ValidationError("--feature", "'" + f + "' is not NAME=GRID");
+      o->features.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+    }
+    if (!first->empty()) o->first_month = et::parse_month(*first);
+    o->command_line = "tessera hydrology correct-et --model " + o->model + " --input " + o->input;
+    const et::EtCorrectionReport r = et::correct_et_to_file(*o);
+    std::cout << r.months << " months of " << r.cells << " cells corrected (mean |change| "
+              << std::setprecision(3) << 100 * r.mean_abs_change << "% of ET) -> " << o->output
+              << "\n";
+  });
+}
+
 }  // namespace
 
 void add_hydrology_command(CLI::App& app) {
-  auto* group = app.add_subcommand("hydrology", "River discharge and dam inflow forecasting");
+  auto* group = app.add_subcommand(
+      "hydrology",
+      "River discharge and dam inflow forecasting; ET correction by water-budget closure");
   group->require_subcommand(1);
   add_synth(group);
   add_train(group);
   add_evaluate(group);
   add_forecast(group);
+  add_closure(group);
+  add_train_et(group);
+  add_evaluate_et(group);
+  add_correct_et(group);
 }
 
 }  // namespace tessera::app

@@ -21,7 +21,9 @@ using tessera::Settings;
 // Limits no real config comes near: a deeper or larger document is an attack or an accident.
 constexpr JsonLimits kConfigLimits{.max_depth = 64, .max_bytes = std::size_t(16) << 20};
 
-json read_document(const std::string& path) {
+}  // namespace
+
+json read_config_document(const std::string& path) {
   if (!fs::is_regular_file(path)) throw std::runtime_error("config " + path + ": no such file");
   const std::string ext = fs::path(path).extension().string();
   try {
@@ -32,10 +34,11 @@ json read_document(const std::string& path) {
   }
 }
 
-// A path in the config, relative to the config's folder, made absolute.
 std::string resolve(const std::string& base_dir, const std::string& path) {
   return fs::absolute(fs::path(base_dir) / path).lexically_normal().string();
 }
+
+namespace {
 
 void parse_netcdf(const Settings& in, const std::string& base_dir, InputSource& s) {
   in.only({"netcdf", "variables", "station", "missing_values", "units"});
@@ -506,7 +509,7 @@ HydrologyConfig parse_config(const json& j, const std::string& base_dir, const s
 }
 
 HydrologyConfig read_config(const std::string& path) {
-  const json j = read_document(path);
+  const json j = read_config_document(path);
   const std::string base = fs::absolute(path).parent_path().string();
   return parse_config(j, base, "config " + path);
 }

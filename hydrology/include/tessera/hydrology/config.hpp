@@ -183,6 +183,11 @@ std::vector<double> basin_attributes(const HydrologyConfig& c, size_t k);
 // Reads a .json, .yaml or .yml config; throws std::runtime_error with one line naming the file
 // and the setting that is wrong (unknown keys included, so typos do not pass silently).
 HydrologyConfig read_config(const std::string& path);
+// A config file's document (YAML for .yaml / .yml, else JSON) within limits no real config nears;
+// throws "config <path>: ..." when missing or malformed.
+nlohmann::json read_config_document(const std::string& path);
+// A path written in a config, relative to the config's folder `base_dir`, made absolute.
+std::string resolve(const std::string& base_dir, const std::string& path);
 // The same from JSON already read; relative paths are taken from `base_dir`.
 HydrologyConfig parse_config(const nlohmann::json& j, const std::string& base_dir,
                              const std::string& what = "config");
