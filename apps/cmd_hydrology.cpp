@@ -196,24 +196,17 @@ void add_correct_et(CLI::App* group) {
   auto* cmd = group->add_subcommand(
       "correct-et", "Correct a gridded ET product with a train-et model (CF NetCDF out)");
   auto o = std::make_shared<et::EtCorrectionRequest>();
-  auto features = std::make_shared<std::vector<std::string>>();
   auto first = std::make_shared<std::string>();
   cmd->add_option("--model", o->model, "model from train-et")->required()->check(CLI::ExistingFile);
   cmd->add_option("--input", o->input, "the product's monthly grid (NetCDF, GeoTIFF), mm/month")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--variable", o->variable, "NetCDF variable (default: the only one)");
-  cmd->add_option("--feature", *features,
+  cmd->add_option("--feature", o->features,
                   "NAME=GRID for each other product the model reads (as named in its config)");
   cmd->add_option("--first-month", *first, "YYYY-MM of band 1 for grids without a time axis");
   cmd->add_option("--output", o->output, "corrected grid to write (.nc)")->required();
-  cmd->callback([o, features, first] {
-    for (const std::string& f : *features) {
-      const size_t eq = f.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
-        throw CLI::ValidationError("--feature", "'" + f + "' is not NAME=GRID");
-      o->features.emplace_back(f.substr(0, eq), f.substr(eq + 1));
-    }
+  cmd->callback([o, first] {
     if (!first->empty()) o->first_month = et::parse_month(*first);
     o->command_line = "tessera hydrology correct-et --model " + o->model + " --input " + o->input;
     const et::EtCorrectionReport r = et::correct_et_to_file(*o);

@@ -1,5 +1,6 @@
 // correct-et: a gridded product corrected month by month, so a global grid of decades needs the
 // memory of a few months, not of the whole file.
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -17,12 +18,25 @@ namespace {
 
 // The model learnt on mm per month; a grid in other units would be corrected wrongly, silently.
 void require_monthly_depth(const MonthlyGridReader& g) {
-  const std::string& u = g.units();
-  if (u.empty() || u == "mm" || u == "mm/month" || u == "mm month-1" || u == "mm/mon" ||
-      u == "kg m-2 month-1")
-    return;
-  throw std::runtime_error(g.path() + ": values in '" + u +
+  std::string u;  // "mm.month-1", "mm month-1", "mm/month", "kg m-2 month-1": spelling varies
+  for (const char ch : g.units())
+    if (ch != ' ' && ch != '.' && ch != '*' && ch != '^') u += char(std::tolower(ch));
+  const bool depth = u.rfind("mm", 0) == 0 || u.rfind("kgm-2", 0) == 0;
+  if (u.empty() || u == "mm" || (depth && u.find("mon") != std::string::npos)) return;
+  throw std::runtime_error(g.path() + ": values in '" + g.units() +
                            "', the model corrects mm per month: convert the grid first");
+}
+
+std::map<std::string, std::string> named_grids(const std::vector<std::string>& specs) {
+  std::map<std::string, std::string> out;
+  for (const std::string& f : specs) {
+    const size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
+      throw SettingError("feature", "'" + f + "' is not NAME=GRID");
+    if (!out.emplace(f.substr(0, eq), f.substr(eq + 1)).second)
+      throw SettingError("feature", f.substr(0, eq) + " is given twice");
+  }
+  return out;
 }
 
 std::vector<MonthlyGridReader> open_inputs(const EtCorrectionModel& m,
@@ -30,7 +44,7 @@ std::vector<MonthlyGridReader> open_inputs(const EtCorrectionModel& m,
   std::vector<MonthlyGridReader> grids;
   grids.emplace_back(
       MonthlyGridSource{.path = r.input, .variable = r.variable, .first_month = r.first_month});
-  std::map<std::string, std::string> given(r.features.begin(), r.features.end());
+  std::map<std::string, std::string> given = named_grids(r.features);
   for (size_t i = 1; i < m.inputs.size(); ++i) {
     const auto it = given.find(m.inputs[i]);
     if (it == given.end())
@@ -71,7 +85,7 @@ std::vector<std::vector<double>> cell_climate(const std::vector<MonthlyGridReade
 
 EtCorrectionReport correct_et_to_file(const EtCorrectionRequest& r) {
   std::vector<NamedPath> inputs = {{"model", r.model}, {"input", r.input}};
-  for (const auto& [name, path] : r.features) inputs.push_back({"feature", path});
+  for (const auto& [name, path] : named_grids(r.features)) inputs.push_back({"feature", path});
   check_outputs_spare_inputs({.inputs = inputs, .output_files = {{"output", r.output}}});
   EtCorrectionModel m = load_et_model(r.model);
   const std::vector<MonthlyGridReader> grids = open_inputs(m, r);

@@ -53,10 +53,10 @@ EtEvaluationReport evaluate_et_to_files(const EtEvaluationRequest& r);
 
 struct EtCorrectionRequest {
   std::string model, input, output;
-  std::string variable{};  // NetCDF variable of the product (empty: the only one)
-  std::vector<std::pair<std::string, std::string>> features{};  // model input name -> grid
-  std::optional<MonthIndex> first_month{};                      // rasters: month of band 1
-  std::string command_line{};                                   // recorded in the output's history
+  std::string variable{};                   // NetCDF variable of the product (empty: the only one)
+  std::vector<std::string> features{};      // NAME=GRID for each other input the model reads
+  std::optional<MonthIndex> first_month{};  // rasters: month of band 1
+  std::string command_line{};               // recorded in the output's history
 };
 struct EtCorrectionReport {
   int64_t months = 0, cells = 0;
