@@ -167,6 +167,26 @@ case "$mode" in
       --output "$hh/forecast.csv" --plot "$hh/forecast.png" --pi-xml "$hh/forecast.xml"
     step_done
 
+    step "hydrology ET: water-budget closure of 155 basins, GLEAM corrected from basin residuals, the Tanzania grid"
+    et=build/demo_et
+    wb=$(realpath ../shared/data/hydrology/water_budget)
+    mkdir -p "$et"
+    cat > "$et/gleam.yaml" <<YAML
+evapotranspiration: $wb/basin_series/ET_GLEAM_monthly.csv
+precipitation: $wb/basin_series/P_GPCP_monthly.csv
+runoff: $wb/basin_series/R_GRUN_monthly.csv
+storage_change: $wb/basin_series/TWS_GRACE_JPL_mascons_monthly_filtered.csv
+storage_uncertainty: $wb/basin_series/TWS_uncertainty_GRACE_JPL_mascons_monthly.csv
+basin_cells: $wb/basin_cells/basin_cells_0p5deg.csv
+towers: {series: $wb/fluxnet/et_fluxnet_global_monthly_total.csv, sites: $wb/fluxnet/site_to_basin_0p5deg.csv}
+YAML
+    "$tessera" hydrology closure --config "$et/gleam.yaml" --output "$et/closure.json" | tail -3
+    "$tessera" hydrology evaluate-et --config "$et/gleam.yaml" --folds 5 --output "$et/cv.json"
+    "$tessera" hydrology train-et --config "$et/gleam.yaml" --output "$et/gleam.h5" | tail -1
+    "$tessera" hydrology correct-et --model "$et/gleam.h5" \
+      --input "$wb/grids_tanzania_2010/GLEAM_data_2010_Tanzania.nc" --output "$et/gleam_tanzania_corrected.nc"
+    step_done
+
     step "ecology: generated trap photographs, the insect detector, counts per night and trap"
     ec=build/demo_ecology
     synth=(--photos 8 --size 768,576 --insects 40 --insect-size 14,30 --kinds fly,beetle)
