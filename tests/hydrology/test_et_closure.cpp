@@ -287,3 +287,91 @@ TEST_F(PlantedBias, CorrectedGridReadsBackWithAttributes) {
 
 }  // namespace
 }  // namespace tessera::hydrology::et
+
+namespace tessera::hydrology::et {
+namespace {
+
+// A gridded product with a bias that differs from cell to cell inside basins: wet cells (more
+// rain) are 10% high, dry ones 10% low, and each basin of four cells mixes them in its own
+// proportion. Basin closure alone can only tell the two apart through the sum over cells, so
+// recovering the cell pattern checks the sum-aggregated training end to end.
+class GriddedBias : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    const int nlat = 4, nlon = 24;
+    for (int i = 0; i < nlat; ++i) lat.push_back(10.25 + 0.5 * i);
+    for (int j = 0; j < nlon; ++j) lon.push_back(20.25 + 0.5 * j);
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> u(0, 1);
+    wet.resize(size_t(nlat * nlon));
+    for (size_t c = 0; c < wet.size(); ++c) wet[c] = u(rng) < 0.5;
+    std::ostringstream cells;
+    cells << "basin,lon,lat,cell_area_km2\n";
+    // Basins of 2 x 2 cells.
+    for (int i = 0; i < nlat; i += 2)
+      for (int j = 0; j < nlon; j += 2)
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj)
+            cells << "G" << i << "_" << j << "," << lon[size_t(j + dj)] << ","
+                  << lat[size_t(i + di)] << ",3000\n";
+    write(path("cells.csv"), cells.str());
+    MonthlyGridWriter et(path("et.nc"), lat, lon, {{"E", "mm/month", "product"}});
+    MonthlyGridWriter p(path("p.nc"), lat, lon, {{"P", "mm/month", "rain"}});
+    MonthlyGridWriter r(path("r.nc"), lat, lon, {{"R", "mm/month", "runoff"}});
+    std::normal_distribution<double> noise(0, 1);
+    for (int m = 0; m < 36; ++m) {
+      std::vector<double> e, pp, rr;
+      for (size_t c = 0; c < wet.size(); ++c) {
+        const double base = (wet[c] ? 80 : 40) * (1 + 0.3 * std::sin(2 * M_PI * m / 12));
+        const double truth = base + noise(rng);
+        const double rain = truth * (wet[c] ? 1.5 : 1.2);
+        e.push_back(truth * (wet[c] ? 1.1 : 0.9)), pp.push_back(rain), rr.push_back(rain - truth);
+      }
+      et.write(month_index(2010, 1) + m, {e});
+      p.write(month_index(2010, 1) + m, {pp});
+      r.write(month_index(2010, 1) + m, {rr});
+    }
+    et.commit(), p.commit(), r.commit();
+    std::ostringstream ds;
+    ds << "basin,date,value\n";
+    for (int i = 0; i < nlat; i += 2)
+      for (int j = 0; j < nlon; j += 2)
+        for (int m = 0; m < 36; ++m)
+          ds << "G" << i << "_" << j << "," << format_month(month_index(2010, 1) + m) << ",0\n";
+    write(path("ds.csv"), ds.str());
+    write(path("c.yaml"),
+          "evapotranspiration: {grid: et.nc, basins: cells.csv}\n"
+          "precipitation: {grid: p.nc, basins: cells.csv}\n"
+          "runoff: {grid: r.nc, basins: cells.csv}\n"
+          "storage_change: ds.csv\nbasin_cells: cells.csv\nfeatures: {P: {grid: p.nc}}\n"
+          "model: {steps: 400}\n");
+  }
+  std::vector<double> lat, lon;
+  std::vector<bool> wet;
+};
+
+TEST_F(GriddedBias, CellsLearnWhatOnlyBasinsTell) {
+  const EtTrainingReport t =
+      train_et_to_file({.config = path("c.yaml"), .output = path("m.h5"), .fold = 0});
+  ASSERT_TRUE(t.held_out);
+  EXPECT_GT(t.held_out->reduction, 0.5);
+  correct_et_to_file({.model = path("m.h5"),
+                      .input = path("et.nc"),
+                      .output = path("out.nc"),
+                      .features = {"P=" + path("p.nc")}});
+  const MonthlyGridReader in({.path = path("et.nc")});
+  const MonthlyGridReader out({.path = path("out.nc"), .variable = "et_corrected"});
+  double wet_ratio = 0, dry_ratio = 0;
+  int64_t wet_n = 0, dry_n = 0;
+  for (size_t m = 0; m < in.months().size(); ++m) {
+    const std::vector<double> x = in.read(m), y = out.read(m);
+    for (size_t c = 0; c < x.size(); ++c)
+      (wet[c] ? wet_ratio : dry_ratio) += y[c] / x[c], ++(wet[c] ? wet_n : dry_n);
+  }
+  EXPECT_NEAR(wet_ratio / double(wet_n), 1 / 1.1, 0.03);
+  EXPECT_NEAR(dry_ratio / double(dry_n), 1 / 0.9, 0.03);
+}
+
+}  // namespace
+}  // namespace tessera::hydrology::et

@@ -116,11 +116,11 @@ EtCorrectionReport correct_et_to_file(const EtCorrectionRequest& r) {
       cell_features(values.data(), clim.data(), n, calendar_month(et.months()[t]),
                     et.lat()[c / nlon], et.lon()[c % nlon], m.location, x.data() + c * size_t(f));
     }
-    const std::vector<double> o = correction_outputs(m, x);
+    const std::vector<double> factor = correction_factors(m, x);
     std::vector<double> corrected(cells), correction(cells);
     for (size_t c = 0; c < cells; ++c) {
       const double e = frames[0][c];
-      corrected[c] = e * (1 + correction_factor(o[c], m.max_correction));
+      corrected[c] = e * (1 + factor[c]);
       correction[c] = corrected[c] - e;
       if (std::isfinite(e)) change += std::abs(correction[c]), total += std::abs(e);
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/settings.hpp"
@@ -61,7 +62,16 @@ std::unique_ptr<Module> make_correction_network(int64_t features, int64_t hidden
   return net;
 }
 
-std::vector<double> correction_outputs(EtCorrectionModel& m, const std::vector<float>& features) {
+std::unique_ptr<Module> ensemble_of(std::vector<std::unique_ptr<Module>> members) {
+  auto g = std::make_unique<Graph>();
+  std::vector<int> nodes;
+  for (size_t k = 0; k < members.size(); ++k)
+    nodes.push_back(g->add(std::move(members[k]), Graph::input, "member" + std::to_string(k)));
+  g->add(std::make_unique<Concat>(1), nodes, "ensemble");
+  return g;
+}
+
+std::vector<double> correction_factors(EtCorrectionModel& m, const std::vector<float>& features) {
   const size_t f = m.mean.size();
   const size_t rows = features.size() / f;
   std::vector<float> x(features.size());
@@ -72,18 +82,18 @@ std::vector<double> correction_outputs(EtCorrectionModel& m, const std::vector<f
       missing[r] = missing[r] || std::isnan(v);
       x[r * f + j] = std::isnan(v) ? 0.f : float((v - m.mean[j]) / m.scale[j]);
     }
-  std::vector<double> out(rows, kMissing);
+  std::vector<double> out(rows, 0.0);
   if (rows == 0) return out;
-  const std::vector<float> y =
-      m.network->forward(Tensor::from_vector({int64_t(rows), int64_t(f)}, x), Mode::eval)
-          .to_vector();
-  for (size_t r = 0; r < rows; ++r)
-    if (!missing[r]) out[r] = y[r];
+  const Tensor y =
+      m.network->forward(Tensor::from_vector({int64_t(rows), int64_t(f)}, x), Mode::eval);
+  const size_t members = size_t(y.dim(1));
+  const std::vector<float> v = y.to_vector();
+  for (size_t r = 0; r < rows; ++r) {
+    if (missing[r]) continue;
+    for (size_t k = 0; k < members; ++k) out[r] += std::tanh(v[r * members + k]);
+    out[r] *= m.max_correction / double(members);
+  }
   return out;
-}
-
-double correction_factor(double output, double max_correction) {
-  return std::isnan(output) ? 0.0 : max_correction * std::tanh(output);
 }
 
 void save_et_model(const std::string& path, EtCorrectionModel& m) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
@@ -12,6 +13,8 @@
 
 #include "tessera/hydrology/config.hpp"
 #include "tessera/hydrology/et/closure_loss.hpp"
+#include "tessera/nn/containers.hpp"
+#include "tessera/nn/init.hpp"
 #include "tessera/train/optimizer.hpp"
 
 namespace tessera::hydrology::et {
@@ -24,10 +27,11 @@ constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 EtTrainingSettings model_settings(const Settings& s) {
   EtTrainingSettings m;
-  s.only({"max_correction", "hidden", "steps", "learning_rate", "weight_decay", "folds", "fold",
-          "seed"});
+  s.only({"max_correction", "hidden", "members", "steps", "learning_rate", "weight_decay", "folds",
+          "fold", "seed"});
   s.read("max_correction", m.max_correction);
   s.read("hidden", m.hidden);
+  s.read("members", m.members);
   s.read("steps", m.steps);
   s.read("learning_rate", m.learning_rate);
   s.read("weight_decay", m.weight_decay);
@@ -38,6 +42,7 @@ EtTrainingSettings model_settings(const Settings& s) {
     s.fail("max_correction", "must be in (0, 1)");
   if (m.hidden < 1 || m.hidden > 4096) s.fail("hidden", "must be 1 to 4096");
   if (m.steps < 1) s.fail("steps", "must be at least 1");
+  if (m.members < 1 || m.members > 100) s.fail("members", "must be 1 to 100");
   if (!(m.learning_rate > 0)) s.fail("learning_rate", "must be positive");
   if (!(m.weight_decay >= 0)) s.fail("weight_decay", "must be >= 0");
   if (m.folds < 2) s.fail("folds", "must be at least 2");
@@ -71,39 +76,6 @@ EtConfig read_et_config(const std::string& path) {
   return c;
 }
 
-EtData load_et_data(const EtConfig& config) {
-  EtData d{.budget = load_water_budget(config.budget)};
-  const WaterBudget& w = d.budget;
-  d.inputs.push_back(w.product);
-  d.values.push_back(w.evapotranspiration);
-  for (const auto& [name, source] : config.features) {
-    if (std::find(d.inputs.begin(), d.inputs.end(), name) != d.inputs.end())
-      throw std::runtime_error("config " + config.path + ": features." + name +
-                               ": named twice (the corrected product is " + w.product + ")");
-    const BasinTable t = read_basin_source(source);
-    BasinMonths m{.first = w.first - 1, .months = w.months + 2};
-    for (size_t b = 0; b < w.basins.size(); ++b) {
-      const int64_t row = t.index(w.basins[b]);
-      for (int64_t k = 0; k < m.months; ++k)
-        m.values.push_back(row < 0 ? kMissing : t.at(size_t(row), m.first + k));
-    }
-    d.inputs.push_back(name);
-    d.values.push_back(std::move(m));
-  }
-  for (const BasinMonths& v : d.values) {
-    std::vector<double> means;
-    for (size_t b = 0; b < w.basins.size(); ++b) {
-      double sum = 0;
-      int64_t n = 0;
-      for (int64_t k = 0; k < v.months; ++k)
-        if (!std::isnan(v.at(b, k))) sum += v.at(b, k), ++n;
-      means.push_back(n > 0 ? sum / double(n) : kMissing);
-    }
-    d.climate.push_back(std::move(means));
-  }
-  return d;
-}
-
 std::vector<int64_t> basin_folds(const std::vector<std::string>& basins, int64_t folds,
                                  uint64_t seed) {
   std::vector<size_t> order(basins.size());
@@ -114,21 +86,6 @@ std::vector<int64_t> basin_folds(const std::vector<std::string>& basins, int64_t
   std::vector<int64_t> fold(basins.size());
   for (size_t i = 0; i < order.size(); ++i) fold[order[i]] = int64_t(i) % folds;
   return fold;
-}
-
-std::vector<float> basin_features(const EtData& data, size_t basin, bool location) {
-  const WaterBudget& w = data.budget;
-  const size_t n = data.inputs.size();
-  const int64_t f = feature_count(n, location);
-  std::vector<float> out(size_t((w.months + 2) * f));
-  std::vector<double> values(n), climate(n);
-  for (size_t i = 0; i < n; ++i) climate[i] = data.climate[i][basin];
-  for (int64_t k = 0; k < w.months + 2; ++k) {
-    for (size_t i = 0; i < n; ++i) values[i] = data.values[i].at(basin, k);
-    cell_features(values.data(), climate.data(), n, calendar_month(w.first - 1 + k), w.lat[basin],
-                  w.lon[basin], location, out.data() + size_t(k * f));
-  }
-  return out;
 }
 
 namespace {
@@ -159,17 +116,23 @@ void fit_normalisation(const std::vector<float>& x, size_t f, EtCorrectionModel&
   for (double& v : m.scale) v = std::max(std::sqrt(v / double(n)), 1e-3);
 }
 
-// The training basin-months: those whose three months have the product, every input and a
-// finite target and sigma.
+// The training basin-months: those whose cells have the product and every input in all three
+// months, and a finite target and sigma.
 std::vector<ClosureSample> closure_samples(const EtData& d, const std::vector<size_t>& basins,
-                                           const std::vector<float>& x, size_t f) {
+                                           const BasinShares& shares, const std::vector<float>& x,
+                                           const std::vector<double>& et, size_t f) {
   const WaterBudget& w = d.budget;
+  const size_t rows = size_t(w.months + 2);
   std::vector<ClosureSample> out;
   for (size_t i = 0; i < basins.size(); ++i)
     for (int64_t t = 0; t < w.months; ++t) {
       const double target = w.target(basins[i], t), sigma = w.sigma.at(basins[i], t);
-      bool ok = std::isfinite(target) && std::isfinite(sigma) && sigma > 0;
-      for (int k = 0; k < 3 && ok; ++k) ok = row_ok(x, i * size_t(w.months + 2) + size_t(t + k), f);
+      bool ok = std::isfinite(target) && std::isfinite(sigma) && sigma > 0 && !shares[i].empty();
+      for (const auto& [cell, share] : shares[i])
+        for (int k = 0; k < 3 && ok; ++k) {
+          const size_t r = cell * rows + size_t(t + k);
+          ok = row_ok(x, r, f) && std::isfinite(et[r]);
+        }
       if (ok) out.push_back({.basin = i, .t = t, .target = target, .weight = 1 / (sigma * sigma)});
     }
   return out;
@@ -177,22 +140,73 @@ std::vector<ClosureSample> closure_samples(const EtData& d, const std::vector<si
 
 }  // namespace
 
+namespace {
+
+// The cells the training basins read, and those basins' shares renumbered onto them.
+struct TrainingCells {
+  std::vector<size_t> cells;  // into EtCells
+  BasinShares shares;         // per training basin, local cell numbers
+};
+
+TrainingCells training_cells(const EtCells& c, const std::vector<size_t>& basins) {
+  TrainingCells t;
+  std::map<size_t, size_t> local;
+  for (size_t b : basins) {
+    std::vector<std::pair<size_t, double>> shares;
+    for (const auto& [cell, share] : c.shares[b]) {
+      const auto [it, added] = local.emplace(cell, t.cells.size());
+      if (added) t.cells.push_back(cell);
+      shares.emplace_back(it->second, share);
+    }
+    t.shares.push_back(std::move(shares));
+  }
+  return t;
+}
+
+// One member, full-batch Adam on the sum-aggregated closure loss.
+std::unique_ptr<Module> train_member(const Tensor& input, const std::vector<double>& et,
+                                     const BasinShares& shares,
+                                     const std::vector<ClosureSample>& samples, int64_t months,
+                                     const EtTrainingSettings& s, uint64_t seed,
+                                     std::ostream* log) {
+  auto net = make_correction_network(input.dim(1), s.hidden, seed);
+  auto opt = make_adam({.weight_decay = float(s.weight_decay)});
+  for (int64_t step = 0; step < s.steps; ++step) {
+    const std::vector<float> y = net->forward(input, Mode::train).to_vector();
+    const ClosureLoss loss = closure_loss(et, std::vector<double>(y.begin(), y.end()),
+                                          s.max_correction, shares, months, samples);
+    if (!std::isfinite(loss.value)) throw std::runtime_error("training diverged (loss not finite)");
+    net->backward_one(Tensor::from_vector({input.dim(0), 1},
+                                          std::vector<float>(loss.grad.begin(), loss.grad.end())));
+    opt->step(net->parameters(), float(s.learning_rate));
+    if (log && (step % 100 == 0 || step + 1 == s.steps))
+      *log << "  step " << step + 1 << "/" << s.steps << "  closure RMS (weighted) "
+           << std::sqrt(loss.value) << " mm/month\n";
+  }
+  return net;
+}
+
+}  // namespace
+
 EtCorrectionModel train_et_model(const EtData& d, const std::vector<size_t>& basins,
                                  const EtTrainingSettings& s, std::ostream* log) {
   const WaterBudget& w = d.budget;
+  const EtCells& c = d.cells;
   EtCorrectionModel m{.product = w.product, .inputs = d.inputs, .max_correction = s.max_correction};
-  m.location =
-      std::none_of(basins.begin(), basins.end(), [&](size_t b) { return std::isnan(w.lat[b]); });
+  const TrainingCells tc = training_cells(c, basins);
+  m.location = std::none_of(tc.cells.begin(), tc.cells.end(),
+                            [&](size_t cell) { return std::isnan(c.lat[cell]); });
   const size_t f = size_t(feature_count(d.inputs.size(), m.location));
+  const int64_t rows = w.months + 2;
   std::vector<float> x;
   std::vector<double> et;
-  for (size_t b : basins) {
-    const std::vector<float> rows = basin_features(d, b, m.location);
-    x.insert(x.end(), rows.begin(), rows.end());
-    for (int64_t k = 0; k < w.months + 2; ++k) et.push_back(w.evapotranspiration.at(b, k));
+  for (size_t cell : tc.cells) {
+    const std::vector<float> r = cell_rows(d, cell, m.location);
+    x.insert(x.end(), r.begin(), r.end());
+    for (int64_t k = 0; k < rows; ++k) et.push_back(c.values[0].at(cell, k));
   }
   fit_normalisation(x, f, m);
-  const std::vector<ClosureSample> samples = closure_samples(d, basins, x, f);
+  const std::vector<ClosureSample> samples = closure_samples(d, basins, tc.shares, x, et, f);
   if (samples.empty()) throw std::runtime_error("no training basin-month has every budget term");
   for (size_t r = 0; r < et.size(); ++r)
     for (size_t j = 0; j < f; ++j) {
@@ -200,24 +214,15 @@ EtCorrectionModel train_et_model(const EtData& d, const std::vector<size_t>& bas
       v = std::isnan(v) ? 0.f : float((v - m.mean[j]) / m.scale[j]);
     }
   for (double& v : et) v = std::isnan(v) ? 0.0 : v;  // rows no sample reads
-  BasinShares shares(basins.size());
-  for (size_t i = 0; i < basins.size(); ++i) shares[i] = {{i, 1.0}};
 
-  m.network = make_correction_network(int64_t(f), s.hidden, s.seed);
-  auto opt = make_adam({.weight_decay = float(s.weight_decay)});
   const Tensor input = Tensor::from_vector({int64_t(et.size()), int64_t(f)}, x);
-  for (int64_t step = 0; step < s.steps; ++step) {
-    const std::vector<float> y = m.network->forward(input, Mode::train).to_vector();
-    const ClosureLoss loss = closure_loss(et, std::vector<double>(y.begin(), y.end()),
-                                          s.max_correction, shares, w.months, samples);
-    if (!std::isfinite(loss.value)) throw std::runtime_error("training diverged (loss not finite)");
-    m.network->backward_one(Tensor::from_vector(
-        {int64_t(et.size()), 1}, std::vector<float>(loss.grad.begin(), loss.grad.end())));
-    opt->step(m.network->parameters(), float(s.learning_rate));
-    if (log && (step % 100 == 0 || step + 1 == s.steps))
-      *log << "step " << step + 1 << "/" << s.steps << "  closure RMS (weighted) "
-           << std::sqrt(loss.value) << " mm/month\n";
+  std::vector<std::unique_ptr<Module>> members;
+  for (int64_t k = 0; k < s.members; ++k) {
+    if (log) *log << "member " << k + 1 << "/" << s.members << "\n";
+    members.push_back(train_member(input, et, tc.shares, samples, w.months, s,
+                                   mix_seed(s.seed, uint64_t(k)), log));
   }
+  m.network = ensemble_of(std::move(members));
   m.steps = s.steps;
   for (size_t b : basins) m.training_basins.push_back(w.basins[b]);
   return m;
@@ -232,13 +237,24 @@ std::vector<double> corrected_et(EtCorrectionModel& m, const EtData& d) {
       throw std::runtime_error("the model reads feature " + m.inputs[i] +
                                " where the config gives " + d.inputs[i]);
   const WaterBudget& w = d.budget;
-  std::vector<double> out;
-  for (size_t b = 0; b < w.basins.size(); ++b) {
-    const std::vector<double> o = correction_outputs(m, basin_features(d, b, m.location));
-    for (int64_t k = 0; k < w.months + 2; ++k)
-      out.push_back(w.evapotranspiration.at(b, k) *
-                    (1 + correction_factor(o[size_t(k)], m.max_correction)));
+  const EtCells& c = d.cells;
+  const size_t rows = size_t(w.months + 2);
+  std::vector<double> cells(c.lat.size() * rows);
+  for (size_t cell = 0; cell < c.lat.size(); ++cell) {
+    const std::vector<double> factor = correction_factors(m, cell_rows(d, cell, m.location));
+    for (size_t k = 0; k < rows; ++k)
+      cells[cell * rows + k] = c.values[0].at(cell, int64_t(k)) * (1 + factor[k]);
   }
+  // A basin is the area-weighted mean of its cells that have a value, as the budget took it.
+  std::vector<double> out(w.basins.size() * rows, std::numeric_limits<double>::quiet_NaN());
+  for (size_t b = 0; b < w.basins.size(); ++b)
+    for (size_t k = 0; k < rows; ++k) {
+      double sum = 0, weight = 0;
+      for (const auto& [cell, share] : c.shares[b])
+        if (!std::isnan(cells[cell * rows + k]))
+          sum += share * cells[cell * rows + k], weight += share;
+      if (weight > 0) out[b * rows + k] = sum / weight;
+    }
   return out;
 }
 

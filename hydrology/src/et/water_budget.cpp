@@ -111,7 +111,7 @@ BasinSource basin_source_from(const Settings& s, const std::string& key,
     return b;
   }
   b.grid = resolve(folder, g.require<std::string>("grid"));
-  b.basins = resolve(folder, g.require<std::string>("basins"));
+  if (g.has("basins")) b.basins = resolve(folder, g.require<std::string>("basins"));
   g.read("variable", b.variable);
   g.read("name_field", b.name_field);
   g.read("scale", b.scale);
@@ -119,7 +119,7 @@ BasinSource basin_source_from(const Settings& s, const std::string& key,
   if (g.has("first_month"))
     b.first_month = month_setting(g, "first_month", g.require<std::string>("first_month"));
   const std::string ext = fs::path(b.basins).extension().string();
-  if (ext != ".csv" && b.name_field.empty())
+  if (!b.basins.empty() && ext != ".csv" && b.name_field.empty())
     g.fail("name_field", "missing: polygons need the attribute that names each basin");
   return b;
 }
@@ -156,22 +156,37 @@ BudgetConfig read_budget_config(const std::string& path) {
   return c;
 }
 
+std::map<std::string, CellWeights> basins_on_grid(const BasinSource& source,
+                                                  const std::vector<double>& lat,
+                                                  const std::vector<double>& lon) {
+  if (fs::path(source.basins).extension() != ".csv")
+    return polygon_weights(lat, lon, source.basins, source.name_field);
+  std::map<std::string, CellWeights> out;
+  for (const auto& [name, cells] : read_basin_cells(source.basins))
+    out[name] = cell_list_weights(lat, lon, cells);
+  return out;
+}
+
 BasinTable read_basin_source(const BasinSource& source) {
   if (!source.table.empty()) return read_basin_table(source.table);
+  if (source.basins.empty())
+    throw std::runtime_error(source.grid +
+                             ": a grid budget term needs `basins` (a cell list or "
+                             "polygons) to be averaged over");
   const MonthlyGridReader grid(
       {.path = source.grid, .variable = source.variable, .first_month = source.first_month});
-  std::map<std::string, CellWeights> basins;
-  if (fs::path(source.basins).extension() == ".csv") {
-    for (const auto& [name, cells] : read_basin_cells(source.basins))
-      basins[name] = cell_list_weights(grid.lat(), grid.lon(), cells);
-  } else {
-    basins = polygon_weights(grid.lat(), grid.lon(), source.basins, source.name_field);
-  }
+  std::map<std::string, CellWeights> basins = basins_on_grid(source, grid.lat(), grid.lon());
   BasinTable t;
   t.path = source.grid;
   const std::vector<MonthIndex>& months = grid.months();
   t.first = months.front();
   t.months = months.back() - months.front() + 1;
+  // A basin the grid only partly covers would be averaged over the part it covers: not the
+  // basin's mean, so it is left out rather than wrong.
+  std::erase_if(basins, [](const auto& b) {
+    return b.second.cells.empty() ||
+           b.second.outside_km2 > 0.05 * (b.second.area_km2 + b.second.outside_km2);
+  });
   for (const auto& [name, w] : basins) t.basins.push_back(name);
   t.values.assign(t.basins.size() * size_t(t.months), kMissing);
   for (size_t m = 0; m < months.size(); ++m) {  // a month at a time: bounded memory
@@ -258,6 +273,40 @@ BasinMonths budget_sigma(const BudgetConfig& c, const WaterBudget& w) {
   return out;
 }
 
+// Rows `keep` of a [basin][month] table.
+BasinMonths rows_of(const BasinMonths& m, const std::vector<size_t>& keep) {
+  BasinMonths out{.first = m.first, .months = m.months};
+  for (size_t b : keep)
+    for (int64_t t = 0; t < m.months; ++t) out.values.push_back(m.at(b, t));
+  return out;
+}
+
+// Basins with no month where every term is known say nothing about closure: dropped, so counts
+// and folds are of basins that can be checked.
+WaterBudget without_unclosed_basins(WaterBudget w) {
+  std::vector<size_t> keep;
+  for (size_t b = 0; b < w.basins.size(); ++b)
+    for (int64_t t = 0; t < w.months; ++t)
+      if (std::isfinite(w.residual(b, t)) && std::isfinite(w.sigma.at(b, t))) {
+        keep.push_back(b);
+        break;
+      }
+  if (keep.empty())
+    throw std::runtime_error("no basin has a month with every budget term: nothing to close");
+  if (keep.size() == w.basins.size()) return w;
+  WaterBudget out{.product = w.product, .first = w.first, .months = w.months};
+  for (size_t b : keep) {
+    out.basins.push_back(w.basins[b]);
+    out.lat.push_back(w.lat[b]), out.lon.push_back(w.lon[b]), out.area_km2.push_back(w.area_km2[b]);
+  }
+  out.evapotranspiration = rows_of(w.evapotranspiration, keep);
+  out.precipitation = rows_of(w.precipitation, keep);
+  out.runoff = rows_of(w.runoff, keep);
+  out.storage_change = rows_of(w.storage_change, keep);
+  out.sigma = rows_of(w.sigma, keep);
+  return out;
+}
+
 }  // namespace
 
 WaterBudget load_water_budget(const BudgetConfig& c) {
@@ -285,7 +334,7 @@ WaterBudget load_water_budget(const BudgetConfig& c) {
   w.storage_change = storage_change(s, c.storage_is_change, w.basins, first, w.months);
   w.sigma = budget_sigma(c, w);
   locate_basins(c.basin_cells, w);
-  return w;
+  return without_unclosed_basins(std::move(w));
 }
 
 }  // namespace tessera::hydrology::et

@@ -14,7 +14,7 @@
 namespace tessera::hydrology::et {
 
 struct EtCorrectionModel {
-  std::unique_ptr<Module> network{};  // [N, features] -> [N, 1]
+  std::unique_ptr<Module> network{};  // [N, features] -> [N, members]
   std::string product{};              // the ET product it corrects
   // What the features are read from: inputs[0] is the product, the rest are other products
   // (precipitation, other ET) by the names the config gave them.
@@ -34,16 +34,16 @@ int64_t feature_count(size_t inputs, bool location);
 void cell_features(const double* values, const double* climate, size_t inputs, int month,
                    double lat, double lon, bool location, float* out);
 
-// The network: two tanh layers of `hidden`, then one output, the last layer zero so an untrained
-// model corrects nothing.
+// One member: two tanh layers of `hidden`, then one output, the last layer zero so an untrained
+// member corrects nothing.
 std::unique_ptr<Module> make_correction_network(int64_t features, int64_t hidden, uint64_t seed);
+// Members trained apart, side by side: [N, features] -> [N, members].
+std::unique_ptr<Module> ensemble_of(std::vector<std::unique_ptr<Module>> members);
 
-// Raw network outputs for rows of features ([rows][feature_count], not normalised); NaN rows give
-// NaN.
-std::vector<double> correction_outputs(EtCorrectionModel& m, const std::vector<float>& features);
-// The factor c of ET' = ET (1 + c) for a network output; 0 for NaN (no correction where an
-// input is missing).
-double correction_factor(double output, double max_correction);
+// The factor c of ET' = ET (1 + c) for rows of features ([rows][feature_count], not
+// normalised): the mean over members of B tanh(output). 0 for rows missing an input (no
+// correction where the model cannot see).
+std::vector<double> correction_factors(EtCorrectionModel& m, const std::vector<float>& features);
 
 void save_et_model(const std::string& path, EtCorrectionModel& m);
 // Throws std::runtime_error naming the file when it is not an ET correction model.

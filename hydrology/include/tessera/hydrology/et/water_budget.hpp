@@ -20,10 +20,12 @@
 // (`basins`: a basin-cell CSV or polygons; `scale` turns the grid's units into mm, e.g. 10 for
 // GRACE's cm; `first_month` for rasters without a time axis.)
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tessera/hydrology/et/basin_cells.hpp"
 #include "tessera/hydrology/et/basin_table.hpp"
 #include "tessera/hydrology/et/months.hpp"
 #include "tessera/io/settings.hpp"
@@ -106,6 +108,11 @@ double centred_difference(double before, double after);
 
 // Reads every term, keeps the basins all of them have, and differences the storage.
 WaterBudget load_water_budget(const BudgetConfig& config);
+
+// The weighted cells of each basin of a grid source (its cell list or polygons) on a grid.
+std::map<std::string, CellWeights> basins_on_grid(const BasinSource& source,
+                                                  const std::vector<double>& lat,
+                                                  const std::vector<double>& lon);
 
 // The basin means of `source` (a table, or a grid averaged over its basins).
 BasinTable read_basin_source(const BasinSource& source);
