@@ -10,6 +10,7 @@
 #include "tessera/bench/ecology_baseline.hpp"
 #include "tessera/bench/engine.hpp"
 #include "tessera/bench/kfac.hpp"
+#include "tessera/bench/layers.hpp"
 #include "tessera/bench/tiling.hpp"
 
 namespace tessera::app {
@@ -162,6 +163,22 @@ void add_ecology_baseline(CLI::App* bench) {
   });
 }
 
+void add_layers(CLI::App* bench) {
+  auto* cmd = bench->add_subcommand(
+      "layers",
+      "Forward, input and weight gradient of single layers over the applications' shapes, "
+      "GFLOP/s and share of the measured peak (one JSON line each)");
+  auto o = std::make_shared<LayerBenchOptions>();
+  cmd->add_flag("--quick", o->quick, "a few small rows (smoke test)");
+  cmd->add_option("--repeats", o->repeats, "timed calls per pass (median)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--layer", o->layer, "only this layer")
+      ->check(CLI::IsMember({"conv", "conv_transpose", "max_pool", "batch_norm_relu"}));
+  cmd->add_option("--dims", o->dims, "only 2D or 3D rows")->check(CLI::IsMember({2, 3}));
+  cmd->callback([o] { run_layer_benchmark(*o, std::cout); });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -173,6 +190,7 @@ void add_bench_command(CLI::App& app) {
   add_kfac(bench);
   add_connectomics(bench);
   add_ecology_baseline(bench);
+  add_layers(bench);
 }
 
 }  // namespace tessera::app

@@ -1,0 +1,46 @@
+#pragma once
+// `tessera bench layers`: forward, input gradient and weight gradient of single layers over the
+// shapes the applications' networks have (odd channel counts included), in GFLOP/s and as a
+// share of the machine's measured peak. bench/pytorch_layers.py times the same rows.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::bench {
+
+struct LayerShape {
+  std::string layer;  // conv, conv_transpose, max_pool, batch_norm_relu
+  int dims = 2;
+  int64_t batch = 1, in_channels = 16, out_channels = 16, size = 64;
+  int64_t kernel = 3, stride = 1, padding = 1;
+};
+
+// The grid of the issue: convolutions 2D (256 x 256) and 3D (32^3) over channels 1, 3, 8, 12,
+// 16, 28, 32, 36, 64, transposed convolutions, pooling and batch norm + ReLU. `quick`: a few rows
+// (tests, smoke runs).
+std::vector<LayerShape> layer_grid(bool quick);
+
+// GFLOP/s of a large matrix product on the engine's threads: the peak the rows are measured
+// against.
+double measured_peak_gflops();
+
+// One JSON object per pass of `s` (forward, input_grad, weight_grad for convolutions; forward,
+// backward otherwise): the shape, ms (median of `repeats`), gflop and gflops (convolutions) or
+// gbytes_per_s (memory-bound layers).
+std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats);
+
+struct LayerBenchOptions {
+  bool quick = false;
+  int repeats = 5;
+  std::string layer{};  // only this layer kind (conv, conv_transpose, max_pool, batch_norm_relu)
+  int dims = 0;         // only 2D or 3D rows; 0: both
+};
+
+// Prints the peak ({"peak_gflops": ..., "threads": ...}) and then each row as one JSON line to
+// `out` as it is measured, each convolution row with its share of the peak.
+void run_layer_benchmark(const LayerBenchOptions& o, std::ostream& out);
+
+}  // namespace tessera::bench
