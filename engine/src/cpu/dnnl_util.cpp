@@ -204,6 +204,17 @@ memory::desc any_desc(const memory::dims& dims) {
   return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
 }
 
+memory::desc act_desc(const memory::dims& dims, bool channels_last) {
+  if (!channels_last || dims.size() < 4) return any_desc(dims);
+  using tag = memory::format_tag;
+  return memory::desc(dims, memory::data_type::f32, dims.size() == 5 ? tag::ndhwc : tag::nhwc);
+}
+
+bool is_channels_last(const Tensor& t) {
+  if (t.ndim() < 4) return false;
+  return desc_of(t) == act_desc(t.shape(), true);
+}
+
 memory::format_tag plain_tag(int ndims) {
   switch (ndims) {
     case 1:

@@ -119,5 +119,10 @@ void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 dnnl::memory::desc any_desc(const dnnl::memory::dims& dims);
 
 dnnl::memory::format_tag plain_tag(int ndims);
+// An activation's descriptor for a primitive: channels last (nhwc, ndhwc) when `channels_last`,
+// else format_tag::any (oneDNN's choice, blocked by 16 channels on AVX-512).
+dnnl::memory::desc act_desc(const dnnl::memory::dims& dims, bool channels_last);
+// Whether `t` [N, C, *S] is laid out channels last.
+bool is_channels_last(const Tensor& t);
 
 }  // namespace tessera::dnnl_util
