@@ -35,14 +35,22 @@ memory::dims weight_dims(const Shape& w, int64_t groups) {
   return d;
 }
 
-// Channel counts that are not multiples of the vector width (8, 12, 28, 36: the coupling halves
-// and published EM networks) run oneDNN's channels-last kernels faster than its blocked ones,
-// which pad each block; multiples of 16 run faster blocked (bench layers, bench reversible:
-// 16-channel 3D couplings 2x faster per step channels-last, unet2d / unet3d 6-13% slower). A
-// stem's one to three input channels stay with oneDNN's own choice.
-bool prefers_channels_last(int64_t in_channels, int64_t out_channels) {
-  return std::min(in_channels, out_channels) >= 8 &&
-         (in_channels % 16 != 0 || out_channels % 16 != 0);
+// Channel counts that are not multiples of the vector width run oneDNN's channels-last kernels
+// faster than its blocked ones, which pad each block of 16 (bench layers): in 3D from 8
+// channels on (the coupling halves of 16, the connectomics U-Net's 8), in 2D only above 16 (28,
+// 36), where 8 and 12 channels run their forward pass faster blocked. Multiples of 16 run
+// faster blocked; a stem's one to three input channels stay with oneDNN's own choice.
+bool prefers_channels_last(int64_t in_channels, int64_t out_channels, size_t spatial_dims) {
+  const int64_t fewest = std::min(in_channels, out_channels);
+  const bool odd = in_channels % 16 != 0 || out_channels % 16 != 0;
+  return odd && fewest >= (spatial_dims == 3 ? 8 : 17);
+}
+
+// In 3D, activations that arrive channels-last stay so where the channels allow: a reorder at
+// every join between 8- and 16-channel layers costs more than either layout saves (16-channel
+// 3D couplings: 2x faster per step). In 2D the blocked kernels win at 16 and 32 channels.
+bool keeps_channels_last(const Tensor& x, int64_t out_channels) {
+  return x.ndim() == 5 && std::min(x.dim(1), out_channels) >= 8 && du::is_channels_last(x);
 }
 
 // The oneDNN types of one primitive family.
@@ -78,10 +86,8 @@ struct Problem {
     const ConvGeometry cg = conv_geometry(p, x.size() - 2, F::transposed);
     g = dnnl_geometry(cg);
     y = conv_output_dims(x, w, cg, F::transposed);
-    // Activations stay in the layout they arrive in where the channels allow: a reorder at
-    // every join between 8- and 16-channel layers costs more than either layout saves.
-    channels_last = prefers_channels_last(x[1], y[1]) ||
-                    (std::min(x[1], y[1]) >= 8 && du::is_channels_last(xt));
+    channels_last =
+        prefers_channels_last(x[1], y[1], x.size() - 2) || keeps_channels_last(xt, y[1]);
   }
 
   du::Key key(const char* stage) const {
