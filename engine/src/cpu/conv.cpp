@@ -81,6 +81,13 @@ struct Problem {
   Geometry g;
   bool channels_last = false;
 
+  // The input gradient of a 2D convolution of 8 or 12 channels runs 1.5-3x faster channels-last
+  // even with its operands reordered there, while its forward pass is faster blocked.
+  bool data_channels_last() const {
+    return channels_last ||
+           (x.size() == 4 && std::min(x[1], y[1]) >= 8 && (x[1] % 16 != 0 || y[1] % 16 != 0));
+  }
+
   Problem(const Tensor& xt, const Tensor& wt, bool bias, const ConvParams& p)
       : x(xt.shape()), w(wt.shape()), groups(p.groups), has_bias(bias) {
     const ConvGeometry cg = conv_geometry(p, x.size() - 2, F::transposed);
@@ -128,9 +135,10 @@ Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvPara
 template <typename F>
 Tensor backward_data(const Problem<F>& pr, const Tensor& w, const Tensor& dy) {
   const auto& e = du::cached<typename F::BwdData>(pr.key("d"), [&] {
-    typename F::BwdData::desc d(
-        F::alg, du::act_desc(pr.x, pr.channels_last), du::any_desc(weight_dims(pr.w, pr.groups)),
-        du::act_desc(pr.y, pr.channels_last), pr.g.stride, pr.g.dilate, pr.g.pad_l, pr.g.pad_r);
+    typename F::BwdData::desc d(F::alg, du::act_desc(pr.x, pr.data_channels_last()),
+                                du::any_desc(weight_dims(pr.w, pr.groups)),
+                                du::act_desc(pr.y, pr.data_channels_last()), pr.g.stride,
+                                pr.g.dilate, pr.g.pad_l, pr.g.pad_r);
     return
         typename F::BwdData::primitive_desc(d, du::default_attr(), du::engine(), pr.forward().pd);
   });
