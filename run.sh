@@ -171,15 +171,7 @@ case "$mode" in
     et=build/demo_et
     wb=$(realpath ../shared/data/hydrology/water_budget)
     mkdir -p "$et"
-    cat > "$et/gleam.yaml" <<YAML
-evapotranspiration: $wb/basin_series/ET_GLEAM_monthly.csv
-precipitation: $wb/basin_series/P_GPCP_monthly.csv
-runoff: $wb/basin_series/R_GRUN_monthly.csv
-storage_change: $wb/basin_series/TWS_GRACE_JPL_mascons_monthly_filtered.csv
-storage_uncertainty: $wb/basin_series/TWS_uncertainty_GRACE_JPL_mascons_monthly.csv
-basin_cells: $wb/basin_cells/basin_cells_0p5deg.csv
-towers: {series: $wb/fluxnet/et_fluxnet_global_monthly_total.csv, sites: $wb/fluxnet/site_to_basin_0p5deg.csv}
-YAML
+    sed "s|@WB@|$wb|g; s|@PRODUCT@|GLEAM|g" bench/hydrology/et_budget.yaml.in > "$et/gleam.yaml"
     "$tessera" hydrology closure --config "$et/gleam.yaml" --output "$et/closure.json" | tail -3
     "$tessera" hydrology evaluate-et --config "$et/gleam.yaml" --folds 5 --output "$et/cv.json"
     "$tessera" hydrology train-et --config "$et/gleam.yaml" --output "$et/gleam.h5" | tail -1

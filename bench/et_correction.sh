@@ -33,19 +33,13 @@ out=$RESULTS/et_correction.md
   echo
 } > "$tmp/report.md"
 for p in $PRODUCTS; do
-  cat > "$tmp/$p.yaml" <<YAML
-evapotranspiration: $WB/basin_series/ET_${p}_monthly.csv
-precipitation: $WB/basin_series/P_GPCP_monthly.csv
-runoff: $WB/basin_series/R_GRUN_monthly.csv
-storage_change: $WB/basin_series/TWS_GRACE_JPL_mascons_monthly_filtered.csv
-storage_uncertainty: $WB/basin_series/TWS_uncertainty_GRACE_JPL_mascons_monthly.csv
-basin_cells: $WB/basin_cells/basin_cells_0p5deg.csv
+  sed "s|@WB@|$WB|g; s|@PRODUCT@|$p|g" bench/hydrology/et_budget.yaml.in > "$tmp/$p.yaml"
+  cat >> "$tmp/$p.yaml" <<YAML
 features:
   P_GPCP: $WB/basin_series/P_GPCP_monthly.csv
   P_MSWEP: $WB/basin_series/P_MSWEP_monthly.csv
   P_ERA5_Land: $WB/basin_series/P_ERA5_Land_monthly.csv
   P_GPCC: $WB/basin_series/P_GPCC_monthly.csv
-towers: {series: $WB/fluxnet/et_fluxnet_global_monthly_total.csv, sites: $WB/fluxnet/site_to_basin_0p5deg.csv}
 YAML
   echo "== $p"
   /usr/bin/time -f "%e %M" -o "$tmp/$p.time" \
@@ -67,7 +61,7 @@ done
   echo "## Seeds (ET_GLEAM, model.seed 1 above, then 2 and 3)"
   echo
   for seed in 2 3; do
-    sed "s/^towers:/model: {seed: $seed}\ntowers:/" "$tmp/GLEAM.yaml" > "$tmp/seed$seed.yaml"
+    { cat "$tmp/GLEAM.yaml"; echo "model: {seed: $seed}"; } > "$tmp/seed$seed.yaml"
     "$TESSERA" hydrology evaluate-et --config "$tmp/seed$seed.yaml" --folds 5 \
       --output "$tmp/seed$seed.json" > /dev/null
     echo "- seed $seed: $(grep '^| network' "$tmp/seed$seed.md")"

@@ -20,6 +20,14 @@
 
 namespace tessera::bench {
 
+Tensor random_normal(const Shape& shape, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> n(0.f, 1.f);
+  Tensor t = Tensor::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = n(rng);
+  return t;
+}
+
 std::size_t peak_rss_bytes() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
@@ -38,14 +46,6 @@ Tensor random_binary(const Shape& shape, uint64_t seed) {
   std::mt19937_64 rng(seed);
   Tensor t = Tensor::empty(shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<float>(rng() & 1);
-  return t;
-}
-
-Tensor random_normal(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> n(0.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = n(rng);
   return t;
 }
 

@@ -1,5 +1,7 @@
 #include "tessera/bench/layers.hpp"
 
+#include "tessera/bench/engine.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -16,14 +18,6 @@
 namespace tessera::bench {
 
 namespace {
-
-Tensor random_tensor(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> n(0.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = n(rng);
-  return t;
-}
 
 Shape spatial(const LayerShape& s, int64_t channels, int64_t size) {
   Shape out = {s.batch, channels};
@@ -61,17 +55,17 @@ nlohmann::json row(const LayerShape& s, const std::string& pass, double ms) {
 
 std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats) {
   const bool transposed = s.layer == "conv_transpose";
-  const Tensor x = random_tensor(spatial(s, s.in_channels, s.size), 1);
+  const Tensor x = random_normal(spatial(s, s.in_channels, s.size), 1);
   Shape w_shape = {s.out_channels, s.in_channels};
   for (int d = 0; d < s.dims; ++d) w_shape.push_back(s.kernel);
-  const Tensor w = random_tensor(w_shape, 2), b = random_tensor({s.out_channels}, 3);
+  const Tensor w = random_normal(w_shape, 2), b = random_normal({s.out_channels}, 3);
   const ConvParams p{.stride = Shape(size_t(s.dims), s.stride),
                      .padding = Shape(size_t(s.dims), s.padding)};
   const auto forward = [&] {
     return transposed ? conv_transpose_forward(x, w, b, p) : conv_forward(x, w, b, p);
   };
   const Tensor y = forward();
-  const Tensor dy = random_tensor(y.shape(), 4);
+  const Tensor dy = random_normal(y.shape(), 4);
   const auto backward = [&](bool need_dx) {
     return transposed ? conv_transpose_backward(x, w, dy, p, true, need_dx)
                       : conv_backward(x, w, dy, p, true, need_dx);
@@ -102,10 +96,10 @@ std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats) {
 // In a network, pooling and batch norm read a convolution's output, in the blocked layout the
 // convolution chose: their input here comes from one, so they are timed on what they really get.
 Tensor as_in_a_network(const LayerShape& s) {
-  const Tensor x = random_tensor(spatial(s, s.in_channels, s.size), 1);
+  const Tensor x = random_normal(spatial(s, s.in_channels, s.size), 1);
   Shape w = {s.in_channels, s.in_channels};
   for (int d = 0; d < s.dims; ++d) w.push_back(3);
-  return conv_forward(x, random_tensor(w, 5), Tensor(), {.padding = Shape(size_t(s.dims), 1)});
+  return conv_forward(x, random_normal(w, 5), Tensor(), {.padding = Shape(size_t(s.dims), 1)});
 }
 
 std::vector<nlohmann::json> time_memory_bound(const LayerShape& s, int repeats) {
@@ -120,7 +114,7 @@ std::vector<nlohmann::json> time_memory_bound(const LayerShape& s, int repeats) 
   if (s.layer == "max_pool") {
     forward = [&] { pooled = pool_forward(x, pp, true); };
     forward();
-    dy = random_tensor(pooled.y.shape(), 2);
+    dy = random_normal(pooled.y.shape(), 2);
     backward = [&] { pool_backward(dy, pooled.workspace, x.layout(), pp); };
   } else {
     forward = [&] {
@@ -128,7 +122,7 @@ std::vector<nlohmann::json> time_memory_bound(const LayerShape& s, int repeats) 
       relu = activation_forward(stats.y, Activation::relu);
     };
     forward();
-    dy = random_tensor(x.shape(), 2);
+    dy = random_normal(x.shape(), 2);
     backward = [&] {
       const Tensor d = activation_backward(stats.y, relu, dy, Activation::relu);
       batch_norm_backward(x, d, gamma, beta, stats.mean, stats.variance, 1e-5f);
@@ -196,7 +190,7 @@ std::vector<LayerShape> layer_grid(bool quick) {
 
 double measured_peak_gflops() {
   const int64_t n = 4096;
-  const Tensor a = random_tensor({n, n}, 1), b = random_tensor({n, n}, 2);
+  const Tensor a = random_normal({n, n}, 1), b = random_normal({n, n}, 2);
   const double ms = median_ms([&] { matmul(a, b); }, 5);
   return 2.0 * double(n) * double(n) * double(n) * 1e-9 / (ms * 1e-3);
 }

@@ -22,6 +22,9 @@ struct EngineBenchOptions {
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
 };
 
+// A tensor of N(0, 1) values drawn from `seed`: the benchmarks' inputs.
+Tensor random_normal(const Shape& shape, uint64_t seed);
+
 // Peak resident memory of the process so far (getrusage), as the kernel sees it.
 std::size_t peak_rss_bytes();
 
