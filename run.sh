@@ -167,7 +167,7 @@ case "$mode" in
       --output "$hh/forecast.csv" --plot "$hh/forecast.png" --pi-xml "$hh/forecast.xml"
     step_done
 
-    step "hydrology ET: water-budget closure of 155 basins, GLEAM corrected from basin residuals, the Tanzania grid"
+    step "hydrology ET: water-budget closure of the shared GRDC basins, GLEAM corrected from basin residuals, the Tanzania grid"
     et=build/demo_et
     wb=$(realpath ../shared/data/hydrology/water_budget)
     mkdir -p "$et"
