@@ -40,10 +40,16 @@ memory::dims weight_dims(const Shape& w, int64_t groups) {
 // channels on (the coupling halves of 16, the connectomics U-Net's 8), in 2D only above 16 (28,
 // 36), where 8 and 12 channels run their forward pass faster blocked. Multiples of 16 run
 // faster blocked; a stem's one to three input channels stay with oneDNN's own choice.
+// AVX-512 holds 16 floats: oneDNN's blocked layouts group channels by 16.
+constexpr int64_t kChannelBlock = 16;
+
+bool off_the_block(int64_t in_channels, int64_t out_channels) {
+  return in_channels % kChannelBlock != 0 || out_channels % kChannelBlock != 0;
+}
+
 bool prefers_channels_last(int64_t in_channels, int64_t out_channels, size_t spatial_dims) {
   const int64_t fewest = std::min(in_channels, out_channels);
-  const bool odd = in_channels % 16 != 0 || out_channels % 16 != 0;
-  return odd && fewest >= (spatial_dims == 3 ? 8 : 17);
+  return off_the_block(in_channels, out_channels) && fewest >= (spatial_dims == 3 ? 8 : 17);
 }
 
 // In 3D, activations that arrive channels-last stay so where the channels allow: a reorder at
@@ -85,7 +91,7 @@ struct Problem {
   // even with its operands reordered there, while its forward pass is faster blocked.
   bool data_channels_last() const {
     return channels_last ||
-           (x.size() == 4 && std::min(x[1], y[1]) >= 8 && (x[1] % 16 != 0 || y[1] % 16 != 0));
+           (x.size() == 4 && std::min(x[1], y[1]) >= 8 && off_the_block(x[1], y[1]));
   }
 
   Problem(const Tensor& xt, const Tensor& wt, bool bias, const ConvParams& p)
@@ -183,8 +189,6 @@ void backward_weights(const Problem<F>& pr, const Tensor& x, const Tensor& dy, C
 // on AVX-512: it falls back to gemm or AVX2 at a seventh of the machine's speed. With channels
 // padded to the vector width by zeros it runs the direct kernel, and the zeros cost less than
 // the fallback: the padded problem's gradient holds the true one in its first rows and columns.
-constexpr int64_t kChannelBlock = 16;
-
 int64_t padded(int64_t c) {
   return (c + kChannelBlock - 1) / kChannelBlock * kChannelBlock;
 }

@@ -71,17 +71,23 @@ std::unique_ptr<Module> ensemble_of(std::vector<std::unique_ptr<Module>> members
   return g;
 }
 
+std::vector<bool> normalise_features(const EtCorrectionModel& m, std::vector<float>& features) {
+  const size_t f = m.mean.size();
+  std::vector<bool> missing(features.size() / f, false);
+  for (size_t r = 0; r < missing.size(); ++r)
+    for (size_t j = 0; j < f; ++j) {
+      float& v = features[r * f + j];
+      missing[r] = missing[r] || std::isnan(v);
+      v = std::isnan(v) ? 0.f : float((v - m.mean[j]) / m.scale[j]);
+    }
+  return missing;
+}
+
 std::vector<double> correction_factors(EtCorrectionModel& m, const std::vector<float>& features) {
   const size_t f = m.mean.size();
   const size_t rows = features.size() / f;
-  std::vector<float> x(features.size());
-  std::vector<bool> missing(rows, false);
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t j = 0; j < f; ++j) {
-      const float v = features[r * f + j];
-      missing[r] = missing[r] || std::isnan(v);
-      x[r * f + j] = std::isnan(v) ? 0.f : float((v - m.mean[j]) / m.scale[j]);
-    }
+  std::vector<float> x = features;
+  const std::vector<bool> missing = normalise_features(m, x);
   std::vector<double> out(rows, 0.0);
   if (rows == 0) return out;
   const Tensor y =

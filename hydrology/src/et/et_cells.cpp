@@ -15,22 +15,11 @@ namespace {
 
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
-// A feature's basin means on the budget's basins and months (one either side).
-BasinMonths basin_feature(const BasinSource& source, const WaterBudget& w) {
-  const BasinTable t = read_basin_source(source);
-  BasinMonths m{.first = w.first - 1, .months = w.months + 2};
-  for (size_t b = 0; b < w.basins.size(); ++b) {
-    const int64_t row = t.index(w.basins[b]);
-    for (int64_t k = 0; k < m.months; ++k)
-      m.values.push_back(row < 0 ? kMissing : t.at(size_t(row), m.first + k));
-  }
-  return m;
-}
-
 EtCells basin_cells(const EtConfig& c, const WaterBudget& w) {
   EtCells cells{.lat = w.lat, .lon = w.lon};
   cells.values.push_back(w.evapotranspiration);
-  for (const auto& [name, source] : c.features) cells.values.push_back(basin_feature(source, w));
+  for (const auto& [name, source] : c.features)
+    cells.values.push_back(align(read_basin_source(source), w.basins, w.first - 1, w.months + 2));
   for (size_t b = 0; b < w.basins.size(); ++b) cells.shares.push_back({{b, 1.0}});
   return cells;
 }

@@ -208,11 +208,7 @@ EtCorrectionModel train_et_model(const EtData& d, const std::vector<size_t>& bas
   fit_normalisation(x, f, m);
   const std::vector<ClosureSample> samples = closure_samples(d, basins, tc.shares, x, et, f);
   if (samples.empty()) throw std::runtime_error("no training basin-month has every budget term");
-  for (size_t r = 0; r < et.size(); ++r)
-    for (size_t j = 0; j < f; ++j) {
-      float& v = x[r * f + j];
-      v = std::isnan(v) ? 0.f : float((v - m.mean[j]) / m.scale[j]);
-    }
+  normalise_features(m, x);                          // rows missing an input are in no sample
   for (double& v : et) v = std::isnan(v) ? 0.0 : v;  // rows no sample reads
 
   const Tensor input = Tensor::from_vector({int64_t(et.size()), int64_t(f)}, x);
@@ -239,22 +235,19 @@ std::vector<double> corrected_et(EtCorrectionModel& m, const EtData& d) {
   const WaterBudget& w = d.budget;
   const EtCells& c = d.cells;
   const size_t rows = size_t(w.months + 2);
-  std::vector<double> cells(c.lat.size() * rows);
+  // Month by month, each a frame of the cells: a basin is the weighted mean of its cells that
+  // have a value, as the budget took it.
+  std::vector<std::vector<double>> frames(rows, std::vector<double>(c.lat.size()));
   for (size_t cell = 0; cell < c.lat.size(); ++cell) {
     const std::vector<double> factor = correction_factors(m, cell_rows(d, cell, m.location));
     for (size_t k = 0; k < rows; ++k)
-      cells[cell * rows + k] = c.values[0].at(cell, int64_t(k)) * (1 + factor[k]);
+      frames[k][cell] = c.values[0].at(cell, int64_t(k)) * (1 + factor[k]);
   }
-  // A basin is the area-weighted mean of its cells that have a value, as the budget took it.
-  std::vector<double> out(w.basins.size() * rows, std::numeric_limits<double>::quiet_NaN());
-  for (size_t b = 0; b < w.basins.size(); ++b)
-    for (size_t k = 0; k < rows; ++k) {
-      double sum = 0, weight = 0;
-      for (const auto& [cell, share] : c.shares[b])
-        if (!std::isnan(cells[cell * rows + k]))
-          sum += share * cells[cell * rows + k], weight += share;
-      if (weight > 0) out[b * rows + k] = sum / weight;
-    }
+  std::vector<double> out(w.basins.size() * rows);
+  for (size_t b = 0; b < w.basins.size(); ++b) {
+    const CellWeights basin{.cells = c.shares[b]};
+    for (size_t k = 0; k < rows; ++k) out[b * rows + k] = weighted_mean(frames[k], basin);
+  }
   return out;
 }
 

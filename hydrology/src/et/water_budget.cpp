@@ -48,20 +48,6 @@ void read_period(const Settings& s, BudgetConfig& c) {
   if (*c.last < *c.first) s.fail("period", "ends before it starts");
 }
 
-// The table's rows reordered to `basins`, over months first .. first + months - 1.
-BasinMonths align(const BasinTable& t, const std::vector<std::string>& basins, MonthIndex first,
-                  int64_t months, double scale = 1) {
-  BasinMonths out{.first = first, .months = months};
-  out.values.assign(basins.size() * size_t(months), kMissing);
-  for (size_t b = 0; b < basins.size(); ++b) {
-    const int64_t row = t.index(basins[b]);
-    if (row < 0) continue;
-    for (int64_t m = 0; m < months; ++m)
-      out.values[b * size_t(months) + size_t(m)] = scale * t.at(size_t(row), first + m);
-  }
-  return out;
-}
-
 std::vector<std::string> common_basins(const std::vector<const BasinTable*>& tables) {
   std::vector<std::string> out;
   for (const std::string& b : tables[0]->basins)
@@ -96,6 +82,19 @@ void locate_basins(const std::string& cells_csv, WaterBudget& w) {
 }
 
 }  // namespace
+
+BasinMonths align(const BasinTable& t, const std::vector<std::string>& basins, MonthIndex first,
+                  int64_t months) {
+  BasinMonths out{.first = first, .months = months};
+  out.values.assign(basins.size() * size_t(months), kMissing);
+  for (size_t b = 0; b < basins.size(); ++b) {
+    const int64_t row = t.index(basins[b]);
+    if (row < 0) continue;
+    for (int64_t m = 0; m < months; ++m)
+      out.values[b * size_t(months) + size_t(m)] = t.at(size_t(row), first + m);
+  }
+  return out;
+}
 
 BasinSource basin_source_from(const Settings& s, const std::string& key,
                               const std::string& folder) {
@@ -207,17 +206,21 @@ double centred_difference(double before, double after) {
   return 0.5 * (after - before);
 }
 
+double centred_filter(const std::vector<double>& values, int64_t months, size_t basin, int64_t t) {
+  const size_t row = basin * size_t(months) + size_t(t);
+  return centred_filter(values[row], values[row + 1], values[row + 2]);
+}
+
+double BasinMonths::filtered(size_t basin, int64_t t) const {
+  return centred_filter(values, months, basin, t);
+}
+
 double WaterBudget::filtered_et(size_t basin, int64_t t, const std::vector<double>* et) const {
-  const std::vector<double>& v = et ? *et : evapotranspiration.values;
-  const size_t row = basin * size_t(months + 2) + size_t(t);
-  return centred_filter(v[row], v[row + 1], v[row + 2]);
+  return et ? centred_filter(*et, months + 2, basin, t) : evapotranspiration.filtered(basin, t);
 }
 
 double WaterBudget::target(size_t basin, int64_t t) const {
-  const auto filtered = [&](const BasinMonths& x) {
-    return centred_filter(x.at(basin, t), x.at(basin, t + 1), x.at(basin, t + 2));
-  };
-  return filtered(precipitation) - filtered(runoff) - storage_change.at(basin, t);
+  return precipitation.filtered(basin, t) - runoff.filtered(basin, t) - storage_change.at(basin, t);
 }
 
 double WaterBudget::residual(size_t basin, int64_t t, const std::vector<double>* et) const {
@@ -261,11 +264,8 @@ BasinMonths budget_sigma(const BudgetConfig& c, const WaterBudget& w) {
   BasinMonths out{.first = w.first, .months = w.months};
   for (size_t b = 0; b < w.basins.size(); ++b)
     for (int64_t t = 0; t < w.months; ++t) {
-      const auto filtered = [&](const BasinMonths& x) {
-        return centred_filter(x.at(b, t), x.at(b, t + 1), x.at(b, t + 2));
-      };
-      const double sp = c.precipitation_uncertainty * filtered(w.precipitation);
-      const double sr = c.runoff_uncertainty * filtered(w.runoff);
+      const double sp = c.precipitation_uncertainty * w.precipitation.filtered(b, t);
+      const double sr = c.runoff_uncertainty * w.runoff.filtered(b, t);
       const double ss =
           has_u ? 0.5 * std::hypot(u.at(b, t), u.at(b, t + 2)) : c.storage_uncertainty_mm;
       out.values.push_back(std::sqrt(sp * sp + sr * sr + ss * ss));

@@ -67,8 +67,8 @@ enum class DenoiseMethod { network, nlm, none };
 
 struct DenoiseRun {
   std::string input{};  // noisy clip (raw DN)
-  std::string
-      output{};  // folder: frames/ (16-bit TIFF, linear), preview.avi, preview.png, clip.json
+  // folder: frames/ (16-bit TIFF, linear), preview.avi, preview.png, clip.json
+  std::string output{};
   DenoiseMethod method = DenoiseMethod::network;
   std::string model{};   // the network's (method network)
   std::string camera{};  // the clip's camera profile; "": the model's (needed otherwise)

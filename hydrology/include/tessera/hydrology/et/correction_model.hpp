@@ -40,6 +40,10 @@ std::unique_ptr<Module> make_correction_network(int64_t features, int64_t hidden
 // Members trained apart, side by side: [N, features] -> [N, members].
 std::unique_ptr<Module> ensemble_of(std::vector<std::unique_ptr<Module>> members);
 
+// Features ([rows][feature_count]) as the network reads them, in place: each less the model's
+// mean, over its scale; a missing value (NaN) becomes 0. Returns which rows missed any.
+std::vector<bool> normalise_features(const EtCorrectionModel& m, std::vector<float>& features);
+
 // The factor c of ET' = ET (1 + c) for rows of features ([rows][feature_count], not
 // normalised): the mean over members of B tanh(output). 0 for rows missing an input (no
 // correction where the model cannot see).

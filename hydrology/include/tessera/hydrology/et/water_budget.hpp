@@ -77,6 +77,9 @@ struct BasinMonths {
   int64_t months = 0;
   std::vector<double> values{};
   double at(size_t basin, int64_t t) const { return values[basin * size_t(months) + size_t(t)]; }
+  // centred_filter of months t, t + 1, t + 2 of the basin: month t + 1 of a table that has one
+  // month either side of the residual's.
+  double filtered(size_t basin, int64_t t) const;
 };
 
 struct WaterBudget {
@@ -103,11 +106,18 @@ struct WaterBudget {
 // 1/4 x[t-1] + 1/2 x[t] + 1/4 x[t+1]: a flux on the span of a centred storage difference.
 inline constexpr double kCentredFilter[3] = {0.25, 0.5, 0.25};
 double centred_filter(double before, double now, double after);
+// The same over months t, t + 1, t + 2 of `basin` in [basin][month] `values` of `months` a row.
+double centred_filter(const std::vector<double>& values, int64_t months, size_t basin, int64_t t);
 // (S[t+1] - S[t-1]) / 2
 double centred_difference(double before, double after);
 
 // Reads every term, keeps the basins all of them have, and differences the storage.
 WaterBudget load_water_budget(const BudgetConfig& config);
+
+// The table's rows reordered to `basins` (NaN for a basin it lacks), over `months` months from
+// `first` (NaN outside the table).
+BasinMonths align(const BasinTable& t, const std::vector<std::string>& basins, MonthIndex first,
+                  int64_t months);
 
 // The weighted cells of each basin of a grid source (its cell list or polygons) on a grid.
 std::map<std::string, CellWeights> basins_on_grid(const BasinSource& source,
