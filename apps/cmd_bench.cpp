@@ -176,6 +176,7 @@ void add_layers(CLI::App* bench) {
   cmd->add_option("--layer", o->layer, "only this layer")
       ->check(CLI::IsMember({"conv", "conv_transpose", "max_pool", "batch_norm_relu"}));
   cmd->add_option("--dims", o->dims, "only 2D or 3D rows")->check(CLI::IsMember({2, 3}));
+  cmd->add_flag("--bf16", o->bf16, "also each convolution in bf16, against a bf16 matrix product");
   cmd->callback([o] { run_layer_benchmark(*o, std::cout); });
 }
 

@@ -116,6 +116,7 @@ void add_train(CLI::App* group) {
                            .seed = &t.seed,
                            .training = &o->training,
                            .run = &t.run,
+                           .precision = &t.precision,
                            .batch_help = "crops per step, over all ranks"});
   cmd->add_flag("--reversible", t.reversible, "reversible U-Net: training memory flat in depth");
   cmd->add_option("--held-out-fraction", o->run.held_out.fraction,
@@ -148,6 +149,7 @@ void add_predict_options(CLI::App* c, PredictOptions& p) {
       ->check(CLI::ExistingFile);
   c->add_option("--raw", p.run.raw, "raw EM volume")->required();
   add_bytes_option(c, "--max-memory", p.run.max_memory, "memory budget for the network, e.g. 2G");
+  add_shared_options(c, {.precision = &p.run.precision});
   c->add_flag("--quiet", p.quiet, "no progress");
 }
 

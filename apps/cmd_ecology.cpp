@@ -45,6 +45,7 @@ void add_detect_options(CLI::App* c, PhotoDetection& d) {
                 "the detect run's)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_flag("--whole", d.detect.whole, "run each photo in one piece instead of by tiles");
+  add_shared_options(c, {.precision = &d.precision});
 }
 
 // The detecting commands' settings where they differ from the library's defaults: a budget
@@ -114,7 +115,8 @@ void add_train(CLI::App* group) {
                            .channels = &t.channels,
                            .seed = &t.seed,
                            .training = training.get(),
-                           .run = &t.run});
+                           .run = &t.run,
+                           .precision = &t.precision});
   cmd->add_option("--calibration-photos", t.calibration_photos,
                   "training photos the count threshold is chosen on")
       ->check(CLI::Range(0, 100000))

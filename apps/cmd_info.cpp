@@ -21,6 +21,11 @@ void add_info_command(CLI::App& app) {
               << "  hydrology: " << hydrology::library_versions() << "\n"
               << "  CLI11: " << CLI11_VERSION << "\n"
               << "CPU ISA (oneDNN): " << cpu_isa() << "\n"
+              << "bf16 (--precision bf16): "
+              << (bf16_native()      ? "native"
+                  : bf16_supported() ? "emulated (slower)"
+                                     : "no")
+              << "\n"
               << "threads: " << engine_threads() << "\n"
               << "MPI: " << (mpi_built() ? "built" : "not built") << "\n"
               << "CUDA: " << cuda_summary() << "\n";

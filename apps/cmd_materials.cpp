@@ -71,7 +71,8 @@ void add_training_options(CLI::App* cmd, TrainOptions& train) {
                            .batch = &train.batch,
                            .channels = &train.channels,
                            .seed = &train.seed,
-                           .run = &train.run});
+                           .run = &train.run,
+                           .precision = &train.precision});
 }
 
 void add_train_segmenter(CLI::App* group) {
@@ -131,6 +132,7 @@ void add_segment(CLI::App* group) {
                   "folder for <image>.png (labels), <image>_overlay.png, phase_fractions.csv")
       ->required();
   cmd->add_flag("--whole", o->segment.whole, "one pass per image instead of tiles");
+  add_shared_options(cmd, {.precision = &o->segment.precision});
   cmd->callback([o] {
     const SegmentationReport r = segment_folder(*o);
     std::cout << r.fractions_csv << r.images.size() << " phase maps -> " << o->output << "\n";
@@ -201,6 +203,7 @@ void add_predict(CLI::App* group) {
   cmd->add_option("--output", o->output,
                   "folder for predictions.csv, specimens.csv and <image>_evidence.png")
       ->required();
+  add_shared_options(cmd, {.precision = &o->precision});
   cmd->callback([o] {
     const PredictionReport r = predict_folder(*o);
     std::cout << r.specimens_csv << r.images.size() << " images predicted -> " << o->output << "\n";

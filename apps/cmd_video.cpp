@@ -150,7 +150,8 @@ void add_train(CLI::App* group) {
                            .channels = &t.network.channels,
                            .seed = &t.network.seed,
                            .training = training.get(),
-                           .run = &t.run});
+                           .run = &t.run,
+                           .precision = &t.precision});
   cmd->callback([o, training] {
     o->train.optimizer = training->optimizer;
     o->train.optimizer_settings = training->settings;
@@ -189,6 +190,7 @@ void add_denoise(CLI::App* group) {
   cmd->add_option("--frames", o->max_frames, "frames denoised from the start (default: all)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--whole", o->whole, "one pass per frame instead of tiles");
+  add_shared_options(cmd, {.precision = &o->precision});
   auto quiet = std::make_shared<bool>(false);
   cmd->add_flag("--quiet", *quiet, "no progress line");
   cmd->callback([o, quiet] {

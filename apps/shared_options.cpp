@@ -5,6 +5,7 @@
 
 #include "errors.hpp"
 #include "tessera/formats/line_plot.hpp"
+#include "tessera/info.hpp"
 #include "tessera/train/optimizer.hpp"
 
 namespace tessera::app {
@@ -45,6 +46,22 @@ void add_run_options(CLI::App* cmd, RunSettings& r) {
   r.plot_history = write_history_plot;
 }
 
+void add_precision_option(CLI::App* cmd, DataType& precision) {
+  cmd->add_option_function<std::string>(
+         "--precision",
+         [&precision](const std::string& v) {
+           if (v == "bf16" && !bf16_supported())
+             throw CLI::ValidationError("--precision",
+                                        "bf16 needs a CPU with AVX-512, which this one lacks; "
+                                        "use f32");
+           precision = v == "bf16" ? DataType::bf16 : DataType::f32;
+         },
+         "f32, or bf16: convolutions multiply in bfloat16 and sum in float32 (faster on CPUs "
+         "with AVX512-BF16)")
+      ->check(CLI::IsMember({"f32", "bf16"}))
+      ->default_str("f32");
+}
+
 }  // namespace
 
 void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history) {
@@ -83,6 +100,7 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.seed) cmd->add_option("--seed", *o.seed, o.seed_help)->capture_default_str();
   if (o.training) add_training_options(cmd, *o.training);
   if (o.run) add_run_options(cmd, *o.run);
+  if (o.precision) add_precision_option(cmd, *o.precision);
 }
 
 double learning_rate(const TrainingOptions& o) {

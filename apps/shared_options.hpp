@@ -33,6 +33,9 @@ struct SharedOptions {
   // --resume, --init-from, --checkpoint-minutes (and the hidden --stop-after-steps); the run's
   // loss curve is drawn with formats/ (write_history_plot).
   RunSettings* run = nullptr;
+  // --precision f32|bf16: the type the network's convolutions multiply in (training keeps
+  // float32 weights either way; see ConvParams::compute).
+  DataType* precision = nullptr;
   const char* batch_help = "crops per step";
   const char* seed_help = "random seed";
 };

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Application wall times of two tessera builds on the same data in one run, to show what an
-# engine change does to the work users wait for: connectomics training steps per second (the
-# 8-16-32 affinity U-Net, 3D), tiled affinity prediction in voxels per second, ecology detection
-# in photos per second (the 8-16-32 detector), and connectomics segmentation quality after the
-# same training with each build (float32 results must not move).
+# Application wall times on the same data in one run, to show what an engine change does to the
+# work users wait for: connectomics training steps per second (the 8-16-32 affinity U-Net, 3D),
+# tiled affinity prediction in voxels per second, ecology detection in photos per second (the
+# 8-16-32 detector), and the quality each run ends with (connectomics segmentation after the same
+# training; ecology mAP of the same detector). Rows: an older build (BEFORE, when set), this
+# build, and this build with --precision bf16 where the CPU runs bf16 (float32 results must not
+# move between builds; bf16 ones may, by rounding, within the tolerance stated in the results).
 # Writes bench/results/app_speed.md.
-#   BEFORE=/path/to/old/tessera bench/app_speed.sh     (about 10 minutes on 2 cores)
+#   bench/app_speed.sh                                   (about 10 minutes on 2 cores)
+#   BEFORE=/path/to/old/tessera bench/app_speed.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AFTER=${AFTER:-$PWD/build/apps/tessera}
-BEFORE=${BEFORE:?set BEFORE to the tessera binary to compare against}
+BEFORE=${BEFORE:-}
 RESULTS=${RESULTS:-bench/results}
 STEPS=${STEPS:-200}
-for b in "$BEFORE" "$AFTER"; do [[ -x $b ]] || { echo "error: $b not found" >&2; exit 1; }; done
+for b in $BEFORE "$AFTER"; do [[ -x $b ]] || { echo "error: $b not found" >&2; exit 1; }; done
 mkdir -p "$RESULTS"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -23,27 +26,46 @@ seconds() { local t0=$EPOCHREALTIME; "$@" > /dev/null; echo "$EPOCHREALTIME - $t
 "$AFTER" ecology train --images "$tmp/photos" --annotations "$tmp/photos/annotations.json" \
   --output "$tmp/insects.h5" --steps 50 --patch 64 --batch 4 --channels 8,16,32 > /dev/null
 voxels=$((64 * 192 * 192))
+runs=()
+[[ -n $BEFORE ]] && runs+=("before|$BEFORE|")
+runs+=("this build|$AFTER|")
+"$AFTER" info | grep -q '^bf16.*: \(native\|emulated\)' && runs+=("this build, bf16|$AFTER|--precision bf16")
 {
-  echo "# Application speed: $(basename "$BEFORE") (before) against $(basename "$AFTER") (after)"
+  echo "# Application speed"
   echo
-  echo "\`bench/app_speed.sh\` on $(nproc) cores, both builds in the same run on the same data."
+  echo "\`bench/app_speed.sh\` on $(nproc) cores ($(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)), every row in the same run on the same data."
+  echo "Connectomics: train $STEPS steps on a generated 32 x 96 x 96 volume, predict and segment a"
+  echo "64 x 192 x 192 one. Ecology: one detector (trained once, float32) detects 8 generated photos"
+  echo "of 768 x 576; the bf16 row runs it in bf16."
   echo
-  echo "| build | connectomics train (steps/s) | tiled predict (voxels/s) | ecology detect (photos/s) | connectomics VOI after $STEPS steps | adapted Rand error |"
-  echo "|---|---|---|---|---|---|"
+  echo "| run | connectomics train (steps/s) | tiled predict (voxels/s) | ecology detect (photos/s) | connectomics VOI after $STEPS steps | adapted Rand error | ecology mAP@0.5 |"
+  echo "|---|---|---|---|---|---|---|"
 } > "$tmp/report.md"
-for name in before after; do
-  t=$BEFORE; [[ $name == after ]] && t=$AFTER
+i=0
+for run in "${runs[@]}"; do
+  IFS='|' read -r name t flags <<<"$run"
+  i=$((i + 1))
+  # shellcheck disable=SC2086
   train=$(seconds "$t" connectomics train --raw "$tmp/train.h5:raw" --labels "$tmp/train_ids.h5:ids" \
-    --output "$tmp/$name.h5" --steps "$STEPS")
-  predict=$(seconds "$t" connectomics predict --model "$tmp/$name.h5" --raw "$tmp/test.h5:raw" \
-    --output "$tmp/$name.aff.h5:aff" --quiet)
-  detect=$(seconds "$t" ecology detect --model "$tmp/insects.h5" --images "$tmp/photos" --output "$tmp/$name.found")
-  "$t" connectomics segment --affinities "$tmp/$name.aff.h5:aff" --output "$tmp/$name.seg.h5:seg" > /dev/null
-  "$t" connectomics evaluate --segmentation "$tmp/$name.seg.h5:seg" --truth "$tmp/test_ids.h5:ids" \
-    --output "$tmp/$name.json" > /dev/null
-  read -r voi arand < <(/usr/bin/python3 -c "import json; d=json.load(open('$tmp/$name.json')); print(d.get('voi', d.get('voi_total', float('nan'))), d.get('adapted_rand_error', d.get('arand', float('nan'))))")
-  printf '| %s | %.2f | %.0f | %.2f | %s | %s |\n' "$name" "$(echo "$STEPS / $train" | bc -l)" \
-    "$(echo "$voxels / $predict" | bc -l)" "$(echo "8 / $detect" | bc -l)" "$voi" "$arand" >> "$tmp/report.md"
+    --output "$tmp/$i.h5" --steps "$STEPS" $flags)
+  # shellcheck disable=SC2086
+  predict=$(seconds "$t" connectomics predict --model "$tmp/$i.h5" --raw "$tmp/test.h5:raw" \
+    --output "$tmp/$i.aff.h5:aff" --quiet $flags)
+  # shellcheck disable=SC2086
+  detect=$(seconds "$t" ecology detect --model "$tmp/insects.h5" --images "$tmp/photos" \
+    --output "$tmp/$i.found" $flags)
+  "$t" connectomics segment --affinities "$tmp/$i.aff.h5:aff" --output "$tmp/$i.seg.h5:seg" > /dev/null
+  "$t" connectomics evaluate --segmentation "$tmp/$i.seg.h5:seg" --truth "$tmp/test_ids.h5:ids" \
+    --output "$tmp/$i.json" > /dev/null
+  "$AFTER" ecology evaluate --detections "$tmp/$i.found/detections.json" \
+    --annotations "$tmp/photos/annotations.json" --images "$tmp/photos" --output "$tmp/$i.map.json" > /dev/null
+  read -r voi arand map < <(/usr/bin/python3 -c "
+import json
+d = json.load(open('$tmp/$i.json')); m = json.load(open('$tmp/$i.map.json'))
+print(d.get('voi', d.get('voi_total', float('nan'))), d.get('adapted_rand_error', d.get('arand', float('nan'))),
+      m.get('map50', m.get('mAP50', m.get('map', float('nan')))))")
+  printf '| %s | %.2f | %.0f | %.2f | %.4f | %.4f | %.3f |\n' "$name" "$(echo "$STEPS / $train" | bc -l)" \
+    "$(echo "$voxels / $predict" | bc -l)" "$(echo "8 / $detect" | bc -l)" "$voi" "$arand" "$map" >> "$tmp/report.md"
 done
 cp "$tmp/report.md" "$RESULTS/app_speed.md"
 cat "$RESULTS/app_speed.md"

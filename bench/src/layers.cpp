@@ -9,7 +9,6 @@
 
 #include <omp.h>
 
-#include "tessera/ops/activation.hpp"
 #include "tessera/ops/conv.hpp"
 #include "tessera/ops/linalg.hpp"
 #include "tessera/ops/norm.hpp"
@@ -53,14 +52,15 @@ nlohmann::json row(const LayerShape& s, const std::string& pass, double ms) {
           {"ms", ms}};
 }
 
-std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats) {
+std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats, DataType compute) {
   const bool transposed = s.layer == "conv_transpose";
   const Tensor x = random_normal(spatial(s, s.in_channels, s.size), 1);
   Shape w_shape = {s.out_channels, s.in_channels};
   for (int d = 0; d < s.dims; ++d) w_shape.push_back(s.kernel);
   const Tensor w = random_normal(w_shape, 2), b = random_normal({s.out_channels}, 3);
   const ConvParams p{.stride = Shape(size_t(s.dims), s.stride),
-                     .padding = Shape(size_t(s.dims), s.padding)};
+                     .padding = Shape(size_t(s.dims), s.padding),
+                     .compute = compute};
   const auto forward = [&] {
     return transposed ? conv_transpose_forward(x, w, b, p) : conv_forward(x, w, b, p);
   };
@@ -108,7 +108,6 @@ std::vector<nlohmann::json> time_memory_bound(const LayerShape& s, int repeats) 
   Tensor dy;
   PoolResult pooled;
   NormStats stats;
-  Tensor relu;
   const Tensor gamma = Tensor::full({s.in_channels}, 1.f), beta = Tensor::zeros({s.in_channels});
   const PoolParams pp{.kind = PoolKind::max, .kernel = Shape(size_t(s.dims), s.kernel)};
   if (s.layer == "max_pool") {
@@ -117,15 +116,12 @@ std::vector<nlohmann::json> time_memory_bound(const LayerShape& s, int repeats) 
     dy = random_normal(pooled.y.shape(), 2);
     backward = [&] { pool_backward(dy, pooled.workspace, x.layout(), pp); };
   } else {
-    forward = [&] {
-      stats = batch_norm_forward_train(x, gamma, beta, 1e-5f);
-      relu = activation_forward(stats.y, Activation::relu);
-    };
+    // Fused, as the networks run it (BatchNormOptions::relu).
+    forward = [&] { stats = batch_norm_forward_train(x, gamma, beta, 1e-5f, true); };
     forward();
     dy = random_normal(x.shape(), 2);
     backward = [&] {
-      const Tensor d = activation_backward(stats.y, relu, dy, Activation::relu);
-      batch_norm_backward(x, d, gamma, beta, stats.mean, stats.variance, 1e-5f);
+      batch_norm_backward(x, dy, gamma, beta, stats.mean, stats.variance, 1e-5f, stats.relu_mask);
     };
   }
   // Bytes read and written once each, the least any implementation moves.
@@ -195,19 +191,48 @@ double measured_peak_gflops() {
   return 2.0 * double(n) * double(n) * double(n) * 1e-9 / (ms * 1e-3);
 }
 
-std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats) {
-  if (s.layer == "conv" || s.layer == "conv_transpose") return time_conv(s, repeats);
+double measured_bf16_peak_gflops() {
+  // A 1x1 convolution is a matrix product, here 4096 x 2048 x 2048: the engine's bf16 products
+  // are its convolutions'.
+  const int64_t c = 2048, side = 64;
+  const Tensor x = random_normal({1, c, side, side}, 1), w = random_normal({c, c, 1, 1}, 2);
+  const ConvParams p{.compute = DataType::bf16};
+  const double ms = median_ms([&] { conv_forward(x, w, Tensor(), p); }, 5);
+  return 2.0 * double(side * side) * double(c) * double(c) * 1e-9 / (ms * 1e-3);
+}
+
+namespace {
+bool is_conv(const LayerShape& s) {
+  return s.layer == "conv" || s.layer == "conv_transpose";
+}
+}  // namespace
+
+std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats, DataType compute) {
+  if (is_conv(s)) return time_conv(s, repeats, compute);
   return time_memory_bound(s, repeats);
 }
 
 void run_layer_benchmark(const LayerBenchOptions& o, std::ostream& out) {
   const double peak = measured_peak_gflops();
-  out << nlohmann::json{{"peak_gflops", peak}, {"threads", omp_get_max_threads()}}.dump()
-      << std::endl;
+  nlohmann::json head = {{"peak_gflops", peak}, {"threads", omp_get_max_threads()}};
+  const double bf16_peak = o.bf16 ? measured_bf16_peak_gflops() : 0;
+  if (o.bf16) head["bf16_peak_gflops"] = bf16_peak;
+  out << head.dump() << std::endl;
   for (const LayerShape& s : layer_grid(o.quick)) {
     if ((!o.layer.empty() && s.layer != o.layer) || (o.dims != 0 && s.dims != o.dims)) continue;
-    for (nlohmann::json r : time_layer(s, o.repeats)) {
+    std::vector<nlohmann::json> rows = time_layer(s, o.repeats, DataType::f32);
+    // The same passes in bf16, in the same rows (same order of passes).
+    const std::vector<nlohmann::json> bf16 = o.bf16 && is_conv(s)
+                                                 ? time_conv(s, o.repeats, DataType::bf16)
+                                                 : std::vector<nlohmann::json>{};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      nlohmann::json& r = rows[i];
       if (r.contains("gflops")) r["share_of_peak"] = r["gflops"].get<double>() / peak;
+      if (i < bf16.size()) {
+        r["bf16_ms"] = bf16[i]["ms"];
+        r["bf16_gflops"] = bf16[i]["gflops"];
+        r["bf16_share_of_peak"] = bf16[i]["gflops"].get<double>() / bf16_peak;
+      }
       out << r.dump() << std::endl;
     }
   }

@@ -198,6 +198,7 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
                                             .channels = o.channels,
                                             .reversible = o.reversible,
                                             .seed = o.seed + 1});
+  set_compute_type(*unet, o.precision);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
   TrainingLoop loop(o.run, unet, *opt, comm);
   std::unique_ptr<GradientSync> sync;  // after the loop, which may resume `unet`

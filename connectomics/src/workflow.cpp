@@ -130,6 +130,7 @@ PredictionReport predict_affinities(const AffinityPrediction& p) {
     throw std::invalid_argument(p.raw + ": expected a single-channel 3D volume, got " +
                                 std::to_string(info.channels) + " x " + to_string(info.size));
   info.attributes = affinity_attributes(model);
+  set_compute_type(*model.unet, p.precision);  // the normalisation stays float32
   auto net = prediction_network(std::move(model));
   const TileReport r = run_tiled(
       *net, *source, [&](int64_t c) { return create_volume(p.output, info, c, "float32"); },

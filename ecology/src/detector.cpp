@@ -287,6 +287,7 @@ Detector train_detector(const std::vector<TrainingPhoto>& photos, std::vector<Ca
                       .channels = o.channels,
                       .seed = o.seed + 1});
   initialise_head(*d.unet, classes, photos);
+  set_compute_type(*d.unet, o.precision);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
   TrainingLoop loop(o.run, d.unet, *opt);
   const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);

@@ -143,6 +143,7 @@ Detector train_from_folder(const DetectorTraining& t) {
 DetectionRun detect_photos(const PhotoDetection& d, std::vector<ImageInfo> photos) {
   DetectionRun r{load_detector(d.model), std::move(photos), {}, 0};
   r.score_threshold = d.score_threshold >= 0 ? d.score_threshold : r.detector.score_threshold;
+  set_compute_type(*r.detector.unet, d.precision);
   const std::string folder = photo_root(d.images, d.annotations);
   for (ImageInfo& info : r.images) {
     const cv::Mat bgr = read_annotated_photo(folder, info);

@@ -93,6 +93,7 @@ std::unique_ptr<Module> refined_network(PhaseSegmenter& weak,
                                             .out_channels = int64_t(weak.phases.size()),
                                             .channels = o.channels,
                                             .seed = o.seed + 2});
+  set_compute_type(*unet, o.precision);
   auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
   TrainingLoop loop(RunSettings{.progress = o.run.progress}, unet, *opt);
   MaskSampler sampler(std::move(pairs), o.patch, o.seed * 7919 + 12);
@@ -221,6 +222,7 @@ PhaseSegmenter train_phase_segmenter(const std::vector<TaggedRegion>& regions,
                       .out_channels = int64_t(s.phases.size()),
                       .channels = o.channels,
                       .seed = o.seed + 1});
+  set_compute_type(*s.unet, o.precision);
   auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
   TrainingLoop loop(o.run, s.unet, *opt);
   RegionSampler sampler(inputs, o.patch, o.seed * 7919 + 11);

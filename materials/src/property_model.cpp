@@ -188,6 +188,7 @@ void train_network(PropertyModel& m, const std::vector<PropertyImage>& training,
   const PropertyTarget& target = m.target;
   const int64_t outputs = target.categorical() ? int64_t(target.classes.size()) : 1;
   m.net = make_property_network(o.channels, outputs, o.seed + 1);
+  set_compute_type(*m.net, o.precision);
   auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
   TrainingLoop loop(o.run, m.net, *opt);
   SpecimenSampler sampler(training, target, o.patch, o.seed * 7919 + 13);
@@ -231,8 +232,7 @@ std::unique_ptr<Sequential> make_property_network(const std::vector<int64_t>& ch
   for (int64_t c : channels) {
     features->add(std::make_unique<Conv>(
         ConvOptions{.in_channels = in, .out_channels = c, .kernel = {3, 3}, .padding = {1, 1}}));
-    features->add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = c}));
-    features->add(std::make_unique<Act>(Activation::relu));
+    for (auto& m : batch_norm_then(c, Activation::relu)) features->add(std::move(m));
     features->add(std::make_unique<Pool>(PoolParams{.kind = PoolKind::max, .kernel = {2, 2}}));
     in = c;
   }

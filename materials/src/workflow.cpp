@@ -68,6 +68,7 @@ std::function<cv::Mat(const Micrograph&)> load_segmenter(const std::string& path
     };
   }
   auto s = std::make_shared<PhaseSegmenter>(load_phase_segmenter(path));
+  set_compute_type(*s->unet, o.precision);
   phases = s->phases;
   return [s, o](const Micrograph& m) { return segment_micrograph(*s, m, o); };
 }

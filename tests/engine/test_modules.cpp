@@ -218,6 +218,29 @@ TEST(Module, BatchNormEvalUsesRunningStatistics) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i], a[i] * std::sqrt((n - 1) / n), 1e-3);
 }
 
+// The fused batch norm + ReLU module against the pair it replaces, in every mode, and its
+// config round trip.
+TEST(Module, BatchNormWithReluIsBatchNormThenRelu) {
+  BatchNorm fused(BatchNormOptions{.channels = 12, .relu = true});
+  Sequential pair;
+  pair.add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = 12}));
+  pair.add(std::make_unique<Act>(Activation::relu));
+  const Tensor x = random_tensor({2, 12, 5, 4}, 10), dy = random_tensor({2, 12, 5, 4}, 11);
+  auto close = [](const Tensor& a, const Tensor& b) {
+    testing::expect_close(a.to_plain(), b.to_plain(), 1e-5f);
+  };
+  for (Mode mode : {Mode::train, Mode::recompute}) {
+    close(fused.forward(x, mode), pair.forward(x, mode));
+    close(fused.backward_one(dy), pair.backward_one(dy));
+    close(fused.parameters()[0]->grad, pair.parameters()[0]->grad);
+    close(fused.parameters()[1]->grad, pair.parameters()[1]->grad);
+  }
+  close(fused.forward(x, Mode::eval), pair.forward(x, Mode::eval));
+  EXPECT_EQ(make_module(fused.config())->config(), fused.config());
+  EXPECT_TRUE(fused.config().at("relu").get<bool>());
+  EXPECT_FALSE(BatchNorm(BatchNormOptions{.channels = 2}).config().contains("relu"));
+}
+
 TEST(Module, BackwardWithoutForwardIsAnError) {
   Conv conv(ConvOptions{.in_channels = 1, .out_channels = 1});
   EXPECT_THROW(conv.backward_one(Tensor::zeros({1, 1, 4, 4})), std::logic_error);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -179,6 +180,81 @@ TEST(BatchNorm, RejectsBadArguments) {
   EXPECT_THROW(batch_norm_backward(p.x, Tensor::zeros({2, 3, 4, 5}), p.gamma, p.beta, s.mean,
                                    s.variance, kEps),
                std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch norm with a fused ReLU: the same as batch norm then max(0, .), forward (train, replay,
+// inference) and backward, in plain and blocked layouts and at odd channel counts.
+
+Tensor relu_of(const Tensor& t) {
+  Tensor out = t.to_plain().clone();
+  for (int64_t i = 0; i < out.numel(); ++i) out.data()[i] = std::max(0.f, out.data()[i]);
+  return out;
+}
+
+// dy where the fused output passed the ReLU (y > 0), else 0.
+Tensor masked_by(const Tensor& dy, const Tensor& y) {
+  Tensor out = dy.to_plain().clone();
+  const Tensor yp = y.to_plain();
+  for (int64_t i = 0; i < out.numel(); ++i)
+    if (yp.data()[i] <= 0) out.data()[i] = 0;
+  return out;
+}
+
+void check_fused_relu(const Shape& shape, bool blocked) {
+  const Params p = make_params(shape);
+  const Tensor x = blocked ? blocked8(p.x) : p.x;
+  const NormStats plain = batch_norm_forward_train(p.x, p.gamma, p.beta, kEps);
+  const NormStats fused = batch_norm_forward_train(x, p.gamma, p.beta, kEps, true);
+  ASSERT_TRUE(fused.relu_mask.defined());
+  expect_close(fused.y.to_plain(), relu_of(plain.y));
+  expect_close(fused.mean, plain.mean);
+  expect_close(fused.variance, plain.variance);
+  // Some outputs pass and some do not, or the test would not test the mask.
+  const auto v = fused.y.to_plain().to_vector();
+  const auto zeros = std::count(v.begin(), v.end(), 0.f);
+  EXPECT_GT(zeros, 0);
+  EXPECT_LT(zeros, int64_t(v.size()));
+
+  const NormStats replay =
+      batch_norm_forward_replay(x, p.gamma, p.beta, fused.mean, fused.variance, kEps, true);
+  expect_close(replay.y.to_plain(), fused.y.to_plain());
+  expect_close(batch_norm_forward_infer(x, p.gamma, p.beta, plain.mean, plain.variance, kEps, true)
+                   .to_plain(),
+               fused.y.to_plain());
+
+  const Tensor dy = random_tensor(shape, 7);
+  const NormGrads ref = batch_norm_backward(p.x, masked_by(dy, fused.y), p.gamma, p.beta,
+                                            plain.mean, plain.variance, kEps);
+  for (const Tensor& mask : {fused.relu_mask, replay.relu_mask}) {
+    const NormGrads g = batch_norm_backward(x, blocked ? blocked8(dy) : dy, p.gamma, p.beta,
+                                            fused.mean, fused.variance, kEps, mask);
+    expect_close(g.dx.to_plain(), ref.dx);
+    expect_close(g.dgamma, ref.dgamma, 1e-4f);
+    expect_close(g.dbeta, ref.dbeta, 1e-4f);
+  }
+}
+
+TEST(BatchNormRelu, MatchesBatchNormThenRelu2D) {
+  check_fused_relu({2, 3, 6, 5}, false);
+  check_fused_relu({2, 12, 5, 6}, false);
+}
+TEST(BatchNormRelu, MatchesBatchNormThenRelu3D) {
+  check_fused_relu({2, 8, 3, 4, 5}, false);
+}
+TEST(BatchNormRelu, MatchesBatchNormThenReluBlocked) {
+  check_fused_relu({2, 8, 4, 5}, true);
+  check_fused_relu({1, 8, 3, 4, 5}, true);
+}
+
+TEST(BatchNormRelu, RefusesAMaskOfAnotherShape) {
+  const Params p = make_params({2, 3, 4, 4});
+  const NormStats s = batch_norm_forward_train(p.x, p.gamma, p.beta, kEps, true);
+  const Params other = make_params({2, 3, 4, 5});
+  const NormStats o = batch_norm_forward_train(other.x, other.gamma, other.beta, kEps, true);
+  EXPECT_THROW(
+      batch_norm_backward(p.x, p.x, p.gamma, p.beta, s.mean, s.variance, kEps, o.relu_mask),
+      std::invalid_argument);
 }
 
 // ---------------------------------------------------------------------------------------------

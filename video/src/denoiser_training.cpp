@@ -133,6 +133,7 @@ Denoiser train_denoiser(const CleanClip& clip, const CameraProfile& camera,
   d.camera = camera;
   d.photons_min = o.photons_min, d.photons_max = o.photons_max;
   d.network = make_denoiser_network(o.network);
+  set_compute_type(*d.network, o.precision);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
   TrainingLoop loop(o.run, d.network, *opt);
   const double lr = o.lr > 0 ? o.lr : default_learning_rate(o.optimizer);

@@ -55,12 +55,14 @@ class CpuBackend final : public Backend {
   LstmGrads lstm_backward(const Tensor& x, const LstmResult& forward, const LstmWeights& w,
                           const Tensor& dy) override;
   NormStats batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                     float eps) override;
+                                     float eps, bool relu, const Tensor& mean,
+                                     const Tensor& variance) override;
   Tensor batch_norm_forward_infer(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                  const Tensor& mean, const Tensor& variance, float eps) override;
+                                  const Tensor& mean, const Tensor& variance, float eps,
+                                  bool relu) override;
   NormGrads batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                 const Tensor& beta, const Tensor& mean, const Tensor& variance,
-                                float eps) override;
+                                float eps, const Tensor& relu_mask) override;
   NormStats group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                int64_t groups, float eps) override;
   NormGrads group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,

@@ -200,14 +200,14 @@ void reorder(const memory& src, const memory& dst) {
   execute(r, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
-memory::desc any_desc(const memory::dims& dims) {
-  return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
+memory::desc any_desc(const memory::dims& dims, memory::data_type dt) {
+  return memory::desc(dims, dt, memory::format_tag::any);
 }
 
-memory::desc act_desc(const memory::dims& dims, bool channels_last) {
-  if (!channels_last || dims.size() < 4) return any_desc(dims);
+memory::desc act_desc(const memory::dims& dims, bool channels_last, memory::data_type dt) {
+  if (!channels_last || dims.size() < 4) return any_desc(dims, dt);
   using tag = memory::format_tag;
-  return memory::desc(dims, memory::data_type::f32, dims.size() == 5 ? tag::ndhwc : tag::nhwc);
+  return memory::desc(dims, dt, dims.size() == 5 ? tag::ndhwc : tag::nhwc);
 }
 
 bool is_channels_last(const Tensor& t) {

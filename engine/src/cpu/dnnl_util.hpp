@@ -115,13 +115,15 @@ void execute(const Cached<Prim>& c, std::unordered_map<int, dnnl::memory> args) 
 // Copies `src` into `dst` (same logical shape, any layouts) through a cached reorder.
 void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 
-// f32 descriptor of `dims` with format_tag::any: the primitive picks the layout.
-dnnl::memory::desc any_desc(const dnnl::memory::dims& dims);
+// A descriptor of `dims` with format_tag::any: the primitive picks the layout.
+dnnl::memory::desc any_desc(const dnnl::memory::dims& dims,
+                            dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
 
 dnnl::memory::format_tag plain_tag(int ndims);
 // An activation's descriptor for a primitive: channels last (nhwc, ndhwc) when `channels_last`,
 // else format_tag::any (oneDNN's choice, blocked by 16 channels on AVX-512).
-dnnl::memory::desc act_desc(const dnnl::memory::dims& dims, bool channels_last);
+dnnl::memory::desc act_desc(const dnnl::memory::dims& dims, bool channels_last,
+                            dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
 // Whether `t` [N, C, *S] is laid out channels last.
 bool is_channels_last(const Tensor& t);
 

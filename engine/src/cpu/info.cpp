@@ -68,6 +68,17 @@ std::string cpu_isa() {
   }
 }
 
+bool bf16_native() {
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
+bool bf16_supported() {
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  return bf16_native() || isa == dnnl::cpu_isa::avx512_core ||
+         isa == dnnl::cpu_isa::avx512_core_vnni;
+}
+
 int engine_threads() {
   return omp_get_max_threads();
 }

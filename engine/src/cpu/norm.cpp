@@ -1,5 +1,6 @@
 // Batch norm on oneDNN's batch_normalization; group norm on layer_normalization over rows.
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "backend.hpp"
@@ -22,25 +23,36 @@ using BnBwd = dnnl::batch_normalization_backward;
 using LnFwd = dnnl::layer_normalization_forward;
 using LnBwd = dnnl::layer_normalization_backward;
 
-const du::Cached<BnFwd>& bn_forward_entry(const memory::desc& x_md, float eps, bool training) {
+// train: batch statistics out; replay: given statistics in, a training pass all the same (the
+// ReLU mask out); infer: given statistics, nothing kept.
+enum class BnPass { train, replay, infer };
+
+normalization_flags bn_flags(BnPass pass, bool relu) {
+  normalization_flags f = kAffine;
+  if (pass != BnPass::train) f = f | normalization_flags::use_global_stats;
+  if (relu) f = f | normalization_flags::fuse_norm_relu;
+  return f;
+}
+
+const du::Cached<BnFwd>& bn_forward_entry(const memory::desc& x_md, float eps, BnPass pass,
+                                          bool relu) {
   du::Key key("bn_fwd");
-  key.add(x_md).add(double(eps)).add(int64_t(training));
+  key.add(x_md).add(double(eps)).add(int64_t(pass)).add(int64_t(relu));
   return du::cached<BnFwd>(key, [&] {
-    const auto prop =
-        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-    const auto flags = training ? kAffine : kAffine | normalization_flags::use_global_stats;
-    BnFwd::desc d(prop, x_md, eps, flags);
+    const auto prop = pass == BnPass::infer ? dnnl::prop_kind::forward_inference
+                                            : dnnl::prop_kind::forward_training;
+    BnFwd::desc d(prop, x_md, eps, bn_flags(pass, relu));
     return BnFwd::primitive_desc(d, du::default_attr(), du::engine());
   });
 }
 
-const du::Cached<BnBwd>& bn_backward_entry(const memory::desc& x_md, float eps) {
+const du::Cached<BnBwd>& bn_backward_entry(const memory::desc& x_md, float eps, bool relu) {
   du::Key key("bn_bwd");
-  key.add(x_md).add(double(eps));
+  key.add(x_md).add(double(eps)).add(int64_t(relu));
   return du::cached<BnBwd>(key, [&] {
-    BnBwd::desc d(dnnl::prop_kind::backward, x_md, x_md, eps, kAffine);
+    BnBwd::desc d(dnnl::prop_kind::backward, x_md, x_md, eps, bn_flags(BnPass::train, relu));
     return BnBwd::primitive_desc(d, du::default_attr(), du::engine(),
-                                 bn_forward_entry(x_md, eps, /*training=*/true).pd);
+                                 bn_forward_entry(x_md, eps, BnPass::train, relu).pd);
   });
 }
 
@@ -123,24 +135,41 @@ void affine_backward(const float* x, const float* dy, const float* gamma, const 
 }  // namespace
 
 NormStats CpuBackend::batch_norm_forward_train(const Tensor& x, const Tensor& gamma,
-                                               const Tensor& beta, float eps) {
-  const auto& e = bn_forward_entry(du::desc_of(x), eps, /*training=*/true);
-  NormStats r{du::make_tensor(e.pd.dst_desc()), du::make_tensor(e.pd.mean_desc()),
-              du::make_tensor(e.pd.variance_desc())};
+                                               const Tensor& beta, float eps, bool relu,
+                                               const Tensor& mean, const Tensor& variance) {
+  const bool replay = mean.defined();
+  const auto& e =
+      bn_forward_entry(du::desc_of(x), eps, replay ? BnPass::replay : BnPass::train, relu);
+  NormStats r{du::make_tensor(e.pd.dst_desc()), mean, variance, Tensor()};
   const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
-  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
-                  {DNNL_ARG_SCALE, du::memory_of(scale)},
-                  {DNNL_ARG_SHIFT, du::memory_of(shift)},
-                  {DNNL_ARG_DST, du::memory_of(r.y)},
-                  {DNNL_ARG_MEAN, du::memory_of(r.mean)},
-                  {DNNL_ARG_VARIANCE, du::memory_of(r.variance)}});
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, du::memory_of(x)},
+                                          {DNNL_ARG_SCALE, du::memory_of(scale)},
+                                          {DNNL_ARG_SHIFT, du::memory_of(shift)},
+                                          {DNNL_ARG_DST, du::memory_of(r.y)}};
+  // Operands stay alive until the primitive has run.
+  du::Operand given_mean, given_variance;
+  if (replay) {
+    given_mean = du::in_layout(mean, e.pd.mean_desc());
+    given_variance = du::in_layout(variance, e.pd.variance_desc());
+    args.insert({{DNNL_ARG_MEAN, given_mean.memory}, {DNNL_ARG_VARIANCE, given_variance.memory}});
+  } else {
+    r.mean = du::make_tensor(e.pd.mean_desc());
+    r.variance = du::make_tensor(e.pd.variance_desc());
+    args.insert(
+        {{DNNL_ARG_MEAN, du::memory_of(r.mean)}, {DNNL_ARG_VARIANCE, du::memory_of(r.variance)}});
+  }
+  if (relu) {
+    r.relu_mask = du::make_tensor(e.pd.workspace_desc());
+    args.insert({DNNL_ARG_WORKSPACE, du::memory_of(r.relu_mask)});
+  }
+  du::execute(e, args);
   return r;
 }
 
 Tensor CpuBackend::batch_norm_forward_infer(const Tensor& x, const Tensor& gamma,
                                             const Tensor& beta, const Tensor& mean,
-                                            const Tensor& variance, float eps) {
-  const auto& e = bn_forward_entry(du::desc_of(x), eps, /*training=*/false);
+                                            const Tensor& variance, float eps, bool relu) {
+  const auto& e = bn_forward_entry(du::desc_of(x), eps, BnPass::infer, relu);
   Tensor y = du::make_tensor(e.pd.dst_desc());
   const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
   du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
@@ -154,22 +183,33 @@ Tensor CpuBackend::batch_norm_forward_infer(const Tensor& x, const Tensor& gamma
 
 NormGrads CpuBackend::batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                           const Tensor& beta, const Tensor& mean,
-                                          const Tensor& variance, float eps) {
-  const auto& e = bn_backward_entry(du::desc_of(x), eps);
+                                          const Tensor& variance, float eps,
+                                          const Tensor& relu_mask) {
+  const bool relu = relu_mask.defined();
+  const auto& e = bn_backward_entry(du::desc_of(x), eps, relu);
+  if (relu && du::desc_of(relu_mask) != e.pd.workspace_desc())
+    throw std::invalid_argument("batch norm backward: the ReLU mask is not of a forward pass on " +
+                                to_string(x.shape()) + " in this layout");
   NormGrads g{du::make_tensor(e.pd.diff_src_desc()), Tensor::empty({x.dim(1)}),
               Tensor::empty({x.dim(1)})};
   const Tensor scale = gamma.to_plain(), shift = beta.to_plain();
-  du::execute(e, {{DNNL_ARG_SRC, du::memory_of(x)},
-                  {DNNL_ARG_DIFF_DST, du::in_layout(dy, e.pd.diff_dst_desc()).memory},
-                  {DNNL_ARG_SCALE, du::memory_of(scale)},
-                  // beta does not enter the gradients, but oneDNN 2.6 refuses to run
-                  // without it once the primitive has use_shift.
-                  {DNNL_ARG_SHIFT, du::memory_of(shift)},
-                  {DNNL_ARG_MEAN, du::in_layout(mean, e.pd.mean_desc()).memory},
-                  {DNNL_ARG_VARIANCE, du::in_layout(variance, e.pd.variance_desc()).memory},
-                  {DNNL_ARG_DIFF_SRC, du::memory_of(g.dx)},
-                  {DNNL_ARG_DIFF_SCALE, du::memory_of(g.dgamma)},
-                  {DNNL_ARG_DIFF_SHIFT, du::memory_of(g.dbeta)}});
+  const du::Operand ddst = du::in_layout(dy, e.pd.diff_dst_desc()),
+                    m = du::in_layout(mean, e.pd.mean_desc()),
+                    v = du::in_layout(variance, e.pd.variance_desc());
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, du::memory_of(x)},
+      {DNNL_ARG_DIFF_DST, ddst.memory},
+      {DNNL_ARG_SCALE, du::memory_of(scale)},
+      // beta does not enter the gradients, but oneDNN 2.6 refuses to run without it once the
+      // primitive has use_shift.
+      {DNNL_ARG_SHIFT, du::memory_of(shift)},
+      {DNNL_ARG_MEAN, m.memory},
+      {DNNL_ARG_VARIANCE, v.memory},
+      {DNNL_ARG_DIFF_SRC, du::memory_of(g.dx)},
+      {DNNL_ARG_DIFF_SCALE, du::memory_of(g.dgamma)},
+      {DNNL_ARG_DIFF_SHIFT, du::memory_of(g.dbeta)}};
+  if (relu) args.insert({DNNL_ARG_WORKSPACE, du::memory_of(relu_mask)});
+  du::execute(e, args);
   return g;
 }
 

@@ -19,8 +19,8 @@ int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out
                 from);
   switch (o.norm) {
     case UNetOptions::Norm::batch:
-      h = g.add(std::make_unique<BatchNorm>(BatchNormOptions{.channels = out}), h);
-      break;
+      for (auto& m : batch_norm_then(out, o.activation)) h = g.add(std::move(m), h);
+      return h;
     case UNetOptions::Norm::group:
       h = g.add(std::make_unique<GroupNorm>(
                     GroupNormOptions{.channels = out, .groups = std::min(o.norm_groups, out)}),

@@ -33,7 +33,8 @@ ConvParams Conv::params() const {
           .padding = o_.padding,
           .dilation = o_.dilation,
           .groups = o_.groups,
-          .output_padding = o_.output_padding};
+          .output_padding = o_.output_padding,
+          .compute = compute_};
 }
 
 nlohmann::json Conv::config() const {
@@ -82,6 +83,7 @@ std::unique_ptr<Module> Conv::without_padding(int axis) const {
   auto twin = std::make_unique<Conv>(o, false);
   twin->weight_.value = weight_.value;  // shares the weights, not a copy
   twin->bias_.value = bias_.value;
+  twin->compute_ = compute_;
   return twin;
 }
 

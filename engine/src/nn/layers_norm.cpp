@@ -31,14 +31,18 @@ BatchNorm::BatchNorm(const BatchNormOptions& o) : o_(o) {
 }
 
 nlohmann::json BatchNorm::config() const {
-  return {{"type", type()}, {"channels", o_.channels}, {"eps", o_.eps}, {"momentum", o_.momentum}};
+  nlohmann::json j = {
+      {"type", type()}, {"channels", o_.channels}, {"eps", o_.eps}, {"momentum", o_.momentum}};
+  if (o_.relu) j["relu"] = true;  // models saved before the fused ReLU read the same
+  return j;
 }
 
 std::unique_ptr<Module> BatchNorm::from_config(const Settings& s) {
-  s.only({"type", "channels", "eps", "momentum"});
+  s.only({"type", "channels", "eps", "momentum", "relu"});
   return std::make_unique<BatchNorm>(BatchNormOptions{.channels = s.require<int64_t>("channels"),
                                                       .eps = s.get("eps", 1e-5f),
-                                                      .momentum = s.get("momentum", 0.1f)});
+                                                      .momentum = s.get("momentum", 0.1f),
+                                                      .relu = s.get("relu", false)});
 }
 
 void BatchNorm::collect_parameters(const std::string& prefix, std::vector<Param*>& out) {
@@ -61,16 +65,20 @@ Tensor BatchNorm::forward_one(const Tensor& x, Mode mode) {
   check_channels(x, o_.channels, type());
   if (mode == Mode::eval)
     return batch_norm_forward_infer(x, gamma_.value, beta_.value, running_mean_, running_var_,
-                                    o_.eps);
+                                    o_.eps, o_.relu);
   x_ = x;
   if (mode == Mode::recompute) {
     require_saved(batch_mean_.defined(), type() + " recompute");
-    return batch_norm_forward_infer(x, gamma_.value, beta_.value, batch_mean_, batch_var_, o_.eps);
+    NormStats s = batch_norm_forward_replay(x, gamma_.value, beta_.value, batch_mean_, batch_var_,
+                                            o_.eps, o_.relu);
+    relu_mask_ = s.relu_mask;
+    return s.y;
   }
-  NormStats s = batch_norm_forward_train(x, gamma_.value, beta_.value, o_.eps);
+  NormStats s = batch_norm_forward_train(x, gamma_.value, beta_.value, o_.eps, o_.relu);
   update_running(s.mean, s.variance, x.numel() / o_.channels);
   batch_mean_ = s.mean;
   batch_var_ = s.variance;
+  relu_mask_ = s.relu_mask;
   return s.y;
 }
 
@@ -87,12 +95,20 @@ void BatchNorm::update_running(const Tensor& mean, const Tensor& var, int64_t co
 
 Tensor BatchNorm::backward_input(const Tensor& dy) {
   require_saved(x_.defined(), type());
-  NormGrads g =
-      batch_norm_backward(x_, dy, gamma_.value, beta_.value, batch_mean_, batch_var_, o_.eps);
+  NormGrads g = batch_norm_backward(x_, dy, gamma_.value, beta_.value, batch_mean_, batch_var_,
+                                    o_.eps, relu_mask_);
   gamma_.grad = g.dgamma;
   beta_.grad = g.dbeta;
   clear_saved();
   return g.dx;
+}
+
+std::vector<std::unique_ptr<Module>> batch_norm_then(int64_t channels, Activation a) {
+  std::vector<std::unique_ptr<Module>> out;
+  const bool fused = a == Activation::relu;
+  out.push_back(std::make_unique<BatchNorm>(BatchNormOptions{.channels = channels, .relu = fused}));
+  if (!fused) out.push_back(std::make_unique<Act>(a, a == Activation::elu ? 1.f : 0.f));
+  return out;
 }
 
 // ---- GroupNorm ----

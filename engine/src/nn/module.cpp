@@ -27,6 +27,10 @@ void for_each_module(Module& m, const std::function<void(Module&)>& f) {
   m.for_each_child([&](Module& c) { for_each_module(c, f); });
 }
 
+void set_compute_type(Module& net, DataType t) {
+  for_each_module(net, [t](Module& m) { m.set_compute_type(t); });
+}
+
 Tensor Module::backward_one(const Tensor& dy) {
   std::vector<Tensor> g = backward(dy);
   if (g.size() != 1)

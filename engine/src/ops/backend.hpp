@@ -97,14 +97,17 @@ class Backend {
                                   const Tensor& dy) = 0;
 
   // ---- norm.hpp ----
+  // Replays with `mean` and `variance` when they are defined (batch_norm_forward_replay).
   virtual NormStats batch_norm_forward_train(const Tensor& x, const Tensor& gamma,
-                                             const Tensor& beta, float eps) = 0;
+                                             const Tensor& beta, float eps, bool relu,
+                                             const Tensor& mean, const Tensor& variance) = 0;
   virtual Tensor batch_norm_forward_infer(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                          const Tensor& mean, const Tensor& variance,
-                                          float eps) = 0;
+                                          const Tensor& mean, const Tensor& variance, float eps,
+                                          bool relu) = 0;
   virtual NormGrads batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                         const Tensor& beta, const Tensor& mean,
-                                        const Tensor& variance, float eps) = 0;
+                                        const Tensor& variance, float eps,
+                                        const Tensor& relu_mask) = 0;
   virtual NormStats group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                        int64_t groups, float eps) = 0;
   virtual NormGrads group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,

@@ -4,6 +4,7 @@
 
 #include "conv_geometry.hpp"
 #include "dispatch.hpp"
+#include "tessera/info.hpp"
 
 namespace tessera {
 
@@ -41,10 +42,21 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tens
                                 std::to_string(w.dim(0)) + "]");
 }
 
+void check_compute(const char* op, const ConvParams& p) {
+  if (p.compute == DataType::f32) return;
+  if (p.compute != DataType::bf16)
+    throw std::invalid_argument(std::string(op) + ": computes in f32 or bf16, not " +
+                                to_string(p.compute));
+  if (!bf16_supported())
+    throw std::invalid_argument(std::string(op) +
+                                ": bf16 needs a CPU with AVX-512; this one has none (use f32)");
+}
+
 // The output shape, which also checks the spatial settings.
 Shape checked_output(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
                      const ConvParams& p, bool transposed) {
   check_operands(op, x, w, b, p.groups);
+  check_compute(op, p);
   return conv_output_dims(x.shape(), w.shape(), conv_geometry(p, x.shape().size() - 2, transposed),
                           transposed);
 }

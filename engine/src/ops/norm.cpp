@@ -47,32 +47,43 @@ void check_groups(const std::string& what, const Tensor& x, int64_t groups) {
 }  // namespace
 
 NormStats batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                   float eps) {
+                                   float eps, bool relu) {
   const std::string what = "batch norm";
   check_input(what, x);
   check_vector(what, "gamma", gamma, x.dim(1));
   check_vector(what, "beta", beta, x.dim(1));
-  return backend_of(what, x, gamma, beta).batch_norm_forward_train(x, gamma, beta, eps);
+  return backend_of(what, x, gamma, beta)
+      .batch_norm_forward_train(x, gamma, beta, eps, relu, Tensor(), Tensor());
+}
+
+NormStats batch_norm_forward_replay(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                    const Tensor& mean, const Tensor& variance, float eps,
+                                    bool relu) {
+  const std::string what = "batch norm (replay)";
+  check_input(what, x);
+  check_statistics(what, x, gamma, beta, mean, variance);
+  return backend_of(what, x, gamma, beta, mean, variance)
+      .batch_norm_forward_train(x, gamma, beta, eps, relu, mean, variance);
 }
 
 Tensor batch_norm_forward_infer(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                const Tensor& mean, const Tensor& variance, float eps) {
+                                const Tensor& mean, const Tensor& variance, float eps, bool relu) {
   const std::string what = "batch norm (inference)";
   check_input(what, x);
   check_statistics(what, x, gamma, beta, mean, variance);
   return backend_of(what, x, gamma, beta, mean, variance)
-      .batch_norm_forward_infer(x, gamma, beta, mean, variance, eps);
+      .batch_norm_forward_infer(x, gamma, beta, mean, variance, eps, relu);
 }
 
 NormGrads batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
                               const Tensor& beta, const Tensor& mean, const Tensor& variance,
-                              float eps) {
+                              float eps, const Tensor& relu_mask) {
   const std::string what = "batch norm backward";
   check_input(what, x);
   check_same_shape(what, x, dy);
   check_statistics(what, x, gamma, beta, mean, variance);
-  return backend_of(what, x, dy, gamma, beta, mean, variance)
-      .batch_norm_backward(x, dy, gamma, beta, mean, variance, eps);
+  return backend_of(what, x, dy, gamma, beta, mean, variance, relu_mask)
+      .batch_norm_backward(x, dy, gamma, beta, mean, variance, eps, relu_mask);
 }
 
 NormStats group_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tessera/tensor/layout.hpp"
+
 namespace tessera::bench {
 
 struct LayerShape {
@@ -24,19 +26,22 @@ struct LayerShape {
 std::vector<LayerShape> layer_grid(bool quick);
 
 // GFLOP/s of a large matrix product on the engine's threads: the peak the rows are measured
-// against.
+// against; and of one in bf16 (a 1x1 convolution), the peak of the bf16 rows.
 double measured_peak_gflops();
+double measured_bf16_peak_gflops();
 
 // One JSON object per pass of `s` (forward, input_grad, weight_grad for convolutions; forward,
 // backward otherwise): the shape, ms (median of `repeats`), gflop and gflops (convolutions) or
-// gbytes_per_s (memory-bound layers).
-std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats);
+// gbytes_per_s (memory-bound layers). Convolutions multiply in `compute`.
+std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats,
+                                       DataType compute = DataType::f32);
 
 struct LayerBenchOptions {
   bool quick = false;
   int repeats = 5;
   std::string layer{};  // only this layer kind (conv, conv_transpose, max_pool, batch_norm_relu)
   int dims = 0;         // only 2D or 3D rows; 0: both
+  bool bf16 = false;    // also each convolution in bf16 (bf16_ms, bf16_gflops, bf16_share_of_peak)
 };
 
 // Prints the peak ({"peak_gflops": ..., "threads": ...}) and then each row as one JSON line to

@@ -26,6 +26,7 @@ struct AffinityTrainOptions {
   int steps = 2000;            // for the shared FIB-SEM volume: see bench/results/connectomics.md
   std::vector<int64_t> channels = {8, 16, 32};
   bool reversible = false;
+  DataType precision = DataType::f32;  // the convolutions' (ConvParams::compute)
   std::vector<Offset> offsets = default_offsets();
   std::string optimizer = "adam";    // sgd | adam | kfac
   std::string optimizer_settings{};  // JSON over its defaults

@@ -53,6 +53,7 @@ struct AffinityPrediction {
   std::string output{};  // affinities to write (float32, one channel per offset)
   std::size_t max_memory = std::size_t(1) << 30;  // bytes for the network's tiles
   bool progress = true;                           // the tiled executor's progress on a terminal
+  DataType precision = DataType::f32;             // the U-Net's convolutions'
 };
 
 // The attributes predict writes on an affinity volume (VolumeInfo::attributes, kept by HDF5):

@@ -43,6 +43,7 @@ struct DetectorTrainOptions {
   double object_crops = 0.7;         // share of crops centred near an insect (the rest anywhere)
   int calibration_photos = 16;       // training photos the score threshold is chosen on
   uint64_t seed = 0;
+  DataType precision = DataType::f32;  // the convolutions' (ConvParams::compute)
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};  // checkpoints, resume, init_from, progress line, log
   // Steps between validations: the loss on fixed crops of the calibration photos (0: none).

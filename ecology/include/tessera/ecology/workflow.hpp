@@ -56,6 +56,7 @@ struct PhotoDetection {
   DetectOptions detect{};       // decoding and tiles
   double score_threshold = -1;  // detections counted and drawn from this; < 0: the model's
   std::ostream* log = nullptr;  // a line per photo with its count
+  DataType precision = DataType::f32;  // the network's convolutions'
 };
 
 // What a detection run found.

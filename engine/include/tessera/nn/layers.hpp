@@ -35,6 +35,7 @@ class Conv final : public UnaryModule, public KroneckerFactored {
   void collect_parameters(const std::string& prefix, std::vector<Param*>& out) override;
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = Tensor(); }
+  void set_compute_type(DataType t) override { compute_ = t; }
   Param& weight() { return weight_; }
   Param& bias() { return bias_; }
   bool has_kron_factors() const override { return !transposed_ && o_.groups == 1; }
@@ -49,6 +50,7 @@ class Conv final : public UnaryModule, public KroneckerFactored {
   ConvParams params() const;
   ConvOptions o_;
   bool transposed_;
+  DataType compute_ = DataType::f32;
   Param weight_, bias_;
   Tensor x_;
 };
@@ -77,6 +79,10 @@ struct BatchNormOptions {
   int64_t channels = 1;
   float eps = 1e-5f;
   float momentum = 0.1f;  // running = (1 - momentum) * running + momentum * batch
+  // A ReLU after the normalization in the same pass (batch_norm_forward_train's relu): what a
+  // norm -> ReLU pair computes, with one pass over the activations fewer each way, and a byte
+  // per element kept for backward instead of the ReLU's float output.
+  bool relu = false;
 };
 
 // Train: batch statistics, updates running mean / (unbiased) variance. Eval: running statistics.
@@ -91,7 +97,7 @@ class BatchNorm final : public UnaryModule {
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) override;
   void initialize(uint64_t seed) override;
-  void clear_saved() override { x_ = Tensor(); }
+  void clear_saved() override { x_ = relu_mask_ = Tensor(); }
 
  protected:
   Tensor forward_one(const Tensor& x, Mode mode) override;
@@ -102,9 +108,13 @@ class BatchNorm final : public UnaryModule {
   BatchNormOptions o_;
   Param gamma_, beta_;
   Tensor running_mean_, running_var_;
-  Tensor x_;
+  Tensor x_, relu_mask_;
   Tensor batch_mean_, batch_var_;  // of the last train pass; [C], kept for backward and recompute
 };
+
+// Batch norm then activation `a` (ELU with alpha 1) as a network's blocks have them: one module
+// when `a` is ReLU (fused, BatchNormOptions::relu), else the two.
+std::vector<std::unique_ptr<Module>> batch_norm_then(int64_t channels, Activation a);
 
 struct GroupNormOptions {
   int64_t channels = 1;

@@ -108,6 +108,10 @@ class Module {
   virtual void initialize(uint64_t seed);
   // Drops whatever forward kept (after an aborted step).
   virtual void clear_saved() {}
+  // The type a layer multiplies in (ConvParams::compute: f32, or bf16 with float32 sums and
+  // weights); layers without such products ignore it. Not part of config(): a model trained in
+  // one runs in the other. set_compute_type(Module&, DataType) sets a whole network.
+  virtual void set_compute_type(DataType t) { (void)t; }
 
   // Calls f on each direct child, the nodes of topology().
   void for_each_child(const std::function<void(Module&)>& f);
@@ -129,6 +133,9 @@ class Module {
 
 // Calls f on m and on every module below it, parents first.
 void for_each_module(Module& m, const std::function<void(Module&)>& f);
+
+// Sets the compute type of every layer of `net` (see Module::set_compute_type).
+void set_compute_type(Module& net, DataType t);
 
 // A module of one input: implement forward_one / backward_input.
 class UnaryModule : public Module {

@@ -13,6 +13,10 @@ struct ConvParams {
   Shape dilation{};  // default 1
   int64_t groups = 1;
   Shape output_padding{};  // transposed convolution only: extra rows at the far edge
+  // f32, or bf16: the products in bfloat16 (inputs and weights rounded to 8 mantissa bits), the
+  // sums, outputs and gradients in float32, so weights stay float32 masters and the range of
+  // float32 needs no loss scaling. Needs a CPU with AVX-512 (bf16_supported() in info.hpp).
+  DataType compute = DataType::f32;
 };
 
 struct ConvGrads {

@@ -48,6 +48,7 @@ struct SegmenterTrainOptions {
   // (softmax cross-entropy); it replaces the first.
   int refine_steps = 0;
   uint64_t seed = 0;
+  DataType precision = DataType::f32;  // the convolutions' (ConvParams::compute)
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};
 };
@@ -90,6 +91,7 @@ struct SegmentOptions {
   // A pixel takes the best-scoring phase among those the network finds present (mean score
   // above 0, as in training) in the crop-sized window around it; false: among all phases.
   bool presence = true;
+  DataType precision = DataType::f32;  // the network's convolutions'
 };
 
 // The score maps [1, phases, H, W] of a micrograph already at the segmenter's pixel size, and

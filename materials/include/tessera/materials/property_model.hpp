@@ -55,6 +55,7 @@ struct PropertyTrainOptions {
   double held_out = 0.2;                             // share of specimens kept for the intervals
   double coverage = 0.9;                             // of the intervals on new specimens
   uint64_t seed = 0;
+  DataType precision = DataType::f32;  // the convolutions' (ConvParams::compute)
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};
 };

@@ -40,6 +40,7 @@ struct PropertyPrediction {
   std::string group{};   // the metadata's specimen column (default: specimen, sample_key, sample)
   std::string output{};  // folder: predictions.csv, specimens.csv, <image>_evidence.png (the
                          // network's Grad-CAM; a texture forest has none)
+  DataType precision = DataType::f32;  // the network's convolutions'
 };
 
 struct PredictionReport {

@@ -45,7 +45,8 @@ struct DenoiserTrainOptions {
   double photons_min = 5, photons_max = 300;  // the exposures learnt, electrons at white
   std::string optimizer = "adam";
   std::string optimizer_settings{};
-  double lr = 0;  // 0: the optimizer's default
+  double lr = 0;                       // 0: the optimizer's default
+  DataType precision = DataType::f32;  // the convolutions' (ConvParams::compute)
   std::function<void(int step, float loss)> progress{};
   RunSettings run{};
 };

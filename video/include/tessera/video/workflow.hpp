@@ -77,8 +77,9 @@ struct DenoiseRun {
   double strength = 0;     // non-local means h, 8-bit levels; 0: 2 + 100 / sqrt(photons)
   int64_t max_frames = 0;  // 0: all
   TileOptions tile{};
-  bool whole = false;     // one pass per frame plane instead of tiles
-  bool progress = false;  // frames per second and ETA on stderr
+  bool whole = false;                  // one pass per frame plane instead of tiles
+  bool progress = false;               // frames per second and ETA on stderr
+  DataType precision = DataType::f32;  // the network's convolutions'
 };
 
 struct DenoiseSummary {
