@@ -21,15 +21,21 @@ namespace {
 
 void add_engine(CLI::App* bench) {
   auto* cmd = bench->add_subcommand("engine",
-                                    "Time U-Net training steps (forward, loss, "
-                                    "backward, SGD momentum)");
+                                    "Time training steps of a fixed network (forward, "
+                                    "loss, backward, SGD momentum)");
   auto o = std::make_shared<EngineBenchOptions>();
-  cmd->add_option("--model", o->model, "unet2d, unet3d or lstm (12 x S days -> LSTM 64 -> 3)")
-      ->check(CLI::IsMember({"unet2d", "unet3d", "lstm"}))
+  cmd->add_option("--model", o->model,
+                  "unet2d, unet3d, lstm (12 x S days -> LSTM 64 -> 3), affinity3d (the "
+                  "connectomics affinity U-Net) or reversible3d (64 couplings of 16 channels, "
+                  "trained reversibly)")
+      ->check(CLI::IsMember({"unet2d", "unet3d", "lstm", "affinity3d", "reversible3d"}))
       ->capture_default_str();
   add_shared_options(cmd, {.batch = &o->batch, .batch_help = "batch size"});
   cmd->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
       ->check(CLI::Range(8, 16384))
+      ->capture_default_str();
+  cmd->add_option("--depth", o->depth, "3D models: first edge D (input N x 1 x D x S x S; 0: S)")
+      ->check(CLI::Range(0, 16384))
       ->capture_default_str();
   cmd->add_option("--steps", o->steps, "timed steps")
       ->check(CLI::Range(1, 100000))

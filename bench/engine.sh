@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 STEPS=${1:-10}
 T=${THREADS:-$(nproc)}
-CONFIGS=("unet2d 4 256" "unet3d 1 64" "lstm 256 365")
+# model batch size [depth]: affinity3d trains on the connectomics default, 2 crops of 16 x 64 x 64;
+# reversible3d is `tessera bench reversible --dims 3 --blocks 64 --channels 16 --size 32`.
+CONFIGS=("unet2d 4 256" "unet3d 1 64" "lstm 256 365" "affinity3d 2 64 16" "reversible3d 2 32")
 TESSERA=${TESSERA:-build/apps/tessera}  # another build to compare: TESSERA=path bench/engine.sh
 # The first python3 on PATH may lack torch (pyenv, venv); Debian's python3-torch lives in
 # /usr/bin/python3. PYTHON overrides.
@@ -25,14 +27,21 @@ jsonl=$(mktemp "$RESULTS/.engine.jsonl.XXXXXX")
 trap 'rm -f "$jsonl"' EXIT
 
 for cfg in "${CONFIGS[@]}"; do
-  read -r model batch size <<<"$cfg"
-  echo "== $model batch $batch size $size, $STEPS steps, $T threads" >&2
+  read -r model batch size depth <<<"$cfg"
+  shape=(--batch "$batch" --size "$size" --steps "$STEPS")
+  [[ -n $depth ]] && shape+=(--depth "$depth")
+  echo "== $model batch $batch size $size${depth:+ depth $depth}, $STEPS steps, $T threads" >&2
   echo "   tessera" >&2
-  OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" --batch "$batch" \
-    --size "$size" --steps "$STEPS" | grep '^{' | tail -n 1 >>"$jsonl"
-  echo "   pytorch" >&2
-  OMP_NUM_THREADS=$T "$PYTHON" bench/pytorch_peer.py --model "$model" --batch "$batch" \
-    --size "$size" --steps "$STEPS" --threads "$T" | grep '^{' | tail -n 1 >>"$jsonl"
+  OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" |
+    grep '^{' | tail -n 1 >>"$jsonl"
+  # PyTorch in both memory formats of its convolutions; the table compares with the faster.
+  formats=(contiguous channels_last)
+  [[ $model == lstm ]] && formats=(contiguous)
+  for fmt in "${formats[@]}"; do
+    echo "   pytorch ($fmt)" >&2
+    OMP_NUM_THREADS=$T "$PYTHON" bench/pytorch_peer.py --model "$model" "${shape[@]}" \
+      --threads "$T" --memory-format "$fmt" | grep '^{' | tail -n 1 >>"$jsonl"
+  done
 done
 
 cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
@@ -57,31 +66,50 @@ md = [
     "- memory: growth of the process's peak RSS from just before the model is built, for both",
     "  engines (weights, gradients, optimizer state, data, activations, allocator slack);",
     "  tessera also reports the bytes its tracking allocator held at peak",
+    "- PyTorch runs its convolutional networks in both memory formats (contiguous and",
+    "  channels_last); the ratios compare tessera with the faster run",
     "",
 ]
+NOTES = {
+    "affinity3d": "the connectomics affinity U-Net as `connectomics train` builds it by default "
+                  "(3 levels of 8, 16, 32 channels, batch norm, ReLU, 8 affinity outputs), on its "
+                  "default crops (2 x 16 x 64 x 64), BCE masked as it trains",
+    "reversible3d": "`bench reversible --dims 3 --blocks 64 --channels 16`: 64 additive couplings "
+                    "on halves of 8 channels; tessera trains it reversibly (activations rebuilt "
+                    "in backward), PyTorch stores them (autograd)",
+}
 configs = []
 for r in rows:
-    key = (r["model"], r["batch"], r["size"])
+    key = (r["model"], r["batch"], r["size"], r.get("depth", r["size"]))
     if key not in configs:
         configs.append(key)
-for model, batch, size in configs:
-    by = {r["engine"]: r for r in rows if (r["model"], r["batch"], r["size"]) == (model, batch, size)}
-    md += [f"## {model}, batch {batch}, size {size}", "",
-           "| engine | ms/step (median) | ms/step (min) | peak RSS growth (MiB) | tracked peak (MiB) |",
-           "|---|---:|---:|---:|---:|"]
-    for name in ("tessera", "pytorch"):
-        r = by.get(name)
-        if r:
-            tracked = f"{mib(r['peak_bytes']):.1f}" if name == "tessera" else "-"
-            md.append(f"| {name} | {r['ms_per_step_median']:.1f} | {r['ms_per_step_min']:.1f} | "
-                      f"{mib(r['rss_delta_bytes']):.1f} | {tracked} |")
-    t, p = by.get("tessera"), by.get("pytorch")
+for key in configs:
+    model, batch, size, depth = key
+    runs = [r for r in rows if (r["model"], r["batch"], r["size"], r.get("depth", r["size"])) == key]
+    edge = f"{depth} x {size} x {size}" if depth != size else f"{size}"
+    md += [f"## {model}, batch {batch}, size {edge}", ""]
+    if model in NOTES:
+        md += [NOTES[model], ""]
+    md += ["| engine | parameters | ms/step (median) | ms/step (min) | peak RSS growth (MiB) | tracked peak (MiB) |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        name = r["engine"]
+        if r.get("memory_format", "-") != "-":
+            name += f" ({r['memory_format']})"
+        tracked = f"{mib(r['peak_bytes']):.1f}" if r["engine"] == "tessera" else "-"
+        md.append(f"| {name} | {r.get('parameters', '-')} | {r['ms_per_step_median']:.1f} | "
+                  f"{r['ms_per_step_min']:.1f} | {mib(r['rss_delta_bytes']):.1f} | {tracked} |")
+    t = next((r for r in runs if r["engine"] == "tessera"), None)
+    torch_runs = [r for r in runs if r["engine"] == "pytorch"]
+    p = min(torch_runs, key=lambda r: r["ms_per_step_median"]) if torch_runs else None
     if t and p:
         md += ["",
                f"speed = torch_ms / tessera_ms = **{p['ms_per_step_median'] / t['ms_per_step_median']:.2f}**"
                " (>= 1: tessera faster)  ",
                f"memory = tessera / torch peak RSS growth = **{t['rss_delta_bytes'] / max(p['rss_delta_bytes'], 1):.2f}**"
                " (< 1: tessera smaller)"]
+        if "parameters" in p and p["parameters"] != t["parameters"]:
+            md += ["", f"**parameter counts differ: tessera {t['parameters']}, torch {p['parameters']}**"]
     md.append("")
 
 tmp = out + ".tmp"

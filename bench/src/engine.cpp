@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "tessera/connectomics/affinity_model.hpp"
 #include "tessera/info.hpp"
 #include "tessera/io/settings.hpp"
 #include "tessera/model/coupling.hpp"
@@ -36,12 +37,6 @@ std::size_t peak_rss_bytes() {
 
 namespace {
 
-UNetOptions bench_unet(const std::string& model) {
-  if (model == "unet2d") return {.dims = 2, .channels = {32, 64, 128, 256}};
-  if (model == "unet3d") return {.dims = 3, .channels = {16, 32, 64}};
-  throw SettingError("model", "unknown benchmark model '" + model + "' (unet2d, unet3d or lstm)");
-}
-
 Tensor random_binary(const Shape& shape, uint64_t seed) {
   std::mt19937_64 rng(seed);
   Tensor t = Tensor::empty(shape);
@@ -49,21 +44,29 @@ Tensor random_binary(const Shape& shape, uint64_t seed) {
   return t;
 }
 
-// The task: for the U-Nets input N x 1 x S^dims ~ N(0,1), a fixed random binary target, BCE
-// loss; for the LSTM input N x 12 x S ~ N(0,1), a fixed random target, MSE loss.
+// The task: for the convolutional networks input N x 1 x *S ~ N(0,1), a fixed random binary
+// target (and, where the network trains masked, a fixed random binary mask), BCE loss; for the
+// LSTM input N x 12 x S ~ N(0,1), a fixed random target, MSE loss.
 struct BenchTask {
-  Tensor x, target;
+  Tensor x, target, mask;
   bool regression = false;
   LossFn loss() const {
     if (regression) return [this](const Tensor& y) { return mse_loss(y, target); };
-    return [this](const Tensor& y) { return bce_with_logits_loss(y, target); };
+    return [this](const Tensor& y) { return bce_with_logits_loss(y, target, {.mask = mask}); };
   }
 };
+
+// Input `in` ([N, 1, *S]); target (and mask) [N, out_channels, *S].
+BenchTask bce_task(const Shape& in, int64_t out_channels, bool masked) {
+  Shape out = in;
+  out[1] = out_channels;
+  return {random_normal(in, 1), random_binary(out, 2), masked ? random_binary(out, 3) : Tensor{}};
+}
 
 BenchTask bench_task(int64_t batch, int dims, int64_t size) {
   Shape shape = {batch, 1};
   for (int d = 0; d < dims; ++d) shape.push_back(size);
-  return {random_normal(shape, 1), random_binary(shape, 2)};
+  return bce_task(shape, 1, false);
 }
 
 // The discharge network's shape: 12 input channels over S days -> LSTM(64) -> linear to 3
@@ -79,43 +82,103 @@ std::unique_ptr<Module> bench_lstm() {
   return s;
 }
 
+// stem conv 3 (1 -> C) -> `blocks` additive couplings on C channels -> head conv 1 (C -> 1).
+std::unique_ptr<Sequential> coupling_net(const ReversibleBenchOptions& o, bool store) {
+  const Shape k3(static_cast<size_t>(o.dims), 3), k1(static_cast<size_t>(o.dims), 1),
+      pad(static_cast<size_t>(o.dims), 1);
+  auto net = std::make_unique<Sequential>();
+  net->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = 1, .out_channels = o.channels, .kernel = k3, .padding = pad}));
+  auto body = std::make_unique<RevSequence>(RevSequenceOptions{.store_activations = store});
+  for (int b = 0; b < o.blocks; ++b)
+    body->add(make_coupling({.dims = o.dims, .channels = o.channels, .store_activations = store}));
+  net->add(std::move(body));
+  net->add(std::make_unique<Conv>(
+      ConvOptions{.in_channels = o.channels, .out_channels = 1, .kernel = k1}));
+  net->initialize(7);
+  return net;
+}
+
+// reversible3d: the coupling network of `bench reversible --dims 3 --blocks 64 --channels 16`.
+constexpr ReversibleBenchOptions kReversible3d = {.dims = 3, .blocks = 64, .channels = 16};
+
+struct EngineNet {
+  std::unique_ptr<Module> model;
+  BenchTask task;
+};
+
+// The U-Nets' input edges must halve evenly at every level.
+void check_multiple(const std::string& setting, int64_t edge, size_t levels,
+                    const std::string& model) {
+  const int64_t factor = int64_t{1} << (levels - 1);
+  if (edge % factor != 0)
+    throw SettingError(setting, std::to_string(edge) + " must be a multiple of " +
+                                    std::to_string(factor) + " for " + model);
+}
+
+EngineNet engine_net(const EngineBenchOptions& o) {
+  const std::string& m = o.model;
+  if (m != "unet2d" && m != "unet3d" && m != "lstm" && m != "affinity3d" && m != "reversible3d")
+    throw SettingError("model", "unknown benchmark model '" + m +
+                                    "' (unet2d, unet3d, lstm, affinity3d or reversible3d)");
+  const bool three_d = m == "unet3d" || m == "affinity3d" || m == "reversible3d";
+  if (o.depth != 0 && !three_d) throw SettingError("depth", "applies to the 3D models only");
+  if (m == "lstm")
+    return {bench_lstm(),
+            {.x = random_normal({o.batch, kLstmInputs, o.size}, 1),
+             .target = random_normal({o.batch, kLstmOutputs}, 2),
+             .mask = {},
+             .regression = true}};
+  const int64_t depth = o.depth > 0 ? o.depth : o.size;
+  const Shape in =
+      three_d ? Shape{o.batch, 1, depth, o.size, o.size} : Shape{o.batch, 1, o.size, o.size};
+  if (m == "reversible3d") return {coupling_net(kReversible3d, false), bce_task(in, 1, false)};
+  if (m == "affinity3d") {
+    const connectomics::AffinityTrainOptions a{};
+    check_multiple("size", o.size, a.channels.size(), m);
+    check_multiple("depth", depth, a.channels.size(), m);
+    return {connectomics::make_affinity_unet(a),
+            bce_task(in, static_cast<int64_t>(a.offsets.size()), true)};
+  }
+  const UNetOptions net = m == "unet2d" ? UNetOptions{.dims = 2, .channels = {32, 64, 128, 256}}
+                                        : UNetOptions{.dims = 3, .channels = {16, 32, 64}};
+  check_multiple("size", o.size, net.channels.size(), m);
+  if (three_d) check_multiple("depth", depth, net.channels.size(), m);
+  return {make_unet(net), bce_task(in, 1, false)};
+}
+
 }  // namespace
 
 nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   if (o.batch < 1) throw SettingError("batch", "must be at least 1");
   if (o.size < 8) throw SettingError("size", "must be at least 8");
+  if (o.depth < 0) throw SettingError("depth", "must not be negative");
   if (o.steps < 1) throw SettingError("steps", "must be at least 1");
   if (o.warmup < 0) throw SettingError("warmup", "must not be negative");
-  const bool lstm = o.model == "lstm";
-  const UNetOptions net = lstm ? UNetOptions{} : bench_unet(o.model);
-  const int64_t factor = int64_t{1} << (net.channels.size() - 1);
-  if (!lstm && o.size % factor != 0)
-    throw SettingError("size", std::to_string(o.size) + " must be a multiple of " +
-                                   std::to_string(factor) + " for " + o.model);
   // RSS growth is measured from here, before the model exists, exactly as the PyTorch peer
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
-  std::unique_ptr<Module> model = lstm ? bench_lstm() : make_unet(net);
-  const BenchTask task = lstm ? BenchTask{random_normal({o.batch, kLstmInputs, o.size}, 1),
-                                          random_normal({o.batch, kLstmOutputs}, 2), true}
-                              : bench_task(o.batch, net.dims, o.size);
-  const StepTimes t = time_training_steps(*model, task.x, task.loss(), o.warmup, o.steps);
+  const EngineNet net = engine_net(o);
+  const StepTimes t =
+      time_training_steps(*net.model, net.task.x, net.task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
-  return {{"engine", "tessera"},
-          {"model", o.model},
-          {"batch", o.batch},
-          {"size", o.size},
-          {"steps", o.steps},
-          {"threads", engine_threads()},
-          {"isa", cpu_isa()},
-          {"ms_per_step_median", t.median_ms},
-          {"ms_per_step_min", t.min_ms},
-          {"peak_bytes", t.peak_bytes},
-          {"peak_rss_bytes", rss_peak},
-          {"rss_delta_bytes", rss_peak > rss_base ? rss_peak - rss_base : 0},
-          {"parameters", model->parameter_count()},
-          {"loss_first", t.loss_first},
-          {"loss_last", t.loss_last}};
+  nlohmann::json out = {{"engine", "tessera"},
+                        {"model", o.model},
+                        {"batch", o.batch},
+                        {"size", o.size},
+                        {"steps", o.steps},
+                        {"threads", engine_threads()},
+                        {"isa", cpu_isa()},
+                        {"ms_per_step_median", t.median_ms},
+                        {"ms_per_step_min", t.min_ms},
+                        {"peak_bytes", t.peak_bytes},
+                        {"peak_rss_bytes", rss_peak},
+                        {"rss_delta_bytes", rss_peak > rss_base ? rss_peak - rss_base : 0},
+                        {"parameters", net.model->parameter_count()},
+                        {"loss_first", t.loss_first},
+                        {"loss_last", t.loss_last}};
+  if (net.task.x.ndim() == 5) out["depth"] = net.task.x.dim(2);
+  return out;
 }
 
 StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
@@ -143,27 +206,6 @@ StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss
   t.peak_bytes = memory_stats().peak_bytes;
   return t;
 }
-
-namespace {
-
-// stem conv 3 (1 -> C) -> `blocks` additive couplings on C channels -> head conv 1 (C -> 1).
-std::unique_ptr<Sequential> coupling_net(const ReversibleBenchOptions& o, bool store) {
-  const Shape k3(static_cast<size_t>(o.dims), 3), k1(static_cast<size_t>(o.dims), 1),
-      pad(static_cast<size_t>(o.dims), 1);
-  auto net = std::make_unique<Sequential>();
-  net->add(std::make_unique<Conv>(
-      ConvOptions{.in_channels = 1, .out_channels = o.channels, .kernel = k3, .padding = pad}));
-  auto body = std::make_unique<RevSequence>(RevSequenceOptions{.store_activations = store});
-  for (int b = 0; b < o.blocks; ++b)
-    body->add(make_coupling({.dims = o.dims, .channels = o.channels, .store_activations = store}));
-  net->add(std::move(body));
-  net->add(std::make_unique<Conv>(
-      ConvOptions{.in_channels = o.channels, .out_channels = 1, .kernel = k1}));
-  net->initialize(7);
-  return net;
-}
-
-}  // namespace
 
 nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
   if (o.dims != 2 && o.dims != 3) throw SettingError("dims", "must be 2 or 3");

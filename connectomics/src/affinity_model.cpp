@@ -155,6 +155,16 @@ class ValidationLoss {
 
 }  // namespace
 
+std::unique_ptr<Module> make_affinity_unet(const AffinityTrainOptions& o) {
+  std::unique_ptr<Module> unet = make_unet({.dims = 3,
+                                            .out_channels = int64_t(o.offsets.size()),
+                                            .channels = o.channels,
+                                            .reversible = o.reversible,
+                                            .seed = o.seed + 1});
+  set_compute_type(*unet, o.precision);
+  return unet;
+}
+
 void check_train_options(const AffinityTrainOptions& o, int ranks) {
   if (o.patch.size() != 3) throw SettingError("patch", "needs three sizes, z, y and x");
   for (int64_t p : o.patch)
@@ -193,12 +203,7 @@ AffinityModel train_affinity_model(const Tensor& raw_in, const LabelVolume& labe
   m.offsets = o.offsets;
   m.mean = sum / double(raw.numel());
   m.sd = std::sqrt(std::max(1e-12, sq / double(raw.numel()) - m.mean * m.mean));
-  std::unique_ptr<Module> unet = make_unet({.dims = 3,
-                                            .out_channels = int64_t(o.offsets.size()),
-                                            .channels = o.channels,
-                                            .reversible = o.reversible,
-                                            .seed = o.seed + 1});
-  set_compute_type(*unet, o.precision);
+  std::unique_ptr<Module> unet = make_affinity_unet(o);
   auto opt = make_optimizer(o.optimizer, o.optimizer_settings);
   TrainingLoop loop(o.run, unet, *opt, comm);
   std::unique_ptr<GradientSync> sync;  // after the loop, which may resume `unet`

@@ -14,10 +14,15 @@ namespace tessera::bench {
 
 struct EngineBenchOptions {
   // unet2d: 4 levels 32..256; unet3d: 3 levels 16..64; lstm: the discharge network's shape,
-  // 12 channels over S days -> LSTM(64) -> 3 outputs, MSE
+  // 12 channels over S days -> LSTM(64) -> 3 outputs, MSE;
+  // affinity3d: the connectomics affinity U-Net as `connectomics train` builds it by default
+  // (3 levels 8..32, one logit per default offset), masked BCE as it trains;
+  // reversible3d: `bench reversible --dims 3 --blocks 64 --channels 16`, trained reversibly
+  // (activations rebuilt during backward, not stored)
   std::string model = "unet2d";
   int64_t batch = 1;
   int64_t size = 64;  // spatial edge: input N x 1 x S x S (x S); lstm: N x 12 x S
+  int64_t depth = 0;  // 3D models: the first spatial edge, N x 1 x D x S x S (0: S)
   int steps = 10;     // timed steps
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
 };

@@ -51,6 +51,13 @@ struct AffinityModel {
   std::optional<SegmentationSettings> segmentation{};
 };
 
+// The untrained network of `o`: a padded 3D U-Net of o.channels (batch norm, ReLU, max
+// pooling, transposed-conv upsampling; reversible stages with o.reversible), raw
+// [N, 1, D, H, W] -> one affinity logit per offset [N, offsets, D, H, W]. What
+// train_affinity_model trains, and what `bench engine --model affinity3d` times; its
+// convolutions compute in o.precision.
+std::unique_ptr<Module> make_affinity_unet(const AffinityTrainOptions& o);
+
 // Throws SettingError naming the setting when `o` cannot train on `ranks` processes: patch
 // sizes that are not multiples of 4, a batch that does not split evenly over the ranks.
 void check_train_options(const AffinityTrainOptions& o, int ranks = 1);
