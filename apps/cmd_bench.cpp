@@ -30,7 +30,8 @@ void add_engine(CLI::App* bench) {
                   "trained reversibly)")
       ->check(CLI::IsMember({"unet2d", "unet3d", "lstm", "affinity3d", "reversible3d"}))
       ->capture_default_str();
-  add_shared_options(cmd, {.batch = &o->batch, .batch_help = "batch size"});
+  add_shared_options(cmd,
+                     {.batch = &o->batch, .precision = &o->precision, .batch_help = "batch size"});
   cmd->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
       ->check(CLI::Range(8, 16384))
       ->capture_default_str();

@@ -34,6 +34,11 @@ for cfg in "${CONFIGS[@]}"; do
   echo "   tessera" >&2
   OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" |
     grep '^{' | tail -n 1 >>"$jsonl"
+  if [[ $model != lstm ]] && ! "$TESSERA" info | grep -q '^bf16.*: no$'; then
+    echo "   tessera, bf16" >&2
+    OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" --precision bf16 |
+      grep '^{' | tail -n 1 >>"$jsonl"
+  fi
   # PyTorch in both memory formats of its convolutions; the table compares with the faster.
   formats=(contiguous channels_last)
   [[ $model == lstm ]] && formats=(contiguous)
@@ -96,10 +101,13 @@ for key in configs:
         name = r["engine"]
         if r.get("memory_format", "-") != "-":
             name += f" ({r['memory_format']})"
+        if "precision" in r:
+            name += f" ({r['precision']})"
         tracked = f"{mib(r['peak_bytes']):.1f}" if r["engine"] == "tessera" else "-"
         md.append(f"| {name} | {r.get('parameters', '-')} | {r['ms_per_step_median']:.1f} | "
                   f"{r['ms_per_step_min']:.1f} | {mib(r['rss_delta_bytes']):.1f} | {tracked} |")
-    t = next((r for r in runs if r["engine"] == "tessera"), None)
+    t = next((r for r in runs if r["engine"] == "tessera" and "precision" not in r), None)
+    b = next((r for r in runs if r.get("precision") == "bf16"), None)
     torch_runs = [r for r in runs if r["engine"] == "pytorch"]
     p = min(torch_runs, key=lambda r: r["ms_per_step_median"]) if torch_runs else None
     if t and p:
@@ -108,6 +116,9 @@ for key in configs:
                " (>= 1: tessera faster)  ",
                f"memory = tessera / torch peak RSS growth = **{t['rss_delta_bytes'] / max(p['rss_delta_bytes'], 1):.2f}**"
                " (< 1: tessera smaller)"]
+        if b:
+            md += ["", f"bf16 (`--precision bf16`): **{t['ms_per_step_median'] / b['ms_per_step_median']:.2f}x** "
+                   f"the float32 step, **{p['ms_per_step_median'] / b['ms_per_step_median']:.2f}x** PyTorch's"]
         if "parameters" in p and p["parameters"] != t["parameters"]:
             md += ["", f"**parameter counts differ: tessera {t['parameters']}, torch {p['parameters']}**"]
     md.append("")

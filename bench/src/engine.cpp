@@ -159,6 +159,7 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   // measures it: weights, gradients, optimizer state, data and activations all count.
   const std::size_t rss_base = peak_rss_bytes();
   const EngineNet net = engine_net(o);
+  set_compute_type(*net.model, o.precision);
   const StepTimes t =
       time_training_steps(*net.model, net.task.x, net.task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
@@ -178,6 +179,7 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
                         {"loss_first", t.loss_first},
                         {"loss_last", t.loss_last}};
   if (net.task.x.ndim() == 5) out["depth"] = net.task.x.dim(2);
+  if (o.precision != DataType::f32) out["precision"] = to_string(o.precision);
   return out;
 }
 

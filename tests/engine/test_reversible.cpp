@@ -200,6 +200,19 @@ TEST(Reversible, RebuildErrorAboveTheLimitStopsTraining) {
   EXPECT_LT(ok->last_rebuild_error(), 1e-3);
 }
 
+// bf16 would break the inversion (its rounding amplifies the rebuilt input's last-bit
+// differences block by block), so reversible blocks stay float32 under set_compute_type.
+TEST(Reversible, StaysFloat32UnderBf16) {
+  auto s = chain(3, 16, 8, true, 20);
+  const Tensor x = random_tensor({1, 16, 8, 8, 8}, 21);
+  const Tensor y32 = s->forward(x, Mode::eval).to_plain();
+  set_compute_type(*s, DataType::bf16);
+  testing::expect_close(s->forward(x, Mode::eval).to_plain(), y32, 0.f);
+  s->forward(x, Mode::train);
+  s->backward_one(random_tensor(x.shape(), 22));
+  EXPECT_LT(s->last_rebuild_error(), 1e-3);
+}
+
 // Peak engine memory of one training step of stem -> chain -> head.
 std::size_t step_peak_bytes(int blocks, bool store) {
   Sequential net;

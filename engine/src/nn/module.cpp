@@ -28,7 +28,9 @@ void for_each_module(Module& m, const std::function<void(Module&)>& f) {
 }
 
 void set_compute_type(Module& net, DataType t) {
-  for_each_module(net, [t](Module& m) { m.set_compute_type(t); });
+  if (net.pins_float32()) return;
+  net.set_compute_type(t);
+  net.for_each_child([t](Module& c) { set_compute_type(c, t); });
 }
 
 Tensor Module::backward_one(const Tensor& dy) {

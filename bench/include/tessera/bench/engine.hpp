@@ -25,6 +25,7 @@ struct EngineBenchOptions {
   int64_t depth = 0;  // 3D models: the first spatial edge, N x 1 x D x S x S (0: S)
   int steps = 10;     // timed steps
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
+  DataType precision = DataType::f32;  // the convolutions' (--precision)
 };
 
 // A tensor of N(0, 1) values drawn from `seed`: the benchmarks' inputs.

@@ -16,6 +16,8 @@ struct ConvParams {
   // f32, or bf16: the products in bfloat16 (inputs and weights rounded to 8 mantissa bits), the
   // sums, outputs and gradients in float32, so weights stay float32 masters and the range of
   // float32 needs no loss scaling. Needs a CPU with AVX-512 (bf16_supported() in info.hpp).
+  // A backend may keep a convolution in float32 where bf16 would be slower (the CPU: fewer than
+  // 8 channels in or out in 3D, 16 in 2D).
   DataType compute = DataType::f32;
 };
 

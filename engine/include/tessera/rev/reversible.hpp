@@ -23,6 +23,7 @@ class Reversible : public UnaryModule {
  public:
   explicit Reversible(bool store_activations) : store_(store_activations) {}
   bool stores_activations() const { return store_; }
+  bool pins_float32() const override { return !store_; }  // rebuilt by inversion
 
   // x from y. `mode` is the mode of the forward pass being inverted (train: batch norm uses
   // that pass's batch statistics).
