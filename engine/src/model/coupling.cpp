@@ -17,7 +17,7 @@ std::unique_ptr<Module> coupling_function(const CouplingOptions& o) {
   if (o.batch_norm)
     for (auto& m : batch_norm_then(h, o.activation)) s->add(std::move(m));
   else
-    s->add(std::make_unique<Act>(o.activation, o.activation == Activation::elu ? 1.f : 0.f));
+    s->add(block_activation(o.activation));
   s->add(std::make_unique<Conv>(
       ConvOptions{.in_channels = h, .out_channels = h, .kernel = k, .padding = pad}));
   return s;

@@ -29,8 +29,7 @@ int conv_block(Graph& g, const UNetOptions& o, int from, int64_t in, int64_t out
     case UNetOptions::Norm::none:
       break;
   }
-  const float alpha = o.activation == Activation::elu ? 1.f : 0.f;
-  return g.add(std::make_unique<Act>(o.activation, alpha), h);
+  return g.add(block_activation(o.activation), h);
 }
 
 // One level's convolutions: two conv blocks, or one and a reversible stage.

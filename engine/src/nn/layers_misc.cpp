@@ -25,6 +25,10 @@ std::unique_ptr<Module> Act::from_config(const Settings& s) {
                                s.get("alpha", 0.f));
 }
 
+std::unique_ptr<Act> block_activation(Activation a) {
+  return std::make_unique<Act>(a, a == Activation::elu ? 1.f : 0.f);
+}
+
 Tensor Act::forward_one(const Tensor& x, Mode mode) {
   Tensor y = activation_forward(x, kind_, alpha_);
   if (keeps_for_backward(mode)) {

@@ -107,7 +107,7 @@ std::vector<std::unique_ptr<Module>> batch_norm_then(int64_t channels, Activatio
   std::vector<std::unique_ptr<Module>> out;
   const bool fused = a == Activation::relu;
   out.push_back(std::make_unique<BatchNorm>(BatchNormOptions{.channels = channels, .relu = fused}));
-  if (!fused) out.push_back(std::make_unique<Act>(a, a == Activation::elu ? 1.f : 0.f));
+  if (!fused) out.push_back(block_activation(a));
   return out;
 }
 

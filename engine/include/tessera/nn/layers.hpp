@@ -112,8 +112,8 @@ class BatchNorm final : public UnaryModule {
   Tensor batch_mean_, batch_var_;  // of the last train pass; [C], kept for backward and recompute
 };
 
-// Batch norm then activation `a` (ELU with alpha 1) as a network's blocks have them: one module
-// when `a` is ReLU (fused, BatchNormOptions::relu), else the two.
+// Batch norm then block_activation(a) as a network's blocks have them: one module when `a` is
+// ReLU (fused, BatchNormOptions::relu), else the two.
 std::vector<std::unique_ptr<Module>> batch_norm_then(int64_t channels, Activation a);
 
 struct GroupNormOptions {
@@ -161,6 +161,9 @@ class Act final : public UnaryModule {
   float alpha_;
   Tensor x_, y_;
 };
+
+// Activation `a` as the networks' blocks use it: ELU with alpha 1, the others as they are.
+std::unique_ptr<Act> block_activation(Activation a);
 
 struct LinearOptions {
   int64_t in_features = 1;
