@@ -77,6 +77,8 @@ std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats, DataType
   macs *= transposed ? double(x.numel() / (s.batch * s.in_channels))
                      : double(y.numel() / (s.batch * s.out_channels));
   const double gflop = 2 * macs * 1e-9;
+  // Every pass reads two of input, weights and output and writes the third.
+  const double bytes = 4.0 * double(x.numel() + w.numel() + y.numel());
   const double f_ms = median_ms([&] { forward(); }, repeats);
   const double w_ms = median_ms([&] { backward(false); }, repeats);
   // oneDNN runs the two gradients as separate primitives; the engine's call makes both, so the
@@ -88,6 +90,7 @@ std::vector<nlohmann::json> time_conv(const LayerShape& s, int repeats, DataType
     nlohmann::json r = row(s, pass, ms);
     r["gflop"] = gflop;
     r["gflops"] = gflop / (ms * 1e-3);
+    r["flop_per_byte"] = gflop * 1e9 / bytes;
     out.push_back(r);
   }
   return out;
@@ -201,6 +204,23 @@ double measured_bf16_peak_gflops() {
   return 2.0 * double(side * side) * double(c) * double(c) * 1e-9 / (ms * 1e-3);
 }
 
+double measured_bandwidth_gbs() {
+  const int64_t n = int64_t{1} << 26;
+  const std::vector<float> from(size_t(n), 1.f);
+  std::vector<float> to(static_cast<size_t>(n));
+  const double ms = median_ms(
+      [&] {
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; ++i) to[size_t(i)] = from[size_t(i)];
+      },
+      9);
+  return 2.0 * 4.0 * double(n) * 1e-9 / (ms * 1e-3);
+}
+
+double roofline_gflops(double flop_per_byte, double peak_gflops, double bandwidth_gbs) {
+  return std::min(peak_gflops, flop_per_byte * bandwidth_gbs);
+}
+
 namespace {
 bool is_conv(const LayerShape& s) {
   return s.layer == "conv" || s.layer == "conv_transpose";
@@ -213,8 +233,9 @@ std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats, DataTyp
 }
 
 void run_layer_benchmark(const LayerBenchOptions& o, std::ostream& out) {
-  const double peak = measured_peak_gflops();
-  nlohmann::json head = {{"peak_gflops", peak}, {"threads", omp_get_max_threads()}};
+  const double peak = measured_peak_gflops(), bandwidth = measured_bandwidth_gbs();
+  nlohmann::json head = {
+      {"peak_gflops", peak}, {"bandwidth_gbs", bandwidth}, {"threads", omp_get_max_threads()}};
   const double bf16_peak = o.bf16 ? measured_bf16_peak_gflops() : 0;
   if (o.bf16) head["bf16_peak_gflops"] = bf16_peak;
   out << head.dump() << std::endl;
@@ -227,7 +248,11 @@ void run_layer_benchmark(const LayerBenchOptions& o, std::ostream& out) {
                                                  : std::vector<nlohmann::json>{};
     for (size_t i = 0; i < rows.size(); ++i) {
       nlohmann::json& r = rows[i];
-      if (r.contains("gflops")) r["share_of_peak"] = r["gflops"].get<double>() / peak;
+      if (r.contains("gflops")) {
+        r["share_of_peak"] = r["gflops"].get<double>() / peak;
+        r["roofline_share_of_peak"] =
+            roofline_gflops(r["flop_per_byte"].get<double>(), peak, bandwidth) / peak;
+      }
       if (i < bf16.size()) {
         r["bf16_ms"] = bf16[i]["ms"];
         r["bf16_gflops"] = bf16[i]["gflops"];

@@ -86,6 +86,8 @@ INSTANTIATE_TEST_SUITE_P(
             {1, 4, 12, 12}, {4, 2, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}, .groups = 2}},
         ConvCase{{2, 1, 7, 7}, {8, 1, 1, 1}, {}},
         ConvCase{{1, 2, 6, 7, 5}, {3, 2, 3, 3, 3}, {.padding = {1, 1, 1}}},
+        // A 3D stem of 8 channels, written channels-last.
+        ConvCase{{2, 1, 5, 6, 7}, {8, 1, 3, 3, 3}, {.padding = {1, 1, 1}}},
         ConvCase{{2, 4, 7, 9, 8},
                  {4, 2, 3, 3, 3},
                  {.stride = {2, 1, 2}, .padding = {1, 0, 1}, .dilation = {1, 2, 1}, .groups = 2}}),
@@ -125,6 +127,10 @@ TEST(Conv, GradientStrided3D) {
 // engine pads the channels to 16 with zeros; the gradient must be the unpadded one.
 TEST(Conv, GradientWithFewChannels3D) {
   check_conv_gradients({1, 8, 4, 5, 4}, {8, 8, 3, 3, 3}, {.padding = {1, 1, 1}}, false);
+}
+TEST(Conv, GradientOfAStem3D) {
+  check_conv_gradients({2, 1, 4, 5, 4}, {8, 1, 3, 3, 3}, {.padding = {1, 1, 1}}, false);
+  check_conv_gradients({1, 3, 4, 4, 5}, {12, 3, 3, 3, 3}, {.padding = {1, 1, 1}}, false);
 }
 TEST(Conv, GradientWithTwelveChannels) {
   check_conv_gradients({1, 12, 6, 7}, {12, 12, 3, 3}, {.padding = {1, 1}}, false);

@@ -1,6 +1,6 @@
 // The training loop: a run stopped part way (by a step limit or a signal) and resumed ends with
 // the uninterrupted run's weights, bit for bit; checkpoints on time; fine-tuning; history and
-// validation; errors before the first step.
+// validation; errors before the first step; a step skips only the data's gradient.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "gradcheck.hpp"
 #include "temp_dir.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/settings.hpp"
@@ -298,6 +299,27 @@ TEST_F(TrainingLoopTest, ErrorsComeBeforeTheFirstStep) {
   EXPECT_THROW(TrainingLoop({.output = path("a.h5"), .resume = true}, other, *r.opt), SettingError);
   auto sgd = make_sgd({});
   EXPECT_THROW(TrainingLoop({.output = path("a.h5"), .resume = true}, r.model, *sgd), SettingError);
+}
+
+// train_step skips the input gradient of the layers that read the data (the stem's, its costliest
+// pass) and nothing else: its weights equal those of steps that compute every gradient, bit for
+// bit, and afterwards backward returns the network's input gradient again.
+TEST(TrainStep, SkipsOnlyTheDataGradient) {
+  auto a = make_model(), b = make_model();
+  auto opt_a = make_sgd({}), opt_b = make_sgd({});
+  const Tensor x = testing::random_tensor({2, 1, 8, 8}, 3);
+  const Tensor t = testing::random_tensor({2, 1, 8, 8}, 4, 0.f, 1.f);
+  auto loss = [&](const Tensor& y) { return bce_with_logits_loss(y, t); };
+  for (int step = 0; step < 2; ++step) {
+    train_step(*a, *opt_a, 0.1f, x, loss);
+    opt_b->prepare(*b, nullptr);
+    EXPECT_TRUE(b->backward_one(loss(b->forward(x, Mode::train)).grad).defined());
+    opt_b->step(b->parameters(), 0.1f);
+  }
+  expect_same_weights(*a, *b);
+  EXPECT_TRUE(a->backward_one(loss(a->forward(x, Mode::train)).grad).defined());
+  set_input_gradient(*b, false);
+  EXPECT_FALSE(b->backward_one(loss(b->forward(x, Mode::train)).grad).defined());
 }
 
 }  // namespace

@@ -114,9 +114,15 @@ LossResult CpuBackend::l1_loss(const Tensor& pred, const Tensor& target, const L
 
 LossResult CpuBackend::bce_with_logits_loss(const Tensor& logits, const Tensor& target,
                                             const LossOptions& o) {
+  // One float exp serves the loss and the sigmoid, and logf(1 + e) stands for log1p (glibc's
+  // log1pf is several times slower): in double, with two exps and log1p, this loss took a tenth
+  // of the connectomics U-Net's training step. exp(-|z|) is in (0, 1], so nothing overflows; a
+  // term is off by at most 1e-7 and the sum is still taken in double.
   return elementwise_loss("bce_with_logits_loss", logits, target, o, [](double z, double t) {
-    const double loss = std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::abs(z)));
-    return std::pair{loss, sigmoid(z) - t};
+    const float zf = float(z), e = std::exp(-std::abs(zf));
+    const double loss = std::max(z, 0.0) - z * t + double(std::log(1.f + e));
+    const double sigmoid_z = zf >= 0 ? 1 / (1 + double(e)) : double(e) / (1 + double(e));
+    return std::pair{loss, sigmoid_z - t};
   });
 }
 

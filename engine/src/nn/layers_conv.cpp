@@ -113,9 +113,10 @@ Tensor Conv::forward_one(const Tensor& x, Mode mode) {
 
 Tensor Conv::backward_input(const Tensor& dy) {
   require_saved(x_.defined(), type());
-  ConvGrads g = transposed_
-                    ? conv_transpose_backward(x_, weight_.value, dy, params(), o_.bias, true)
-                    : conv_backward(x_, weight_.value, dy, params(), o_.bias, true);
+  ConvGrads g =
+      transposed_
+          ? conv_transpose_backward(x_, weight_.value, dy, params(), o_.bias, input_gradient_)
+          : conv_backward(x_, weight_.value, dy, params(), o_.bias, input_gradient_);
   weight_.grad = g.dw;
   if (o_.bias) bias_.grad = g.db;
   if (record_ && has_kron_factors())

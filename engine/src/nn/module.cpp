@@ -33,6 +33,14 @@ void set_compute_type(Module& net, DataType t) {
   net.for_each_child([t](Module& c) { set_compute_type(c, t); });
 }
 
+void set_input_gradient(Module& net, bool needed) {
+  net.set_input_gradient(needed);
+  const Topology t = net.topology();
+  if (!t.runs_by_node) return;
+  for (const Topology::Node& n : t.nodes)
+    if (n.inputs == std::vector<int>{Topology::input}) set_input_gradient(*n.module, needed);
+}
+
 Tensor Module::backward_one(const Tensor& dy) {
   std::vector<Tensor> g = backward(dy);
   if (g.size() != 1)

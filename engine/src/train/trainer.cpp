@@ -5,9 +5,23 @@
 
 namespace tessera {
 
+namespace {
+
+// The network's input gradient is off for one step, and back on however the step ends.
+struct InputGradientOff {
+  Module& model;
+  explicit InputGradientOff(Module& m) : model(m) { set_input_gradient(model, false); }
+  ~InputGradientOff() { set_input_gradient(model, true); }
+  InputGradientOff(const InputGradientOff&) = delete;
+  InputGradientOff& operator=(const InputGradientOff&) = delete;
+};
+
+}  // namespace
+
 float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& input,
                  const LossFn& loss, GradientSync* sync) {
   optimizer.prepare(model, sync ? &sync->comm() : nullptr);
+  const InputGradientOff data_input(model);
   const Tensor prediction = model.forward(input, Mode::train);
   const LossResult l = loss(prediction);
   const float value = sync ? sync->comm().allreduce_mean(l.value) : l.value;

@@ -29,10 +29,18 @@ std::vector<LayerShape> layer_grid(bool quick);
 // against; and of one in bf16 (a 1x1 convolution), the peak of the bf16 rows.
 double measured_peak_gflops();
 double measured_bf16_peak_gflops();
+// GB/s of a 256 MiB copy on the same threads (read and write counted, as STREAM does): what a
+// layer gets whose operands stream from memory.
+double measured_bandwidth_gbs();
+
+// The most GFLOP/s a pass can reach on this machine if it reads and writes each operand once
+// from memory: the peak, or less where its FLOP per byte times the bandwidth is less (a roofline).
+double roofline_gflops(double flop_per_byte, double peak_gflops, double bandwidth_gbs);
 
 // One JSON object per pass of `s` (forward, input_grad, weight_grad for convolutions; forward,
-// backward otherwise): the shape, ms (median of `repeats`), gflop and gflops (convolutions) or
-// gbytes_per_s (memory-bound layers). Convolutions multiply in `compute`.
+// backward otherwise): the shape, ms (median of `repeats`), gflop, gflops and flop_per_byte
+// (convolutions: FLOP over the bytes of input, weights and output) or gbytes_per_s (memory-bound
+// layers). Convolutions multiply in `compute`.
 std::vector<nlohmann::json> time_layer(const LayerShape& s, int repeats,
                                        DataType compute = DataType::f32);
 
@@ -44,8 +52,9 @@ struct LayerBenchOptions {
   bool bf16 = false;    // also each convolution in bf16 (bf16_ms, bf16_gflops, bf16_share_of_peak)
 };
 
-// Prints the peak ({"peak_gflops": ..., "threads": ...}) and then each row as one JSON line to
-// `out` as it is measured, each convolution row with its share of the peak.
+// Prints the peak and bandwidth ({"peak_gflops": ..., "bandwidth_gbs": ..., "threads": ...}) and
+// then each row as one JSON line to `out` as it is measured, each convolution row with its share
+// of the peak and its roofline's (roofline_share_of_peak).
 void run_layer_benchmark(const LayerBenchOptions& o, std::ostream& out);
 
 }  // namespace tessera::bench

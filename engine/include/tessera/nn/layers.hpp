@@ -36,6 +36,7 @@ class Conv final : public UnaryModule, public KroneckerFactored {
   void initialize(uint64_t seed) override;
   void clear_saved() override { x_ = Tensor(); }
   void set_compute_type(DataType t) override { compute_ = t; }
+  void set_input_gradient(bool needed) override { input_gradient_ = needed; }
   Param& weight() { return weight_; }
   Param& bias() { return bias_; }
   bool has_kron_factors() const override { return !transposed_ && o_.groups == 1; }
@@ -51,6 +52,7 @@ class Conv final : public UnaryModule, public KroneckerFactored {
   ConvOptions o_;
   bool transposed_;
   DataType compute_ = DataType::f32;
+  bool input_gradient_ = true;
   Param weight_, bias_;
   Tensor x_;
 };

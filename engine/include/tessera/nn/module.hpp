@@ -118,6 +118,11 @@ class Module {
   // differences into errors that grow block by block (0.13 relative over 64 blocks of 16
   // channels, against the 1e-3 a reversible stage allows).
   virtual bool pins_float32() const { return false; }
+  // Whether backward must return the gradient of the module's input (by default it does). A
+  // layer told it need not may skip that pass: a network's input is data whose gradient nobody
+  // reads, and a stem convolution's input gradient costs more than its forward pass (a tenth of
+  // the connectomics U-Net's step). set_input_gradient(Module&, bool) sets a network.
+  virtual void set_input_gradient(bool needed) { (void)needed; }
 
   // Calls f on each direct child, the nodes of topology().
   void for_each_child(const std::function<void(Module&)>& f);
@@ -143,6 +148,11 @@ void for_each_module(Module& m, const std::function<void(Module&)>& f);
 // Sets the compute type of every layer of `net` (see Module::set_compute_type) but those a
 // module pins to float32 (Module::pins_float32).
 void set_compute_type(Module& net, DataType t);
+
+// Tells the modules that read `net`'s input directly (through containers that run node by node)
+// whether their input gradient is needed; backward then returns an undefined gradient where it
+// is not. train_step turns it off for its step.
+void set_input_gradient(Module& net, bool needed);
 
 // A module of one input: implement forward_one / backward_input.
 class UnaryModule : public Module {
