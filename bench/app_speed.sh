@@ -36,7 +36,7 @@ runs+=("this build|$AFTER|")
   echo "\`bench/app_speed.sh\` on $(nproc) cores ($(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)), every row in the same run on the same data."
   echo "Connectomics: train $STEPS steps on a generated 32 x 96 x 96 volume, predict and segment a"
   echo "64 x 192 x 192 one. Ecology: one detector (400 steps, trained once in float32) detects 8 generated photos"
-  echo "of 768 x 576; the bf16 row runs it in bf16."
+  echo "of 768 x 576; the bf16 row runs it in bf16, and an older build (before) trains its own the same way."
   echo
   echo "| run | connectomics train (steps/s) | tiled predict (voxels/s) | ecology detect (photos/s) | connectomics VOI after $STEPS steps | adapted Rand error | ecology mAP@0.5 |"
   echo "|---|---|---|---|---|---|---|"
@@ -51,8 +51,15 @@ for run in "${runs[@]}"; do
   # shellcheck disable=SC2086
   predict=$(seconds "$t" connectomics predict --model "$tmp/$i.h5" --raw "$tmp/test.h5:raw" \
     --output "$tmp/$i.aff.h5:aff" --quiet $flags)
+  # An older build may not read this build's model files: it detects with a detector of its own.
+  detector=$tmp/insects.h5
+  if [[ $t != "$AFTER" ]]; then
+    detector=$tmp/insects_$i.h5
+    "$t" ecology train --images "$tmp/photos" --annotations "$tmp/photos/annotations.json" \
+      --output "$detector" --steps 400 --patch 64 --batch 4 --channels 8,16,32 > /dev/null
+  fi
   # shellcheck disable=SC2086
-  detect=$(seconds "$t" ecology detect --model "$tmp/insects.h5" --images "$tmp/photos" \
+  detect=$(seconds "$t" ecology detect --model "$detector" --images "$tmp/photos" \
     --output "$tmp/$i.found" $flags)
   "$t" connectomics segment --affinities "$tmp/$i.aff.h5:aff" --output "$tmp/$i.seg.h5:seg" > /dev/null
   "$t" connectomics evaluate --segmentation "$tmp/$i.seg.h5:seg" --truth "$tmp/test_ids.h5:ids" \

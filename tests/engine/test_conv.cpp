@@ -147,6 +147,56 @@ TEST(ConvTranspose, Gradient3D) {
   check_conv_gradients({1, 4, 3, 3, 2}, {2, 4, 2, 2, 2}, {.stride = {2, 2, 2}}, true);
 }
 
+// A transposed convolution whose kernel equals its stride (the U-Nets' upsampling) runs as a 1x1
+// convolution whose channels are spread over the windows: each window is the input pixel times
+// the weights, plus the bias.
+// y[n, o, z*kd + a, r*kh + c, q*kw + e] = b[o] + sum_i x[n, i, z, r, q] * w[o, i, a, c, e].
+Tensor naive_window_transpose(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const Spatial3 X = lift(x.shape(), 2), K = lift(w.shape(), 2);
+  Shape ys = {x.dim(0), w.dim(0)};
+  for (int d = 0; d < x.spatial_dims(); ++d) ys.push_back(x.dim(2 + d) * w.dim(2 + d));
+  Tensor y = Tensor::empty(ys);
+  const int64_t ci = x.dim(1), co = w.dim(0), yd = X.d * K.d, yh = X.h * K.h, yw = X.w * K.w;
+  for (int64_t n = 0; n < x.dim(0); ++n)
+    for (int64_t o = 0; o < co; ++o)
+      for (int64_t z = 0; z < yd; ++z)
+        for (int64_t r = 0; r < yh; ++r)
+          for (int64_t q = 0; q < yw; ++q) {
+            double acc = b.data()[o];
+            const int64_t k = ((z % K.d) * K.h + r % K.h) * K.w + q % K.w;
+            for (int64_t i = 0; i < ci; ++i)
+              acc +=
+                  double(
+                      x.data()[(((n * ci + i) * X.d + z / K.d) * X.h + r / K.h) * X.w + q / K.w]) *
+                  w.data()[(o * ci + i) * K.d * K.h * K.w + k];
+            y.data()[(((n * co + o) * yd + z) * yh + r) * yw + q] = float(acc);
+          }
+  return y;
+}
+
+TEST(ConvTranspose, WindowsThatDoNotOverlapMatchNaiveLoops) {
+  struct Case {
+    Shape x, w, stride;
+  };
+  for (const Case& c :
+       {Case{{2, 3, 5, 4}, {5, 3, 2, 2}, {2, 2}}, Case{{1, 4, 3, 2, 3}, {3, 4, 2, 1, 2}, {2, 1, 2}},
+        Case{{1, 12, 3, 4, 2}, {8, 12, 2, 2, 2}, {2, 2, 2}},
+        Case{{1, 32, 2, 3, 2}, {16, 32, 2, 2, 2}, {2, 2, 2}}}) {
+    const Tensor x = random_tensor(c.x, 1), w = random_tensor(c.w, 2),
+                 b = random_tensor({c.w[0]}, 3);
+    const Tensor want = naive_window_transpose(x, w, b);
+    expect_close(conv_transpose_forward(x, w, b, {.stride = c.stride}), want, 1e-5f);
+    // An input in a blocked layout, as a convolution hands it on.
+    expect_close(conv_transpose_forward(testing::blocked8(x), w, b, {.stride = c.stride}), want,
+                 1e-5f);
+  }
+}
+
+TEST(ConvTranspose, GradientOfWindowsThatDoNotOverlap3D) {
+  check_conv_gradients({1, 3, 2, 3, 2}, {5, 3, 2, 1, 2}, {.stride = {2, 1, 2}}, true);
+  check_conv_gradients({2, 12, 2, 2, 2}, {8, 12, 2, 2, 2}, {.stride = {2, 2, 2}}, true);
+}
+
 TEST(ConvTranspose, IsTheAdjointOfConvolution) {
   // <conv(x), y> == <x, conv_transpose(y)> when both use the same weights (no bias).
   const ConvParams p{.stride = {2, 2}, .padding = {1, 1}};

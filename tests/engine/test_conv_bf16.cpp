@@ -95,14 +95,15 @@ INSTANTIATE_TEST_SUITE_P(
         Bf16Case{{1, 8, 10, 9}, {8, 8, 3, 3}, {.padding = {1, 1}}, false, false},    // 2D 8
         Bf16Case{
             {1, 1, 6, 7, 6}, {8, 1, 3, 3, 3}, {.padding = {1, 1, 1}}, false, false},  // 3D stem
-        Bf16Case{{1, 32, 4, 5}, {8, 32, 2, 2}, {.stride = {2, 2}}, true, false},      // 2D up
         // in bf16
-        Bf16Case{{1, 28, 8, 8}, {36, 28, 3, 3}, {.padding = {1, 1}}},               // channels last
-        Bf16Case{{2, 16, 9, 10}, {32, 16, 3, 3}, {.stride = {2, 2}}},               // blocked
-        Bf16Case{{1, 8, 6, 6, 5}, {8, 8, 3, 3, 3}, {.padding = {1, 1, 1}}},         // padded dw
-        Bf16Case{{1, 12, 4, 5, 4}, {12, 12, 3, 3, 3}, {.padding = {1, 1, 1}}},      // channels last
-        Bf16Case{{1, 16, 5, 6, 6}, {16, 16, 3, 3, 3}, {.padding = {1, 1, 1}}},      // 3D blocked
-        Bf16Case{{1, 32, 4, 5}, {16, 32, 2, 2}, {.stride = {2, 2}}, true},          // 2D up
+        Bf16Case{{1, 28, 8, 8}, {36, 28, 3, 3}, {.padding = {1, 1}}},           // channels last
+        Bf16Case{{2, 16, 9, 10}, {32, 16, 3, 3}, {.stride = {2, 2}}},           // blocked
+        Bf16Case{{1, 8, 6, 6, 5}, {8, 8, 3, 3, 3}, {.padding = {1, 1, 1}}},     // padded dw
+        Bf16Case{{1, 12, 4, 5, 4}, {12, 12, 3, 3, 3}, {.padding = {1, 1, 1}}},  // channels last
+        Bf16Case{{1, 16, 5, 6, 6}, {16, 16, 3, 3, 3}, {.padding = {1, 1, 1}}},  // 3D blocked
+        Bf16Case{{1, 32, 4, 5}, {16, 32, 2, 2}, {.stride = {2, 2}}, true},      // 2D up
+        // 2D up to 8 channels: a 1x1 convolution of 32 -> 8 x 4 channels, wide enough for bf16
+        Bf16Case{{1, 32, 4, 5}, {8, 32, 2, 2}, {.stride = {2, 2}}, true},
         Bf16Case{{1, 16, 3, 4, 3}, {16, 16, 2, 2, 2}, {.stride = {2, 2, 2}}, true}  // 3D up
         ),
     [](const auto& info) { return "case" + std::to_string(info.index); });
