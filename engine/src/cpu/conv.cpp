@@ -285,8 +285,13 @@ ConvGrads backward(const Problem<F>& pr, const Tensor& x, const Tensor& w, const
 // spreading the channels over the windows is one reorder, channels-last, of runs of Co floats
 // (with o*K + k instead, runs of two floats, it cost more than the 1x1 convolution).
 
+// The window of weights [Co, Ci, *K].
+Shape kernel_of(const Shape& w) {
+  return Shape(w.begin() + 2, w.end());
+}
+
 bool windows_do_not_overlap(const Problem<DeconvFamily>& pr, const ConvParams& p) {
-  const Shape kernel(pr.w.begin() + 2, pr.w.end());
+  const Shape kernel = kernel_of(pr.w);
   if (kernel.size() < 2) return false;  // channels-last needs spatial dims
   for (int64_t d : pr.g.dilate)
     if (d != 0) return false;
@@ -349,10 +354,6 @@ WindowViews window_views(const Shape& small, int64_t co, const Shape& kernel) {
   }
   return {memory::desc(dims, memory::data_type::f32, win),
           memory::desc(dims, memory::data_type::f32, img)};
-}
-
-Shape kernel_of(const Shape& w) {
-  return Shape(w.begin() + 2, w.end());
 }
 
 Tensor window_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {

@@ -25,12 +25,12 @@ struct LayerShape {
 // (tests, smoke runs).
 std::vector<LayerShape> layer_grid(bool quick);
 
-// GFLOP/s of a large matrix product on the engine's threads: the peak the rows are measured
-// against; and of one in bf16 (a 1x1 convolution), the peak of the bf16 rows.
+// GFLOP/s of a large matrix product on the engine's threads (the fastest of 9 calls): the peak the
+// rows are measured against; and of one in bf16 (a 1x1 convolution), the peak of the bf16 rows.
 double measured_peak_gflops();
 double measured_bf16_peak_gflops();
-// GB/s of a 256 MiB copy on the same threads (read and write counted, as STREAM does): what a
-// layer gets whose operands stream from memory.
+// GB/s of a 256 MiB copy on the same threads (the fastest of 9; read and write counted, as STREAM
+// does): what a layer gets whose operands stream from memory.
 double measured_bandwidth_gbs();
 
 // The most GFLOP/s a pass can reach on this machine if it reads and writes each operand once
