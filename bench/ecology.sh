@@ -6,12 +6,14 @@
 # tiled within two memory budgets and whole, each run its own process. Writes
 # bench/results/ecology.md and ecology_detections.jpg.
 #   bench/ecology.sh           (about 20 minutes on 2 cores; STEPS=... to train longer)
+#   SEED=1 TESSERA=/path/to/other/tessera RESULTS=/tmp/eco bench/ecology.sh   (another seed or build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TESSERA=build/apps/tessera
-RESULTS=bench/results
+TESSERA=${TESSERA:-build/apps/tessera}
+RESULTS=${RESULTS:-bench/results}
 DATA=${DATA:-../shared/data/ecology/sticky_traps}
 STEPS=${STEPS:-3000}
+SEED=${SEED:-0}
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time not found (Debian package 'time')" >&2; exit 1; }
 [[ -f $DATA/_annotations.coco.json ]] || { echo "error: $DATA/_annotations.coco.json not found" >&2; exit 1; }
@@ -46,7 +48,7 @@ timed() {  # prints "seconds peak_kib" of the command
   cat "$tmp/time"
 }
 read -r t_s t_kib < <(timed "$TESSERA" ecology train --images "$DATA" --annotations "$tmp/train.json" \
-  --output "$tmp/insects.h5" --steps "$STEPS" --patch 128 --calibration-photos 8)
+  --output "$tmp/insects.h5" --steps "$STEPS" --patch 128 --calibration-photos 8 --seed "$SEED")
 grep "score threshold" "$tmp/out"
 "$TESSERA" ecology evaluate --images "$DATA" --annotations "$tmp/test.json" --model "$tmp/insects.h5" \
   --output "$tmp/detector.json" >/dev/null
