@@ -356,7 +356,9 @@ WindowViews window_views(const Shape& small, int64_t co, const Shape& kernel) {
           memory::desc(dims, memory::data_type::f32, img)};
 }
 
-Tensor window_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
+// `y_dims`: the transposed convolution's output dims.
+Tensor window_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p,
+                      const Shape& y_dims) {
   const Tensor w1 = window_weights(w);
   const int64_t co = w.dim(0), k = w1.dim(0) / co;
   Tensor b1;
@@ -368,10 +370,7 @@ Tensor window_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
   const Problem<ConvFamily> pr = window_problem(x, w1, b.defined(), p);
   const Tensor y1 = forward(pr, x, w1, b1);
   const WindowViews v = window_views(y1.shape(), co, kernel_of(w.shape()));
-  Shape big = y1.shape();
-  big[1] = co;
-  for (size_t i = 2; i < big.size(); ++i) big[i] *= w.dim(int(i));
-  Tensor y = du::make_tensor(du::act_desc(big, true));
+  Tensor y = du::make_tensor(du::act_desc(y_dims, true));
   du::reorder(memory(v.windows, du::engine(), du::memory_of(y1).get_data_handle()),
               memory(v.image, du::engine(), du::memory_of(y).get_data_handle()));
   return y;
@@ -414,7 +413,7 @@ ConvGrads CpuBackend::conv_backward(const Tensor& x, const Tensor& w, const Tens
 Tensor CpuBackend::conv_transpose_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                                           const ConvParams& p) {
   const Problem<DeconvFamily> pr(x, w, b.defined(), p);
-  if (windows_do_not_overlap(pr, p)) return window_forward(x, w, b, p);
+  if (windows_do_not_overlap(pr, p)) return window_forward(x, w, b, p, pr.y);
   return forward(pr, x, w, b);
 }
 
