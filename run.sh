@@ -22,7 +22,7 @@ PACKAGES=(
   libinsighttoolkit5-dev libgdal-dev libhdf5-dev libnetcdf-c++4-dev libopencv-dev libexif-dev
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin
   libgtest-dev nlohmann-json3-dev libcli11-dev liblapack-dev libtiff-dev libyaml-cpp-dev libxml2-dev
-  python3-torch python3-numpy python3-matplotlib clang-format libgdcm-tools time
+  python3-torch python3-numpy python3-matplotlib python3-h5py clang-format libgdcm-tools time
 )
 
 step_start=0

@@ -4,8 +4,9 @@
 # tiled affinity prediction in voxels per second, ecology detection in photos per second (the
 # 8-16-32 detector), and the quality each run ends with (connectomics segmentation after the same
 # training; ecology mAP of the same detector). Rows: an older build (BEFORE, when set), this
-# build, and this build with --precision bf16 where the CPU runs bf16 (float32 results must not
-# move between builds; bf16 ones may, by rounding, within the tolerance stated in the results).
+# build, and this build with --precision bf16 where the CPU runs bf16. An older build trains its
+# own networks, so its quality differs as a change of seed would; bench/same_training.sh compares
+# the arithmetic of two builds from the same weights.
 # Writes bench/results/app_speed.md.
 #   bench/app_speed.sh                                   (about 10 minutes on 2 cores)
 #   BEFORE=/path/to/old/tessera bench/app_speed.sh
@@ -37,6 +38,8 @@ runs+=("this build|$AFTER|")
   echo "Connectomics: train $STEPS steps on a generated 32 x 96 x 96 volume, predict and segment a"
   echo "64 x 192 x 192 one. Ecology: one detector (400 steps, trained once in float32) detects 8 generated photos"
   echo "of 768 x 576; the bf16 row runs it in bf16, and an older build (before) trains its own the same way."
+  echo "Training amplifies rounding, so a network the older build trains is another network, and its quality"
+  echo "differs as a change of seed would (bench/results/same_training.md: the two builds compute alike)."
   echo
   echo "| run | connectomics train (steps/s) | tiled predict (voxels/s) | ecology detect (photos/s) | connectomics VOI after $STEPS steps | adapted Rand error | ecology mAP@0.5 |"
   echo "|---|---|---|---|---|---|---|"
