@@ -6,12 +6,14 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "shared_options.hpp"
+#include "tessera/bench/engine.hpp"
+#include "tessera/bench/layers.hpp"
+#ifndef TESSERA_ENGINE_ONLY
 #include "tessera/bench/connectomics.hpp"
 #include "tessera/bench/ecology_baseline.hpp"
-#include "tessera/bench/engine.hpp"
 #include "tessera/bench/kfac.hpp"
-#include "tessera/bench/layers.hpp"
 #include "tessera/bench/tiling.hpp"
+#endif
 
 namespace tessera::app {
 
@@ -69,6 +71,8 @@ void add_reversible(CLI::App* bench) {
   cmd->callback([o] { std::cout << run_reversible_benchmark(*o).dump() << std::endl; });
 }
 
+// Benchmarks that read or write files through formats/ or run a domain: the full build only.
+#ifndef TESSERA_ENGINE_ONLY
 void add_tiling(CLI::App* bench) {
   auto* cmd = bench->add_subcommand(
       "tiling", "Tiled (or whole) U-Net inference over a generated HDF5 volume on disk");
@@ -170,6 +174,8 @@ void add_ecology_baseline(CLI::App* bench) {
   });
 }
 
+#endif  // TESSERA_ENGINE_ONLY
+
 void add_layers(CLI::App* bench) {
   auto* cmd = bench->add_subcommand(
       "layers",
@@ -194,11 +200,13 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   add_engine(bench);
   add_reversible(bench);
+  add_layers(bench);
+#ifndef TESSERA_ENGINE_ONLY
   add_tiling(bench);
   add_kfac(bench);
   add_connectomics(bench);
   add_ecology_baseline(bench);
-  add_layers(bench);
+#endif
 }
 
 }  // namespace tessera::app

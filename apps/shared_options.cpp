@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "errors.hpp"
+#ifndef TESSERA_ENGINE_ONLY
 #include "tessera/formats/line_plot.hpp"
+#endif
 #include "tessera/info.hpp"
 #include "tessera/train/optimizer.hpp"
 
@@ -43,7 +45,9 @@ void add_run_options(CLI::App* cmd, RunSettings& r) {
   cmd->add_option("--stop-after-steps", r.stop_after_steps)
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->group("");
+#ifndef TESSERA_ENGINE_ONLY
   r.plot_history = write_history_plot;
+#endif
 }
 
 void add_precision_option(CLI::App* cmd, DataType& precision) {
@@ -64,6 +68,7 @@ void add_precision_option(CLI::App* cmd, DataType& precision) {
 
 }  // namespace
 
+#ifndef TESSERA_ENGINE_ONLY
 void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history) {
   LinePlot plot{.title = "training", .x_label = "step", .y_label = "loss"};
   LineSeries loss{"loss", {}, {}}, validation{"validation", {}, {}};
@@ -76,6 +81,7 @@ void write_history_plot(const std::string& png, const std::vector<HistoryRow>& h
   if (!validation.x.empty()) plot.series.push_back(std::move(validation));
   write_line_plot(png, plot);
 }
+#endif
 
 void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.patch)

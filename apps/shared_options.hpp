@@ -42,7 +42,8 @@ struct SharedOptions {
 
 void add_shared_options(CLI::App* cmd, const SharedOptions& o);
 
-// loss.png of a run folder: the loss per step, and the validation score where there is one.
+// loss.png of a run folder: the loss per step, and the validation score where there is one (not
+// in an engine-only build, which has no formats/).
 void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history);
 
 // --lr, or the optimizer's default learning rate.

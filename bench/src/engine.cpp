@@ -7,7 +7,9 @@
 #include <random>
 #include <stdexcept>
 
+#ifndef TESSERA_ENGINE_ONLY
 #include "tessera/connectomics/affinity_model.hpp"
+#endif
 #include "tessera/info.hpp"
 #include "tessera/io/settings.hpp"
 #include "tessera/model/coupling.hpp"
@@ -134,11 +136,17 @@ EngineNet engine_net(const EngineBenchOptions& o) {
       three_d ? Shape{o.batch, 1, depth, o.size, o.size} : Shape{o.batch, 1, o.size, o.size};
   if (m == "reversible3d") return {coupling_net(kReversible3d, false), bce_task(in, 1, false)};
   if (m == "affinity3d") {
+#ifdef TESSERA_ENGINE_ONLY
+    throw SettingError("model",
+                       "affinity3d is the connectomics network, which an engine-only "
+                       "build does not have; use unet3d or reversible3d");
+#else
     const connectomics::AffinityTrainOptions a{};
     check_multiple("size", o.size, a.channels.size(), m);
     check_multiple("depth", depth, a.channels.size(), m);
     return {connectomics::make_affinity_unet(a),
             bce_task(in, static_cast<int64_t>(a.offsets.size()), true)};
+#endif
   }
   const UNetOptions net = m == "unet2d" ? UNetOptions{.dims = 2, .channels = {32, 64, 128, 256}}
                                         : UNetOptions{.dims = 3, .channels = {16, 32, 64}};

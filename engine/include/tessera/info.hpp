@@ -23,5 +23,7 @@ bool mpi_built();
 // CUDA backend: whether it was built, and a one-line description of devices and libraries.
 bool cuda_built();
 std::string cuda_summary();
+// GPUs the CUDA backend can use: 0 in a build without it or on a machine without a GPU.
+int cuda_devices();
 
 }  // namespace tessera

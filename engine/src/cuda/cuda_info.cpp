@@ -16,6 +16,16 @@ bool cuda_built() {
   return true;
 }
 
+// Counted once: the answer does not change while the process runs, and every op on a GPU tensor
+// asks (backend_for).
+int cuda_devices() {
+  static const int count = [] {
+    int n = 0;
+    return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+  }();
+  return count;
+}
+
 std::string cuda_summary() {
   int runtime = 0;
   cudaRuntimeGetVersion(&runtime);

@@ -13,6 +13,10 @@ bool cuda_built() {
   return false;
 }
 
+int cuda_devices() {
+  return 0;
+}
+
 std::string cuda_summary() {
   return "not built (configure with a CUDA toolkit and cuDNN)";
 }
