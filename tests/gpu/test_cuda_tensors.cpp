@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "error_of.hpp"
+#include "gpu/gpu_test.hpp"
 #include "gradcheck.hpp"
 #include "tessera/info.hpp"
 #include "tessera/ops/conv.hpp"
@@ -15,14 +16,7 @@ using namespace tessera;
 using tessera::testing::blocked8;
 using tessera::testing::error_of;
 
-namespace {
-
-#define REQUIRE_GPU() \
-  if (cuda_devices() == 0) GTEST_SKIP() << "no usable GPU: CUDA " << cuda_summary()
-
-const Device kGpu = Device::cuda(0);
-
-}  // namespace
+using tessera::testing::kGpu;
 
 TEST(CudaTensor, RoundTripIsExact) {
   REQUIRE_GPU();

@@ -15,17 +15,18 @@ namespace tessera {
 
 namespace cuda {
 
-void UnwrittenOps::unwritten(const std::string& op) const {
+void CudaBackend::unwritten(const std::string& op) const {
   throw std::runtime_error(op + " on cuda:" + std::to_string(device_) +
                            " has no CUDA version in this build of tessera yet; run on the CPU "
                            "(device cpu)");
 }
 
-CudaBackend::CudaBackend(int device) : UnwrittenOps(device), cache_(device) {}
+CudaBackend::CudaBackend(int device) : device_(device), cache_(device) {}
 
 CudaBackend::~CudaBackend() {
   // At exit the driver may already have torn the context down; it frees everything anyway.
   if (cudnn_) cudnnDestroy(cudnn_);
+  if (cublas_) cublasDestroy(cublas_);
 }
 
 void* CudaBackend::allocate(std::size_t bytes) {
@@ -46,6 +47,14 @@ cudnnHandle_t CudaBackend::cudnn() {
     check(cudnnCreate(&cudnn_), "creating the cuDNN handle of cuda:" + std::to_string(device_));
   });
   return cudnn_;
+}
+
+cublasHandle_t CudaBackend::cublas() {
+  std::call_once(cublas_once_, [this] {
+    use_device(device_);
+    check(cublasCreate(&cublas_), "creating the cuBLAS handle of cuda:" + std::to_string(device_));
+  });
+  return cublas_;
 }
 
 // Same layouts: one cudaMemcpy, either way between host and device or within the device.
