@@ -53,16 +53,6 @@ TEST(CudaMemory, CountedPerDeviceAndReturned) {
   EXPECT_EQ(Tensor::full({256, 256}, 1.f, kGpu).to_vector(), std::vector<float>(65536, 1.f));
 }
 
-// Until an op has its CUDA version, it says so on a GPU tensor instead of computing.
-TEST(CudaOps, AnUnwrittenOpSaysSo) {
-  REQUIRE_GPU();
-  const Tensor x = Tensor::zeros({1, 1, 8, 8}, kGpu);
-  const Tensor w = Tensor::zeros({1, 1, 3, 3}, kGpu);
-  EXPECT_EQ(error_of([&] { conv_forward(x, w, Tensor(), {}); }),
-            "conv_forward on cuda:0 has no CUDA version in this build of tessera yet; run on "
-            "the CPU (device cpu)");
-}
-
 TEST(CudaDevice, WithoutAGpuATensorIsRefusedInOneLine) {
   if (cuda_devices() > 0) GTEST_SKIP() << "this machine has a GPU";
   const std::string e = error_of([] { Tensor::zeros({2, 2}).to(kGpu); });

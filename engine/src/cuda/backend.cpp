@@ -15,12 +15,6 @@ namespace tessera {
 
 namespace cuda {
 
-void CudaBackend::unwritten(const std::string& op) const {
-  throw std::runtime_error(op + " on cuda:" + std::to_string(device_) +
-                           " has no CUDA version in this build of tessera yet; run on the CPU "
-                           "(device cpu)");
-}
-
 CudaBackend::CudaBackend(int device) : device_(device), cache_(device) {}
 
 CudaBackend::~CudaBackend() {

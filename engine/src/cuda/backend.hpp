@@ -1,7 +1,8 @@
 #pragma once
-// The CUDA backend: one per GPU. Tensors on a GPU are plain (N,C,H,W[,D]) float32; memory comes
-// from the device's caching allocator. Today it holds, copies, fills and zeroes tensors (so
-// Tensor::to moves them between devices); unwritten_ops.cpp lists the ops it lacks.
+// The CUDA backend: one per GPU. Tensors on a GPU are plain (N,C,[D,]H,W) float32; memory comes
+// from the device's caching allocator. Each op family has its own file here, as in src/cpu:
+// cuDNN for convolutions and the LSTM, cuBLAS / cuSOLVER for linear algebra, small kernels
+// (*_kernels.cu behind plain launchers) for the rest. Contracts are checked before these run.
 #include <cublas_v2.h>
 #include <cudnn.h>
 
@@ -112,8 +113,6 @@ class CudaBackend final : public Backend {
   // device's default stream, so kernels, copies and library calls are ordered without events.
   cudnnHandle_t cudnn();
   cublasHandle_t cublas();
-  // Throws the one line of an op without a CUDA version yet (unwritten_ops.cpp).
-  [[noreturn]] void unwritten(const std::string& op) const;
   int device_;  // which GPU
   DeviceCache cache_;
   std::once_flag cudnn_once_, cublas_once_;

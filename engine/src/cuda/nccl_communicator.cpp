@@ -1,6 +1,8 @@
 // NCCL between the GPUs of a run, one GPU per process (rank % device count), bootstrapped over
-// MPI. Engine tensors live in host memory until the cuDNN backend lands, so each collective
-// stages its data through a device buffer that grows to the largest call and is reused.
+// MPI. Data already on the GPU (gradients of a model trained there) is reduced where it lies;
+// host data is staged through a device buffer that grows to the largest call and is reused.
+// The communicator's stream is a blocking one, so it waits for the work the backend queued on
+// the default stream before it reads a gradient.
 #include <cuda_runtime.h>
 #include <nccl.h>
 
@@ -51,16 +53,30 @@ class NcclCommunicator final : public Communicator {
   std::string backend() const override { return "nccl"; }
 
   void allreduce_sum(float* data, int64_t n) override {
+    if (on_device(data)) {
+      check_nccl(ncclAllReduce(data, data, size_t(n), ncclFloat, ncclSum, comm_, stream_),
+                 "ncclAllReduce");
+      return finish();
+    }
     float* d = stage_in(data, n);
     check_nccl(ncclAllReduce(d, d, size_t(n), ncclFloat, ncclSum, comm_, stream_), "ncclAllReduce");
     stage_out(data, n);
   }
   void broadcast(float* data, int64_t n, int root) override {
+    if (on_device(data)) {
+      check_nccl(ncclBroadcast(data, data, size_t(n), ncclFloat, root, comm_, stream_),
+                 "ncclBroadcast");
+      return finish();
+    }
     float* d = stage_in(data, n);
     check_nccl(ncclBroadcast(d, d, size_t(n), ncclFloat, root, comm_, stream_), "ncclBroadcast");
     stage_out(data, n);
   }
   void allgather(const float* data, int64_t n, float* out) override {
+    if (on_device(data) && on_device(out)) {
+      check_nccl(ncclAllGather(data, out, size_t(n), ncclFloat, comm_, stream_), "ncclAllGather");
+      return finish();
+    }
     const int64_t total = n * size();
     reserve(total);
     float* slot = buffer_ + n * rank();
@@ -80,6 +96,15 @@ class NcclCommunicator final : public Communicator {
   }
 
  private:
+  static bool on_device(const void* p) {
+    cudaPointerAttributes a{};
+    if (cudaPointerGetAttributes(&a, p) != cudaSuccess) {
+      cudaGetLastError();  // plain host memory on older runtimes: not an error to keep
+      return false;
+    }
+    return a.type == cudaMemoryTypeDevice || a.type == cudaMemoryTypeManaged;
+  }
+  void finish() { check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
   void reserve(int64_t n) {
     if (n <= capacity_) return;
     if (buffer_) check_cuda(cudaFree(buffer_), "cudaFree");
@@ -98,7 +123,7 @@ class NcclCommunicator final : public Communicator {
     check_cuda(
         cudaMemcpyAsync(data, buffer_, size_t(n) * sizeof(float), cudaMemcpyDeviceToHost, stream_),
         "cudaMemcpy");
-    check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+    finish();
   }
 
   std::unique_ptr<Communicator> mpi_;
