@@ -26,14 +26,17 @@ void add_engine(CLI::App* bench) {
                                     "Time training steps of a fixed network (forward, "
                                     "loss, backward, SGD momentum)");
   auto o = std::make_shared<EngineBenchOptions>();
+  auto device = std::make_shared<std::string>("auto");
   cmd->add_option("--model", o->model,
                   "unet2d, unet3d, lstm (12 x S days -> LSTM 64 -> 3), affinity3d (the "
                   "connectomics affinity U-Net) or reversible3d (64 couplings of 16 channels, "
                   "trained reversibly)")
       ->check(CLI::IsMember({"unet2d", "unet3d", "lstm", "affinity3d", "reversible3d"}))
       ->capture_default_str();
-  add_shared_options(cmd,
-                     {.batch = &o->batch, .precision = &o->precision, .batch_help = "batch size"});
+  add_shared_options(cmd, {.batch = &o->batch,
+                           .precision = &o->precision,
+                           .device = device.get(),
+                           .batch_help = "batch size"});
   cmd->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
       ->check(CLI::Range(8, 16384))
       ->capture_default_str();
@@ -43,16 +46,23 @@ void add_engine(CLI::App* bench) {
   cmd->add_option("--steps", o->steps, "timed steps")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  cmd->add_flag("--reversible", o->reversible,
+                "unet2d, unet3d: the reversible U-Net (stages rebuilt in backward, not stored)");
   cmd->add_option("--warmup", o->warmup, "untimed steps before")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
-  cmd->callback([o] { std::cout << run_engine_benchmark(*o).dump() << std::endl; });
+  cmd->callback([o, device] {
+    o->device = parse_device(*device);
+    std::cout << run_engine_benchmark(*o).dump() << std::endl;
+    std::cerr << device_note(*device, o->device) << std::flush;
+  });
 }
 
 void add_reversible(CLI::App* bench) {
   auto* cmd = bench->add_subcommand(
       "reversible", "Peak memory and step time of a coupling network, plain and reversible");
   auto o = std::make_shared<ReversibleBenchOptions>();
+  auto device = std::make_shared<std::string>("auto");
   cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
   cmd->add_option("--blocks", o->blocks, "coupling blocks (depth)")
       ->check(CLI::Range(1, 100000))
@@ -64,11 +74,15 @@ void add_reversible(CLI::App* bench) {
   cmd->add_option("--size", o->size, "spatial edge")
       ->check(CLI::Range(4, 16384))
       ->capture_default_str();
-  add_shared_options(cmd, {.batch = &o->batch, .batch_help = "batch size"});
+  add_shared_options(cmd, {.batch = &o->batch, .device = device.get(), .batch_help = "batch size"});
   cmd->add_option("--steps", o->steps, "timed steps")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  cmd->callback([o] { std::cout << run_reversible_benchmark(*o).dump() << std::endl; });
+  cmd->callback([o, device] {
+    o->device = parse_device(*device);
+    std::cout << run_reversible_benchmark(*o).dump() << std::endl;
+    std::cerr << device_note(*device, o->device) << std::flush;
+  });
 }
 
 // Benchmarks that read or write files through formats/ or run a domain: the full build only.

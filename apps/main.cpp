@@ -22,9 +22,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "tessera " TESSERA_VERSION);
   tessera::app::add_info_command(app);
   tessera::app::add_bench_command(app);
-  tessera::app::add_model_command(app);
 #ifndef TESSERA_ENGINE_ONLY
   tessera::app::add_demo_command(app);
+#endif
+  tessera::app::add_model_command(app);
+#ifndef TESSERA_ENGINE_ONLY
   tessera::app::add_infer_command(app);
   tessera::app::add_connectomics_command(app);
   tessera::app::add_hydrology_command(app);

@@ -83,6 +83,13 @@ void write_history_plot(const std::string& png, const std::vector<HistoryRow>& h
 }
 #endif
 
+std::string device_note(const std::string& name, Device used) {
+  std::string why;
+  if (used.is_host() && name == "auto")
+    why = cuda_built() ? " (no usable GPU)" : " (built without CUDA)";
+  return "device: " + to_string(used) + why + "\n";
+}
+
 void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.patch)
     cmd->add_option("--patch", *o.patch, "crop edge, px (a multiple of 2^(levels-1))")
@@ -107,6 +114,10 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.training) add_training_options(cmd, *o.training);
   if (o.run) add_run_options(cmd, *o.run);
   if (o.precision) add_precision_option(cmd, *o.precision);
+  if (o.device)
+    cmd->add_option("--device", *o.device,
+                    "cpu, cuda (GPU 0), cuda:N, or auto: the first usable GPU, else the CPU")
+        ->capture_default_str();
 }
 
 double learning_rate(const TrainingOptions& o) {

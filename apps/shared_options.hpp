@@ -36,6 +36,8 @@ struct SharedOptions {
   // --precision f32|bf16: the type the network's convolutions multiply in (training keeps
   // float32 weights either way; see ConvParams::compute).
   DataType* precision = nullptr;
+  // --device cpu|cuda[:N]|auto: where the command computes; parse_device resolves it.
+  std::string* device = nullptr;
   const char* batch_help = "crops per step";
   const char* seed_help = "random seed";
 };
@@ -45,6 +47,10 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o);
 // loss.png of a run folder: the loss per step, and the validation score where there is one (not
 // in an engine-only build, which has no formats/).
 void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history);
+
+// One line for standard error: which device ran, and for the CPU under auto, why no GPU. The
+// benchmarks print it after their result, so a refused setting still errs in one line.
+std::string device_note(const std::string& name, Device used);
 
 // --lr, or the optimizer's default learning rate.
 double learning_rate(const TrainingOptions& o);

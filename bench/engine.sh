@@ -12,6 +12,9 @@ T=${THREADS:-$(nproc)}
 # reversible3d is `tessera bench reversible --dims 3 --blocks 64 --channels 16 --size 32`.
 CONFIGS=("unet2d 4 256" "unet3d 1 64" "lstm 256 365" "affinity3d 2 64 16" "reversible3d 2 32")
 TESSERA=${TESSERA:-build/apps/tessera}  # another build to compare: TESSERA=path bench/engine.sh
+# Both engines on the CPU: a build that has --device would otherwise take a GPU where one is.
+on_cpu=()
+"$TESSERA" bench engine --help | grep -q -- --device && on_cpu=(--device cpu)
 # The first python3 on PATH may lack torch (pyenv, venv); Debian's python3-torch lives in
 # /usr/bin/python3. PYTHON overrides.
 if [[ -z ${PYTHON:-} ]]; then
@@ -32,11 +35,11 @@ for cfg in "${CONFIGS[@]}"; do
   [[ -n $depth ]] && shape+=(--depth "$depth")
   echo "== $model batch $batch size $size${depth:+ depth $depth}, $STEPS steps, $T threads" >&2
   echo "   tessera" >&2
-  OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" |
+  OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" "${on_cpu[@]}" |
     grep '^{' | tail -n 1 >>"$jsonl"
   if [[ $model != lstm ]] && ! "$TESSERA" info | grep -q '^bf16.*: no$'; then
     echo "   tessera, bf16" >&2
-    OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" --precision bf16 |
+    OMP_NUM_THREADS=$T "$TESSERA" bench engine --model "$model" "${shape[@]}" "${on_cpu[@]}" --precision bf16 |
       grep '^{' | tail -n 1 >>"$jsonl"
   fi
   # PyTorch in both memory formats of its convolutions; the table compares with the faster.

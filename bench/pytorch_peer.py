@@ -19,6 +19,8 @@ linear layer to 3 outputs, MSELoss against a fixed random target (the discharge 
 Step: forward, loss, backward, SGD(lr=0.01, momentum=0.9).
 --memory-format picks NCHW / NCDHW (contiguous) or channels_last(_3d) for the convolutional
 networks; bench/engine.sh runs both and the table compares tessera with the faster.
+--device cuda trains on the GPU with cuDNN's autotuner on (torch.backends.cudnn.benchmark) and
+reports the peak of torch's CUDA allocator instead of RSS (bench/engine_gpu.sh).
 
 Prints one JSON line.
 """
@@ -133,7 +135,10 @@ def main():
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--memory-format", choices=["contiguous", "channels_last"],
                    default="contiguous")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = p.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: this PyTorch has no usable GPU (Debian's python3-torch is CPU-only)")
     if a.steps < 1 or a.batch < 1:
         p.error("--steps and --batch must be at least 1")
     dims = 2 if a.model == "unet2d" else 1 if a.model == "lstm" else 3
@@ -190,6 +195,12 @@ def main():
         model = model.to(memory_format=fmt)
         x = x.contiguous(memory_format=fmt)
         target = target.contiguous(memory_format=fmt)
+    gpu = a.device == "cuda"
+    if gpu:
+        torch.backends.cudnn.benchmark = True
+        model, x, target = model.to("cuda"), x.to("cuda"), target.to("cuda")
+        if a.model == "affinity3d":
+            mask = mask.to("cuda")
     parameters = sum(q.numel() for q in model.parameters())
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
@@ -199,10 +210,14 @@ def main():
         loss = loss_fn(model(x), target)
         loss.backward()
         opt.step()
+        if gpu:
+            torch.cuda.synchronize()  # a step's time ends when the GPU has finished it
         return loss.item()
 
     loss_first = step()
     step()
+    if gpu:
+        torch.cuda.reset_peak_memory_stats()
     times = []
     for _ in range(a.steps):
         t0 = time.perf_counter()
@@ -220,7 +235,8 @@ def main():
         "mkldnn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
         "ms_per_step_median": round(statistics.median(times), 3),
         "ms_per_step_min": round(min(times), 3),
-        "peak_bytes": peak_rss - baseline,
+        "device": a.device,
+        "peak_bytes": torch.cuda.max_memory_allocated() if gpu else peak_rss - baseline,
         "rss_delta_bytes": peak_rss - baseline,
         "peak_rss_bytes": peak_rss,
         "parameters": parameters,

@@ -10,6 +10,7 @@ STEPS=${1:-2}
 TESSERA=build/apps/tessera
 RESULTS=bench/results
 PYTHON=${PYTHON:-/usr/bin/python3}
+DEVICE=${DEVICE:-cpu}  # DEVICE=cuda bench/reversible.sh: the same study on a GPU
 [[ -x $TESSERA ]] || { echo "error: $TESSERA not found; run ./run.sh build first" >&2; exit 1; }
 mkdir -p "$RESULTS"
 
@@ -18,12 +19,12 @@ trap 'rm -f "$jsonl"' EXIT
 for blocks in 8 16 32 64 128; do
   echo "== 2D, $blocks blocks" >&2
   "$TESSERA" bench reversible --dims 2 --blocks "$blocks" --channels 32 --size 128 --batch 2 \
-    --steps "$STEPS" >>"$jsonl"
+    --steps "$STEPS" --device "$DEVICE" >>"$jsonl"
 done
 for blocks in 8 32; do
   echo "== 3D, $blocks blocks" >&2
   "$TESSERA" bench reversible --dims 3 --blocks "$blocks" --channels 16 --size 32 --batch 1 \
-    --steps "$STEPS" >>"$jsonl"
+    --steps "$STEPS" --device "$DEVICE" >>"$jsonl"
 done
 
 "$PYTHON" - "$jsonl" "$RESULTS" "$(nproc)" <<'PY'

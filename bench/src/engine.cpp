@@ -56,6 +56,7 @@ struct BenchTask {
     if (regression) return [this](const Tensor& y) { return mse_loss(y, target); };
     return [this](const Tensor& y) { return bce_with_logits_loss(y, target, {.mask = mask}); };
   }
+  BenchTask to(Device d) const { return {x.to(d), target.to(d), mask.to(d), regression}; }
 };
 
 // Input `in` ([N, 1, *S]); target (and mask) [N, out_channels, *S].
@@ -125,6 +126,8 @@ EngineNet engine_net(const EngineBenchOptions& o) {
                                     "' (unet2d, unet3d, lstm, affinity3d or reversible3d)");
   const bool three_d = m == "unet3d" || m == "affinity3d" || m == "reversible3d";
   if (o.depth != 0 && !three_d) throw SettingError("depth", "applies to the 3D models only");
+  if (o.reversible && m != "unet2d" && m != "unet3d")
+    throw SettingError("reversible", "applies to unet2d and unet3d (reversible3d always is)");
   if (m == "lstm")
     return {bench_lstm(),
             {.x = random_normal({o.batch, kLstmInputs, o.size}, 1),
@@ -148,8 +151,9 @@ EngineNet engine_net(const EngineBenchOptions& o) {
             bce_task(in, static_cast<int64_t>(a.offsets.size()), true)};
 #endif
   }
-  const UNetOptions net = m == "unet2d" ? UNetOptions{.dims = 2, .channels = {32, 64, 128, 256}}
-                                        : UNetOptions{.dims = 3, .channels = {16, 32, 64}};
+  UNetOptions net = m == "unet2d" ? UNetOptions{.dims = 2, .channels = {32, 64, 128, 256}}
+                                  : UNetOptions{.dims = 3, .channels = {16, 32, 64}};
+  net.reversible = o.reversible;
   check_multiple("size", o.size, net.channels.size(), m);
   if (three_d) check_multiple("depth", depth, net.channels.size(), m);
   return {make_unet(net), bce_task(in, 1, false)};
@@ -168,11 +172,13 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
   const std::size_t rss_base = peak_rss_bytes();
   const EngineNet net = engine_net(o);
   set_compute_type(*net.model, o.precision);
-  const StepTimes t =
-      time_training_steps(*net.model, net.task.x, net.task.loss(), o.warmup, o.steps);
+  move_to(*net.model, o.device);
+  const BenchTask task = net.task.to(o.device);
+  const StepTimes t = time_training_steps(*net.model, task.x, task.loss(), o.warmup, o.steps);
   const std::size_t rss_peak = peak_rss_bytes();
   nlohmann::json out = {{"engine", "tessera"},
                         {"model", o.model},
+                        {"device", to_string(o.device)},
                         {"batch", o.batch},
                         {"size", o.size},
                         {"steps", o.steps},
@@ -188,23 +194,26 @@ nlohmann::json run_engine_benchmark(const EngineBenchOptions& o) {
                         {"loss_last", t.loss_last}};
   if (net.task.x.ndim() == 5) out["depth"] = net.task.x.dim(2);
   if (o.precision != DataType::f32) out["precision"] = to_string(o.precision);
+  if (o.reversible) out["reversible"] = true;
   return out;
 }
 
 StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
                               int steps) {
   auto opt = make_sgd({.momentum = 0.9f});
-  reset_peak_memory();
+  const Device device = x.device();
+  reset_peak_memory(device);
   StepTimes t;
   std::vector<double> ms;
   for (int s = 0; s < warmup + steps; ++s) {
     if (s == warmup) {
       // From here on weights, gradients and momentum exist: what grows above is activations.
-      t.resident_bytes = memory_stats().current_bytes;
-      reset_peak_memory();
+      t.resident_bytes = memory_stats(device).current_bytes;
+      reset_peak_memory(device);
     }
     const auto t0 = std::chrono::steady_clock::now();
     t.loss_last = train_step(model, *opt, 0.01f, x, loss);
+    synchronize(device);
     const auto t1 = std::chrono::steady_clock::now();
     if (s == 0) t.loss_first = t.loss_last;
     if (s >= warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -213,7 +222,7 @@ StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss
   t.median_ms =
       ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
   t.min_ms = ms.front();
-  t.peak_bytes = memory_stats().peak_bytes;
+  t.peak_bytes = memory_stats(device).peak_bytes;
   return t;
 }
 
@@ -224,14 +233,20 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o) {
   if (o.size < 4) throw SettingError("size", "must be at least 4");
   if (o.batch < 1) throw SettingError("batch", "must be at least 1");
   if (o.steps < 1) throw SettingError("steps", "must be at least 1");
-  const BenchTask task = bench_task(o.batch, o.dims, o.size);
+  const BenchTask task = bench_task(o.batch, o.dims, o.size).to(o.device);
   const double pixels = static_cast<double>(task.x.numel());
 
-  nlohmann::json out = {
-      {"dims", o.dims},   {"blocks", o.blocks}, {"channels", o.channels},     {"size", o.size},
-      {"batch", o.batch}, {"steps", o.steps},   {"threads", engine_threads()}};
+  nlohmann::json out = {{"dims", o.dims},
+                        {"blocks", o.blocks},
+                        {"channels", o.channels},
+                        {"size", o.size},
+                        {"batch", o.batch},
+                        {"steps", o.steps},
+                        {"threads", engine_threads()},
+                        {"device", to_string(o.device)}};
   for (const bool store : {true, false}) {
     auto net = coupling_net(o, store);
+    move_to(*net, o.device);
     const StepTimes t = time_training_steps(*net, task.x, task.loss(), 1, o.steps);
     const std::size_t activations = t.peak_bytes - t.resident_bytes;
     out[store ? "plain" : "reversible"] = {

@@ -6,6 +6,8 @@
 
 #include "error_of.hpp"
 #include "gradcheck.hpp"
+#include "tessera/info.hpp"
+#include "tessera/model/unet.hpp"
 #include "tessera/ops/conv.hpp"
 #include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/shape_ops.hpp"
@@ -90,4 +92,33 @@ TEST(Dispatch, HostAccessToADeviceTensorIsRefused) {
   EXPECT_HAS(error_of([&] { fake.data(); }), "data() of a tensor on cuda:1");
   // No backend for the device in this build: ops on it say so rather than run.
   EXPECT_HAS(error_of([&] { scale(fake, 2.f); }), "cuda:1");
+}
+
+TEST(Device, ParsedFromTheirNames) {
+  EXPECT_EQ(parse_device("cpu"), Device::cpu());
+  for (const char* bad : {"gpu", "cuda:", "cuda:x", "cuda:-1", "CPU", ""})
+    EXPECT_EQ(error_of([&] { parse_device(bad); }),
+              "device '" + std::string(bad) + "': use cpu, cuda, cuda:N or auto");
+  if (cuda_devices() == 0) {
+    // Without a usable GPU, auto is the CPU and a GPU by name is refused in one line.
+    EXPECT_EQ(parse_device("auto"), Device::cpu());
+    EXPECT_EQ(default_device(), Device::cpu());
+    const std::string e = error_of([] { parse_device("cuda:1"); });
+    EXPECT_HAS(e, "cuda:1");
+    EXPECT_EQ(e.find('\n'), std::string::npos);
+  } else {
+    EXPECT_EQ(parse_device("auto"), Device::cuda(0));
+    EXPECT_EQ(parse_device("cuda"), Device::cuda(0));
+  }
+  synchronize(Device::cpu());  // nothing queued: returns
+}
+
+// Moving a model to the device it is on keeps its tensors (no copies).
+TEST(Device, MovingAModelToItsDeviceKeepsItsTensors) {
+  auto net = make_unet({.dims = 2, .channels = {4, 8}, .seed = 1});
+  const Param* first = net->parameters().front();
+  const void* before = first->value.raw();
+  move_to(*net, Device::cpu());
+  EXPECT_EQ(net->parameters().front()->value.raw(), before);
+  for (auto& [name, buffer] : net->buffers()) EXPECT_EQ(buffer->device(), Device::cpu()) << name;
 }

@@ -2,6 +2,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -61,6 +62,7 @@ void DeviceCache::release_locked() {
   use_device(device_);
   for (auto& [size, blocks] : free_)
     for (void* block : blocks) cudaFree(block);
+  cudaGetLastError();  // a failed free (the context torn down at exit) is not the next call's
   free_.clear();
   cached_ = 0;
 }

@@ -91,6 +91,11 @@ void CudaBackend::fill(const Tensor& t, float value) {
   }
 }
 
+void CudaBackend::synchronize() {
+  use_device(device_);
+  check(cudaDeviceSynchronize(), "waiting for cuda:" + std::to_string(device_));
+}
+
 void CudaBackend::zero(const Tensor& t) {
   use_device(device_);
   check(cudaMemset(t.raw(), 0, t.bytes()),

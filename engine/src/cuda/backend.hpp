@@ -33,6 +33,7 @@ class CudaBackend final : public Backend {
   void copy(const Tensor& src, const Tensor& dst) override;
   void fill(const Tensor& t, float value) override;
   void zero(const Tensor& t) override;
+  void synchronize() override;
   Tensor activation_forward(const Tensor& x, Activation a, float alpha) override;
   Tensor activation_backward(const Tensor& from, bool from_output, const Tensor& dy, Activation a,
                              float alpha) override;

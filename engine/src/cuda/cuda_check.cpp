@@ -5,8 +5,9 @@
 namespace tessera::cuda {
 
 void check(cudaError_t status, const std::string& what) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(what + ": " + cudaGetErrorString(status) + " (CUDA)");
+  if (status == cudaSuccess) return;
+  cudaGetLastError();  // cleared, so the next kernel launch's check does not report this one
+  throw std::runtime_error(what + ": " + cudaGetErrorString(status) + " (CUDA)");
 }
 
 void check(cudnnStatus_t status, const std::string& what) {

@@ -1,3 +1,5 @@
+// The im2col gather behind K-FAC's input factor: one thread per entry of a block of patch rows,
+// which cuBLAS then folds into the Gram matrix (kron_factors.cpp).
 #include "kron_kernels.hpp"
 #include "launch.cuh"
 

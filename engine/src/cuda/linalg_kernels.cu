@@ -1,3 +1,6 @@
+// The small dense-matrix kernels behind linalg.cpp and linear.cpp: bias rows, column sums in
+// double, a deterministic double dot product (fixed partials, fixed fold), precision changes
+// around cuSOLVER's eigensolver and K-FAC's division by eigenvalue products.
 #include "launch.cuh"
 #include "linalg_kernels.hpp"
 

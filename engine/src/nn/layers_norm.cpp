@@ -3,6 +3,7 @@
 
 #include "layer_util.hpp"
 #include "tessera/nn/layers.hpp"
+#include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/norm.hpp"
 
 namespace tessera {
@@ -86,11 +87,9 @@ Tensor BatchNorm::forward_one(const Tensor& x, Mode mode) {
 void BatchNorm::update_running(const Tensor& mean, const Tensor& var, int64_t count) {
   const float m = o_.momentum;
   const float unbias = count > 1 ? static_cast<float>(count) / static_cast<float>(count - 1) : 1.f;
-  const Tensor pm = mean.to_plain(), pv = var.to_plain();
-  for (int64_t c = 0; c < o_.channels; ++c) {
-    running_mean_.data()[c] = (1 - m) * running_mean_.data()[c] + m * pm.data()[c];
-    running_var_.data()[c] = (1 - m) * running_var_.data()[c] + m * pv.data()[c] * unbias;
-  }
+  // Through the running_average op, so the statistics stay on the device the layer runs on.
+  running_average(running_mean_, mean, 1 - m);
+  running_average(running_var_, unbias == 1.f ? var : scale(var, unbias), 1 - m);
 }
 
 Tensor BatchNorm::backward_input(const Tensor& dy) {

@@ -65,6 +65,14 @@ std::vector<std::pair<std::string, Tensor*>> Module::buffers() {
   return out;
 }
 
+void move_to(Module& net, Device device) {
+  for (Param* p : net.parameters()) {
+    p->value = p->value.to(device);
+    p->grad = p->grad.to(device);
+  }
+  for (auto& [name, buffer] : net.buffers()) *buffer = buffer->to(device);
+}
+
 int64_t Module::parameter_count() {
   int64_t n = 0;
   for (Param* p : parameters()) n += p->value.numel();

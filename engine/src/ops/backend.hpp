@@ -36,6 +36,8 @@ class Backend {
   virtual void copy(const Tensor& src, const Tensor& dst) = 0;
   virtual void fill(const Tensor& t, float value) = 0;  // plain float32
   virtual void zero(const Tensor& t) = 0;               // every byte, padding included
+  // Returns when the work queued so far is done (a GPU runs asynchronously to the host).
+  virtual void synchronize() = 0;
 
   // ---- activation.hpp ----
   virtual Tensor activation_forward(const Tensor& x, Activation a, float alpha) = 0;

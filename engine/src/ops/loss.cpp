@@ -58,8 +58,11 @@ LossResult quantile_loss(const Tensor& pred, const Tensor& target, const Tensor&
   check_shape(op, "levels", levels, pred.shape());
   // |t - p| weighted by tau on the side where the target lies above, 1 - tau below: the
   // pinball loss, whose gradient is l1's times that weight (the side only changes at the kink).
-  const Tensor p = pred.to_plain(), t = target.to_plain(), tau = levels.to_plain();
-  const Tensor w = o.weight.defined() ? o.weight.to_plain() : Tensor();
+  // The weights are made on the host (from host copies where the operands are on a GPU) and
+  // travel to the operands' device.
+  const auto host = [](const Tensor& x) { return x.to(Device::cpu()).to_plain(); };
+  const Tensor p = host(pred), t = host(target), tau = host(levels);
+  const Tensor w = o.weight.defined() ? host(o.weight) : Tensor();
   Tensor side = Tensor::zeros(p.shape());
   for (int64_t i = 0; i < p.numel(); ++i) {
     const float level = tau.data()[i];
@@ -69,7 +72,8 @@ LossResult quantile_loss(const Tensor& pred, const Tensor& target, const Tensor&
     side.data()[i] =
         (t.data()[i] >= p.data()[i] ? level : 1.f - level) * (w.defined() ? w.data()[i] : 1.f);
   }
-  return l1_loss(p, t, {.weight = side, .mask = o.mask});
+  return l1_loss(pred.to_plain(), target.to_plain(),
+                 {.weight = side.to(pred.device()), .mask = o.mask});
 }
 
 LossResult bce_with_logits_loss(const Tensor& logits, const Tensor& target, const LossOptions& o) {

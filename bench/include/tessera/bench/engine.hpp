@@ -26,6 +26,8 @@ struct EngineBenchOptions {
   int steps = 10;     // timed steps
   int warmup = 2;     // untimed steps first (primitive creation, first-touch)
   DataType precision = DataType::f32;  // the convolutions' (--precision)
+  bool reversible = false;        // unet2d / unet3d as reversible U-Nets (UNetOptions::reversible)
+  Device device = Device::cpu();  // where the model, data and steps run
 };
 
 // A tensor of N(0, 1) values drawn from `seed`: the benchmarks' inputs.
@@ -47,6 +49,7 @@ struct ReversibleBenchOptions {
   int64_t size = 64;
   int64_t batch = 2;
   int steps = 3;
+  Device device = Device::cpu();
 };
 
 // Trains stem -> `blocks` couplings -> head twice, storing activations (plain) and rebuilding
@@ -57,12 +60,13 @@ nlohmann::json run_reversible_benchmark(const ReversibleBenchOptions& o);
 
 struct StepTimes {
   double median_ms = 0, min_ms = 0;
-  std::size_t peak_bytes = 0;      // tracking allocator, timed steps
+  std::size_t peak_bytes = 0;      // the device's tracking allocator, timed steps
   std::size_t resident_bytes = 0;  // held between steps: weights, gradients, momentum, data
   float loss_first = 0, loss_last = 0;
 };
 
-// `warmup` untimed then `steps` timed SGD-momentum training steps of `model` on `x`.
+// `warmup` untimed then `steps` timed SGD-momentum training steps of `model` on `x`, all on
+// x's device (a step's time ends when the device has finished it).
 StepTimes time_training_steps(Module& model, const Tensor& x, const LossFn& loss, int warmup,
                               int steps);
 

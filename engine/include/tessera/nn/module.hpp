@@ -145,6 +145,10 @@ class Module {
 // Calls f on m and on every module below it, parents first.
 void for_each_module(Module& m, const std::function<void(Module&)>& f);
 
+// Moves the parameters of `net`, their gradients and its buffers (running statistics) to
+// `device`; the module then runs on tensors there. Checkpoints read and write any device.
+void move_to(Module& net, Device device);
+
 // Sets the compute type of every layer of `net` (see Module::set_compute_type) but those a
 // module pins to float32 (Module::pins_float32).
 void set_compute_type(Module& net, DataType t);

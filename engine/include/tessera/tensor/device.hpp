@@ -24,4 +24,13 @@ struct Device {
 // "cpu", "cuda:0"
 std::string to_string(Device d);
 
+// "cpu", "cuda" (GPU 0) or "cuda:N"; "auto" is default_device(). Throws one line naming the
+// value otherwise, and for a GPU this machine cannot use.
+Device parse_device(const std::string& name);
+// The first GPU when the CUDA backend can use one, else the CPU.
+Device default_device();
+// Waits until the work queued on `d` is done (the CPU's ops finish before they return), so a
+// timing or a host read sees it finished.
+void synchronize(Device d);
+
 }  // namespace tessera
