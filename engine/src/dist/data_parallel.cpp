@@ -11,11 +11,14 @@ namespace tessera {
 
 namespace {
 
-// Sends root's tensor to every rank; the tensor stays plain afterwards.
+// Sends root's tensor to every rank; the tensor stays plain (and on its device) afterwards.
+// The bytes travel through host memory, as the gradient buckets do.
 void broadcast_tensor(Tensor& t, Communicator& comm) {
   if (!t.defined()) return;
-  if (!t.is_plain()) t = t.to_plain();
-  comm.broadcast(t.data(), t.numel(), 0);
+  const Device device = t.device();
+  Tensor host = t.to(Device::cpu()).to_plain();
+  comm.broadcast(host.data(), host.numel(), 0);
+  t = host.to(device);
 }
 
 // The parameters each module owns itself, not through a child.
@@ -82,7 +85,7 @@ void GradientSync::on_backward(Module& m) {
     if (!p->grad.defined()) continue;
     const Slot s = slots_.at(p);
     Bucket& b = buckets_[s.bucket];
-    const Tensor g = p->grad.to_plain();
+    const Tensor g = p->grad.to(Device::cpu()).to_plain();  // buckets are host memory
     if (g.numel() != p->value.numel())
       throw std::logic_error("gradient of '" + p->name + "' does not match its parameter");
     std::memcpy(b.values.data() + b.offsets[s.index], g.data(), size_t(g.numel()) * sizeof(float));
@@ -116,7 +119,7 @@ void GradientSync::finish() {
       const float* src = b.values.data() + b.offsets[i];
       float* dst = g.data();
       for (int64_t k = 0; k < g.numel(); ++k) dst[k] = src[k] * inv;
-      p->grad = g;
+      p->grad = g.to(p->value.device());
     }
     std::fill(b.values.begin(), b.values.end(), 0.f);
     b.ready = 0;
