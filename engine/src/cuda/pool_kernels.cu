@@ -27,20 +27,6 @@ __device__ Range covering_outputs(const PoolGeometry& g, int dim, int64_t i) {
   return {lo, hi};
 }
 
-// Splits a flat index over planes x D x H x W into the plane and three coordinates.
-__device__ int64_t split_index(int64_t t, const int64_t* dims, int64_t* c) {
-  c[2] = t % dims[2];
-  t /= dims[2];
-  c[1] = t % dims[1];
-  t /= dims[1];
-  c[0] = t % dims[0];
-  return t / dims[0];
-}
-
-__device__ int64_t volume(const int64_t* dims) {
-  return dims[0] * dims[1] * dims[2];
-}
-
 __global__ void max_forward_kernel(PoolGeometry g, const float* x, float* y, int32_t* argmax) {
   const int64_t total = g.planes * volume(g.out);
   TESSERA_GRID_STRIDE(t, total) {

@@ -34,20 +34,6 @@ __device__ float linear_weight(int64_t o, int64_t i, int64_t in, int64_t out) {
   return (t.index[0] == i ? t.weight[0] : 0.f) + (t.index[1] == i ? t.weight[1] : 0.f);
 }
 
-__device__ int64_t volume(const int64_t* dims) {
-  return dims[0] * dims[1] * dims[2];
-}
-
-// Splits a flat index over planes x D x H x W into the plane and three coordinates.
-__device__ int64_t split_index(int64_t t, const int64_t* dims, int64_t* c) {
-  c[2] = t % dims[2];
-  t /= dims[2];
-  c[1] = t % dims[1];
-  t /= dims[1];
-  c[0] = t % dims[0];
-  return t / dims[0];
-}
-
 __global__ void nearest_forward_kernel(ResampleGeometry g, const float* x, float* y) {
   const int64_t total = g.planes * volume(g.out);
   TESSERA_GRID_STRIDE(t, total) {
