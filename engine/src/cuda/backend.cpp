@@ -9,7 +9,6 @@
 #include <string>
 
 #include "cuda_check.hpp"
-#include "tessera/info.hpp"
 
 namespace tessera {
 
@@ -104,19 +103,13 @@ void CudaBackend::zero(const Tensor& t) {
 
 }  // namespace cuda
 
-// The backend of GPU `index`, made once; throws a line saying why when there is no such GPU.
-Backend* cuda_backend(int index) {
+// The module's entry point (plugin.cpp loads it): the backend of GPU `index`, made once; the
+// engine has checked that the GPU exists.
+extern "C" Backend* tessera_cuda_backend(int index) {
   constexpr int kMaxGpus = 16;
   static std::array<std::unique_ptr<cuda::CudaBackend>, kMaxGpus> backends;
   static std::mutex mutex;
-  const int count = cuda_devices();
-  if (index < 0 || index >= count)
-    throw std::invalid_argument(
-        "cuda:" + std::to_string(index) + ": " +
-        (count == 0 ? std::string("this machine has no usable GPU") + " (tessera info says why)"
-                    : "this machine has GPUs 0 to " + std::to_string(count - 1)) +
-        "; use the CPU (device cpu)");
-  if (index >= kMaxGpus)
+  if (index < 0 || index >= kMaxGpus)
     throw std::invalid_argument("cuda:" + std::to_string(index) + ": tessera counts GPUs 0 to " +
                                 std::to_string(kMaxGpus - 1));
   std::lock_guard<std::mutex> lock(mutex);
