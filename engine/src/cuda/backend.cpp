@@ -81,7 +81,7 @@ void CudaBackend::fill(const Tensor& t, float value) {
   check(cudnnCreateTensorDescriptor(&desc), "fill");
   const std::unique_ptr<cudnnTensorStruct, decltype(&cudnnDestroyTensorDescriptor)> owned(
       desc, cudnnDestroyTensorDescriptor);
-  auto* base = static_cast<float*>(t.raw());
+  float* base = floats(t);
   for (int64_t start = 0; start < t.numel(); start += kRow) {
     const int n = static_cast<int>(std::min(kRow, t.numel() - start));
     check(cudnnSetTensor4dDescriptor(desc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, 1, 1, n),

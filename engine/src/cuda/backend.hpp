@@ -20,6 +20,12 @@ inline float* floats(const Tensor& t) {
   return static_cast<float*>(t.raw());
 }
 
+// Untyped bytes on GPU `device` from its caching allocator: library workspaces, and scratch for
+// doubles and ints.
+inline Tensor device_bytes(std::size_t bytes, int device) {
+  return Tensor(Layout::plain({static_cast<int64_t>(bytes)}, DataType::u8), Device::cuda(device));
+}
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int device);

@@ -278,8 +278,7 @@ struct Gpu {
 // Workspace from the device's caching allocator (undefined, a null pointer, for none).
 Tensor workspace(const Gpu& gpu, std::size_t bytes) {
   if (bytes == 0) return Tensor();
-  return Tensor(Layout::plain({static_cast<int64_t>(bytes)}, DataType::u8),
-                Device::cuda(gpu.device));
+  return device_bytes(bytes, gpu.device);
 }
 
 // out = conv(in, filter)

@@ -25,7 +25,7 @@ inline void check_launch(const char* kernel) {
 
 // Cells of a plane as D x H x W (1D and 2D data fill the leading axes with 1): their count, and
 // a flat index over planes x D x H x W split into the plane and its three coordinates.
-__device__ inline int64_t volume(const int64_t* dims) {
+__host__ __device__ inline int64_t volume(const int64_t* dims) {
   return dims[0] * dims[1] * dims[2];
 }
 

@@ -33,11 +33,6 @@ cusolverDnHandle_t solver(int device) {
   return h;
 }
 
-// Untyped device memory from the caching allocator, for doubles and ints.
-Tensor device_bytes(std::size_t bytes, int device) {
-  return Tensor(Layout::plain({static_cast<int64_t>(bytes)}, DataType::u8), Device::cuda(device));
-}
-
 template <typename T>
 T* as(const Tensor& bytes) {
   return static_cast<T*>(bytes.raw());

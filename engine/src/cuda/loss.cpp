@@ -28,8 +28,7 @@ std::vector<T> read(const T* device_data, int64_t count, const char* op) {
 class Scratch {
  public:
   Scratch(int device, int64_t extra)
-      : bytes_(Layout::plain({(kReduceBlocks + 2 + extra) * int64_t(sizeof(double))}, DataType::u8),
-               Device::cuda(device)) {}
+      : bytes_(device_bytes(std::size_t(kReduceBlocks + 2 + extra) * sizeof(double), device)) {}
   ReduceBuffers sums() const { return {base(), base() + kReduceBlocks}; }
   double total(const char* op) const { return read(sums().total, 1, op)[0]; }
   unsigned long long* first() const {

@@ -37,8 +37,7 @@ int as_int(int64_t v) {
 
 // Bytes on the GPU from the device's allocator (at least one, so a size of 0 still has one).
 Tensor scratch(std::size_t bytes, int device) {
-  const int64_t n = bytes > 0 ? static_cast<int64_t>(bytes) : 1;
-  return Tensor(Layout::plain({n}, DataType::u8), Device::cuda(device));
+  return device_bytes(bytes > 0 ? bytes : 1, device);
 }
 
 void zero_bytes(const Tensor& t) {

@@ -19,22 +19,16 @@ std::string kind_name(PoolKind k) {
 PoolGeometry geometry_of(const Shape& x_shape, const PoolParams& p) {
   PoolGeometry g;
   g.planes = x_shape[0] * x_shape[1];
+  const Shape y_shape = pool_output_shape(x_shape, p);
   const size_t spatial = x_shape.size() - 2, lead = 3 - spatial;
   for (size_t i = 0; i < spatial; ++i) {
     g.in[lead + i] = x_shape[2 + i];
     g.kernel[lead + i] = p.kernel[i];
     g.stride[lead + i] = p.stride[i];
     g.padding[lead + i] = p.padding[i];
-    g.out[lead + i] = (x_shape[2 + i] + 2 * p.padding[i] - p.kernel[i]) / p.stride[i] + 1;
+    g.out[lead + i] = y_shape[2 + i];
   }
   return g;
-}
-
-Shape output_shape(const Shape& x_shape, const PoolGeometry& g) {
-  Shape y = x_shape;
-  const size_t spatial = x_shape.size() - 2, lead = 3 - spatial;
-  for (size_t i = 0; i < spatial; ++i) y[2 + i] = g.out[lead + i];
-  return y;
 }
 
 int32_t* indices(const Tensor& t) {
@@ -47,7 +41,7 @@ PoolResult CudaBackend::pool_forward(const Tensor& x, const PoolParams& p, bool 
   use_device(device_);
   const PoolGeometry g = geometry_of(x.shape(), p);
   PoolResult r;
-  r.y = Tensor(Layout::plain(output_shape(x.shape(), g)), Device::cuda(device_));
+  r.y = Tensor(Layout::plain(pool_output_shape(x.shape(), p)), Device::cuda(device_));
   if (p.kind == PoolKind::avg) {
     launch_avg_pool_forward(g, floats(x), floats(r.y));
     return r;

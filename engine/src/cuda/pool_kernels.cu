@@ -115,26 +115,26 @@ __global__ void avg_backward_kernel(PoolGeometry g, const float* dy, float* dx) 
 }  // namespace
 
 void launch_max_pool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) {
-  const int64_t n = g.planes * g.out[0] * g.out[1] * g.out[2];
+  const int64_t n = g.planes * volume(g.out);
   max_forward_kernel<<<blocks_for(n), kThreads>>>(g, x, y, argmax);
   check_launch("max_pool_forward");
 }
 
 void launch_avg_pool_forward(const PoolGeometry& g, const float* x, float* y) {
-  const int64_t n = g.planes * g.out[0] * g.out[1] * g.out[2];
+  const int64_t n = g.planes * volume(g.out);
   avg_forward_kernel<<<blocks_for(n), kThreads>>>(g, x, y);
   check_launch("avg_pool_forward");
 }
 
 void launch_max_pool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax,
                               float* dx) {
-  const int64_t n = g.planes * g.in[0] * g.in[1] * g.in[2];
+  const int64_t n = g.planes * volume(g.in);
   max_backward_kernel<<<blocks_for(n), kThreads>>>(g, dy, argmax, dx);
   check_launch("max_pool_backward");
 }
 
 void launch_avg_pool_backward(const PoolGeometry& g, const float* dy, float* dx) {
-  const int64_t n = g.planes * g.in[0] * g.in[1] * g.in[2];
+  const int64_t n = g.planes * volume(g.in);
   avg_backward_kernel<<<blocks_for(n), kThreads>>>(g, dy, dx);
   check_launch("avg_pool_backward");
 }

@@ -115,7 +115,7 @@ __global__ void linear_backward_kernel(ResampleGeometry g, const float* dy, floa
 
 void launch_upsample_forward(ResampleMode mode, const ResampleGeometry& g, const float* x,
                              float* y) {
-  const int64_t n = g.planes * g.out[0] * g.out[1] * g.out[2];
+  const int64_t n = g.planes * volume(g.out);
   if (mode == ResampleMode::nearest)
     nearest_forward_kernel<<<blocks_for(n), kThreads>>>(g, x, y);
   else
@@ -125,7 +125,7 @@ void launch_upsample_forward(ResampleMode mode, const ResampleGeometry& g, const
 
 void launch_upsample_backward(ResampleMode mode, const ResampleGeometry& g, const float* dy,
                               float* dx) {
-  const int64_t n = g.planes * g.in[0] * g.in[1] * g.in[2];
+  const int64_t n = g.planes * volume(g.in);
   if (mode == ResampleMode::nearest)
     nearest_backward_kernel<<<blocks_for(n), kThreads>>>(g, dy, dx);
   else
