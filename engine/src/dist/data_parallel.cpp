@@ -16,7 +16,7 @@ namespace {
 void broadcast_tensor(Tensor& t, Communicator& comm) {
   if (!t.defined()) return;
   const Device device = t.device();
-  Tensor host = t.to(Device::cpu()).to_plain();
+  Tensor host = t.to_host_plain();
   comm.broadcast(host.data(), host.numel(), 0);
   t = host.to(device);
 }
@@ -85,7 +85,7 @@ void GradientSync::on_backward(Module& m) {
     if (!p->grad.defined()) continue;
     const Slot s = slots_.at(p);
     Bucket& b = buckets_[s.bucket];
-    const Tensor g = p->grad.to(Device::cpu()).to_plain();  // buckets are host memory
+    const Tensor g = p->grad.to_host_plain();  // buckets are host memory
     if (g.numel() != p->value.numel())
       throw std::logic_error("gradient of '" + p->name + "' does not match its parameter");
     std::memcpy(b.values.data() + b.offsets[s.index], g.data(), size_t(g.numel()) * sizeof(float));

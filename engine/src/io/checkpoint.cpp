@@ -54,7 +54,7 @@ int64_t read_int_attr(const H5::H5Object& obj, const char* name, const std::stri
 }
 
 void write_tensor(H5::H5File& f, const std::string& path, const Tensor& t) {
-  const Tensor p = t.to(Device::cpu()).to_plain();  // a model trained on a GPU saves the same
+  const Tensor p = t.to_host_plain();  // a model trained on a GPU saves the same
   std::vector<hsize_t> dims(p.shape().begin(), p.shape().end());
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::LinkCreatPropList lcpl;

@@ -60,9 +60,8 @@ LossResult quantile_loss(const Tensor& pred, const Tensor& target, const Tensor&
   // pinball loss, whose gradient is l1's times that weight (the side only changes at the kink).
   // The weights are made on the host (from host copies where the operands are on a GPU) and
   // travel to the operands' device.
-  const auto host = [](const Tensor& x) { return x.to(Device::cpu()).to_plain(); };
-  const Tensor p = host(pred), t = host(target), tau = host(levels);
-  const Tensor w = o.weight.defined() ? host(o.weight) : Tensor();
+  const Tensor p = pred.to_host_plain(), t = target.to_host_plain(), tau = levels.to_host_plain();
+  const Tensor w = o.weight.defined() ? o.weight.to_host_plain() : Tensor();
   Tensor side = Tensor::zeros(p.shape());
   for (int64_t i = 0; i < p.numel(); ++i) {
     const float level = tau.data()[i];

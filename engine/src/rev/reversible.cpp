@@ -35,7 +35,7 @@ double relative_max_error(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape())
     throw std::invalid_argument("relative_max_error: shapes " + to_string(a.shape()) + " and " +
                                 to_string(b.shape()) + " differ");
-  const Tensor pa = a.to(Device::cpu()).to_plain(), pb = b.to(Device::cpu()).to_plain();
+  const Tensor pa = a.to_host_plain(), pb = b.to_host_plain();
   const float* da = pa.data();
   const float* db = pb.data();
   double err = 0, scale = 1;

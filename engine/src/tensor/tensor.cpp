@@ -110,8 +110,12 @@ Tensor Tensor::reshape(const Shape& shape) const {
   return t;
 }
 
+Tensor Tensor::to_host_plain() const {
+  return to(Device::cpu()).to_plain();
+}
+
 std::vector<float> Tensor::to_vector() const {
-  const Tensor p = to(Device::cpu()).to_plain();
+  const Tensor p = to_host_plain();
   return std::vector<float>(p.data(), p.data() + p.numel());
 }
 

@@ -54,8 +54,9 @@ class Tensor {
   // The buffer's address on its device, any layout: for backends.
   void* raw() const { return buffer_ ? buffer_->data() : nullptr; }
 
-  Tensor to(Device device) const;                // self when already there
-  Tensor to_plain() const;                       // self when already plain
+  Tensor to(Device device) const;  // self when already there
+  Tensor to_plain() const;         // self when already plain
+  Tensor to_host_plain() const;    // plain in host memory, for the CPU to read; self when so
   Tensor to_layout(const Layout& layout) const;  // self when already in `layout`
   Tensor clone() const;
   Tensor reshape(const Shape& shape) const;  // plain only, shares the buffer
