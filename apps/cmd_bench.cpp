@@ -26,7 +26,6 @@ void add_engine(CLI::App* bench) {
                                     "Time training steps of a fixed network (forward, "
                                     "loss, backward, SGD momentum)");
   auto o = std::make_shared<EngineBenchOptions>();
-  auto device = std::make_shared<std::string>("auto");
   cmd->add_option("--model", o->model,
                   "unet2d, unet3d, lstm (12 x S days -> LSTM 64 -> 3), affinity3d (the "
                   "connectomics affinity U-Net) or reversible3d (64 couplings of 16 channels, "
@@ -35,7 +34,7 @@ void add_engine(CLI::App* bench) {
       ->capture_default_str();
   add_shared_options(cmd, {.batch = &o->batch,
                            .precision = &o->precision,
-                           .device = device.get(),
+                           .device = &o->device,
                            .batch_help = "batch size"});
   cmd->add_option("--size", o->size, "spatial edge S (input N x 1 x S x S [x S])")
       ->check(CLI::Range(8, 16384))
@@ -51,10 +50,9 @@ void add_engine(CLI::App* bench) {
   cmd->add_option("--warmup", o->warmup, "untimed steps before")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
-  cmd->callback([o, device] {
-    o->device = parse_device(*device);
+  cmd->callback([o] {
     std::cout << run_engine_benchmark(*o).dump() << std::endl;
-    std::cerr << device_note(*device, o->device) << std::flush;
+    std::cerr << device_note(o->device) << std::flush;
   });
 }
 
@@ -62,7 +60,6 @@ void add_reversible(CLI::App* bench) {
   auto* cmd = bench->add_subcommand(
       "reversible", "Peak memory and step time of a coupling network, plain and reversible");
   auto o = std::make_shared<ReversibleBenchOptions>();
-  auto device = std::make_shared<std::string>("auto");
   cmd->add_option("--dims", o->dims, "2 or 3")->check(CLI::IsMember({2, 3}))->capture_default_str();
   cmd->add_option("--blocks", o->blocks, "coupling blocks (depth)")
       ->check(CLI::Range(1, 100000))
@@ -74,14 +71,13 @@ void add_reversible(CLI::App* bench) {
   cmd->add_option("--size", o->size, "spatial edge")
       ->check(CLI::Range(4, 16384))
       ->capture_default_str();
-  add_shared_options(cmd, {.batch = &o->batch, .device = device.get(), .batch_help = "batch size"});
+  add_shared_options(cmd, {.batch = &o->batch, .device = &o->device, .batch_help = "batch size"});
   cmd->add_option("--steps", o->steps, "timed steps")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  cmd->callback([o, device] {
-    o->device = parse_device(*device);
+  cmd->callback([o] {
     std::cout << run_reversible_benchmark(*o).dump() << std::endl;
-    std::cerr << device_note(*device, o->device) << std::flush;
+    std::cerr << device_note(o->device) << std::flush;
   });
 }
 
@@ -102,7 +98,14 @@ void add_tiling(CLI::App* bench) {
   cmd->add_option("--dir", o->dir, "folder for the temporary volumes")
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
-  cmd->callback([o] { std::cout << run_tiling_benchmark(*o).dump() << std::endl; });
+  cmd->add_flag("--generated", o->generated,
+                "no files: the volume computed as it is read and the output summed as it is "
+                "written (volumes larger than the disk, or than a GPU's memory)");
+  add_shared_options(cmd, {.device = &o->device});
+  cmd->callback([o] {
+    std::cout << run_tiling_benchmark(*o).dump() << std::endl;
+    std::cerr << device_note(o->device) << std::flush;
+  });
 }
 
 void add_kfac(CLI::App* bench) {
@@ -133,9 +136,11 @@ void add_kfac(CLI::App* bench) {
   cmd->add_option("--kfac-settings", o->kfac_settings, "JSON over K-FAC's default settings");
   cmd->add_option("--markdown", o->markdown, "write the table here");
   cmd->add_option("--plot", o->plot, "write the loss curves here (PNG)");
+  add_shared_options(cmd, {.device = &o->device});
   cmd->callback([o] {
     o->log = &std::cout;
     std::cout << "\n" << run_kfac_benchmark(*o);
+    std::cerr << device_note(o->device) << std::flush;
   });
 }
 

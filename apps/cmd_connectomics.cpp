@@ -117,6 +117,7 @@ void add_train(CLI::App* group) {
                            .training = &o->training,
                            .run = &t.run,
                            .precision = &t.precision,
+                           .device = &t.run.device,
                            .batch_help = "crops per step, over all ranks"});
   cmd->add_flag("--reversible", t.reversible, "reversible U-Net: training memory flat in depth");
   cmd->add_option("--held-out-fraction", o->run.held_out.fraction,
@@ -140,6 +141,7 @@ void add_train(CLI::App* group) {
       print_training(r);
       std::cout << "model -> " << o->run.output << "\n";
     });
+    std::cerr << device_note(t.run.device);
   });
 }
 
@@ -149,7 +151,7 @@ void add_predict_options(CLI::App* c, PredictOptions& p) {
       ->check(CLI::ExistingFile);
   c->add_option("--raw", p.run.raw, "raw EM volume")->required();
   add_bytes_option(c, "--max-memory", p.run.max_memory, "memory budget for the network, e.g. 2G");
-  add_shared_options(c, {.precision = &p.run.precision});
+  add_shared_options(c, {.precision = &p.run.precision, .device = &p.run.device});
   c->add_flag("--quiet", p.quiet, "no progress");
 }
 
@@ -184,7 +186,7 @@ void add_predict(CLI::App* group) {
   cmd->callback([o] {
     o->run.progress = !o->quiet;
     const PredictionReport r = predict_affinities(o->run);
-    if (!o->quiet) print_prediction(r);
+    if (!o->quiet) print_prediction(r), std::cerr << device_note(o->run.device);
   });
 }
 
@@ -213,6 +215,7 @@ void add_run(CLI::App* group) {
     const PipelineReport r = predict_and_segment(p->run, s->resolved());
     if (!p->quiet) print_prediction(r.prediction);
     print_segmentation(s->run, r.segmentation);
+    if (!p->quiet) std::cerr << device_note(p->run.device);
   });
 }
 

@@ -45,9 +45,11 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--output", o->run.output, "checkpoint to write")->capture_default_str();
   cmd->add_flag("--reversible", o->run.reversible,
                 "reversible U-Net: coupling blocks rebuild their activations in backward");
-  add_shared_options(cmd, {.training = &o->training, .run = &o->run.run});
+  add_shared_options(cmd,
+                     {.training = &o->training, .run = &o->run.run, .device = &o->run.run.device});
   cmd->callback([cmd, o] {
     run_with_communicator(*cmd, o->training, [&](Communicator& comm) { run_demo(*o, comm); });
+    std::cerr << device_note(o->run.run.device);
   });
 }
 

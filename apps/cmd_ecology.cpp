@@ -45,7 +45,12 @@ void add_detect_options(CLI::App* c, PhotoDetection& d) {
                 "the detect run's)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_flag("--whole", d.detect.whole, "run each photo in one piece instead of by tiles");
-  add_shared_options(c, {.precision = &d.precision});
+  add_shared_options(c, {.precision = &d.precision, .device = &d.device});
+}
+
+// The device note of a command that ran the network (not one given --detections).
+void note_device(const PhotoDetection& d) {
+  if (!d.model.empty()) std::cerr << device_note(d.device);
 }
 
 // The detecting commands' settings where they differ from the library's defaults: a budget
@@ -116,7 +121,8 @@ void add_train(CLI::App* group) {
                            .seed = &t.seed,
                            .training = training.get(),
                            .run = &t.run,
-                           .precision = &t.precision});
+                           .precision = &t.precision,
+                           .device = &t.run.device});
   cmd->add_option("--calibration-photos", t.calibration_photos,
                   "training photos the count threshold is chosen on")
       ->check(CLI::Range(0, 100000))
@@ -129,6 +135,7 @@ void add_train(CLI::App* group) {
     const Detector d = train_from_folder(*o);
     std::cout << "score threshold for counts " << d.score_threshold << "\nmodel -> " << o->output
               << "\n";
+    std::cerr << device_note(o->train.run.device);
   });
 }
 
@@ -153,6 +160,7 @@ void add_detect(CLI::App* group) {
     std::cout << r.boxes << " boxes on " << r.photos << " photos -> "
               << (fs::path(o->output) / "detections.json").string()
               << ", detections.csv, photos.json" << (o->annotated ? ", annotated/" : "") << "\n";
+    note_device(o->detection);
   });
 }
 
@@ -179,6 +187,7 @@ void add_count(CLI::App* group) {
               << (fs::path(o->output) / "counts_per_image.csv").string()
               << ", counts_per_night.csv (" << r.per_night.size()
               << " night / trap / category rows)\n";
+    note_device(o->detection);
   });
 }
 
@@ -200,6 +209,7 @@ void add_evaluate(CLI::App* group) {
   cmd->callback([o] {
     check_one_source("evaluate", o->detection, o->detections);
     std::cout << score_photos(*o).dump(2) << "\n";
+    note_device(o->detection);
   });
 }
 

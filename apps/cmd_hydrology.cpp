@@ -53,13 +53,14 @@ void add_train(CLI::App* group) {
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
   cmd->add_flag("--quiet", *quiet, "no per-epoch lines");
-  add_shared_options(cmd, {.run = &o->run});
+  add_shared_options(cmd, {.run = &o->run, .device = &o->run.device});
   cmd->callback([o, quiet] {
     o->log = &std::cout;
     o->epoch_lines = !*quiet;
     const DischargeModel m = train_from_config(*o);
     std::cout << "model (epoch " << m.epochs << ", validation NSE " << std::setprecision(3)
               << m.validation_nse << ") -> " << o->output << "\n";
+    std::cerr << device_note(o->run.device);
   });
 }
 
@@ -85,9 +86,11 @@ void add_evaluate(CLI::App* group) {
                   "a model of several basins: the basin to score (default: all, no plots)");
   cmd->add_option("--reliability", o->reliability,
                   "reliability diagram PNG to write (default: --output with _reliability.png)");
+  add_shared_options(cmd, {.device = &o->device});
   cmd->callback([o] {
     const EvaluationReport r = evaluate_to_files(*o);
     std::cout << r.markdown << "\nscores -> " << list_names(r.files) << "\n";
+    std::cerr << device_note(o->device);
   });
 }
 
@@ -119,11 +122,13 @@ void add_forecast(CLI::App* group) {
                   "refuse when the last observed discharge is older than this")
       ->check(CLI::Range(int64_t{0}, int64_t{36500}))
       ->capture_default_str();
+  add_shared_options(cmd, {.device = &o->device});
   cmd->callback([o] {
     o->warnings = &std::cerr;
     const ForecastReport r = forecast_to_files(*o);
     std::cout << r.csv << "forecast -> " << o->output << (o->plot.empty() ? "" : ", " + o->plot)
               << (o->pi_xml.empty() ? "" : ", " + o->pi_xml) << "\n";
+    std::cerr << device_note(o->device);
   });
 }
 

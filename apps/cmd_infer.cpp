@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "shared_options.hpp"
 #include "tessera/formats/volume_io.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/tile/tiled.hpp"
@@ -18,6 +19,7 @@ struct InferOptions {
   std::size_t max_memory = std::size_t(1) << 30;
   std::vector<int64_t> tile;
   bool whole = false, quiet = false;
+  Device device = Device::cpu();
 };
 
 void infer(const InferOptions& o) {
@@ -25,6 +27,7 @@ void infer(const InferOptions& o) {
   add_volume_output(paths, "output", o.output);
   check_outputs_spare_inputs(paths);
   Checkpoint ck = load_checkpoint(o.model);
+  move_to(*ck.model, o.device);
   auto source = open_volume(o.input);
   const VolumeInfo info = source->info();
   const auto sink = [&](int64_t channels) { return create_volume(o.output, info, channels); };
@@ -68,7 +71,11 @@ void add_infer_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_flag("--whole", o->whole, "run on the whole input at once (for comparison)");
   cmd->add_flag("--quiet", o->quiet, "no progress or summary");
-  cmd->callback([o] { infer(*o); });
+  add_shared_options(cmd, {.device = &o->device});
+  cmd->callback([o] {
+    infer(*o);
+    if (!o->quiet) std::cerr << device_note(o->device);
+  });
 }
 
 }  // namespace tessera::app

@@ -72,7 +72,8 @@ void add_training_options(CLI::App* cmd, TrainOptions& train) {
                            .channels = &train.channels,
                            .seed = &train.seed,
                            .run = &train.run,
-                           .precision = &train.precision});
+                           .precision = &train.precision,
+                           .device = &train.run.device});
 }
 
 void add_train_segmenter(CLI::App* group) {
@@ -117,6 +118,7 @@ void add_train_segmenter(CLI::App* group) {
     const PhaseSegmenter s = train_segmenter_from_files(*o);
     std::cout << "phase segmenter (" << s.phases.size() << " phases, " << s.steps << " steps) -> "
               << o->output << "\n";
+    std::cerr << device_note(o->train.run.device);
   });
 }
 
@@ -132,10 +134,11 @@ void add_segment(CLI::App* group) {
                   "folder for <image>.png (labels), <image>_overlay.png, phase_fractions.csv")
       ->required();
   cmd->add_flag("--whole", o->segment.whole, "one pass per image instead of tiles");
-  add_shared_options(cmd, {.precision = &o->segment.precision});
+  add_shared_options(cmd, {.precision = &o->segment.precision, .device = &o->segment.device});
   cmd->callback([o] {
     const SegmentationReport r = segment_folder(*o);
     std::cout << r.fractions_csv << r.images.size() << " phase maps -> " << o->output << "\n";
+    std::cerr << device_note(o->segment.device);
   });
 }
 
@@ -187,6 +190,7 @@ void add_train_property(CLI::App* group) {
                                                    "some out)")
                                      : std::to_string(i.held_out.size()) + " held-out specimens")
               << " -> " << o->output << "\n";
+    if (m.method != "forest") std::cerr << device_note(o->train.run.device);
   });
 }
 
@@ -203,10 +207,11 @@ void add_predict(CLI::App* group) {
   cmd->add_option("--output", o->output,
                   "folder for predictions.csv, specimens.csv and <image>_evidence.png")
       ->required();
-  add_shared_options(cmd, {.precision = &o->precision});
+  add_shared_options(cmd, {.precision = &o->precision, .device = &o->device});
   cmd->callback([o] {
     const PredictionReport r = predict_folder(*o);
     std::cout << r.specimens_csv << r.images.size() << " images predicted -> " << o->output << "\n";
+    std::cerr << device_note(o->device);
   });
 }
 

@@ -151,7 +151,8 @@ void add_train(CLI::App* group) {
                            .seed = &t.network.seed,
                            .training = training.get(),
                            .run = &t.run,
-                           .precision = &t.precision});
+                           .precision = &t.precision,
+                           .device = &t.run.device});
   cmd->callback([o, training] {
     o->train.optimizer = training->optimizer;
     o->train.optimizer_settings = training->settings;
@@ -160,6 +161,7 @@ void add_train(CLI::App* group) {
     std::cout << d.frames << "-frame denoiser (" << d.steps << " steps, " << d.photons_min << " to "
               << d.photons_max << " electrons at white, " << d.camera.name << ") -> " << o->output
               << "\n";
+    std::cerr << device_note(o->train.run.device);
   });
 }
 
@@ -190,7 +192,7 @@ void add_denoise(CLI::App* group) {
   cmd->add_option("--frames", o->max_frames, "frames denoised from the start (default: all)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--whole", o->whole, "one pass per frame instead of tiles");
-  add_shared_options(cmd, {.precision = &o->precision});
+  add_shared_options(cmd, {.precision = &o->precision, .device = &o->device});
   auto quiet = std::make_shared<bool>(false);
   cmd->add_flag("--quiet", *quiet, "no progress line");
   cmd->callback([o, quiet] {
@@ -199,6 +201,7 @@ void add_denoise(CLI::App* group) {
     std::cout << s.frames << " frames at " << s.photons << " electrons at white (" << s.camera
               << ") in " << s.seconds << " s, " << s.frames_per_second << " frames/s -> "
               << o->output << "\n";
+    if (o->method == DenoiseMethod::network) std::cerr << device_note(o->device);
   });
 }
 

@@ -83,9 +83,9 @@ void write_history_plot(const std::string& png, const std::vector<HistoryRow>& h
 }
 #endif
 
-std::string device_note(const std::string& name, Device used) {
+std::string device_note(Device used) {
   std::string why;
-  if (used.is_host() && name == "auto")
+  if (used.is_host() && cuda_devices() == 0)
     why = cuda_built() ? " (no usable GPU)" : " (built without CUDA)";
   return "device: " + to_string(used) + why + "\n";
 }
@@ -115,9 +115,12 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o) {
   if (o.run) add_run_options(cmd, *o.run);
   if (o.precision) add_precision_option(cmd, *o.precision);
   if (o.device)
-    cmd->add_option("--device", *o.device,
-                    "cpu, cuda (GPU 0), cuda:N, or auto: the first usable GPU, else the CPU")
-        ->capture_default_str();
+    cmd->add_option_function<std::string>(
+           "--device",
+           [device = o.device](const std::string& name) { *device = parse_device(name); },
+           "cpu, cuda (GPU 0), cuda:N, or auto: the first usable GPU, else the CPU")
+        ->default_str("auto")
+        ->force_callback();
 }
 
 double learning_rate(const TrainingOptions& o) {

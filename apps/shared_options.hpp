@@ -36,8 +36,9 @@ struct SharedOptions {
   // --precision f32|bf16: the type the network's convolutions multiply in (training keeps
   // float32 weights either way; see ConvParams::compute).
   DataType* precision = nullptr;
-  // --device cpu|cuda[:N]|auto: where the command computes; parse_device resolves it.
-  std::string* device = nullptr;
+  // --device cpu|cuda[:N]|auto: where the command computes, resolved (parse_device) as the
+  // command line is read, "auto" when it is not given, so a bad value errs before any work.
+  Device* device = nullptr;
   const char* batch_help = "crops per step";
   const char* seed_help = "random seed";
 };
@@ -48,9 +49,9 @@ void add_shared_options(CLI::App* cmd, const SharedOptions& o);
 // in an engine-only build, which has no formats/).
 void write_history_plot(const std::string& png, const std::vector<HistoryRow>& history);
 
-// One line for standard error: which device ran, and for the CPU under auto, why no GPU. The
-// benchmarks print it after their result, so a refused setting still errs in one line.
-std::string device_note(const std::string& name, Device used);
+// One line for standard error: which device ran, and for the CPU of a machine without a usable
+// GPU, why. Commands print it after their work, so a refused setting still errs in one line.
+std::string device_note(Device used);
 
 // --lr, or the optimizer's default learning rate.
 double learning_rate(const TrainingOptions& o);

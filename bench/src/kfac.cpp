@@ -101,6 +101,7 @@ double learning_rate_of(const std::string& name, const std::vector<std::string>&
 
 Curve train_until(const std::string& name, const MembraneData& d, const KfacBenchOptions& o) {
   auto net = make_unet({.dims = 2, .channels = {8, 16, 32}, .seed = 11});
+  move_to(*net, o.device);  // the batches stay in host memory: train_step copies them
   const bool kfac = name == "kfac";
   auto opt = make_optimizer(name, kfac ? o.kfac_settings : "");
   Curve c;
@@ -124,8 +125,10 @@ Curve train_until(const std::string& name, const MembraneData& d, const KfacBenc
       train_step(*net, *opt, float(c.lr), x,
                  [&](const Tensor& y) { return bce_with_logits_loss(y, t); });
     }
+    synchronize(o.device);  // the GPU's queued work belongs to this epoch
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double val = bce_with_logits_loss(net->forward(d.val_x, Mode::eval), d.val_t).value;
+    const double val =
+        bce_with_logits_loss(forward_on_model_device(*net, d.val_x, Mode::eval), d.val_t).value;
     c.epochs.push_back(epoch);
     c.losses.push_back(val);
     c.seconds.push_back(seconds);

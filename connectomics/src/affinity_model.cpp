@@ -145,7 +145,9 @@ class ValidationLoss {
   Validation operator()(Module& net) const {
     double sum = 0;
     for (const Sample& s : crops_)
-      sum += bce_with_logits_loss(net.forward(s.raw, Mode::eval), s.target, {.mask = s.mask}).value;
+      sum += bce_with_logits_loss(forward_on_model_device(net, s.raw, Mode::eval), s.target,
+                                  {.mask = s.mask})
+                 .value;
     return {sum / double(crops_.size())};
   }
 
@@ -273,6 +275,7 @@ std::unique_ptr<Module> prediction_network(AffinityModel m) {
   auto normalise = std::make_unique<Conv>(ConvOptions{.kernel = {1, 1, 1}});
   normalise->weight().value.data()[0] = float(1 / m.sd);
   normalise->bias().value.data()[0] = float(-m.mean / m.sd);
+  move_to(*normalise, device_of(*m.unet));  // where the U-Net already is
   net->add(std::move(normalise));
   net->add(std::move(m.unet));
   net->add(std::make_unique<Act>(Activation::sigmoid));

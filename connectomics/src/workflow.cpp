@@ -132,6 +132,7 @@ PredictionReport predict_affinities(const AffinityPrediction& p) {
   info.attributes = affinity_attributes(model);
   set_compute_type(*model.unet, p.precision);  // the normalisation stays float32
   auto net = prediction_network(std::move(model));
+  move_to(*net, p.device);
   const TileReport r = run_tiled(
       *net, *source, [&](int64_t c) { return create_volume(p.output, info, c, "float32"); },
       {.max_memory = p.max_memory, .progress = p.progress});

@@ -76,12 +76,14 @@ BlobsDemoReport run_blobs_demo(const BlobsDemoOptions& o, Communicator& comm, st
   if (!history.empty())
     r.first_loss = float(history.front().loss), r.last_loss = float(history.back().loss);
   if (!report) return r;  // one checkpoint, written by rank 0
-  const Tensor pred = net->forward(held_out.image, Mode::eval);
+  const Tensor pred = forward_on_model_device(*net, held_out.image, Mode::eval);
   r.pixel_accuracy = pixel_accuracy(pred, held_out.mask);
-  r.peak_bytes = memory_stats().peak_bytes;
+  r.peak_bytes = memory_stats(device_of(*net)).peak_bytes;
   save_checkpoint(o.output, *net, opt.get(), o.steps, {{"demo", "blobs"}});
   const Checkpoint ck = load_checkpoint(o.output);
-  r.reload_difference = max_difference(pred, ck.model->forward(held_out.image, Mode::eval));
+  move_to(*ck.model, device_of(*net));  // the same device computes the same numbers
+  r.reload_difference =
+      max_difference(pred, forward_on_model_device(*ck.model, held_out.image, Mode::eval));
   if (r.reload_difference != 0.f)
     throw std::runtime_error("checkpoint " + o.output +
                              " predicts differently once reloaded (max difference " +

@@ -190,7 +190,8 @@ class ValidationLoss {
   }
   Validation operator()(Module& net) const {
     double sum = 0;
-    for (const Batch& b : batches_) sum += detector_loss(net.forward(b.input, Mode::eval), b).value;
+    for (const Batch& b : batches_)
+      sum += detector_loss(forward_on_model_device(net, b.input, Mode::eval), b).value;
     return {sum / double(batches_.size())};
   }
 

@@ -144,6 +144,7 @@ DetectionRun detect_photos(const PhotoDetection& d, std::vector<ImageInfo> photo
   DetectionRun r{load_detector(d.model), std::move(photos), {}, 0};
   r.score_threshold = d.score_threshold >= 0 ? d.score_threshold : r.detector.score_threshold;
   set_compute_type(*r.detector.unet, d.precision);
+  move_to(*r.detector.unet, d.device);
   const std::string folder = photo_root(d.images, d.annotations);
   for (ImageInfo& info : r.images) {
     const cv::Mat bgr = read_annotated_photo(folder, info);

@@ -96,7 +96,8 @@ std::vector<float> run_network(Module& net, const InputMatrix& m, const std::vec
   std::vector<float> out;
   for (size_t i = 0; i < issues.size(); i += size_t(batch)) {
     const int64_t n = std::min<int64_t>(batch, int64_t(issues.size() - i));
-    const Tensor y = net.forward(input_windows(m, issues.data() + i, n, steps), Mode::eval);
+    const Tensor y =
+        forward_on_model_device(net, input_windows(m, issues.data() + i, n, steps), Mode::eval);
     const std::vector<float> v = y.to_vector();
     out.insert(out.end(), v.begin(), v.end());
   }

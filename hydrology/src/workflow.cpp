@@ -143,8 +143,10 @@ DischargeModel train_from_config(const ModelTraining& t) {
   return m;
 }
 
-DischargeModel load_model_with_config(const std::string& path, const std::string& config) {
+DischargeModel load_model_with_config(const std::string& path, const std::string& config,
+                                      Device device) {
   DischargeModel m = load_discharge_model(path);
+  move_to(*m.network, device);
   if (config.empty()) return m;
   const HydrologyConfig other = read_config(config);
   HydrologyConfig& own = m.config;
@@ -179,7 +181,7 @@ DischargeModel load_model_with_config(const std::string& path, const std::string
 EvaluationReport evaluate_to_files(const ModelEvaluation& e) {
   if (e.period != "train" && e.period != "validation" && e.period != "test")
     throw SettingError("period", "'" + e.period + "': expected train, validation or test");
-  DischargeModel m = load_model_with_config(e.model, e.config);
+  DischargeModel m = load_model_with_config(e.model, e.config, e.device);
   if (!e.basin.empty()) select_basin(m, e.basin);
   // A model of several basins scored on all of them: the scores of each, no plots.
   const bool all_basins = !m.basins.empty() && e.basin.empty();
@@ -346,7 +348,7 @@ std::vector<PiSeries> forecast_pi_series(const std::vector<ForecastRow>& rows,
 
 ForecastReport forecast_to_files(const ForecastIssue& f) {
   const bool latest = f.as_of == "latest";
-  DischargeModel m = load_model_with_config(f.model, f.config);
+  DischargeModel m = load_model_with_config(f.model, f.config, f.device);
   const TimeStep step = m.config.time_step;
   Step given = 0;
   if (!latest) {

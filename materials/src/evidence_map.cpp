@@ -22,18 +22,19 @@ cv::Mat channel_image(const Tensor& t, int k) {
 }  // namespace
 
 cv::Mat class_activation_map(Module& head, const Tensor& features, int k) {
-  return channel_image(head.forward(features, Mode::eval).to_plain(), k);
+  return channel_image(forward_on_model_device(head, features, Mode::eval).to_host_plain(), k);
 }
 
 cv::Mat grad_cam(Module& head, const Tensor& features, int k) {
-  const Tensor a = features.to_plain();
-  const Tensor s = head.forward(a, Mode::train).to_plain();
+  const Tensor a = features.to_host_plain();
+  const Device device = device_of(head);  // the head computes there; the maps are made here
+  const Tensor s = head.forward(a.to(device), Mode::train).to_host_plain();
   channel_image(s, k);  // checks k
   // d y_k / d S: 1 / (h w) on map k, 0 elsewhere.
   const int64_t area = s.dim(2) * s.dim(3);
   Tensor ds = Tensor::zeros(s.shape());
   std::fill(ds.data() + k * area, ds.data() + (k + 1) * area, float(1.0 / double(area)));
-  const Tensor da = head.backward_one(ds).to_plain();
+  const Tensor da = head.backward_one(ds.to(device)).to_host_plain();
   head.clear_saved();
   const int64_t channels = a.dim(1), pixels = a.dim(2) * a.dim(3);
   cv::Mat map = cv::Mat::zeros(int(a.dim(2)), int(a.dim(3)), CV_32F);

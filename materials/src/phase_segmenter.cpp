@@ -95,7 +95,7 @@ std::unique_ptr<Module> refined_network(PhaseSegmenter& weak,
                                             .seed = o.seed + 2});
   set_compute_type(*unet, o.precision);
   auto opt = make_optimizer(nlohmann::json{{"type", "adam"}});
-  TrainingLoop loop(RunSettings{.progress = o.run.progress}, unet, *opt);
+  TrainingLoop loop(RunSettings{.progress = o.run.progress, .device = o.run.device}, unet, *opt);
   MaskSampler sampler(std::move(pairs), o.patch, o.seed * 7919 + 12);
   loop.run({.steps = o.refine_steps,
             .schedule = {.base_lr = o.lr},

@@ -346,8 +346,8 @@ ImagePrediction predict_image(PropertyModel& m, const cv::Mat& pixels) {
   if (p.window.size() != input.size()) input = input(p.window).clone();
   Tensor x = Tensor::empty({1, 1, input.rows, input.cols});
   put_crop(x, 0, input);
-  p.features = m.features().forward(x, Mode::eval).to_plain();
-  p.scores = m.head().forward(p.features, Mode::eval).to_plain();
+  p.features = forward_on_model_device(m.features(), x, Mode::eval).to_plain();
+  p.scores = forward_on_model_device(m.head(), p.features, Mode::eval).to_plain();
   const int64_t k = p.scores.dim(1), area = p.scores.dim(2) * p.scores.dim(3);
   std::vector<double> pooled(size_t(k), 0);
   for (int64_t c = 0; c < k; ++c)

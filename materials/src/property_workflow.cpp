@@ -164,7 +164,10 @@ PredictionReport predict_folder(const PropertyPrediction& p) {
       {.inputs = {{"model", p.model}, {"images", p.inputs.images}, {"metadata", p.inputs.metadata}},
        .output_folders = {{"output", p.output}}});
   PropertyModel m = load_property_model(p.model);
-  if (m.net) set_compute_type(*m.net, p.precision);
+  if (m.net) {
+    set_compute_type(*m.net, p.precision);
+    move_to(*m.net, p.device);
+  }
   const auto facts = p.inputs.metadata.empty() ? std::map<std::string, ImageFacts>{}
                                                : read_image_facts(p.inputs.metadata, p.group);
   OutputSet out;

@@ -69,6 +69,7 @@ std::function<cv::Mat(const Micrograph&)> load_segmenter(const std::string& path
   }
   auto s = std::make_shared<PhaseSegmenter>(load_phase_segmenter(path));
   set_compute_type(*s->unet, o.precision);
+  move_to(*s->unet, o.device);
   phases = s->phases;
   return [s, o](const Micrograph& m) { return segment_micrograph(*s, m, o); };
 }

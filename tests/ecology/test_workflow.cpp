@@ -64,11 +64,11 @@ TEST_F(EcologyWorkflowTest, BadSettingsAreNamedByTheirFields) {
 
   data::write_trap_photo_folder(small_folder(path("photos")));
   // Checked before the model is read: none is needed to refuse it.
-  EXPECT_EQ(setting_of([&] {
-              detect_folder({.detection = {.model = path("none.h5"), .images = path("photos")},
-                             .output = path("photos/found")});
-            }),
-            "output");
+  FolderDetection into_the_photos;
+  into_the_photos.detection.model = path("none.h5");
+  into_the_photos.detection.images = path("photos");
+  into_the_photos.output = path("photos/found");
+  EXPECT_EQ(setting_of([&] { detect_folder(into_the_photos); }), "output");
   EXPECT_FALSE(fs::exists(path("photos/found")));
 }
 

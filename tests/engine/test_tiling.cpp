@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
+#include "run_tiles.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/nn/containers.hpp"
 #include "tessera/nn/layers.hpp"
@@ -15,7 +16,9 @@
 namespace tessera {
 namespace {
 
+using testing::KeptSink;
 using testing::random_tensor;
+using testing::run_tiles;
 
 std::unique_ptr<Conv> conv(int64_t in, int64_t out, Shape k, Shape pad, Shape dil = {}) {
   return std::make_unique<Conv>(ConvOptions{
@@ -77,31 +80,6 @@ float max_abs_diff(const Tensor& a, const Tensor& b) {
   float m = 0;
   for (size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
   return m;
-}
-
-// The executor owns (and drops) its sink; this one writes into a TensorSink the test keeps.
-class KeptSink final : public VolumeSink {
- public:
-  explicit KeptSink(std::shared_ptr<TensorSink> target) : target_(std::move(target)) {}
-  void write(const Region& r, const Tensor& t) override { target_->write(r, t); }
-  void commit() override { target_->commit(); }
-
- private:
-  std::shared_ptr<TensorSink> target_;
-};
-
-Tensor run_tiles(Module& net, const Tensor& x, const TileOptions& o, TileReport* report = nullptr) {
-  TensorSource in(x);
-  std::shared_ptr<TensorSink> result;
-  const TileReport r = run_tiled(
-      net, in,
-      [&](int64_t channels) {
-        result = std::make_shared<TensorSink>(channels, in.info().size);
-        return std::make_unique<KeptSink>(result);
-      },
-      o);
-  if (report) *report = r;
-  return result->result();
 }
 
 void expect_tiled_equals_whole(Module& net, const Shape& xs,

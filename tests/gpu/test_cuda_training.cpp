@@ -1,6 +1,7 @@
 // Whole networks on the GPU against the CPU (labelled gpu): training steps of the networks the
 // applications build (plain and reversible U-Nets in 2D and 3D, group norm and average pooling,
-// the LSTM), and a model trained on the GPU saved, loaded on the CPU and run there.
+// the LSTM) with SGD, Adam and K-FAC, batches kept in host memory, optimizer state restored from
+// the host, and a model trained on the GPU saved, loaded on the CPU and run there.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -25,13 +26,16 @@ namespace {
 
 using ModelFactory = std::function<std::unique_ptr<Module>()>;
 
-// Two SGD-momentum steps of the same network on both devices towards a random target: the
-// losses, then every parameter and running statistic.
-void expect_same_steps(const ModelFactory& make, const Tensor& x) {
+const nlohmann::json kSgd = {{"type", "sgd"}, {"momentum", 0.9}};
+
+// Two steps of the same network on both devices towards a random target: the losses, then
+// every parameter and running statistic.
+void expect_same_steps(const ModelFactory& make, const Tensor& x,
+                       const nlohmann::json& optimizer = kSgd) {
   auto cpu = make(), gpu = make();
   const Tensor target = random_tensor(make()->forward(x, Mode::eval).shape(), 99);
   move_to(*gpu, kGpu);
-  auto opt_cpu = make_sgd({.momentum = 0.9f}), opt_gpu = make_sgd({.momentum = 0.9f});
+  auto opt_cpu = make_optimizer(optimizer), opt_gpu = make_optimizer(optimizer);
   const Tensor gx = x.to(kGpu), gtarget = target.to(kGpu);
   for (int step = 0; step < 2; ++step) {
     const float on_cpu =
@@ -94,6 +98,67 @@ TEST(CudaTraining, LstmMatchesTheCpu) {
     return std::unique_ptr<Module>(std::move(m));
   };
   expect_same_steps(lstm, random_tensor({4, 3, 30}, 13));
+}
+
+// K-FAC on the GPU: factors, cuSOLVER eigendecompositions and the preconditioned step give
+// the CPU's weights; Adam's moments live beside the weights.
+TEST(CudaTraining, KfacAndAdamMatchTheCpu) {
+  REQUIRE_GPU();
+  const auto net = unet({.dims = 2,
+                         .channels = {4, 8},
+                         .norm = UNetOptions::Norm::none,
+                         .activation = Activation::elu,
+                         .seed = 12});
+  expect_same_steps(net, random_tensor({2, 1, 16, 16}, 17),
+                    {{"type", "kfac"}, {"factor_interval", 1}, {"inverse_interval", 1}});
+  expect_same_steps(net, random_tensor({2, 1, 16, 16}, 19), {{"type", "adam"}});
+}
+
+// The applications keep batches and targets in host memory: train_step runs the model on its
+// GPU and the loss on the host, and the step is the CPU's.
+TEST(CudaTraining, HostBatchesTrainAModelOnTheGpu) {
+  REQUIRE_GPU();
+  auto cpu = make_unet({.dims = 2, .channels = {4, 8}, .seed = 13});
+  auto gpu = make_unet({.dims = 2, .channels = {4, 8}, .seed = 13});
+  move_to(*gpu, kGpu);
+  auto opt_cpu = make_adam({}), opt_gpu = make_adam({});
+  const Tensor x = random_tensor({2, 1, 16, 16}, 21), target = random_tensor({2, 1, 16, 16}, 22);
+  const LossFn loss = [&](const Tensor& y) {
+    EXPECT_TRUE(y.device().is_host());
+    return mse_loss(y, target);
+  };
+  for (int step = 0; step < 2; ++step)
+    EXPECT_NEAR(train_step(*gpu, *opt_gpu, 0.01f, x, loss),
+                train_step(*cpu, *opt_cpu, 0.01f, x, loss), 1e-5);
+  const auto pc = cpu->parameters(), pg = gpu->parameters();
+  for (std::size_t i = 0; i < pc.size(); ++i)
+    EXPECT_GPU_NEAR(pg[i]->value, pc[i]->value, 1e-4) << pc[i]->name;
+}
+
+// Optimizer state restored from a checkpoint is host memory; it follows the GPU model's
+// parameters on the next step, which is the CPU's next step.
+TEST(CudaTraining, RestoredOptimizerStateMovesToTheGpu) {
+  REQUIRE_GPU();
+  auto cpu = make_unet({.dims = 2, .channels = {4, 8}, .seed = 14});
+  auto opt_cpu = make_adam({});
+  const Tensor x = random_tensor({2, 1, 16, 16}, 23), target = random_tensor({2, 1, 16, 16}, 24);
+  const LossFn loss = [&](const Tensor& y) { return mse_loss(y, target); };
+  train_step(*cpu, *opt_cpu, 0.01f, x, loss);
+  auto gpu = make_unet({.dims = 2, .channels = {4, 8}, .seed = 14});
+  const auto from = cpu->parameters(), to = gpu->parameters();
+  for (std::size_t i = 0; i < from.size(); ++i) to[i]->value = from[i]->value.clone();
+  const auto stats = cpu->buffers(), into = gpu->buffers();
+  for (std::size_t i = 0; i < stats.size(); ++i) *into[i].second = stats[i].second->clone();
+  move_to(*gpu, kGpu);
+  auto opt_gpu = make_adam({});
+  for (auto& [key, t] : opt_cpu->state()) opt_gpu->state()[key] = t.clone();
+  opt_gpu->set_steps(opt_cpu->steps());
+  train_step(*cpu, *opt_cpu, 0.01f, x, loss);
+  train_step(*gpu, *opt_gpu, 0.01f, x, loss);
+  for (auto& [key, t] : opt_gpu->state()) EXPECT_EQ(t.device(), kGpu) << key;
+  const auto pc = cpu->parameters(), pg = gpu->parameters();
+  for (std::size_t i = 0; i < pc.size(); ++i)
+    EXPECT_GPU_NEAR(pg[i]->value, pc[i]->value, 1e-4) << pc[i]->name;
 }
 
 class CudaCheckpoint : public tessera::testing::TempDirTest {};

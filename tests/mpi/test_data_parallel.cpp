@@ -1,11 +1,18 @@
 // Run under mpirun with 2 or more ranks (ctest label mpi): collectives, identical initial
 // weights, and data-parallel training that matches one process on the combined batch, with
 // SGD and with distributed K-FAC (factors reduced, eigendecompositions spread over ranks).
+// `mpi_tests nccl` runs the same over NCCL with a GPU per rank (labelled gpu too, through
+// nccl_run.sh, which skips where there are not 2 GPUs): the models train there and gradients
+// and factors are reduced in GPU memory.
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "gradcheck.hpp"
 #include "tessera/dist/communicator.hpp"
 #include "tessera/dist/data_parallel.hpp"
+#include "tessera/dist/flat_buffer.hpp"
+#include "tessera/info.hpp"
 #include "tessera/model/unet.hpp"
 #include "tessera/train/optimizer.hpp"
 #include "tessera/train/trainer.hpp"
@@ -13,8 +20,23 @@
 namespace tessera {
 namespace {
 
-// The run's communicator, made by main() before the tests and closed after them.
+// The run's communicator, made by main() before the tests and closed after them, and where
+// this rank's models compute (the CPU under MPI, the rank's GPU under NCCL).
 Communicator* comm = nullptr;
+Device device = Device::cpu();
+
+TEST(Mpi, TensorsAreReducedOnTheirDevice) {
+  const int r = comm->rank(), n = comm->size();
+  Tensor a = Tensor::full({3}, float(r), device), b = Tensor::full({2, 2}, 1.f + float(r), device);
+  allreduce_mean(*comm, {&a, &b});
+  EXPECT_EQ(a.device(), device);
+  EXPECT_EQ(a.to_vector(), std::vector<float>(3, float(n - 1) / 2));
+  EXPECT_EQ(b.to_vector(), std::vector<float>(4, 1.f + float(n - 1) / 2));
+  Tensor c = Tensor::full({5}, float(r), device);
+  broadcast(*comm, c, n - 1);
+  EXPECT_EQ(c.device(), device);
+  EXPECT_EQ(c.to_vector(), std::vector<float>(5, float(n - 1)));
+}
 
 TEST(Mpi, CollectivesCombineEveryRank) {
   const int r = comm->rank(), n = comm->size();
@@ -61,11 +83,13 @@ std::unique_ptr<Graph> small_unet(uint64_t seed) {
 TEST(Mpi, GradientSyncStartsEveryRankFromRankZerosWeights) {
   auto net = small_unet(40 + uint64_t(comm->rank()));
   auto reference = small_unet(40);
+  move_to(*net, device);
   GradientSync sync(*net, *comm);
   const auto a = net->parameters(), b = reference->parameters();
-  for (size_t i = 0; i < a.size(); ++i)
-    for (int64_t k = 0; k < a[i]->value.numel(); ++k)
-      ASSERT_EQ(a[i]->value.data()[k], b[i]->value.data()[k]) << a[i]->name;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]->value.device(), device);
+    ASSERT_EQ(a[i]->value.to_vector(), b[i]->value.to_vector()) << a[i]->name;
+  }
 }
 
 // 20 steps on `size` x 2 images: every rank trains on its 2 with GradientSync, and each rank
@@ -77,6 +101,8 @@ void expect_like_one_process(const nlohmann::json& optimizer, float lr, int64_t 
   auto alone_opt = make_optimizer(optimizer);
   auto net = small_unet(7 + uint64_t(comm->rank()));  // GradientSync makes them equal
   auto opt = make_optimizer(optimizer);
+  move_to(*alone, device);
+  move_to(*net, device);  // the batches stay in host memory: train_step copies them over
   GradientSync sync(*net, *comm, bucket_bytes);
   for (int step = 0; step < 20; ++step) {
     const Tensor x = testing::random_tensor({batch, 1, 16, 16}, 1000 + uint64_t(step));
@@ -91,15 +117,17 @@ void expect_like_one_process(const nlohmann::json& optimizer, float lr, int64_t 
   }
   const auto a = alone->parameters(), b = net->parameters();
   double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    for (int64_t k = 0; k < a[i]->value.numel(); ++k)
-      worst = std::max(worst, double(std::abs(a[i]->value.data()[k] - b[i]->value.data()[k])));
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::vector<float> va = a[i]->value.to_vector(), vb = b[i]->value.to_vector();
+    for (size_t k = 0; k < va.size(); ++k) worst = std::max(worst, double(std::abs(va[k] - vb[k])));
+  }
   EXPECT_LE(worst, 1e-5) << "largest weight difference after 20 steps";
   // ... and every rank holds the same weights.
   for (Param* p : b) {
-    Tensor mean = p->value.clone();
-    comm->allreduce_mean(mean.data(), mean.numel());
-    for (int64_t k = 0; k < mean.numel(); ++k) ASSERT_EQ(mean.data()[k], p->value.data()[k]);
+    const std::vector<float> mine = p->value.to_vector();
+    std::vector<float> mean = mine;
+    comm->allreduce_mean(mean.data(), int64_t(mean.size()));
+    ASSERT_EQ(mean, mine) << p->name;
   }
 }
 
@@ -122,8 +150,11 @@ TEST(Mpi, KfacOnTwoRanksMatchesOneProcessOnTheCombinedBatch) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  auto comm = tessera::make_communicator("mpi");
+  const std::string backend = argc > 1 ? argv[1] : "mpi";
+  auto comm = tessera::make_communicator(backend);
   tessera::comm = comm.get();
+  if (backend == "nccl")
+    tessera::device = tessera::Device::cuda(comm->rank() % tessera::cuda_devices());
   // One report is enough: the other ranks print only their failures.
   if (comm->rank() != 0) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();

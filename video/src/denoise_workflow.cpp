@@ -73,7 +73,10 @@ DenoiseSummary denoise_to_folder(const DenoiseRun& run) {
   if (run.method == DenoiseMethod::network && run.model.empty())
     throw SettingError("model", "is needed to denoise with the network");
   if (!run.model.empty()) model = load_denoiser(run.model);  // its camera serves every method
-  if (model) set_compute_type(*model->network, run.precision);
+  if (model) {
+    set_compute_type(*model->network, run.precision);
+    move_to(*model->network, run.device);
+  }
   if (run.camera.empty() && !model)
     throw SettingError("camera", "is needed without a model: the clip's camera profile");
   const CameraProfile camera =

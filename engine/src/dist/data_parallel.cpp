@@ -1,25 +1,15 @@
 #include "tessera/dist/data_parallel.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <unordered_set>
 
+#include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/shape_ops.hpp"
 
 namespace tessera {
 
 namespace {
-
-// Sends root's tensor to every rank; the tensor stays plain (and on its device) afterwards.
-// The bytes travel through host memory, as the gradient buckets do.
-void broadcast_tensor(Tensor& t, Communicator& comm) {
-  if (!t.defined()) return;
-  const Device device = t.device();
-  Tensor host = t.to_host_plain();
-  comm.broadcast(host.data(), host.numel(), 0);
-  t = host.to(device);
-}
 
 // The parameters each module owns itself, not through a child.
 std::unordered_map<Module*, std::vector<Param*>> owned_parameters(Module& model) {
@@ -49,8 +39,8 @@ Tensor take_shard(const Tensor& batch, const Shard& s) {
 
 void broadcast_model(Module& model, Communicator& comm) {
   if (comm.size() == 1) return;
-  for (Param* p : model.parameters()) broadcast_tensor(p->value, comm);
-  for (auto& [name, t] : model.buffers()) broadcast_tensor(*t, comm);
+  for (Param* p : model.parameters()) broadcast(comm, p->value, 0);
+  for (auto& [name, t] : model.buffers()) broadcast(comm, *t, 0);
 }
 
 GradientSync::GradientSync(Module& model, Communicator& comm, int64_t bucket_bytes)
@@ -61,21 +51,35 @@ GradientSync::GradientSync(Module& model, Communicator& comm, int64_t bucket_byt
   // Backward produces the last layers' gradients first.
   std::vector<Param*> params = model.parameters();
   std::reverse(params.begin(), params.end());
+  std::vector<std::vector<Shape>> shapes;
+  int64_t filled = 0;
   for (Param* p : params) {
     const int64_t n = p->value.numel();
-    if (buckets_.empty() || int64_t(buckets_.back().values.size() + size_t(n)) * 4 > bucket_bytes)
+    if (buckets_.empty() || (filled + n) * int64_t(sizeof(float)) > bucket_bytes) {
       buckets_.emplace_back();
+      shapes.emplace_back();
+      filled = 0;
+    }
     Bucket& b = buckets_.back();
     slots_[p] = {buckets_.size() - 1, b.params.size()};
     b.params.push_back(p);
-    b.offsets.push_back(int64_t(b.values.size()));
-    b.values.resize(b.values.size() + size_t(n));
+    shapes.back().push_back(p->value.shape());
+    filled += n;
   }
+  const Device device = device_of(model);
+  for (size_t i = 0; i < buckets_.size(); ++i)
+    buckets_[i].values = FlatBuffer(shapes[i], device, comm);
   for (auto& [m, ps] : owned_) m->set_backward_hook([this](Module& mod) { on_backward(mod); });
 }
 
 GradientSync::~GradientSync() {
   for (auto& [m, ps] : owned_) m->set_backward_hook(nullptr);
+  // A step that threw may leave reductions running into the buckets about to be freed.
+  for (Bucket& b : buckets_)
+    if (b.pending) try {
+        b.pending->wait();
+      } catch (const std::exception&) {  // the error that ended the step is the one to report
+      }
 }
 
 void GradientSync::on_backward(Module& m) {
@@ -85,10 +89,9 @@ void GradientSync::on_backward(Module& m) {
     if (!p->grad.defined()) continue;
     const Slot s = slots_.at(p);
     Bucket& b = buckets_[s.bucket];
-    const Tensor g = p->grad.to_host_plain();  // buckets are host memory
-    if (g.numel() != p->value.numel())
+    if (p->grad.numel() != p->value.numel())
       throw std::logic_error("gradient of '" + p->name + "' does not match its parameter");
-    std::memcpy(b.values.data() + b.offsets[s.index], g.data(), size_t(g.numel()) * sizeof(float));
+    b.values.put(s.index, p->grad);
     written_.push_back(p);
     if (++b.ready == int(b.params.size())) start(b);
   }
@@ -98,7 +101,7 @@ void GradientSync::on_backward(Module& m) {
 }
 
 void GradientSync::start(Bucket& b) {
-  b.pending = comm_.start_allreduce_sum(b.values.data(), int64_t(b.values.size()));
+  b.pending = comm_.start_allreduce_sum(b.values.data(), b.values.numel());
 }
 
 void GradientSync::finish() {
@@ -115,13 +118,9 @@ void GradientSync::finish() {
     for (size_t i = 0; i < b.params.size(); ++i) {
       Param* p = b.params[i];
       if (!written.count(p)) continue;
-      Tensor g = Tensor::empty(p->value.shape());
-      const float* src = b.values.data() + b.offsets[i];
-      float* dst = g.data();
-      for (int64_t k = 0; k < g.numel(); ++k) dst[k] = src[k] * inv;
-      p->grad = g.to(p->value.device());
+      p->grad = scale(b.values.part(i), inv).to(p->value.device());
     }
-    std::fill(b.values.begin(), b.values.end(), 0.f);
+    b.values.zero();
     b.ready = 0;
   }
   written_.clear();

@@ -73,6 +73,15 @@ void move_to(Module& net, Device device) {
   for (auto& [name, buffer] : net.buffers()) *buffer = buffer->to(device);
 }
 
+Device device_of(Module& net) {
+  const std::vector<Param*> params = net.parameters();
+  return params.empty() ? Device::cpu() : params.front()->value.device();
+}
+
+Tensor forward_on_model_device(Module& net, const Tensor& x, Mode mode) {
+  return net.forward(x.to(device_of(net)), mode).to(x.device());
+}
+
 int64_t Module::parameter_count() {
   int64_t n = 0;
   for (Param* p : parameters()) n += p->value.numel();

@@ -77,8 +77,10 @@ Backend& backend_between(Device a, Device b) {
 
 Tensor Tensor::to(Device device) const {
   if (!defined() || device == this->device()) return *this;
-  Tensor out(layout_, device);
-  backend_between(this->device(), device).copy(*this, out);
+  // A GPU holds plain tensors only (oneDNN's blocked layouts are the CPU's): reorder here first.
+  const Tensor src = device.is_host() ? *this : to_plain();
+  Tensor out(src.layout_, device);
+  backend_between(this->device(), device).copy(src, out);
   return out;
 }
 

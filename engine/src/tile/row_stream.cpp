@@ -99,7 +99,8 @@ int64_t RowStream::Reach::last(int64_t o) const {
   return o;
 }
 
-RowStream::RowStream(Module& model, int spatial_dims, int axis) : axis_(axis), dim_(2 + axis) {
+RowStream::RowStream(Module& model, int spatial_dims, int axis)
+    : axis_(axis), dim_(2 + axis), device_(device_of(model)) {
   if (axis < 0 || axis >= spatial_dims)
     throw std::invalid_argument("row stream: axis " + std::to_string(axis) + " of a " +
                                 std::to_string(spatial_dims) + "D network");
@@ -182,7 +183,7 @@ Tensor RowStream::push(const Tensor& x, bool last) {
       throw std::invalid_argument("row stream: input rows " + to_string(x.shape()) +
                                   " do not continue rows of " + to_string(in.row_shape));
   }
-  if (rows_of(x, dim_) > 0) append(in, x);
+  if (rows_of(x, dim_) > 0) append(in, x.to(device_));
   chunk_ = std::max(chunk_, rows_of(x, dim_));
   in.done = last;
   // Each layer makes at most a chunk's worth of rows per pass, so the rows that lag behind
@@ -231,7 +232,7 @@ Tensor RowStream::take_padded(const Node& n, int64_t from, int64_t to) const {
   if (lo == from && hi == to) return take(n, from, to);
   Shape shape = n.row_shape;
   shape[size_t(dim_)] = to - from;
-  if (hi <= lo) return Tensor::zeros(shape);
+  if (hi <= lo) return Tensor::zeros(shape, device_);
   Shape offsets(shape.size(), 0);
   offsets[size_t(dim_)] = lo - from;
   return crop_backward(take(n, lo, hi).to_plain(), shape, offsets);

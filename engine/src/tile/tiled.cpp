@@ -93,18 +93,20 @@ std::vector<AxisTile> axis_tiles(int64_t padded, int64_t core, int64_t input, in
 // streamed in chunks of `chunk`.
 double probe_section_bytes(Module& model, int64_t channels, int axis, int64_t chunk, int64_t rows,
                            Shape column) {
-  const std::size_t before = memory_stats().current_bytes;
-  reset_peak_memory();
+  // Measured where the model computes: on a GPU the budget is the GPU's memory.
+  const Device device = device_of(model);
+  const std::size_t before = memory_stats(device).current_bytes;
+  reset_peak_memory(device);
   {
     RowStream stream(model, static_cast<int>(column.size()), axis);
     for (int64_t r = 0; r < rows; r += chunk) {
       column[size_t(axis)] = std::min(chunk, rows - r);
-      stream.push(Tensor::zeros(full_shape(channels, column)), r + chunk >= rows);
+      stream.push(Tensor::zeros(full_shape(channels, column), device), r + chunk >= rows);
     }
   }
   column[size_t(axis)] = 1;
   // One more chunk of input is read ahead while the stream computes.
-  return double(memory_stats().peak_bytes - before) / double(product(column)) +
+  return double(memory_stats(device).peak_bytes - before) / double(product(column)) +
          4.0 * double(channels * chunk);
 }
 
@@ -317,9 +319,10 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
     return r;
   };
 
-  if (!o.plan) release_cached_memory();  // the probes' blocks are of other shapes
-  const std::size_t base = memory_stats().current_bytes;
-  reset_peak_memory();
+  const Device device = device_of(model);      // chunks go there and their rows come back
+  if (!o.plan) release_cached_memory(device);  // the probes' blocks are of other shapes
+  const std::size_t base = memory_stats(device).current_bytes;
+  reset_peak_memory(device);
   std::unique_ptr<VolumeSink> sink;
   std::future<Tensor> next =
       std::async(std::launch::async, [&] { return read_padded(in, input_region(0)); });
@@ -361,7 +364,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
         offset.push_back(a == axis ? 0 : start - t[a].in_start);
         shape.push_back(out.size[a]);
       }
-      if (!out.empty()) sink->write(out, crop(y, offset, shape));
+      if (!out.empty()) sink->write(out, crop(y, offset, shape).to(Device::cpu()));
     }
     if (stream.rows_out() != p.padded[axis])
       throw std::invalid_argument(
@@ -369,7 +372,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
           std::to_string(stream.rows_out()) + " rows for " + std::to_string(p.padded[axis]));
   }
   sink->commit();
-  report.peak_bytes = memory_stats().peak_bytes - base;
+  report.peak_bytes = memory_stats(device).peak_bytes - base;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
@@ -386,7 +389,7 @@ Tensor run_whole(Module& model, const Tensor& x) {
     full.insert(full.end(), padded.begin(), padded.end());
     input = crop_backward(x.to_plain(), full, Shape(x.shape().size(), 0));
   }
-  const Tensor y = model.forward(input, Mode::eval);
+  const Tensor y = forward_on_model_device(model, input, Mode::eval);
   if (padded == spatial) return y;
   Shape shape = {y.dim(0), y.dim(1)};
   shape.insert(shape.end(), spatial.begin(), spatial.end());

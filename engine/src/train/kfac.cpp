@@ -9,6 +9,7 @@
 
 #include "optimizer_util.hpp"
 #include "tessera/dist/communicator.hpp"
+#include "tessera/dist/flat_buffer.hpp"
 #include "tessera/nn/kron_factored.hpp"
 #include "tessera/nn/module.hpp"
 #include "tessera/ops/elementwise.hpp"
@@ -148,16 +149,10 @@ class Kfac final : public Optimizer {
       batch.emplace_back(a_key(*k), std::move(f.a));
       batch.emplace_back(g_key(*k), std::move(f.g));
     }
-    if (distributed()) {
-      // One reduction for every factor of the step.
-      std::vector<float> all;
-      for (auto& [key, t] : batch) all.insert(all.end(), t.data(), t.data() + t.numel());
-      comm_->allreduce_mean(all.data(), int64_t(all.size()));
-      size_t at = 0;
-      for (auto& [key, t] : batch) {
-        std::copy(all.begin() + long(at), all.begin() + long(at + size_t(t.numel())), t.data());
-        at += size_t(t.numel());
-      }
+    if (distributed()) {  // one reduction for every factor of the step, where they lie
+      std::vector<Tensor*> factors;
+      for (auto& [key, t] : batch) factors.push_back(&t);
+      allreduce_mean(*comm_, factors);
     }
     for (auto& [key, t] : batch) blend(key, t);
   }
@@ -187,13 +182,16 @@ class Kfac final : public Optimizer {
     state_[key + "_eigenvalues"] = values;
   }
 
-  // After a restore: eigen_ from the state that keep_eigen wrote.
+  // After a restore: eigen_ from the state that keep_eigen wrote, on the layers' device.
   void restore_eigen() {
     for (KroneckerFactored* k : layers_)
       for (const std::string& key : {a_key(*k), g_key(*k)}) {
+        // A checkpoint's factors and bases are in host memory: they go where the layer computes.
+        const Device device = k->kron_weight().value.device();
+        if (auto f = state_.find(key); f != state_.end()) f->second = f->second.to(device);
         if (eigen_.count(key) || !state_.count(key + "_eigenvectors")) continue;
-        const Tensor values = state_.at(key + "_eigenvalues").to_plain();
-        eigen_[key] = {state_.at(key + "_eigenvectors").to_plain(),
+        const Tensor values = state_.at(key + "_eigenvalues").to_host_plain();
+        eigen_[key] = {state_.at(key + "_eigenvectors").to(device).to_plain(),
                        std::vector<float>(values.data(), values.data() + values.numel())};
       }
   }
@@ -228,15 +226,14 @@ class Kfac final : public Optimizer {
     }
     for (size_t i = 0; i < keys.size(); ++i) {
       const int64_t n = size_of(keys[i]);
-      std::vector<float> buf(size_t(n * n + n));
-      if (owner[i] == me) {
-        const SymmetricEigen& e = eigen_.at(keys[i]);
-        std::copy(e.vectors.data(), e.vectors.data() + n * n, buf.begin());
-        std::copy(e.values.begin(), e.values.end(), buf.begin() + n * n);
-      }
-      comm_->broadcast(buf.data(), int64_t(buf.size()), owner[i]);
-      SymmetricEigen e{Tensor::empty({n, n}), std::vector<float>(buf.begin() + n * n, buf.end())};
-      std::copy(buf.begin(), buf.begin() + n * n, e.vectors.data());
+      const Tensor& factor = state_.at(keys[i]);
+      SymmetricEigen e = owner[i] == me ? eigen_.at(keys[i])
+                                        : SymmetricEigen{Tensor::empty({n, n}, factor.device()),
+                                                         std::vector<float>(size_t(n))};
+      Tensor values = Tensor::from_vector({n}, e.values);
+      broadcast(*comm_, e.vectors, owner[i]);
+      broadcast(*comm_, values, owner[i]);
+      e.values.assign(values.data(), values.data() + n);
       eigen_[keys[i]] = std::move(e);
       keep_eigen(keys[i]);
     }
@@ -256,9 +253,10 @@ class Kfac final : public Optimizer {
     std::vector<double> rows, cols;
     for (float g : eg.values) rows.push_back(std::max(0.f, g) + damp_g);
     for (float a : ea.values) cols.push_back(std::max(0.f, a) + damp_a);
-    const Tensor v =
-        divide_outer(matmul(matmul(eg.vectors, m, true, false), ea.vectors), rows, cols);
-    return matmul(matmul(eg.vectors, v), ea.vectors, false, true);
+    // A basis decomposed from a factor restored to host memory lies there: it follows m.
+    const Tensor va = ea.vectors.to(m.device()), vg = eg.vectors.to(m.device());
+    const Tensor v = divide_outer(matmul(matmul(vg, m, true, false), va), rows, cols);
+    return matmul(matmul(vg, v), va, false, true);
   }
 
   KfacOptions o_;

@@ -18,7 +18,8 @@ Tensor& Optimizer::state_tensor(const std::string& key, const Tensor& like) {
     throw std::invalid_argument("optimizer state '" + key + "' has shape " +
                                 to_string(it->second.shape()) + " but its parameter has " +
                                 to_string(like.shape()));
-  if (!it->second.is_plain()) it->second = it->second.to_plain();
+  // State restored from a checkpoint is in host memory; it follows its parameter's device.
+  it->second = it->second.to(like.device()).to_plain();
   return it->second;
 }
 

@@ -22,7 +22,10 @@ float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& in
                  const LossFn& loss, GradientSync* sync) {
   optimizer.prepare(model, sync ? &sync->comm() : nullptr);
   const InputGradientOff data_input(model);
-  const Tensor prediction = model.forward(input, Mode::train);
+  // The model computes where it lives; the loss is taken where the batch came from, so a task
+  // that keeps its batches and targets in host memory trains a model on a GPU unchanged.
+  const Device device = device_of(model);
+  const Tensor prediction = model.forward(input.to(device), Mode::train).to(input.device());
   const LossResult l = loss(prediction);
   const float value = sync ? sync->comm().allreduce_mean(l.value) : l.value;
   if (!std::isfinite(value)) {
@@ -31,7 +34,7 @@ float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& in
                              " at optimizer step " + std::to_string(optimizer.steps()) +
                              "; lower the learning rate or check the inputs for NaN");
   }
-  model.backward(l.grad);
+  model.backward(l.grad.to(device));
   if (sync) sync->finish();
   optimizer.step(model.parameters(), lr);
   return value;

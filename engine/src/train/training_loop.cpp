@@ -9,6 +9,7 @@
 
 #include "run_record.hpp"
 #include "stop_signals.hpp"
+#include "tessera/info.hpp"
 #include "tessera/io/atomic_file.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/json_text.hpp"
@@ -20,6 +21,13 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
+
+// A run of several processes takes a GPU each, the one the NCCL communicator takes: rank r
+// computes on GPU r mod count.
+Device device_of_rank(Device d, const Communicator* comm) {
+  if (d.is_host() || !comm || comm->size() == 1) return d;
+  return Device::cuda(comm->rank() % std::max(1, cuda_devices()));
+}
 
 constexpr const char* kRunKey = "training_run";  // the checkpoint metadata a run keeps
 
@@ -105,6 +113,7 @@ TrainingInterrupted::TrainingInterrupted(int64_t step, int64_t steps, const std:
 TrainingLoop::TrainingLoop(RunSettings settings, std::unique_ptr<Module>& model,
                            Optimizer& optimizer, Communicator* comm)
     : s_(std::move(settings)), optimizer_(optimizer), model_(&model), comm_(comm) {
+  const Device built_on = device_of(*model);
   if (!(s_.checkpoint_minutes >= 0))
     throw SettingError("checkpoint_minutes", "must be 0 (no timed checkpoints) or more");
   if (s_.stop_after_steps < 0) throw SettingError("stop_after_steps", "must be 0 or more");
@@ -127,6 +136,8 @@ TrainingLoop::TrainingLoop(RunSettings settings, std::unique_ptr<Module>& model,
     require_same_architecture(*model, *ck.model, "init_from", s_.init_from);
     copy_weights(*ck.model, *model);
   }
+  s_.device = s_.device.is_host() ? built_on : device_of_rank(s_.device, comm_);
+  move_to(*model, s_.device);
 }
 
 void TrainingLoop::resume_from_checkpoint(std::unique_ptr<Module>& model) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tessera/tensor/device.hpp"
+
 namespace tessera::bench {
 
 struct KfacBenchOptions {
@@ -21,6 +23,7 @@ struct KfacBenchOptions {
   std::string kfac_settings{};     // JSON over K-FAC's defaults
   std::string markdown{}, plot{};  // outputs when not empty: the table, the curves (PNG)
   std::ostream* log = nullptr;     // a line per optimizer and epoch
+  Device device = Device::cpu();   // where the U-Net trains
 };
 
 // Trains each optimizer in turn and returns the Markdown table (also written to `markdown`).

@@ -1,12 +1,16 @@
 #pragma once
 // The tiling benchmark behind `tessera bench tiling`: a U-Net run by tiles (or whole) over a
 // generated volume on disk (HDF5), one size per process so that peak RSS belongs to that size
-// alone (see bench/tiling.sh).
+// alone (see bench/tiling.sh); or, `generated`, over a volume computed as it is read and an
+// output summed as it is written, for volumes larger than the disk (a GPU's throughput on a
+// volume larger than its memory, bench/engine_gpu.sh).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "tessera/tensor/device.hpp"
 
 namespace tessera::bench {
 
@@ -17,6 +21,8 @@ struct TilingBenchOptions {
   std::size_t max_memory = std::size_t(256) << 20;  // bytes for the network's tiles
   bool whole = false;                               // whole-input inference instead of tiles
   std::string dir = ".";                            // folder for the temporary volumes
+  bool generated = false;         // no files: the volume made region by region, the output summed
+  Device device = Device::cpu();  // where the U-Net computes
 };
 
 // Writes a seeded random volume to `dir`, runs the U-Net over it and removes it; one JSON object

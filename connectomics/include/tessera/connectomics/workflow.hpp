@@ -54,6 +54,7 @@ struct AffinityPrediction {
   std::size_t max_memory = std::size_t(1) << 30;  // bytes for the network's tiles
   bool progress = true;                           // the tiled executor's progress on a terminal
   DataType precision = DataType::f32;             // the U-Net's convolutions'
+  Device device = Device::cpu();                  // where the U-Net computes
 };
 
 // The attributes predict writes on an affinity volume (VolumeInfo::attributes, kept by HDF5):

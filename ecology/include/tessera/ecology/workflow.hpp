@@ -57,6 +57,7 @@ struct PhotoDetection {
   double score_threshold = -1;  // detections counted and drawn from this; < 0: the model's
   std::ostream* log = nullptr;  // a line per photo with its count
   DataType precision = DataType::f32;  // the network's convolutions'
+  Device device = Device::cpu();       // where the network computes
 };
 
 // What a detection run found.

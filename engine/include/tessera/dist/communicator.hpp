@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "tessera/tensor/device.hpp"
+
 namespace tessera {
 
 // A reduction started by start_allreduce_sum; its data holds the sum once wait() returns.
@@ -28,6 +30,9 @@ class Communicator {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   virtual std::string backend() const = 0;  // "local", "mpi", "nccl"
+  // Whether the collectives take pointers into memory on `d` (NCCL: its GPU's as well as the
+  // host's); MPI and the local communicator take host memory only.
+  virtual bool reduces_on(Device d) const { return d.is_host(); }
 
   // In place: data becomes the sum of every rank's data.
   virtual void allreduce_sum(float* data, int64_t n) = 0;

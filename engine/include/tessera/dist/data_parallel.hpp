@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tessera/dist/communicator.hpp"
+#include "tessera/dist/flat_buffer.hpp"
 #include "tessera/nn/module.hpp"
 
 namespace tessera {
@@ -26,7 +27,9 @@ class GradientSync {
  public:
   // Broadcasts rank 0's model, then puts the parameters into buckets of about `bucket_bytes`
   // in backward order and hooks every module that owns parameters: a bucket's reduction
-  // starts as soon as backward has written all of its gradients, while backward goes on.
+  // starts as soon as backward has written all of its gradients, while backward goes on. The
+  // buckets lie on the model's device where the communicator reduces there (NCCL), else in
+  // host memory.
   GradientSync(Module& model, Communicator& comm, int64_t bucket_bytes = 4 << 20);
   ~GradientSync();
   GradientSync(const GradientSync&) = delete;
@@ -40,8 +43,7 @@ class GradientSync {
  private:
   struct Bucket {
     std::vector<Param*> params;
-    std::vector<int64_t> offsets;
-    std::vector<float> values;
+    FlatBuffer values;  // on the model's GPU when the communicator reduces there
     int ready = 0;
     std::unique_ptr<PendingReduce> pending;
   };

@@ -149,6 +149,13 @@ void for_each_module(Module& m, const std::function<void(Module&)>& f);
 // `device`; the module then runs on tensors there. Checkpoints read and write any device.
 void move_to(Module& net, Device device);
 
+// Where `net` computes: the device of its parameters (the CPU for a module without any).
+Device device_of(Module& net);
+
+// net.forward(x, mode) computed on net's device and returned on x's: how code that keeps its
+// data in host memory runs a model that may live on a GPU (a copy each way when they differ).
+Tensor forward_on_model_device(Module& net, const Tensor& x, Mode mode);
+
 // Sets the compute type of every layer of `net` (see Module::set_compute_type) but those a
 // module pins to float32 (Module::pins_float32).
 void set_compute_type(Module& net, DataType t);

@@ -54,7 +54,7 @@ class Tensor {
   // The buffer's address on its device, any layout: for backends.
   void* raw() const { return buffer_ ? buffer_->data() : nullptr; }
 
-  Tensor to(Device device) const;  // self when already there
+  Tensor to(Device device) const;  // self when already there; plain on a GPU
   Tensor to_plain() const;         // self when already plain
   Tensor to_host_plain() const;    // plain in host memory, for the CPU to read; self when so
   Tensor to_layout(const Layout& layout) const;  // self when already in `layout`

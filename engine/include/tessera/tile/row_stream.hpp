@@ -38,8 +38,9 @@ class RowStream {
   RowStream(Module& model, int spatial_dims, int axis = 0);
 
   // x [1, C, *S]: the next rows of the input along the streamed axis (the other axes the same
-  // in every call). last: no rows follow. Returns the output rows that are now final, in
-  // order, as [1, C', *S'], or an undefined tensor when none are.
+  // in every call), from any device. last: no rows follow. Returns the output rows that are
+  // now final, in order, as [1, C', *S'] on the model's device, or an undefined tensor when
+  // none are.
   Tensor push(const Tensor& x, bool last);
 
   int64_t rows_out() const;  // output rows returned so far
@@ -88,8 +89,9 @@ class RowStream {
   Tensor take_padded(const Node& n, int64_t from, int64_t to) const;
   void append(Node& n, const Tensor& rows) const;
 
-  int axis_ = 0;  // the streamed spatial axis
-  int dim_ = 2;   // its tensor dimension
+  int axis_ = 0;   // the streamed spatial axis
+  int dim_ = 2;    // its tensor dimension
+  Device device_;  // the model's: rows pushed are copied there, rows returned stay there
   std::vector<Node> nodes_;
   size_t output_ = 0;
   int64_t chunk_ = 1;  // the most input rows pushed at once

@@ -12,6 +12,10 @@
 // whole input, and the volume is treated as zero-padded to a multiple of the stride, exactly as
 // whole-input inference pads it. Edge columns are shifted inwards rather than shrunk, so every
 // column has the same shape and the network's primitives are created once.
+//
+// The network computes on its device (device_of): on a GPU each chunk is copied there and its
+// final rows come back to the host for the sink, so a volume larger than the GPU's memory is
+// inferred in the GPU's memory budget.
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -28,8 +32,9 @@ struct TileOptions {
   // Output tile per axis: rows per chunk along the first axis (which is then the one streamed),
   // then the column's core edge (each rounded up to the stride). Empty: from the budget.
   Shape tile{};
-  std::size_t max_memory = 0;  // bytes for the network's working set; 0 with no tile: 1 GiB
-  bool progress = false;       // rate and ETA on stderr
+  // Bytes for the network's working set on its device; 0 with no tile: 1 GiB.
+  std::size_t max_memory = 0;
+  bool progress = false;  // rate and ETA on stderr
   // A plan from an earlier run of the same model over a volume of the same size and channels,
   // used as it is: no probes, and the memory cache kept warm (a stream of frames plans once).
   const TilePlan* plan = nullptr;
@@ -51,7 +56,8 @@ struct TilePlan {
 
 struct TileReport {
   TilePlan plan;
-  std::size_t peak_bytes = 0;  // tracking allocator: the executor's own peak, over what it found
+  // Tracking allocator of the model's device: the executor's own peak, over what it found.
+  std::size_t peak_bytes = 0;
   double seconds = 0;
 };
 
@@ -69,7 +75,7 @@ TileReport run_tiled(Module& model, VolumeSource& in, const SinkFactory& make_si
                      const TileOptions& o);
 
 // Whole-input inference with the same conventions: x [N,C,*S] zero-padded to a multiple of
-// the total stride, run in eval mode, output cropped back to S.
+// the total stride, run in eval mode on the model's device, output cropped back to S on x's.
 Tensor run_whole(Module& model, const Tensor& x);
 
 }  // namespace tessera

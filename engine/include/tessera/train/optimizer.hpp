@@ -41,7 +41,8 @@ class Optimizer {
   void set_steps(int64_t s) { steps_ = s; }
 
  protected:
-  // The state tensor `key`, created as zeros shaped like `like` on first use.
+  // The state tensor `key`, created as zeros shaped like `like` on first use, and kept plain
+  // on like's device (a restored one moves there).
   Tensor& state_tensor(const std::string& key, const Tensor& like);
   std::map<std::string, Tensor> state_;
   int64_t steps_ = 0;

@@ -18,6 +18,8 @@ using LossFn = std::function<LossResult(const Tensor& prediction)>;
 // NaN weights (on every rank at once: the mean is NaN everywhere).
 // With `sync` (data-parallel training) `input` is this rank's shard of the batch, the
 // gradients are averaged over ranks before the update, and every rank takes the same step.
+// `input` may lie on another device than the model: it is copied to the model's, and `loss`
+// sees the prediction on the input's device (where a task keeps its targets).
 float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& input,
                  const LossFn& loss, GradientSync* sync = nullptr);
 

@@ -68,6 +68,11 @@ struct RunSettings {
   std::ostream* log = nullptr;     // "step N  loss L" lines every log_every steps (rank 0)
   int64_t log_every = 25;
   HistoryPlotter plot_history{};  // writes loss.png with history.csv
+  // Where the model trains: the loop moves it there once it is built, resumed or fine-tuned
+  // (the CPU: it stays on the device it was built on). Batches may stay in host memory
+  // (train_step copies them over). With several processes a GPU is one GPU each: rank r takes
+  // GPU r mod the GPUs there are, as the NCCL communicator does.
+  Device device = Device::cpu();
 };
 
 // Adds what a run writing `output` reads and writes besides its data (the checkpoint to start

@@ -37,7 +37,8 @@ DischargeModel train_from_config(const ModelTraining& t);
 // The model at `path`, with the inputs and periods of `config` in place of its own when one is
 // given (data moved, a new period to score). Throws SettingError("config", ...) when the config
 // describes another model (mode, discharge, forcings or lead times differ).
-DischargeModel load_model_with_config(const std::string& path, const std::string& config);
+DischargeModel load_model_with_config(const std::string& path, const std::string& config,
+                                      Device device = Device::cpu());
 
 struct ModelEvaluation {
   std::string model{}, config{};  // config: optional, see load_model_with_config
@@ -49,6 +50,7 @@ struct ModelEvaluation {
   std::string reliability{};      // reliability PNG (default: output with _reliability.png)
   std::string basin{};            // a model of several basins: the one to score (default: all,
                                   // JSON and table only)
+  Device device = Device::cpu();  // where the network computes
 };
 
 struct EvaluationReport {
@@ -77,6 +79,7 @@ struct ForecastIssue {
                                      // steps, 8 times the longest lead for shorter ones
   int64_t max_stale_days = 7;        // forecasting: oldest last-observed discharge accepted
   std::ostream* warnings = nullptr;  // e.g. no discharge observed on the issue day
+  Device device = Device::cpu();     // where the network computes
 };
 
 struct ForecastReport {

@@ -92,6 +92,7 @@ struct SegmentOptions {
   // above 0, as in training) in the crop-sized window around it; false: among all phases.
   bool presence = true;
   DataType precision = DataType::f32;  // the network's convolutions'
+  Device device = Device::cpu();       // where the network computes
 };
 
 // The score maps [1, phases, H, W] of a micrograph already at the segmenter's pixel size, and

@@ -41,6 +41,7 @@ struct PropertyPrediction {
   std::string output{};  // folder: predictions.csv, specimens.csv, <image>_evidence.png (the
                          // network's Grad-CAM; a texture forest has none)
   DataType precision = DataType::f32;  // the network's convolutions'
+  Device device = Device::cpu();       // where the network computes
 };
 
 struct PredictionReport {

@@ -80,6 +80,7 @@ struct DenoiseRun {
   bool whole = false;                  // one pass per frame plane instead of tiles
   bool progress = false;               // frames per second and ETA on stderr
   DataType precision = DataType::f32;  // the network's convolutions'
+  Device device = Device::cpu();       // where the network computes
 };
 
 struct DenoiseSummary {
