@@ -186,7 +186,9 @@ void add_predict(CLI::App* group) {
   cmd->callback([o] {
     o->run.progress = !o->quiet;
     const PredictionReport r = predict_affinities(o->run);
-    if (!o->quiet) print_prediction(r), std::cerr << device_note(o->run.device);
+    if (o->quiet) return;
+    print_prediction(r);
+    std::cerr << device_note(o->run.device);
   });
 }
 

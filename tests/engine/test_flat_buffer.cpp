@@ -62,9 +62,9 @@ TEST(FlatBuffer, BroadcastTakesTheRootsTensor) {
   TwinCommunicator comm;
   Tensor t = testing::random_tensor({3, 2}, 5);
   const std::vector<float> mine = t.to_vector();
-  broadcast(comm, t, 0);
+  broadcast(comm, {&t}, 0);
   EXPECT_EQ(t.to_vector(), mine);
-  broadcast(comm, t, 1);
+  broadcast(comm, {&t}, 1);
   for (size_t i = 0; i < mine.size(); ++i) EXPECT_FLOAT_EQ(t.to_vector()[i], mine[i] + 1.f);
   EXPECT_EQ(t.shape(), (Shape{3, 2}));
 }

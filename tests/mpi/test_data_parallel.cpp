@@ -33,7 +33,7 @@ TEST(Mpi, TensorsAreReducedOnTheirDevice) {
   EXPECT_EQ(a.to_vector(), std::vector<float>(3, float(n - 1) / 2));
   EXPECT_EQ(b.to_vector(), std::vector<float>(4, 1.f + float(n - 1) / 2));
   Tensor c = Tensor::full({5}, float(r), device);
-  broadcast(*comm, c, n - 1);
+  broadcast(*comm, {&c}, n - 1);
   EXPECT_EQ(c.device(), device);
   EXPECT_EQ(c.to_vector(), std::vector<float>(5, float(n - 1)));
 }

@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "tessera/ops/elementwise.hpp"
 #include "tessera/ops/shape_ops.hpp"
 
 namespace tessera {
@@ -39,8 +38,10 @@ Tensor take_shard(const Tensor& batch, const Shard& s) {
 
 void broadcast_model(Module& model, Communicator& comm) {
   if (comm.size() == 1) return;
-  for (Param* p : model.parameters()) broadcast(comm, p->value, 0);
-  for (auto& [name, t] : model.buffers()) broadcast(comm, *t, 0);
+  std::vector<Tensor*> state;
+  for (Param* p : model.parameters()) state.push_back(&p->value);
+  for (auto& [name, t] : model.buffers()) state.push_back(t);
+  broadcast(comm, state, 0);
 }
 
 GradientSync::GradientSync(Module& model, Communicator& comm, int64_t bucket_bytes)
@@ -118,7 +119,7 @@ void GradientSync::finish() {
     for (size_t i = 0; i < b.params.size(); ++i) {
       Param* p = b.params[i];
       if (!written.count(p)) continue;
-      p->grad = scale(b.values.part(i), inv).to(p->value.device());
+      p->grad = b.values.take(i, p->value.device(), inv);
     }
     b.values.zero();
     b.ready = 0;

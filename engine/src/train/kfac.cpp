@@ -231,8 +231,7 @@ class Kfac final : public Optimizer {
                                         : SymmetricEigen{Tensor::empty({n, n}, factor.device()),
                                                          std::vector<float>(size_t(n))};
       Tensor values = Tensor::from_vector({n}, e.values);
-      broadcast(*comm_, e.vectors, owner[i]);
-      broadcast(*comm_, values, owner[i]);
+      broadcast(*comm_, {&e.vectors, &values}, owner[i]);
       e.values.assign(values.data(), values.data() + n);
       eigen_[keys[i]] = std::move(e);
       keep_eigen(keys[i]);
@@ -253,10 +252,9 @@ class Kfac final : public Optimizer {
     std::vector<double> rows, cols;
     for (float g : eg.values) rows.push_back(std::max(0.f, g) + damp_g);
     for (float a : ea.values) cols.push_back(std::max(0.f, a) + damp_a);
-    // A basis decomposed from a factor restored to host memory lies there: it follows m.
-    const Tensor va = ea.vectors.to(m.device()), vg = eg.vectors.to(m.device());
-    const Tensor v = divide_outer(matmul(matmul(vg, m, true, false), va), rows, cols);
-    return matmul(matmul(vg, v), va, false, true);
+    const Tensor v =
+        divide_outer(matmul(matmul(eg.vectors, m, true, false), ea.vectors), rows, cols);
+    return matmul(matmul(eg.vectors, v), ea.vectors, false, true);
   }
 
   KfacOptions o_;

@@ -24,8 +24,7 @@ float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& in
   const InputGradientOff data_input(model);
   // The model computes where it lives; the loss is taken where the batch came from, so a task
   // that keeps its batches and targets in host memory trains a model on a GPU unchanged.
-  const Device device = device_of(model);
-  const Tensor prediction = model.forward(input.to(device), Mode::train).to(input.device());
+  const Tensor prediction = forward_on_model_device(model, input, Mode::train);
   const LossResult l = loss(prediction);
   const float value = sync ? sync->comm().allreduce_mean(l.value) : l.value;
   if (!std::isfinite(value)) {
@@ -34,7 +33,7 @@ float train_step(Module& model, Optimizer& optimizer, float lr, const Tensor& in
                              " at optimizer step " + std::to_string(optimizer.steps()) +
                              "; lower the learning rate or check the inputs for NaN");
   }
-  model.backward(l.grad.to(device));
+  model.backward(l.grad.to(device_of(model)));
   if (sync) sync->finish();
   optimizer.step(model.parameters(), lr);
   return value;

@@ -6,7 +6,7 @@
 //   FlatBuffer flat({a.shape(), b.shape()}, a.device(), comm);
 //   flat.put(0, a), flat.put(1, b);
 //   comm.allreduce_sum(flat.data(), flat.numel());
-//   a = flat.part(0).to(a.device());
+//   a = flat.take(0, a.device());
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +28,8 @@ class FlatBuffer {
   Tensor part(size_t i);
   // Copies t (any device or layout, part i's element count) into part i.
   void put(size_t i, const Tensor& t);
+  // Part i times `factor` as a tensor of its own on `device`: what a reduction gives back.
+  Tensor take(size_t i, Device device, float factor = 1.f);
   void zero() { values_.fill(0.f); }
 
  private:
@@ -36,10 +38,12 @@ class FlatBuffer {
   std::vector<Shape> shapes_;
 };
 
-// In one reduction, each tensor becomes its mean over the ranks (shape and device kept).
+// In one reduction, each tensor becomes its mean over the ranks (shape and device kept;
+// undefined ones are left out).
 void allreduce_mean(Communicator& comm, const std::vector<Tensor*>& tensors);
 
-// `t` becomes root's `t`; every rank passes a tensor of the same shape (device kept, plain after).
-void broadcast(Communicator& comm, Tensor& t, int root);
+// In one broadcast, each tensor becomes root's; every rank passes tensors of the same shapes
+// (devices kept, plain after; undefined ones are left out).
+void broadcast(Communicator& comm, const std::vector<Tensor*>& tensors, int root);
 
 }  // namespace tessera
